@@ -1,0 +1,75 @@
+/**
+ * A job: the full description of one optimisation. Its id is the sha256 of its canonical JSON, so
+ * every peer that holds the same description computes the same id and the same units.
+ */
+import type { Costs, Metrics, Objective, ParamValues } from './types.js'
+
+export const ENGINE_VERSION = '1'
+
+export interface GaSettings {
+  /** Number of islands (independent populations in a migration ring). */
+  readonly islands: number
+  readonly population: number
+  /** Generations an island evolves within one epoch (one work unit). */
+  readonly generations: number
+  readonly epochs: number
+  readonly elite: number
+  readonly tournament: number
+  readonly crossoverRate: number
+  /** Per-gene mutation probability. */
+  readonly mutationRate: number
+  /** Genomes taken from the previous island's checkpoint at the start of each epoch after the first. */
+  readonly migrants: number
+}
+
+export interface JobSpec {
+  readonly engineVersion: string
+  readonly strategy: { readonly hash: string, readonly name: string }
+  readonly dataset: { readonly hash: string, readonly name: string, readonly bars: number }
+  /** Fraction of bars at the end kept out of sample (reported, never used for fitness). */
+  readonly oosFraction: number
+  readonly objective: Objective
+  /** Genomes with fewer in-sample trades get no fitness (null), so a do-nothing strategy cannot win. */
+  readonly minTrades: number
+  readonly costs: Costs
+  readonly ga: GaSettings
+  readonly seed: number
+}
+
+/** One genome in a checkpoint. */
+export interface Genome {
+  readonly params: ParamValues
+  readonly fitness: number | null
+  readonly error?: string
+}
+
+/** A genome worth showing on the leaderboard, with its metrics. */
+export interface BestGenome extends Genome {
+  readonly inSample: Metrics | null
+  readonly outOfSample: Metrics | null
+}
+
+/** The output of a work unit (island, epoch): a pure function of its inputs. */
+export interface Checkpoint {
+  readonly jobId: string
+  readonly island: number
+  readonly epoch: number
+  /** The population at the end of the unit, best first. */
+  readonly population: readonly Genome[]
+  /** The unit's best genomes with full in-sample and out-of-sample metrics, best first. */
+  readonly best: readonly BestGenome[]
+  readonly evaluations: number
+  readonly errors: number
+}
+
+export interface LeaderboardRow {
+  readonly rank: number
+  readonly params: ParamValues
+  readonly fitness: number
+  readonly inSample: Metrics | null
+  readonly outOfSample: Metrics | null
+  readonly island: number
+  readonly epoch: number
+  /** The peer that committed the unit where this genome was found (filled by the ledger). */
+  readonly peer?: string
+}
