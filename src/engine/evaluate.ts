@@ -1,0 +1,90 @@
+/**
+ * Evaluating one genome: run the strategy once over the whole data (so indicators warm up across
+ * the split), check what it returned, then backtest the in-sample range [0, split) for fitness and
+ * the out-of-sample range [split, n) for the leaderboard. Strategy code is other people's code: its
+ * failures become an error string on the result, never an exception.
+ */
+import { StratmeshError } from '../protocol/errors.js'
+import { backtest } from './backtest.js'
+import { fitnessOf } from './objective.js'
+import type { ParamsOf, ParamSpace, StrategyContext, StrategyDefinition } from './strategy-api.js'
+import type { Costs, EvalResult, Objective, ParamValues } from './types.js'
+
+/**
+ * How far a position may stray outside [-1, 1]: room for floating-point noise in a strategy's own
+ * arithmetic (0.1 + 0.2 - 0.3...), far too little to be used as leverage.
+ */
+export const POSITION_SLACK = 1e-12
+
+/**
+ * Longest error message kept on a result: errors travel in checkpoints on the ledger, and a
+ * strategy must not be able to bloat them with a megabyte-long message.
+ */
+export const MAX_ERROR_CHARS = 500
+
+export interface EvalSetup {
+  readonly costs: Costs
+  readonly objective: Objective
+  readonly minTrades: number
+  /** Index of the first out-of-sample bar. */
+  readonly split: number
+  readonly barsPerYear: number
+}
+
+function failed (code: string, message: string): EvalResult {
+  const text = `${code}: ${message}`
+  return { fitness: null, inSample: null, outOfSample: null, error: text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 3)}...` : text }
+}
+
+function describeThrown (err: unknown): string {
+  if (err instanceof StratmeshError) return `${err.code}: ${err.message}`
+  if (err instanceof Error) return err.message
+  return String(err)
+}
+
+/**
+ * Checks a strategy's output: a Float64Array (or number[]) of exactly `length` finite values in
+ * [-1, 1]. Returns the positions as a Float64Array, or the reason they are unusable.
+ */
+export function checkPositions (out: unknown, length: number): Float64Array | string {
+  let positions: Float64Array
+  if (out instanceof Float64Array) positions = out
+  else if (Array.isArray(out) && out.every(v => typeof v === 'number')) positions = Float64Array.from(out as number[])
+  else return `positions() must return a Float64Array (or an array of numbers), got ${describeType(out)}`
+  if (positions.length !== length) return `positions() returned ${positions.length} values for ${length} bars`
+  const lo = -1 - POSITION_SLACK
+  const hi = 1 + POSITION_SLACK
+  for (let i = 0; i < length; i++) {
+    const v = positions[i]
+    // Written so NaN fails too.
+    if (!(v >= lo && v <= hi)) return `position at bar ${i} is ${v}: every position must be a finite number in [-1, 1]`
+  }
+  return positions
+}
+
+function describeType (v: unknown): string {
+  if (v === null) return 'null'
+  if (typeof v !== 'object') return typeof v
+  if (Array.isArray(v)) return 'an array holding a non-number'
+  return v.constructor?.name ?? 'object'
+}
+
+/** Evaluates one genome; see the module comment. Throws only for a bad setup (a caller bug). */
+export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>, ctx: StrategyContext, params: ParamValues, setup: EvalSetup): EvalResult {
+  const n = ctx.length
+  if (!Number.isInteger(setup.split) || setup.split < 0 || setup.split > n) {
+    throw new StratmeshError('EVAL_BAD_SETUP', `split ${setup.split} is not within the ${n} bars`, { details: { split: setup.split, bars: n } })
+  }
+  let out: unknown
+  try {
+    out = def.positions(ctx, params as ParamsOf<S>)
+  } catch (err) {
+    return failed('STRATEGY_THREW', describeThrown(err))
+  }
+  const positions = checkPositions(out, n)
+  if (typeof positions === 'string') return failed('STRATEGY_BAD_POSITIONS', positions)
+  const candles = ctx
+  const inSample = backtest(candles, positions, 0, setup.split, setup.costs, setup.barsPerYear)
+  const outOfSample = backtest(candles, positions, setup.split, n, setup.costs, setup.barsPerYear)
+  return { fitness: fitnessOf(inSample, setup.objective, setup.minTrades), inSample, outOfSample }
+}
