@@ -1,0 +1,155 @@
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@libp2p/yamux'
+import { identify, type Identify } from '@libp2p/identify'
+import { ping, type Ping } from '@libp2p/ping'
+import { mdns } from '@libp2p/mdns'
+import { preSharedKey } from '@libp2p/pnet'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { Connection, Libp2p, Libp2pEvents, Logger, ComponentLogger, PeerId, PeerInfo, PrivateKey, TypedEventTarget } from '@libp2p/interface'
+import { StratmeshError } from '../protocol/errors.js'
+
+/** Listen on every IPv4 interface, on a port the OS picks, unless told otherwise. */
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
+
+/**
+ * How often bootstrap addresses we are not connected to are dialled again. Long enough not to
+ * hammer a peer that is asleep, short enough that a laptop waking up rejoins within seconds.
+ */
+export const REDIAL_INTERVAL_MS = 10_000
+
+/**
+ * A dial gives up after this long. Peers are on one LAN or VPN: a healthy handshake takes
+ * milliseconds, and a dial with the wrong swarm key must fail fast rather than hang (the default
+ * of libp2p is tuned for the open internet).
+ */
+export const DIAL_TIMEOUT_MS = 5_000
+
+/** How long the private-network nonce exchange may take before the connection is dropped. */
+export const PNET_HANDSHAKE_TIMEOUT_MS = 2_000
+
+export interface PeerNodeOptions {
+  privateKey: PrivateKey
+  /** Multiaddrs to listen on; default DEFAULT_LISTEN. Tests use /ip4/127.0.0.1/tcp/0. */
+  listen?: string[]
+  /** Multiaddrs of peers to dial at start and re-dial when the connection drops. */
+  bootstrap?: string[]
+  /** Discover peers on the LAN by multicast DNS. Never on in tests (it talks to the real LAN). */
+  mdns: boolean
+  /** A private-network key (swarmKeyFromSecret): peers without the same key cannot connect. */
+  swarmKey?: Uint8Array
+}
+
+// A type alias, not an interface: libp2p's ServiceMap needs an index signature.
+export type PeerServices = {
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+  meshDialer: MeshDialer
+}
+
+export type PeerNode = Libp2p<PeerServices>
+
+/** Creates and starts a libp2p node with the stratmesh stack (TCP, Noise, yamux, gossipsub). */
+export async function createPeerNode (options: PeerNodeOptions): Promise<PeerNode> {
+  const bootstrap = (options.bootstrap ?? []).map(parseMultiaddr)
+  try {
+    return await createLibp2p<PeerServices>({
+      privateKey: options.privateKey,
+      addresses: { listen: options.listen ?? DEFAULT_LISTEN },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: { dialTimeout: DIAL_TIMEOUT_MS },
+      ...(options.swarmKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: options.swarmKey, timeout: PNET_HANDSHAKE_TIMEOUT_MS }) }),
+      peerDiscovery: options.mdns ? [mdns()] : [],
+      services: {
+        identify: identify(),
+        ping: ping(),
+        // A peer alone on the mesh still appends to its ledger: publishing to nobody is normal.
+        pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
+        meshDialer: (components) => new MeshDialer(components, bootstrap)
+      }
+    })
+  } catch (err) {
+    throw new StratmeshError('NODE_START_FAILED', `libp2p node failed to start: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+function parseMultiaddr (addr: string): Multiaddr {
+  try {
+    return multiaddr(addr)
+  } catch (err) {
+    throw new StratmeshError('NODE_BAD_ADDRESS', `not a multiaddr: ${addr}`, { cause: err, details: { addr } })
+  }
+}
+
+interface MeshDialerComponents {
+  events: TypedEventTarget<Libp2pEvents>
+  logger: ComponentLogger
+  connectionManager: {
+    openConnection: (peer: PeerId | Multiaddr, options?: { signal?: AbortSignal }) => Promise<Connection>
+    getConnections: (peerId?: PeerId) => Connection[]
+  }
+}
+
+/**
+ * Keeps us connected to the peers we know of: libp2p 3 does not dial discovered peers on its own,
+ * so peers found by mDNS are dialled here, and bootstrap addresses are re-dialled while down.
+ */
+export class MeshDialer {
+  private readonly components: MeshDialerComponents
+  private readonly bootstrap: Multiaddr[]
+  private readonly log: Logger
+  /** The peer behind each bootstrap address, once a dial succeeded. */
+  private readonly bootstrapPeers = new Map<string, PeerId>()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private controller = new AbortController()
+  private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => { this.dialPeer(evt.detail.id) }
+
+  constructor (components: MeshDialerComponents, bootstrap: Multiaddr[]) {
+    this.components = components
+    this.bootstrap = bootstrap
+    this.log = components.logger.forComponent('stratmesh:mesh-dialer')
+  }
+
+  start (): void {
+    this.controller = new AbortController()
+    this.components.events.addEventListener('peer:discovery', this.onDiscovery)
+  }
+
+  afterStart (): void {
+    this.dialBootstrap()
+    if (this.bootstrap.length > 0) {
+      this.timer = setInterval(() => { this.dialBootstrap() }, REDIAL_INTERVAL_MS)
+      this.timer.unref()
+    }
+  }
+
+  stop (): void {
+    this.components.events.removeEventListener('peer:discovery', this.onDiscovery)
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+    this.controller.abort()
+  }
+
+  /** Dials every bootstrap address whose peer we are not connected to. */
+  dialBootstrap (): void {
+    for (const addr of this.bootstrap) {
+      const key = addr.toString()
+      const known = this.bootstrapPeers.get(key)
+      if (known !== undefined && this.components.connectionManager.getConnections(known).length > 0) continue
+      this.components.connectionManager.openConnection(addr, { signal: this.controller.signal })
+        .then(conn => { this.bootstrapPeers.set(key, conn.remotePeer) })
+        .catch(err => { this.log('dial %s failed: %s', key, (err as Error).message) })
+    }
+  }
+
+  private dialPeer (peerId: PeerId): void {
+    if (this.components.connectionManager.getConnections(peerId).length > 0) return
+    this.components.connectionManager.openConnection(peerId, { signal: this.controller.signal })
+      .catch(err => { this.log('dial %p failed: %s', peerId, (err as Error).message) })
+  }
+}
