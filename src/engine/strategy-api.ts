@@ -60,8 +60,11 @@ export interface StrategyContext {
   donchian (period: number): DonchianChannel
 }
 
-/** Returns true when the parameters are acceptable, or a string saying why they are not. */
-export type Constraint<S extends ParamSpace> = (p: ParamsOf<S>) => boolean | string
+/**
+ * Returns true when the parameters are acceptable, or a string saying why they are not. Declared
+ * through a method so a definition with a specific space is still assignable to the general one.
+ */
+export type Constraint<S extends ParamSpace> = { check (p: ParamsOf<S>): boolean | string }['check']
 
 export interface StrategyDefinition<S extends ParamSpace = ParamSpace> {
   readonly name: string

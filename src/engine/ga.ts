@@ -1,0 +1,196 @@
+/**
+ * The island GA as deterministic work units. Unit (island i, epoch e) starts from island i's
+ * checkpoint of epoch e-1 plus the best genomes of island i-1's checkpoint (a ring), evolves for
+ * `generations` generations with a PRNG seeded by (job seed, i, e), and returns a checkpoint. The
+ * output is a pure function of the inputs, so a unit computed on any peer, or twice, gives the same
+ * bytes.
+ */
+import { StratmeshError } from '../protocol/errors.js'
+import { crossoverParams, mutateParams, paramsKey, paramsProblem, sampleParams } from './param-space.js'
+import { createPrng, type Prng } from './prng.js'
+import type { BestGenome, Checkpoint, Genome, JobSpec } from './job-spec.js'
+import { jobId } from './job-setup.js'
+import type { StrategyDefinition } from './strategy-api.js'
+import type { EvalResult, ParamValues } from './types.js'
+
+/** Rows of full metrics a checkpoint carries: enough for a leaderboard, small enough for an entry. */
+export const BEST_PER_UNIT = 10
+
+export interface UnitInput {
+  readonly spec: JobSpec
+  readonly island: number
+  readonly epoch: number
+  readonly previous: Checkpoint | null
+  readonly migrants: Checkpoint | null
+}
+
+export interface UnitEnv {
+  readonly def: StrategyDefinition
+  readonly evaluate: (params: ParamValues) => EvalResult
+  /** Called before each evaluation, so a watchdog can tell which genome hung. */
+  readonly onEvaluation?: (index: number, params: ParamValues) => void
+  /** Genomes (by paramsKey) not to evaluate, with the error to record instead. */
+  readonly skip?: ReadonlyMap<string, string>
+}
+
+interface Member {
+  readonly key: string
+  readonly params: ParamValues
+  readonly result: EvalResult
+}
+
+/** Best first: higher fitness, failed (null) last, ties broken by the genome's key. */
+function compareMembers (a: Member, b: Member): number {
+  const fa = a.result.fitness; const fb = b.result.fitness
+  if (fa !== fb) {
+    if (fa === null) return 1
+    if (fb === null) return -1
+    return fb - fa
+  }
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0
+}
+
+/** Which checkpoints unit (island, epoch) needs: its own island's and the previous island's, from epoch-1. */
+export function unitInputs (islands: number, island: number, epoch: number): { previous: [number, number] | null, migrants: [number, number] | null } {
+  if (epoch === 0) return { previous: null, migrants: null }
+  return {
+    previous: [island, epoch - 1],
+    migrants: islands > 1 ? [(island - 1 + islands) % islands, epoch - 1] : null,
+  }
+}
+
+function checkInput (input: UnitInput, id: string): void {
+  const { spec, island, epoch, previous, migrants } = input
+  if (!Number.isInteger(island) || island < 0 || island >= spec.ga.islands) throw new StratmeshError('UNIT_BAD_INPUT', `island ${island} is outside [0, ${spec.ga.islands})`)
+  if (!Number.isInteger(epoch) || epoch < 0 || epoch >= spec.ga.epochs) throw new StratmeshError('UNIT_BAD_INPUT', `epoch ${epoch} is outside [0, ${spec.ga.epochs})`)
+  const need = unitInputs(spec.ga.islands, island, epoch)
+  const check = (cp: Checkpoint | null, want: [number, number] | null, what: string): void => {
+    if (want === null) return
+    if (cp === null) throw new StratmeshError('UNIT_BAD_INPUT', `unit (${island}, ${epoch}) needs the ${what} checkpoint of unit (${want[0]}, ${want[1]})`)
+    if (cp.jobId !== id || cp.island !== want[0] || cp.epoch !== want[1]) {
+      throw new StratmeshError('UNIT_BAD_INPUT', `the ${what} checkpoint is unit (${cp.island}, ${cp.epoch}) of job ${cp.jobId.slice(0, 12)}, expected unit (${want[0]}, ${want[1]})`)
+    }
+  }
+  check(previous, need.previous, 'previous')
+  check(migrants, need.migrants, 'migrant')
+}
+
+export function runUnit (input: UnitInput, env: UnitEnv): Checkpoint {
+  const { spec, island, epoch } = input
+  const id = jobId(spec)
+  checkInput(input, id)
+  const ga = spec.ga
+  const rng = createPrng(spec.seed, island, epoch)
+  const known = new Map<string, EvalResult>()
+  let evaluations = 0
+  let errors = 0
+
+  const evaluate = (params: ParamValues): Member => {
+    const key = paramsKey(params)
+    const cached = known.get(key)
+    if (cached !== undefined) return { key, params, result: cached }
+    let result: EvalResult
+    const skipped = env.skip?.get(key)
+    if (skipped !== undefined) {
+      result = { fitness: null, inSample: null, outOfSample: null, error: skipped }
+    } else {
+      env.onEvaluation?.(evaluations, params)
+      result = env.evaluate(params)
+      evaluations++
+    }
+    if (result.error !== undefined) errors++
+    known.set(key, result)
+    return { key, params, result }
+  }
+
+  // Genomes inherited from checkpoints keep their recorded fitness (evaluation is deterministic,
+  // so re-running them would only cost time); those in a `best` list also keep their metrics.
+  const remember = (cp: Checkpoint | null): void => {
+    if (cp === null) return
+    for (const g of cp.best) known.set(paramsKey(g.params), { fitness: g.fitness, inSample: g.inSample, outOfSample: g.outOfSample, ...(g.error === undefined ? {} : { error: g.error }) })
+    for (const g of cp.population) {
+      const key = paramsKey(g.params)
+      if (!known.has(key)) known.set(key, { fitness: g.fitness, inSample: null, outOfSample: null, ...(g.error === undefined ? {} : { error: g.error }) })
+    }
+  }
+  remember(input.previous)
+  remember(input.migrants)
+
+  let population = initialPopulation(input, env.def, rng).map(evaluate)
+  population.sort(compareMembers)
+
+  for (let g = 0; g < ga.generations; g++) {
+    const next: Member[] = population.slice(0, ga.elite)
+    const seen = new Set(next.map(m => m.key))
+    while (next.length < ga.population) {
+      const a = tournament(population, ga.tournament, rng)
+      const b = tournament(population, ga.tournament, rng)
+      let child = rng.next() < ga.crossoverRate ? crossoverParams(env.def, a.params, b.params, rng) : a.params
+      child = mutateParams(env.def, child, ga.mutationRate, rng)
+      // A duplicate wastes a slot; nudge it a few times, then accept it (tiny spaces run out of genomes).
+      for (let t = 0; t < 5 && seen.has(paramsKey(child)); t++) child = mutateParams(env.def, child, 1 / Object.keys(child).length, rng)
+      const m = evaluate(child)
+      seen.add(m.key)
+      next.push(m)
+    }
+    population = next.sort(compareMembers)
+  }
+
+  const best: BestGenome[] = []
+  for (const m of population) {
+    if (best.length >= BEST_PER_UNIT) break
+    if (m.result.fitness === null) break
+    let r = m.result
+    if (r.inSample === null) {
+      // Inherited without metrics: evaluate again (same result by determinism) to get them.
+      known.delete(m.key)
+      r = evaluate(m.params).result
+    }
+    best.push(toBest(m.params, r))
+  }
+
+  return {
+    jobId: id,
+    island,
+    epoch,
+    population: population.map(m => toGenome(m.params, m.result)),
+    best,
+    evaluations,
+    errors,
+  }
+}
+
+function toGenome (params: ParamValues, r: EvalResult): Genome {
+  return r.error === undefined ? { params, fitness: r.fitness } : { params, fitness: r.fitness, error: r.error }
+}
+
+function toBest (params: ParamValues, r: EvalResult): BestGenome {
+  return { ...toGenome(params, r), inSample: r.inSample, outOfSample: r.outOfSample }
+}
+
+function initialPopulation (input: UnitInput, def: StrategyDefinition, rng: Prng): ParamValues[] {
+  const size = input.spec.ga.population
+  if (input.previous === null) return Array.from({ length: size }, () => sampleParams(def, rng))
+  const own = input.previous.population.map(g => g.params)
+  for (const p of own) {
+    const problem = paramsProblem(def.params, p)
+    if (problem !== null) throw new StratmeshError('UNIT_BAD_INPUT', `previous checkpoint holds a genome that does not fit the strategy: ${problem}`)
+  }
+  if (input.migrants === null || input.spec.ga.migrants === 0) return own.slice(0, size)
+  // The worst of the island make room for the best of its ring neighbour.
+  const ownKeys = new Set(own.map(paramsKey))
+  const incoming = input.migrants.population
+    .filter(g => g.fitness !== null && !ownKeys.has(paramsKey(g.params)))
+    .slice(0, input.spec.ga.migrants)
+    .map(g => g.params)
+  return [...own.slice(0, size - incoming.length), ...incoming]
+}
+
+function tournament (population: readonly Member[], size: number, rng: Prng): Member {
+  let best = population[rng.int(population.length)]
+  for (let i = 1; i < size; i++) {
+    const c = population[rng.int(population.length)]
+    if (compareMembers(c, best) < 0) best = c
+  }
+  return best
+}
