@@ -1,0 +1,6 @@
+export { sma, ema, wma } from './moving-averages.js'
+export { rsi } from './rsi.js'
+export { stdev, atr, bollinger, bollingerFrom } from './volatility.js'
+export { macd, difference } from './macd.js'
+export { donchian } from './donchian.js'
+export { RESYNC_INTERVAL } from './validate.js'
