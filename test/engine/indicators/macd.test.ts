@@ -40,6 +40,6 @@ test('a fast period above the slow one still works (warm-up is the longer one)',
 test('a bad period throws INDICATOR_BAD_PERIOD naming the parameter', () => {
   const xs = Float64Array.from([1, 2, 3])
   for (const [args, param] of [[[0, 26, 9], 'fast'], [[12, 2.5, 9], 'slow'], [[12, 26, -1], 'signal']] as const) {
-    assert.throws(() => macd(xs, ...args), (e: unknown) => isStratmeshError(e, 'INDICATOR_BAD_PERIOD') && e.details?.param === param)
+    assert.throws(() => macd(xs, args[0], args[1], args[2]), (e: unknown) => isStratmeshError(e, 'INDICATOR_BAD_PERIOD') && e.details?.param === param)
   }
 })
