@@ -1,0 +1,42 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createJobSpec, evalSetupFor, jobId, splitIndex, type JobOptions } from '../../src/engine/job-setup.js'
+import { isStratmeshError } from '../../src/protocol/errors.js'
+
+const base: JobOptions = {
+  strategy: { hash: 'a'.repeat(64), name: 's' },
+  dataset: { hash: 'b'.repeat(64), name: 'd', bars: 1000 },
+}
+
+test('a job id is the hash of the description: stable, and changed by any setting', () => {
+  assert.equal(jobId(createJobSpec(base)), jobId(createJobSpec({ ...base })))
+  assert.notEqual(jobId(createJobSpec(base)), jobId(createJobSpec({ ...base, seed: 2 })))
+  assert.notEqual(jobId(createJobSpec(base)), jobId(createJobSpec({ ...base, ga: { population: 40 } })))
+})
+
+test('bad settings are refused naming the field', () => {
+  const cases: Array<[Partial<JobOptions>, string]> = [
+    [{ fee: 0.5 }, 'fee'],
+    [{ slippage: -1 }, 'slippage'],
+    [{ oosFraction: 0.95 }, 'oosFraction'],
+    [{ seed: -1 }, 'seed'],
+    [{ objective: 'profit' as never }, 'objective'],
+    [{ ga: { islands: 0 } }, 'islands'],
+    [{ ga: { population: 3 } }, 'population'],
+    [{ ga: { elite: 32 } }, 'elite'],
+    [{ ga: { mutationRate: 2 } }, 'mutationRate'],
+    [{ strategy: { hash: 'xyz', name: 's' } }, 'strategy.hash'],
+  ]
+  for (const [over, field] of cases) {
+    assert.throws(() => createJobSpec({ ...base, ...over }), (err: unknown) => isStratmeshError(err, 'JOB_INVALID') && err.details?.field === field && err.message.includes(field), field)
+  }
+})
+
+test('the split keeps the last oosFraction of bars out of sample', () => {
+  const spec = createJobSpec({ ...base, oosFraction: 0.25 })
+  assert.equal(splitIndex(spec, 1000), 750)
+  const t = Float64Array.from({ length: 1000 }, (_, i) => i * 60_000)
+  const candles = { length: 1000, time: t, open: t, high: t, low: t, close: t, volume: t }
+  assert.equal(evalSetupFor(spec, candles).split, 750)
+  assert.throws(() => evalSetupFor(spec, { ...candles, length: 999 }), /expects 1000 bars/)
+})
