@@ -75,7 +75,7 @@ test('a transfer broken halfway resumes from another peer, fetching only the mis
   const data = blob(SIZE, 3)
   const hash = await a.blobs.put(data)
   assert.equal(await b.blobs.put(data), hash)
-  let killed: Promise<void> | undefined
+  let killed: Promise<void> | void | undefined
   await assert.rejects(c.sync.fetchBlob(hash, SIZE, [a.node.peerId], {
     onProgress: p => { if (p.received >= SIZE / 2 && killed === undefined) killed = a.node.stop() }
   }), (err: Error & { code?: string, details?: { received: number } }) => {
