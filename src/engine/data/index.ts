@@ -1,0 +1,13 @@
+export { importCandles, type ImportResult } from './import-candles.js'
+export type { ImportReport, GapInfo } from './candle-builder.js'
+export type { TimeNotation } from './time-parse.js'
+export { findCandleProblem, type CandleProblem } from './candle-check.js'
+export {
+  encodeDataset, decodeDataset, datasetMeta, datasetId,
+  DATASET_MAGIC, DATASET_FORMAT_VERSION, MAX_DATASET_META_BYTES, type DatasetMeta,
+} from './dataset-codec.js'
+export {
+  syntheticCandles, syntheticMarket, defaultDataset, DEFAULT_DATASET_NAME, SYNTHETIC_DEFAULTS,
+  REGIME_BULL, REGIME_BEAR, REGIME_SIDEWAYS, type SyntheticOptions,
+} from './synthetic.js'
+export { MAX_DATASET_ROWS, MAX_PREAMBLE_LINES, GAP_FACTOR, MAX_JSON_BYTES, MIN_NUMERIC_TIME } from './limits.js'
