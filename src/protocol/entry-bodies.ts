@@ -1,0 +1,222 @@
+/**
+ * The bodies of ledger entries, one shape per entry type, and their validators. A validator
+ * checks every field's type and range and refuses unknown fields; its ENTRY_BAD_SCHEMA error
+ * names the bad field (`body.checkpoint.best[3].inSample.sharpe`) in the message and in
+ * `details.field`. Whether an island or epoch lies within its job is the fold's business: the
+ * job may not have arrived yet.
+ */
+import { canonicalHash } from './canonical.js'
+import { StratmeshError, isStratmeshError } from './errors.js'
+import {
+  MAX_ANNOUNCED_BLOB_BYTES, MAX_BLOBS_PER_ANNOUNCE, MAX_CHECKPOINT_GENOMES, MAX_CORES, MAX_ENGINE_VERSION_CHARS,
+  MAX_GENOME_ERROR_CHARS, MAX_GENOME_PARAMS, MAX_LEASE_TTL_MS, MAX_PARAM_STRING_CHARS, MAX_PEER_NAME_CHARS,
+  MAX_UNIT_EVALUATIONS, MIN_LEASE_TTL_MS
+} from './limits.js'
+import { validateJobSpec, JOB_LIMITS } from '../engine/job-setup.js'
+import type { Checkpoint, JobSpec } from '../engine/job-spec.js'
+
+export const ENTRY_TYPES = ['hello', 'job', 'claim', 'renew', 'release', 'commit', 'blob-have'] as const
+export type EntryType = typeof ENTRY_TYPES[number]
+
+export interface HelloBody { readonly engineVersion: string, readonly cores: number, readonly name: string }
+export interface JobBody { readonly spec: JobSpec, readonly id: string }
+export interface UnitRef { readonly jobId: string, readonly island: number, readonly epoch: number }
+export interface ClaimBody extends UnitRef { readonly ttlMs: number }
+export type RenewBody = ClaimBody
+export type ReleaseBody = UnitRef
+export interface CommitBody extends UnitRef { readonly checkpointHash: string, readonly checkpoint: Checkpoint }
+export type BlobKind = 'strategy' | 'dataset'
+export interface BlobAnnouncement { readonly hash: string, readonly size: number, readonly kind: BlobKind }
+export interface BlobHaveBody { readonly blobs: readonly BlobAnnouncement[] }
+
+export interface EntryBodies {
+  hello: HelloBody
+  job: JobBody
+  claim: ClaimBody
+  renew: RenewBody
+  release: ReleaseBody
+  commit: CommitBody
+  'blob-have': BlobHaveBody
+}
+
+const HASH_RE = /^[0-9a-f]{64}$/
+const METRIC_KEYS = ['totalReturn', 'cagr', 'sharpe', 'sortino', 'maxDrawdown', 'calmar', 'trades', 'winRate', 'profitFactor', 'exposure', 'bars'] as const
+
+export function schemaError (field: string, problem: string): StratmeshError {
+  return new StratmeshError('ENTRY_BAD_SCHEMA', `${field} ${problem}`, { details: { field } })
+}
+
+/** An object with exactly the required keys and perhaps some optional ones, nothing else. */
+export function object (v: unknown, field: string, required: readonly string[], optional: readonly string[] = []): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw schemaError(field, 'must be an object')
+  const obj = v as Record<string, unknown>
+  for (const key of Object.keys(obj)) {
+    if (!required.includes(key) && !optional.includes(key)) throw schemaError(`${field}.${key}`, 'is not a known field')
+  }
+  for (const key of required) if (!(key in obj)) throw schemaError(`${field}.${key}`, 'is missing')
+  return obj
+}
+
+export function int (v: unknown, field: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) throw schemaError(field, `must be an integer in [${min}, ${max}]`)
+  return v
+}
+
+function finite (v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw schemaError(field, 'must be a finite number')
+  return v
+}
+
+export function string (v: unknown, field: string, min: number, max: number): string {
+  if (typeof v !== 'string' || v.length < min || v.length > max) throw schemaError(field, `must be a string of ${min} to ${max} characters`)
+  return v
+}
+
+export function hash (v: unknown, field: string): string {
+  if (typeof v !== 'string' || !HASH_RE.test(v)) throw schemaError(field, 'must be a sha256 hash (64 lower-case hex digits)')
+  return v
+}
+
+function array (v: unknown, field: string, max: number): readonly unknown[] {
+  if (!Array.isArray(v)) throw schemaError(field, 'must be an array')
+  if (v.length > max) throw schemaError(field, `has ${v.length} items, more than ${max}`)
+  return v
+}
+
+function unitRef (body: Record<string, unknown>, field: string): void {
+  hash(body.jobId, `${field}.jobId`)
+  int(body.island, `${field}.island`, 0, JOB_LIMITS.islands[1] - 1)
+  int(body.epoch, `${field}.epoch`, 0, JOB_LIMITS.epochs[1] - 1)
+}
+
+function ttl (v: unknown, field: string): void {
+  int(v, field, MIN_LEASE_TTL_MS, MAX_LEASE_TTL_MS)
+}
+
+function metrics (v: unknown, field: string): void {
+  if (v === null) return
+  const m = object(v, field, METRIC_KEYS)
+  for (const key of METRIC_KEYS) finite(m[key], `${field}.${key}`)
+}
+
+function genome (v: unknown, field: string, best: boolean): void {
+  const g = object(v, field, best ? ['params', 'fitness', 'inSample', 'outOfSample'] : ['params', 'fitness'], ['error'])
+  if (typeof g.params !== 'object' || g.params === null || Array.isArray(g.params)) throw schemaError(`${field}.params`, 'must be an object')
+  const params = g.params as Record<string, unknown>
+  const names = Object.keys(params)
+  if (names.length > MAX_GENOME_PARAMS) throw schemaError(`${field}.params`, `has ${names.length} parameters, more than ${MAX_GENOME_PARAMS}`)
+  for (const name of names) {
+    string(name, `${field}.params (a name)`, 1, MAX_PARAM_STRING_CHARS)
+    const value = params[name]
+    if (typeof value === 'string') string(value, `${field}.params.${name}`, 0, MAX_PARAM_STRING_CHARS)
+    else finite(value, `${field}.params.${name}`)
+  }
+  if (g.fitness !== null) finite(g.fitness, `${field}.fitness`)
+  if (g.error !== undefined) string(g.error, `${field}.error`, 0, MAX_GENOME_ERROR_CHARS)
+  if (best) {
+    metrics(g.inSample, `${field}.inSample`)
+    metrics(g.outOfSample, `${field}.outOfSample`)
+  }
+}
+
+function checkpoint (v: unknown, field: string, unit: UnitRef): Checkpoint {
+  const c = object(v, field, ['jobId', 'island', 'epoch', 'population', 'best', 'evaluations', 'errors'])
+  for (const key of ['jobId', 'island', 'epoch'] as const) {
+    if (c[key] !== unit[key]) throw schemaError(`${field}.${key}`, `must equal the commit's ${key}`)
+  }
+  array(c.population, `${field}.population`, MAX_CHECKPOINT_GENOMES).forEach((g, i) => { genome(g, `${field}.population[${i}]`, false) })
+  array(c.best, `${field}.best`, MAX_CHECKPOINT_GENOMES).forEach((g, i) => { genome(g, `${field}.best[${i}]`, true) })
+  int(c.evaluations, `${field}.evaluations`, 0, MAX_UNIT_EVALUATIONS)
+  int(c.errors, `${field}.errors`, 0, MAX_UNIT_EVALUATIONS)
+  return c as unknown as Checkpoint
+}
+
+/** The job spec's shape (types, no unknown fields); its ranges are validateJobSpec's. */
+function jobSpec (v: unknown, field: string): JobSpec {
+  const s = object(v, field, ['engineVersion', 'strategy', 'dataset', 'oosFraction', 'objective', 'minTrades', 'costs', 'ga', 'seed'])
+  string(s.engineVersion, `${field}.engineVersion`, 1, MAX_ENGINE_VERSION_CHARS)
+  const strategy = object(s.strategy, `${field}.strategy`, ['hash', 'name'])
+  hash(strategy.hash, `${field}.strategy.hash`)
+  string(strategy.name, `${field}.strategy.name`, 0, MAX_PARAM_STRING_CHARS)
+  const dataset = object(s.dataset, `${field}.dataset`, ['hash', 'name', 'bars'])
+  hash(dataset.hash, `${field}.dataset.hash`)
+  string(dataset.name, `${field}.dataset.name`, 0, MAX_PARAM_STRING_CHARS)
+  finite(dataset.bars, `${field}.dataset.bars`)
+  finite(s.oosFraction, `${field}.oosFraction`)
+  string(s.objective, `${field}.objective`, 1, 32)
+  finite(s.minTrades, `${field}.minTrades`)
+  const costs = object(s.costs, `${field}.costs`, ['fee', 'slippage'])
+  finite(costs.fee, `${field}.costs.fee`)
+  finite(costs.slippage, `${field}.costs.slippage`)
+  const gaKeys = ['islands', 'population', 'generations', 'epochs', 'elite', 'tournament', 'crossoverRate', 'mutationRate', 'migrants']
+  const ga = object(s.ga, `${field}.ga`, gaKeys)
+  for (const key of gaKeys) finite(ga[key], `${field}.ga.${key}`)
+  finite(s.seed, `${field}.seed`)
+  try {
+    return validateJobSpec(s as unknown as JobSpec)
+  } catch (err) {
+    if (!isStratmeshError(err, 'JOB_INVALID')) throw err
+    const sub = String(err.details?.field ?? '')
+    const path = sub in ga ? `ga.${sub}` : sub === 'fee' || sub === 'slippage' ? `costs.${sub}` : sub
+    throw new StratmeshError('ENTRY_BAD_SCHEMA', `${field}.${path}: ${err.message}`, { cause: err, details: { field: `${field}.${path}` } })
+  }
+}
+
+type Validator = (body: unknown, field: string) => void
+
+const VALIDATORS: Record<EntryType, Validator> = {
+  hello (v, f) {
+    const b = object(v, f, ['engineVersion', 'cores', 'name'])
+    string(b.engineVersion, `${f}.engineVersion`, 1, MAX_ENGINE_VERSION_CHARS)
+    int(b.cores, `${f}.cores`, 1, MAX_CORES)
+    string(b.name, `${f}.name`, 0, MAX_PEER_NAME_CHARS)
+  },
+  job (v, f) {
+    const b = object(v, f, ['spec', 'id'])
+    const spec = jobSpec(b.spec, `${f}.spec`)
+    hash(b.id, `${f}.id`)
+    if (b.id !== canonicalHash(spec)) throw schemaError(`${f}.id`, 'must equal the hash of the job spec')
+  },
+  claim (v, f) {
+    const b = object(v, f, ['jobId', 'island', 'epoch', 'ttlMs'])
+    unitRef(b, f)
+    ttl(b.ttlMs, `${f}.ttlMs`)
+  },
+  renew (v, f) {
+    const b = object(v, f, ['jobId', 'island', 'epoch', 'ttlMs'])
+    unitRef(b, f)
+    ttl(b.ttlMs, `${f}.ttlMs`)
+  },
+  release (v, f) {
+    unitRef(object(v, f, ['jobId', 'island', 'epoch']), f)
+  },
+  commit (v, f) {
+    const b = object(v, f, ['jobId', 'island', 'epoch', 'checkpointHash', 'checkpoint'])
+    unitRef(b, f)
+    hash(b.checkpointHash, `${f}.checkpointHash`)
+    const cp = checkpoint(b.checkpoint, `${f}.checkpoint`, b as unknown as UnitRef)
+    if (b.checkpointHash !== canonicalHash(cp)) throw schemaError(`${f}.checkpointHash`, 'must equal the hash of the checkpoint')
+  },
+  'blob-have' (v, f) {
+    const b = object(v, f, ['blobs'])
+    const blobs = array(b.blobs, `${f}.blobs`, MAX_BLOBS_PER_ANNOUNCE)
+    if (blobs.length === 0) throw schemaError(`${f}.blobs`, 'must not be empty')
+    blobs.forEach((item, i) => {
+      const blob = object(item, `${f}.blobs[${i}]`, ['hash', 'size', 'kind'])
+      hash(blob.hash, `${f}.blobs[${i}].hash`)
+      int(blob.size, `${f}.blobs[${i}].size`, 0, MAX_ANNOUNCED_BLOB_BYTES)
+      if (blob.kind !== 'strategy' && blob.kind !== 'dataset') throw schemaError(`${f}.blobs[${i}].kind`, "must be 'strategy' or 'dataset'")
+    })
+  }
+}
+
+export function isEntryType (v: unknown): v is EntryType {
+  return typeof v === 'string' && (ENTRY_TYPES as readonly string[]).includes(v)
+}
+
+/** Checks a body against its type's schema; throws ENTRY_BAD_SCHEMA naming the first bad field. */
+export function validateBody<T extends EntryType> (type: T, body: unknown, field = 'body'): EntryBodies[T] {
+  if (!isEntryType(type)) throw schemaError('type', `must be one of ${ENTRY_TYPES.join(', ')}`)
+  VALIDATORS[type](body, field)
+  return body as EntryBodies[T]
+}

@@ -1,0 +1,6 @@
+export * from './canonical.js'
+export * from './errors.js'
+export * from './limits.js'
+export * from './hlc.js'
+export * from './entry-bodies.js'
+export * from './entry.js'
