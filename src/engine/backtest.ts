@@ -147,7 +147,8 @@ export function backtest (candles: Candles, positions: Float64Array, from: numbe
       const d = r - shift
       s1 += d
       s2 += d * d
-      const dn = r < 0 ? r : 0
+      // min(r, 0) without a branch: the sign of r is a coin flip the CPU cannot predict.
+      const dn = 0.5 * (r - Math.abs(r))
       down2 += dn * dn
       if (eq !== undefined) eq[j - from] = e
       cp = cl
