@@ -112,17 +112,11 @@ export function backtest (candles: Candles, positions: Float64Array, from: numbe
       const w = positions[j - 1]
       const o = open[j]
       const cl = close[j]
-      // The three factors of the model over one common denominator: a single division per bar.
-      let f = (cp + wp * (o - cp)) * (o + w * (cl - o)) * (1 - c * Math.abs(w - wp)) / (cp * o)
-      if (!(f > 0)) {
-        if (Number.isNaN(f)) {
-          throw new StratmeshError('BACKTEST_NON_FINITE', `bar ${j}: equity factor is NaN (open ${o}, close ${cl}, previous close ${cp}, position ${w})`, { details: { bar: j } })
-        }
-        f = 0
-        ruined = true
-      }
-      e *= f
+      // The gap and open->close factors over one common denominator: a single division per bar.
+      let f = (cp + wp * (o - cp)) * (o + w * (cl - o)) / (cp * o)
       if (w !== wp) {
+        // The rebalancing cost, only paid (and computed) when the target changes.
+        f *= 1 - c * Math.abs(w - wp)
         const sp = Math.sign(wp)
         const sn = Math.sign(w)
         if (sp === sn) {
@@ -136,6 +130,14 @@ export function backtest (candles: Candles, positions: Float64Array, from: numbe
         tf *= f
         exposed++
       }
+      if (!(f > 0)) {
+        if (Number.isNaN(f)) {
+          throw new StratmeshError('BACKTEST_NON_FINITE', `bar ${j}: equity factor is NaN (open ${o}, close ${cl}, previous close ${cp}, position ${w})`, { details: { bar: j } })
+        }
+        f = 0
+        ruined = true
+      }
+      e *= f
       if (e > peak) {
         peak = e
         floor = peak * (1 - maxDD)
