@@ -1,0 +1,61 @@
+/**
+ * Rendering for the terminal: the leaderboard as a table or CSV, numbers that fit a column.
+ */
+import type { LeaderboardRow } from '../../engine/job-spec.js'
+import type { Metrics } from '../../engine/types.js'
+
+export function pct (x: number): string {
+  return `${(x * 100).toFixed(1)}%`
+}
+
+export function num (x: number, digits = 2): string {
+  if (Math.abs(x) >= 1e6) return x.toExponential(2)
+  return x.toFixed(digits)
+}
+
+function formatParam (v: number | string): string {
+  if (typeof v === 'string') return v
+  return Number.isInteger(v) ? String(v) : v.toPrecision(4)
+}
+
+export function paramsText (params: Readonly<Record<string, number | string>>): string {
+  return Object.keys(params).sort().map(k => `${k}=${formatParam(params[k])}`).join(' ')
+}
+
+/** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
+export function table (header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] ?? '').length)))
+  const isNum = header.map((_, i) => rows.length > 0 && rows.every(r => /^[-+]?[\d.,%e+]+$/.test(r[i] ?? '')))
+  const line = (cells: string[]): string => cells.map((c, i) => isNum[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])).join('  ').trimEnd()
+  return [line(header), line(widths.map(w => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}
+
+const metricCols = (m: Metrics | null): string[] => m === null
+  ? ['-', '-', '-', '-']
+  : [num(m.sharpe), pct(m.totalReturn), pct(m.maxDrawdown), String(m.trades)]
+
+export function leaderboardTable (rows: readonly LeaderboardRow[]): string {
+  if (rows.length === 0) return '(no results yet)'
+  return table(
+    ['#', 'fitness', 'IS sharpe', 'IS return', 'IS maxDD', 'IS trades', 'OOS sharpe', 'OOS return', 'OOS maxDD', 'OOS trades', 'params'],
+    rows.map(r => [String(r.rank), num(r.fitness, 3), ...metricCols(r.inSample), ...metricCols(r.outOfSample), paramsText(r.params)]),
+  )
+}
+
+const METRIC_KEYS: Array<keyof Metrics> = ['totalReturn', 'cagr', 'sharpe', 'sortino', 'maxDrawdown', 'calmar', 'trades', 'winRate', 'profitFactor', 'exposure', 'bars']
+
+function csvCell (v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v)
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+export function leaderboardCsv (rows: readonly LeaderboardRow[]): string {
+  const paramNames = [...new Set(rows.flatMap(r => Object.keys(r.params)))].sort()
+  const header = ['rank', 'fitness', ...paramNames.map(p => `param_${p}`), ...METRIC_KEYS.map(k => `is_${k}`), ...METRIC_KEYS.map(k => `oos_${k}`), 'island', 'epoch', 'peer']
+  const lines = rows.map(r => [
+    r.rank, r.fitness, ...paramNames.map(p => r.params[p]),
+    ...METRIC_KEYS.map(k => r.inSample?.[k]), ...METRIC_KEYS.map(k => r.outOfSample?.[k]),
+    r.island, r.epoch, r.peer,
+  ].map(csvCell).join(','))
+  return [header.join(','), ...lines].join('\n') + '\n'
+}

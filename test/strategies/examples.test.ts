@@ -1,0 +1,77 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readdirSync } from 'node:fs'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join } from 'node:path'
+import { createStrategyContext } from '../../src/engine/strategy-context.js'
+import { validateStrategyDefinition, sampleParams } from '../../src/engine/param-space.js'
+import { checkPositions, evaluateGenome } from '../../src/engine/evaluate.js'
+import { createPrng } from '../../src/engine/prng.js'
+import type { Candles } from '../../src/engine/types.js'
+import type { StrategyDefinition } from '../../src/engine/strategy-api.js'
+
+const dir = fileURLToPath(new URL('../../strategies/', import.meta.url))
+const files = readdirSync(dir).filter(f => f.endsWith('.ts')).sort()
+
+/** A random walk with persistent drift regimes, so trend and reversion strategies both trade. */
+function walk (n: number, seed: number): Candles {
+  const rng = createPrng(seed)
+  const time = new Float64Array(n); const open = new Float64Array(n); const high = new Float64Array(n)
+  const low = new Float64Array(n); const close = new Float64Array(n); const volume = new Float64Array(n)
+  let price = 100; let drift = 0
+  for (let i = 0; i < n; i++) {
+    if (i % 500 === 0) drift = (rng.next() - 0.5) * 0.002
+    const o = price
+    const c = o * Math.exp(drift + rng.normal() * 0.004)
+    time[i] = 1_700_000_000_000 + i * 60_000
+    open[i] = o; close[i] = c
+    high[i] = Math.max(o, c) * (1 + rng.next() * 0.002)
+    low[i] = Math.min(o, c) * (1 - rng.next() * 0.002)
+    volume[i] = 1 + rng.next()
+    price = c
+  }
+  return { length: n, time, open, high, low, close, volume }
+}
+
+function slice (c: Candles, n: number): Candles {
+  return { length: n, time: c.time.subarray(0, n), open: c.open.subarray(0, n), high: c.high.subarray(0, n), low: c.low.subarray(0, n), close: c.close.subarray(0, n), volume: c.volume.subarray(0, n) }
+}
+
+test('there are at least five bundled strategies, one of them long/short', () => {
+  assert.ok(files.length >= 5, files.join(', '))
+})
+
+for (const file of files) {
+  test(`strategies/${file}: valid definition, valid positions, trades, no look-ahead`, async () => {
+    const mod = await import(pathToFileURL(join(dir, file)).href) as { default: unknown }
+    const def = validateStrategyDefinition(mod.default, file) as StrategyDefinition
+    const candles = walk(6000, 5)
+    const ctx = createStrategyContext(candles)
+    const rng = createPrng(1)
+    let traded = 0
+    for (let k = 0; k < 12; k++) {
+      const p = sampleParams(def, rng)
+      const positions = checkPositions(def.positions(ctx, p), candles.length)
+      assert.ok(positions instanceof Float64Array, `${file} ${JSON.stringify(p)}: ${String(positions)}`)
+      const copy = Float64Array.from(positions)
+      // No look-ahead: the positions up to bar t must not change when the future is cut off.
+      const cut = 4000
+      const early = createStrategyContext(slice(candles, cut))
+      const past = def.positions(early, p)
+      for (let i = 0; i < cut; i++) {
+        if (!Object.is(past[i], copy[i]) && !(past[i] === 0 && copy[i] === 0)) assert.fail(`${file} ${JSON.stringify(p)}: position at bar ${i} depends on later bars`)
+      }
+      const r = evaluateGenome(def, ctx, p, { costs: { fee: 0.0005, slippage: 0 }, objective: 'sharpe', minTrades: 1, split: 4200, barsPerYear: 525_960 })
+      assert.equal(r.error, undefined, r.error)
+      if ((r.inSample?.trades ?? 0) > 0) traded++
+    }
+    assert.ok(traded >= 6, `${file}: only ${traded} of 12 random genomes traded`)
+  })
+}
+
+test('the long/short example really goes short', async () => {
+  const mod = await import(pathToFileURL(join(dir, 'donchian-long-short.ts')).href) as { default: StrategyDefinition }
+  const candles = walk(6000, 9)
+  const pos = mod.default.positions(createStrategyContext(candles), { entry: 50, exit: 20, atrPeriod: 20, targetVol: 0.01 })
+  assert.ok(pos.some(v => v < 0) && pos.some(v => v > 0))
+})
