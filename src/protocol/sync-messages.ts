@@ -1,4 +1,5 @@
 import { StratmeshError } from './errors.js'
+import { MAX_AUTHOR_CHARS, MAX_ENTRY_BYTES, MAX_LOG_RANGE_ENTRIES } from './limits.js'
 
 /**
  * Wire messages of ledger replication (gossip push, `/stratmesh/sync/1.0.0` pull) and blob sync
@@ -16,28 +17,25 @@ export const BLOB_PROTOCOL = '/stratmesh/blob/1.0.0'
 export const LEDGER_TOPIC = 'stratmesh/ledger/1'
 
 /**
- * Largest JSON frame of the sync protocol (a heads map or one page of entries). A page is
- * bounded by MAX_PAGE_BYTES below; the slack covers the envelope. 4 MiB stays well under what a
- * peer can buffer per stream without strain.
+ * Largest JSON frame of the sync protocol (a heads map or one page of entries). A page stops
+ * growing past MAX_PAGE_BYTES but always holds one entry, so the worst page is MAX_PAGE_BYTES
+ * plus one MAX_ENTRY_BYTES entry; 4 MiB covers that with room for the envelope.
  */
 export const MAX_SYNC_FRAME_BYTES = 4 * 1024 * 1024
 /** A responder stops adding entries to a page once it holds this many bytes (at least one entry). */
 export const MAX_PAGE_BYTES = 2 * 1024 * 1024
 /**
- * Most entries asked for in one range request. Big enough that catching up on 100k entries takes
- * a few hundred round trips, small enough that one request stays a few MiB and a fraction of a
- * second of work for the responder.
+ * Most entries asked for in one range request: what the log store returns at most (limits.ts),
+ * so catching up on 100k entries takes a hundred round trips and a page stays a few MiB.
  */
-export const MAX_RANGE_ENTRIES = 1000
+export const MAX_RANGE_ENTRIES = MAX_LOG_RANGE_ENTRIES
 /**
- * Largest gossip message. Gossip carries one freshly appended entry (or a handful): anything
- * bigger is refused unread and the entry arrives by pull instead.
+ * Largest gossip message: one entry of the largest allowed size plus the envelope. Bursts of
+ * small entries share a message up to this size; an entry that does not fit travels by pull.
  */
-export const MAX_GOSSIP_MESSAGE_BYTES = 256 * 1024
+export const MAX_GOSSIP_MESSAGE_BYTES = MAX_ENTRY_BYTES + 64 * 1024
 /** Most authors in a heads map: far more peers than any one user owns, small enough to parse. */
 export const MAX_HEADS_AUTHORS = 10_000
-/** Longest author id (a libp2p peer id string is about 52 characters). */
-export const MAX_AUTHOR_LENGTH = 128
 /** Largest JSON frame of the blob protocol (requests, headers, errors: all tiny). */
 export const MAX_BLOB_CONTROL_BYTES = 16 * 1024
 /**
@@ -110,7 +108,7 @@ function seqNumber (v: unknown, field: string): number {
 }
 
 export function isAuthor (v: unknown): v is string {
-  return typeof v === 'string' && v.length > 0 && v.length <= MAX_AUTHOR_LENGTH && AUTHOR_RE.test(v)
+  return typeof v === 'string' && v.length > 0 && v.length <= MAX_AUTHOR_CHARS && AUTHOR_RE.test(v)
 }
 
 export function isBlobHash (v: unknown): v is string {

@@ -1,0 +1,50 @@
+/**
+ * Counters of ledger replication, for `peer status` and tests. Rejections are kept per peer and
+ * per error code so a misbehaving or outdated peer is visible by name and reason.
+ */
+export interface ReplicatorStats {
+  /** Entries from peers that the log store accepted (gossip and pull). */
+  entriesIn: number
+  /** Own entries published over gossip. */
+  entriesOut: number
+  /** Entries sent to peers in range responses. */
+  entriesServed: number
+  gossipMessagesIn: number
+  gossipMessagesOut: number
+  /** Pull rounds that completed (one per peer per round). */
+  syncsCompleted: number
+  /** Entries (or whole messages, for unreadable ones) refused, by peer then error code. */
+  rejections: Record<string, Record<string, number>>
+  /** Failed pull rounds by peer then error code (timeouts, peers without the protocol…). */
+  syncErrors: Record<string, Record<string, number>>
+  /** When a pull round with each peer last completed, in ms of the injected clock. */
+  lastSync: Record<string, number>
+}
+
+export function emptyStats (): ReplicatorStats {
+  return {
+    entriesIn: 0,
+    entriesOut: 0,
+    entriesServed: 0,
+    gossipMessagesIn: 0,
+    gossipMessagesOut: 0,
+    syncsCompleted: 0,
+    rejections: {},
+    syncErrors: {},
+    lastSync: {}
+  }
+}
+
+export function countIn (table: Record<string, Record<string, number>>, peer: string, code: string, n = 1): void {
+  const byCode = table[peer] ?? (table[peer] = {})
+  byCode[code] = (byCode[code] ?? 0) + n
+}
+
+/** Total of a per-peer, per-code table, optionally for one code. */
+export function total (table: Record<string, Record<string, number>>, code?: string): number {
+  let sum = 0
+  for (const byCode of Object.values(table)) {
+    for (const [c, n] of Object.entries(byCode)) if (code === undefined || c === code) sum += n
+  }
+  return sum
+}
