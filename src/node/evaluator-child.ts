@@ -1,0 +1,95 @@
+/**
+ * The evaluator child: the only process that runs strategy code. Started by the evaluator pool with
+ * child_process.fork, a scrubbed environment, a heap cap and Node's permission model; it loads a
+ * job's strategy and candles once, then runs whole GA work units on request, reporting each
+ * evaluation before it starts so the parent's watchdog knows which genome hung.
+ */
+import { runUnit } from '../engine/ga.js'
+import { evalSetupFor } from '../engine/job-setup.js'
+import { evaluateGenome, type EvalSetup } from '../engine/evaluate.js'
+import { paramsKey } from '../engine/param-space.js'
+import { createStrategyContext } from '../engine/strategy-context.js'
+import type { StrategyContext, StrategyDefinition } from '../engine/strategy-api.js'
+import { StratmeshError } from '../protocol/errors.js'
+import { MAX_JOBS_PER_EVALUATOR, parseParentMessage, type ChildMessage, type ParentMessage } from './evaluator-messages.js'
+import { forbidNondeterminism, instantiateStrategy } from './strategy-module.js'
+
+interface LoadedJob {
+  readonly def: StrategyDefinition
+  readonly ctx: StrategyContext
+  readonly setup: EvalSetup
+}
+
+const rawSend = process.send?.bind(process)
+if (rawSend === undefined) {
+  console.error('evaluator-child must be started by the evaluator pool (it needs an IPC channel)')
+  process.exit(2)
+}
+const send = (m: ChildMessage): void => { rawSend(m) }
+
+// The parent is gone (stopped or died): nothing left to do, and no orphan may stay behind. When the
+// event loop is blocked by a looping strategy this cannot run; the pool's reaper covers that case.
+process.on('disconnect', () => process.exit(0))
+
+// Ambient capabilities no evaluation needs: timers and fetch would let strategy code run later,
+// between units, or talk to the network. Node's internals keep their own references.
+for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch']) {
+  Reflect.deleteProperty(globalThis, name)
+}
+forbidNondeterminism()
+// Strategy code must not speak for the child on the IPC channel.
+process.send = () => { throw new StratmeshError('STRATEGY_FORBIDDEN', 'strategies may not use process.send') }
+
+const jobs = new Map<string, LoadedJob>()
+
+function errorMessage (id: number, err: unknown): ChildMessage {
+  if (err instanceof StratmeshError) return { type: 'error', id, code: err.code, message: err.message }
+  const e = err as { message?: unknown } | null
+  return { type: 'error', id, code: 'EVAL_CHILD_ERROR', message: typeof e?.message === 'string' ? e.message : String(err) }
+}
+
+function handle (m: ParentMessage): ChildMessage {
+  switch (m.type) {
+    case 'inspect': {
+      const def = instantiateStrategy(m.code, m.fileName)
+      // A plain copy: the definition's objects may carry getters or functions that cannot cross IPC.
+      const params = JSON.parse(JSON.stringify(def.params))
+      return { type: 'inspected', id: m.id, name: def.name, params, ...(typeof def.description === 'string' ? { description: def.description } : {}) }
+    }
+    case 'load-job': {
+      jobs.delete(m.jobKey)
+      // Mirror of the parent's LRU: evict the least recently used before adding.
+      while (jobs.size >= MAX_JOBS_PER_EVALUATOR) jobs.delete(jobs.keys().next().value as string)
+      const def = instantiateStrategy(m.code, m.fileName)
+      const setup = evalSetupFor(m.spec, m.candles)
+      jobs.set(m.jobKey, { def, ctx: createStrategyContext(m.candles), setup })
+      return { type: 'loaded', id: m.id }
+    }
+    case 'run-unit': {
+      const job = jobs.get(m.jobKey)
+      if (job === undefined) throw new StratmeshError('EVAL_JOB_NOT_LOADED', `job ${m.jobKey} is not loaded in this evaluator`)
+      jobs.delete(m.jobKey)
+      jobs.set(m.jobKey, job)
+      const checkpoint = runUnit(m.input, {
+        def: job.def,
+        evaluate: params => evaluateGenome(job.def, job.ctx, params, job.setup),
+        onEvaluation: (index, params) => send({ type: 'progress', id: m.id, index, paramsKey: paramsKey(params) }),
+        skip: new Map(m.skip),
+      })
+      return { type: 'result', id: m.id, checkpoint }
+    }
+  }
+}
+
+process.on('message', (raw: unknown) => {
+  let id = -1
+  try {
+    const m = parseParentMessage(raw)
+    id = m.id
+    send(handle(m))
+  } catch (err) {
+    send(errorMessage(Math.max(id, 0), err))
+  }
+})
+
+send({ type: 'ready' })

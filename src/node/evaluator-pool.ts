@@ -1,0 +1,331 @@
+/**
+ * The pool of evaluator processes: the peer's only way to run strategy code. A whole GA work unit
+ * runs inside one child; the pool queues units, hands each to an idle child (preferring one that
+ * already holds the job's strategy and candles), watches it, and when a child hangs or dies, kills
+ * and replaces it and runs the unit again with the guilty genome skipped and recorded as an error.
+ * Units are deterministic, so a re-run reproduces everything before the skipped genome.
+ */
+import { availableParallelism } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import type { Logger } from '@libp2p/interface'
+import type { Checkpoint, JobSpec } from '../engine/job-spec.js'
+import type { UnitInput } from '../engine/ga.js'
+import { jobId } from '../engine/job-setup.js'
+import type { ParamSpace } from '../engine/strategy-api.js'
+import type { Candles } from '../engine/types.js'
+import { StratmeshError, isStratmeshError } from '../protocol/errors.js'
+import { evaluatorLaunch, type EvaluatorLaunch } from './evaluator-launch.js'
+import { EvaluatorProcess } from './evaluator-process.js'
+import { startReaper, type Reaper } from './evaluator-reaper.js'
+import { MAX_JOBS_PER_EVALUATOR, type ChildMessage } from './evaluator-messages.js'
+import { compileStrategy } from './strategy-compiler.js'
+
+/** Ten minutes: what users of other tools found they needed to cut off a stuck backtest, never a slow honest one. */
+export const DEFAULT_EVAL_TIMEOUT_MS = 600_000
+/**
+ * Heap cap per evaluator. A 1M-candle job holds ~48 MB of candles (outside the heap) plus an
+ * indicator cache bounded at 256 MB; 1 GiB of heap covers the GA and a strategy's own arrays with
+ * room to spare, while one evaluator per core on an 8-core, 16 GB laptop cannot exhaust it.
+ */
+export const DEFAULT_MEMORY_MB = 1024
+/**
+ * Evaluator restarts (timeouts, crashes) one unit may cause before it fails with EVAL_UNIT_FAILED.
+ * Each costs up to evalTimeoutMs; a strategy that hangs or crashes on more genomes than this in
+ * one unit is broken, and its author learns more from a failed unit than from hours of skipping.
+ */
+export const MAX_UNIT_RESTARTS = 8
+/** Evaluators failing in a row before they were ready, after which the pool stops replacing them. */
+export const MAX_START_FAILURES = 3
+/** Compiled strategies kept, by job key: compiling is cheap, but units of a job arrive in bursts. */
+const COMPILED_CACHE = 16
+/** The window evaluations/s is measured over: long enough to smooth generation boundaries. */
+export const RATE_WINDOW_MS = 10_000
+
+export interface EvaluatorPoolOptions {
+  readonly size?: number
+  readonly evalTimeoutMs?: number
+  readonly memoryMb?: number
+  readonly logger?: Logger
+  /** Milliseconds from any fixed origin; for evaluations/s. */
+  readonly now?: () => number
+}
+
+export interface PoolJob {
+  /** Identifies the job's strategy + candles + spec for caching in evaluators (e.g. the job id). */
+  readonly key: string
+  readonly source: string
+  readonly fileName: string
+  readonly candles: Candles
+  readonly spec: JobSpec
+}
+
+export interface StrategyInfo { readonly name: string, readonly description?: string, readonly params: ParamSpace }
+
+export interface PoolStats {
+  readonly evaluators: number
+  readonly busy: number
+  readonly queued: number
+  readonly unitsRun: number
+  readonly evaluations: number
+  readonly evaluationsPerSecond: number
+  readonly restarts: { readonly timeout: number, readonly crash: number, readonly outOfMemory: number }
+}
+
+export interface EvaluatorPool {
+  start (): Promise<void>
+  stop (): Promise<void>
+  inspect (source: string, fileName: string): Promise<StrategyInfo>
+  runUnit (job: PoolJob, input: UnitInput, opts?: { onProgress?: (done: number, total: number) => void }): Promise<Checkpoint>
+  stats (): PoolStats
+  /** PIDs of the live evaluator processes (for status and tests). */
+  pids (): number[]
+}
+
+interface Waiter { readonly jobKey: string | null, readonly resolve: (ev: EvaluatorProcess) => void, readonly reject: (err: Error) => void }
+
+const RESTART_REASON: Readonly<Record<string, 'timeout' | 'crash' | 'outOfMemory'>> = { EVAL_TIMEOUT: 'timeout', EVAL_CRASHED: 'crash', EVAL_OUT_OF_MEMORY: 'outOfMemory' }
+
+/** What a genome that killed its evaluator records: stable text, the same on every peer. */
+const SKIP_ERROR: Readonly<Record<string, string>> = {
+  EVAL_TIMEOUT: 'EVAL_TIMEOUT: the evaluation exceeded the time limit and was stopped',
+  EVAL_CRASHED: 'EVAL_CRASHED: the evaluator process died during this evaluation',
+  EVAL_OUT_OF_MEMORY: 'EVAL_OUT_OF_MEMORY: the evaluation exceeded the evaluator memory limit',
+}
+
+class Pool implements EvaluatorPool {
+  private readonly size: number
+  private readonly evalTimeoutMs: number
+  private readonly memoryMb: number
+  private readonly log: Logger | undefined
+  private readonly now: () => number
+  private launch: EvaluatorLaunch | null = null
+  private reaper: Reaper | null = null
+  private readonly evaluators = new Set<EvaluatorProcess>()
+  /** Evaluators handed to a caller, between acquire() and release(). */
+  private readonly leased = new Set<EvaluatorProcess>()
+  /** Set when evaluators keep dying before they are ready: no point starting more. */
+  private broken: StratmeshError | null = null
+  private startFailures = 0
+  private readonly waiters: Waiter[] = []
+  private readonly compiled = new Map<string, string>()
+  private readonly rate: Array<[number, number]> = []
+  private running = false
+  private unitsRun = 0
+  private evaluations = 0
+  private readonly restarts = { timeout: 0, crash: 0, outOfMemory: 0 }
+
+  constructor (opts: EvaluatorPoolOptions) {
+    this.size = opts.size ?? availableParallelism()
+    this.evalTimeoutMs = opts.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS
+    this.memoryMb = opts.memoryMb ?? DEFAULT_MEMORY_MB
+    this.log = opts.logger
+    this.now = opts.now ?? (() => performance.now())
+    if (!Number.isInteger(this.size) || this.size < 1) throw new StratmeshError('POOL_BAD_OPTIONS', `size must be a positive integer, got ${this.size}`)
+    if (!(this.evalTimeoutMs > 0)) throw new StratmeshError('POOL_BAD_OPTIONS', `evalTimeoutMs must be positive, got ${this.evalTimeoutMs}`)
+    if (!Number.isInteger(this.memoryMb) || this.memoryMb < 16) throw new StratmeshError('POOL_BAD_OPTIONS', `memoryMb must be an integer >= 16, got ${this.memoryMb}`)
+  }
+
+  async start (): Promise<void> {
+    if (this.running) return
+    this.launch = evaluatorLaunch(this.memoryMb)
+    if (!this.launch.sandboxed) this.log?.error('this Node has no permission model: evaluators run without file-system limits')
+    this.reaper = startReaper()
+    this.running = true
+    const started = Array.from({ length: this.size }, () => this.spawn())
+    try {
+      await Promise.all(started.map(ev => ev.ready))
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+  }
+
+  async stop (): Promise<void> {
+    this.running = false
+    this.leased.clear()
+    for (const w of this.waiters.splice(0)) w.reject(new StratmeshError('POOL_STOPPED', 'the evaluator pool was stopped'))
+    await Promise.all([...this.evaluators].map(ev => ev.kill()))
+    this.evaluators.clear()
+    await this.reaper?.close()
+    this.reaper = null
+  }
+
+  pids (): number[] {
+    return [...this.evaluators].filter(ev => ev.state !== 'dead').map(ev => ev.pid)
+  }
+
+  stats (): PoolStats {
+    const live = [...this.evaluators].filter(ev => ev.state !== 'dead')
+    return {
+      evaluators: live.length,
+      busy: live.filter(ev => ev.state === 'busy').length,
+      queued: this.waiters.length,
+      unitsRun: this.unitsRun,
+      evaluations: this.evaluations,
+      evaluationsPerSecond: this.evaluationsPerSecond(),
+      restarts: { ...this.restarts },
+    }
+  }
+
+  async inspect (source: string, fileName: string): Promise<StrategyInfo> {
+    const code = compileStrategy(source, fileName)
+    const ev = await this.acquire(null)
+    try {
+      const m = await ev.request({ type: 'inspect', code, fileName })
+      if (m.type === 'inspected') return { name: m.name, params: m.params, ...(m.description === undefined ? {} : { description: m.description }) }
+      throw answerError(m, 'inspected')
+    } catch (err) {
+      if (isStratmeshError(err) && err.code in RESTART_REASON) this.restarts[RESTART_REASON[err.code]]++
+      throw err
+    } finally {
+      this.release(ev)
+    }
+  }
+
+  async runUnit (job: PoolJob, input: UnitInput, opts: { onProgress?: (done: number, total: number) => void } = {}): Promise<Checkpoint> {
+    const code = this.compile(job)
+    const id = jobId(input.spec)
+    // An estimate: the GA skips genomes it has already seen and re-evaluates a few inherited ones.
+    const total = input.spec.ga.population * (input.spec.ga.generations + 1)
+    const skip = new Map<string, string>()
+    for (let restarts = 0; ; restarts++) {
+      const ev = await this.acquire(job.key)
+      try {
+        await this.ensureLoaded(ev, job, code)
+        const m = await ev.request({ type: 'run-unit', jobKey: job.key, input, skip: [...skip] }, index => {
+          this.countEvaluation()
+          opts.onProgress?.(Math.min(index + 1, total), total)
+        })
+        if (m.type !== 'result') throw answerError(m, 'result')
+        const cp = m.checkpoint
+        if (cp.jobId !== id || cp.island !== input.island || cp.epoch !== input.epoch) {
+          throw new StratmeshError('EVAL_BAD_MESSAGE', `evaluator returned unit (${cp.island}, ${cp.epoch}) of job ${cp.jobId.slice(0, 12)} for unit (${input.island}, ${input.epoch})`)
+        }
+        this.unitsRun++
+        return cp
+      } catch (err) {
+        if (!isStratmeshError(err) || !(err.code in RESTART_REASON)) throw err
+        this.restarts[RESTART_REASON[err.code]]++
+        const key = err.details?.paramsKey
+        const unit = `unit (${input.island}, ${input.epoch}) of job ${id.slice(0, 12)}`
+        if (typeof key !== 'string' || skip.has(key)) {
+          // Nothing to blame (the strategy's load or the GA itself): a re-run would do the same.
+          throw new StratmeshError('EVAL_UNIT_FAILED', `${unit} failed outside any evaluation: ${err.code}: ${err.message}`, { cause: err })
+        }
+        if (restarts >= MAX_UNIT_RESTARTS) {
+          throw new StratmeshError('EVAL_UNIT_FAILED', `${unit} failed: its evaluator was restarted ${restarts + 1} times (last: ${err.code})`, { cause: err })
+        }
+        this.log?.('%s: genome %s -> %s; re-running the unit without it', unit, key, err.code)
+        skip.set(key, SKIP_ERROR[err.code])
+      } finally {
+        this.release(ev)
+      }
+    }
+  }
+
+  private compile (job: PoolJob): string {
+    let code = this.compiled.get(job.key)
+    if (code === undefined) {
+      code = compileStrategy(job.source, job.fileName)
+      if (this.compiled.size >= COMPILED_CACHE) this.compiled.delete(this.compiled.keys().next().value as string)
+      this.compiled.set(job.key, code)
+    }
+    return code
+  }
+
+  /** Sends the job to the child unless it holds it; keeps the parent's LRU in step with the child's. */
+  private async ensureLoaded (ev: EvaluatorProcess, job: PoolJob, code: string): Promise<void> {
+    const at = ev.jobs.indexOf(job.key)
+    if (at >= 0) {
+      ev.jobs.splice(at, 1)
+      ev.jobs.push(job.key)
+      return
+    }
+    while (ev.jobs.length >= MAX_JOBS_PER_EVALUATOR) ev.jobs.shift()
+    const m = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec })
+    if (m.type !== 'loaded') throw answerError(m, 'loaded')
+    ev.jobs.push(job.key)
+  }
+
+  private spawn (): EvaluatorProcess {
+    if (this.launch === null) throw new StratmeshError('POOL_NOT_STARTED', 'the evaluator pool is not started')
+    const ev = new EvaluatorProcess({ launch: this.launch, evalTimeoutMs: this.evalTimeoutMs, ...(this.log === undefined ? {} : { log: this.log }) })
+    this.evaluators.add(ev)
+    this.reaper?.watch(ev.pid)
+    let readied = false
+    ev.ready.then(() => { readied = true; this.startFailures = 0; this.dispatch() }, () => { /* handled on exit */ })
+    void ev.exited.then(async () => {
+      this.reaper?.unwatch(ev.pid)
+      this.evaluators.delete(ev)
+      this.leased.delete(ev)
+      if (!this.running) return
+      if (!readied) {
+        const err = await ev.ready.then(() => null, (e: StratmeshError) => e)
+        if (++this.startFailures >= MAX_START_FAILURES) {
+          // A child that cannot start will not start next time either (bad flags, missing files).
+          this.broken = err ?? new StratmeshError('EVAL_START_FAILED', 'evaluators keep failing to start')
+          this.log?.error('evaluators keep failing to start: %s', this.broken.message)
+          for (const w of this.waiters.splice(0)) w.reject(this.broken)
+          return
+        }
+      }
+      if (this.running) this.spawn()
+    })
+    return ev
+  }
+
+  private acquire (jobKey: string | null): Promise<EvaluatorProcess> {
+    if (this.broken !== null) return Promise.reject(this.broken)
+    if (!this.running) return Promise.reject(new StratmeshError(this.launch === null ? 'POOL_NOT_STARTED' : 'POOL_STOPPED', 'the evaluator pool is not running'))
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ jobKey, resolve, reject })
+      this.dispatch()
+    })
+  }
+
+  private release (ev: EvaluatorProcess): void {
+    this.leased.delete(ev)
+    // A dead child is replaced by its exit handler; an idle one takes the next waiter.
+    if (ev.state === 'idle') this.dispatch()
+  }
+
+  /** Hands idle evaluators to waiters in arrival order, preferring one that holds the waiter's job. */
+  private dispatch (): void {
+    while (this.waiters.length > 0) {
+      const idle = [...this.evaluators].filter(ev => ev.state === 'idle' && !this.leased.has(ev))
+      if (idle.length === 0) return
+      const w = this.waiters.shift() as Waiter
+      const ev = idle.find(e => w.jobKey !== null && e.jobs.includes(w.jobKey)) ?? idle[0]
+      this.leased.add(ev)
+      w.resolve(ev)
+    }
+  }
+
+  private countEvaluation (): void {
+    this.evaluations++
+    const t = this.now()
+    const last = this.rate[this.rate.length - 1]
+    // Buckets of a tenth of the window keep the list short at thousands of evaluations per second.
+    if (last !== undefined && t - last[0] < RATE_WINDOW_MS / 10) last[1]++
+    else this.rate.push([t, 1])
+    while (this.rate.length > 0 && t - this.rate[0][0] > RATE_WINDOW_MS) this.rate.shift()
+  }
+
+  private evaluationsPerSecond (): number {
+    const t = this.now()
+    while (this.rate.length > 0 && t - this.rate[0][0] > RATE_WINDOW_MS) this.rate.shift()
+    if (this.rate.length === 0) return 0
+    const count = this.rate.reduce((s, [, n]) => s + n, 0)
+    const span = Math.max(t - this.rate[0][0], RATE_WINDOW_MS / 10)
+    return count / (span / 1000)
+  }
+}
+
+function answerError (m: ChildMessage, expected: string): StratmeshError {
+  if (m.type === 'error') return new StratmeshError(m.code, m.message)
+  return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator answered ${m.type}, expected ${expected}`)
+}
+
+export function createEvaluatorPool (opts: EvaluatorPoolOptions = {}): EvaluatorPool {
+  return new Pool(opts)
+}
