@@ -58,7 +58,8 @@ export interface BacktestOptions {
 interface TradeTally { trades: number, wins: number, grossWin: number, grossLoss: number }
 
 function closeTrade (tally: TradeTally, ret: number): void {
-  const r = ret < -1 ? -1 : ret
+  // A trade cannot lose more than everything; written so NaN would count as a total loss too.
+  const r = ret >= -1 ? ret : -1
   tally.trades++
   if (r > 0) { tally.wins++; tally.grossWin += r } else if (r < 0) tally.grossLoss -= r
 }
