@@ -9,13 +9,19 @@ const DELIMITERS: readonly Delimiter[] = [',', ';', '\t']
 
 /** The separator that occurs most often outside quotes in this line, or null if none occurs. */
 export function detectDelimiter (line: string): Delimiter | null {
+  const counts = [0, 0, 0]
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]
+    if (ch === '"') quoted = !quoted // an escaped "" toggles twice: no change
+    else if (!quoted) {
+      const k = DELIMITERS.indexOf(ch as Delimiter)
+      if (k >= 0) counts[k]++
+    }
+  }
   let best: Delimiter | null = null
   let bestCount = 0
-  for (const d of DELIMITERS) {
-    const fields = splitFields(line, d)
-    const count = fields === null ? 0 : fields.length - 1
-    if (count > bestCount) { best = d; bestCount = count }
-  }
+  DELIMITERS.forEach((d, k) => { if (counts[k] > bestCount) { best = d; bestCount = counts[k] } })
   return best
 }
 

@@ -60,7 +60,7 @@ const SLOW_VOL_STEP = SLOW_VOL_SD * Math.sqrt(1 - SLOW_VOL_PHI * SLOW_VOL_PHI)
 const JUMP_PROB = 1 / 4000
 const JUMP_SD = 0.012
 /** Per-regime drift per bar, mean duration in bars, volatility level, and where it goes next. */
-const DRIFT = [2e-5, -2.2e-5, 0]
+const DRIFT = [2e-5, -2.8e-5, 0]
 const MEAN_BARS = [2400, 1800, 2000]
 const VOL_LEVEL = [1, 1.25, 0.8]
 // On leaving a regime: u < [0] goes bull, u < [1] bear, else sideways. A bull run ends in a range
