@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { backtest } from '../../src/engine/backtest.js'
 import { evaluateGenome, MAX_ERROR_CHARS, type EvalSetup } from '../../src/engine/evaluate.js'
 import { createPrng } from '../../src/engine/prng.js'
+import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import { defineStrategy, int, type StrategyContext, type StrategyDefinition } from '../../src/engine/strategy-api.js'
 import { StratmeshError, isStratmeshError } from '../../src/protocol/errors.js'
 
@@ -127,4 +128,30 @@ test('a split outside the data is a caller bug: EVAL_BAD_SETUP is thrown', () =>
   // Split at either end: one empty range, reported as zeros.
   const allIn = evaluateGenome(momentum, ctx, { lag: 5 }, { ...SETUP, split: N })
   assert.equal(allIn.outOfSample?.bars, 0)
+})
+
+test('with the real strategy context: an SMA cross evaluates to the backtest of a hand-made SMA cross', () => {
+  const base = minimalContext(N)
+  const candles = { length: N, time: base.time, open: base.open, high: base.high, low: base.low, close: base.close, volume: base.volume }
+  const real = createStrategyContext(candles)
+  const cross = defineStrategy({
+    name: 'sma-cross',
+    params: { fast: int(2, 20), slow: int(5, 60) },
+    positions (c, p) {
+      const fast = c.sma(c.close, p.fast)
+      const slow = c.sma(c.close, p.slow)
+      const out = c.output()
+      for (let i = 0; i < c.length; i++) out[i] = fast[i] > slow[i] ? 1 : 0
+      return out
+    },
+  })
+  const mean = (i: number, k: number): number => { let s = 0; for (let t = i - k + 1; t <= i; t++) s += candles.close[t]; return s / k }
+  const expected = new Float64Array(N)
+  for (let i = 19; i < N; i++) expected[i] = mean(i, 5) > mean(i, 20) ? 1 : 0
+  const r = evaluateGenome(cross, real, { fast: 5, slow: 20 }, SETUP)
+  assert.equal(r.error, undefined)
+  const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b))
+  const want = backtest(candles, expected, 0, 300, SETUP.costs, 252)
+  for (const k of Object.keys(want) as (keyof typeof want)[]) assert.ok(near(r.inSample?.[k] ?? NaN, want[k]), `${k}: ${r.inSample?.[k]} vs ${want[k]}`)
+  assert.ok(r.inSample !== null && r.inSample.trades >= 3)
 })
