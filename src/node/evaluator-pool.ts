@@ -158,7 +158,7 @@ class Pool implements EvaluatorPool {
     const live = [...this.evaluators].filter(ev => ev.state !== 'dead')
     return {
       evaluators: live.length,
-      busy: live.filter(ev => ev.state === 'busy').length,
+      busy: live.filter(ev => ev.state === 'busy' || this.leased.has(ev)).length,
       queued: this.waiters.length,
       unitsRun: this.unitsRun,
       evaluations: this.evaluations,

@@ -1,0 +1,205 @@
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createEvaluatorPool, type EvaluatorPool, type PoolJob } from '../../src/node/evaluator-pool.js'
+import { compileStrategy } from '../../src/node/strategy-compiler.js'
+import { instantiateStrategy } from '../../src/node/strategy-module.js'
+import { runUnit, type UnitInput } from '../../src/engine/ga.js'
+import { evaluateGenome } from '../../src/engine/evaluate.js'
+import { evalSetupFor } from '../../src/engine/job-setup.js'
+import { createStrategyContext } from '../../src/engine/strategy-context.js'
+import type { Checkpoint, JobSpec } from '../../src/engine/job-spec.js'
+import type { Candles } from '../../src/engine/types.js'
+import { canonicalHash } from '../../src/protocol/canonical.js'
+import { isStratmeshError } from '../../src/protocol/errors.js'
+import { spawnSync } from 'node:child_process'
+import { evaluatorLaunch } from '../../src/node/evaluator-launch.js'
+import { isAlive, randomCandles, readFixture, specFor } from '../fixtures/strategies/harness.js'
+
+const BARS = 300
+const candles = randomCandles(BARS)
+
+function jobOf (fixture: string, source = readFixture(fixture), ga = {}): PoolJob {
+  const spec = specFor(source, fixture, BARS, ga)
+  return { key: `${fixture}:${canonicalHash(spec)}`, source, fileName: fixture, candles, spec }
+}
+
+function unit (spec: JobSpec, island: number, epoch: number, previous: Checkpoint | null = null, migrants: Checkpoint | null = null): UnitInput {
+  return { spec, island, epoch, previous, migrants }
+}
+
+/** The same unit run in this process, the way the child runs it. */
+function inProcess (job: PoolJob, input: UnitInput, c: Candles = candles): Checkpoint {
+  const def = instantiateStrategy(compileStrategy(job.source, job.fileName), job.fileName)
+  const ctx = createStrategyContext(c)
+  const setup = evalSetupFor(job.spec, c)
+  return runUnit(input, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) })
+}
+
+async function rejectsWith (p: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(isStratmeshError(err, code), `expected ${code}, got ${String(err)}`)
+    return true
+  })
+}
+
+describe('evaluator pool', () => {
+  let pool: EvaluatorPool
+  const started: EvaluatorPool[] = []
+  const secret = 'fake-secret-' + process.pid
+
+  before(async () => {
+    process.env.STRATMESH_SECRET = secret
+    pool = createEvaluatorPool({ size: 2, evalTimeoutMs: 20_000, memoryMb: 256 })
+    started.push(pool)
+    await pool.start()
+  })
+
+  after(async () => {
+    delete process.env.STRATMESH_SECRET
+    for (const p of started) await p.stop()
+  })
+
+  test('inspect returns the declared space; load and compile errors keep their codes', async () => {
+    const info = await pool.inspect(readFixture('good-sma.ts'), 'good-sma.ts')
+    assert.equal(info.name, 'good-sma')
+    assert.equal(info.description, 'long when SMA(fast) > SMA(slow)')
+    assert.deepEqual(info.params, { fast: { kind: 'int', min: 2, max: 20, step: 1 }, slow: { kind: 'int', min: 10, max: 60, step: 2 } })
+    await rejectsWith(pool.inspect(readFixture('imports-fs.ts'), 'imports-fs.ts'), 'STRATEGY_FORBIDDEN_IMPORT')
+    await rejectsWith(pool.inspect(readFixture('syntax-error.txt'), 'syntax-error.ts'), 'STRATEGY_SYNTAX')
+    await rejectsWith(pool.inspect(readFixture('invalid.ts'), 'invalid.ts'), 'STRATEGY_INVALID')
+    await rejectsWith(pool.inspect('throw new Error("at load")', 'top.js'), 'STRATEGY_LOAD_FAILED')
+  })
+
+  test('the sandbox: no parent env, no files outside its own code, no clocks or randomness', async () => {
+    const info = await pool.inspect(readFixture('probes.ts'), 'probes.ts')
+    const seen = JSON.parse(info.description ?? '{}') as Record<string, string>
+    assert.equal(seen.env, '{}', 'the evaluator environment is empty')
+    assert.ok(!JSON.stringify(seen).includes(secret), 'the parent secret is not visible')
+    assert.match(seen.binding, /^denied:ERR_ACCESS_DENIED/, 'process.binding is refused by the permission model')
+    assert.equal(seen.permissionEtc, 'ok:false', 'reading /etc/passwd is not permitted')
+    for (const k of ['random', 'dateNow', 'newDate', 'perfNow', 'hrtime']) assert.match(seen[k], /^denied:STRATEGY_NONDETERMINISTIC:strategies must be deterministic/, k)
+    assert.equal(seen.dateFromTime, 'ok:1970-01-01T00:00:00.000Z', 'dates from a timestamp still work')
+    assert.equal(seen.setTimeout, 'undefined')
+    assert.equal(seen.fetch, 'undefined')
+  })
+
+  test('under the evaluator launch flags, reading a file outside the allowed paths fails', () => {
+    const launch = evaluatorLaunch(64)
+    assert.equal(launch.sandboxed, true, 'this Node has the permission model')
+    const probe = (file: string): string => spawnSync(process.execPath, [...launch.execArgv, '-e', `
+      try { require('fs').readFileSync(${JSON.stringify(file)}); console.log('read') } catch (e) { console.log(e.code) }
+    `], { env: {}, encoding: 'utf8' }).stdout.trim()
+    assert.equal(probe('/etc/passwd'), 'ERR_ACCESS_DENIED')
+    assert.equal(probe(launch.modulePath), 'read', 'its own code stays readable')
+  })
+
+  test('units run in a child equal the same units run in-process, byte for byte, across epochs', async () => {
+    const job = jobOf('good-sma.ts')
+    const progress: Array<[number, number]> = []
+    const a0 = await pool.runUnit(job, unit(job.spec, 0, 0), { onProgress: (d, t) => progress.push([d, t]) })
+    const b0 = await pool.runUnit(job, unit(job.spec, 1, 0))
+    const a1 = await pool.runUnit(job, unit(job.spec, 0, 1, a0, b0))
+    assert.equal(canonicalHash(a0), canonicalHash(inProcess(job, unit(job.spec, 0, 0))))
+    assert.equal(canonicalHash(b0), canonicalHash(inProcess(job, unit(job.spec, 1, 0))))
+    assert.equal(canonicalHash(a1), canonicalHash(inProcess(job, unit(job.spec, 0, 1, a0, b0))))
+    assert.notEqual(canonicalHash(a0), canonicalHash(b0))
+    assert.ok(a0.best.length > 0 && a0.best[0].fitness !== null)
+    assert.equal(progress.length, a0.evaluations, 'one progress report per evaluation')
+    assert.ok(progress.every(([d, t], i) => d === Math.min(i + 1, t) && t === 8 * 3))
+  })
+
+  test('a throwing strategy, bad positions and nondeterminism become recorded errors; the unit completes', async () => {
+    const expected: Record<string, RegExp> = {
+      throw: /^STRATEGY_THREW: boom from the strategy/,
+      short: /^STRATEGY_BAD_POSITIONS: positions\(\) returned 299 values for 300 bars/,
+      nan: /^STRATEGY_BAD_POSITIONS: position at bar 5 is NaN/,
+      random: /^STRATEGY_THREW: STRATEGY_NONDETERMINISTIC: .*Math\.random/,
+      clock: /^STRATEGY_THREW: STRATEGY_NONDETERMINISTIC: .*Date\.now/,
+    }
+    const all = readFixture('misbehaves.ts')
+    for (const [mode, re] of Object.entries(expected)) {
+      const source = all.replace(/choice\(\[[^\]]*\]\)/, `choice(['${mode}'])`)
+      const job = jobOf('misbehaves.ts', source, { population: 4, generations: 1 })
+      const cp = await pool.runUnit(job, unit(job.spec, 0, 0))
+      assert.ok(cp.evaluations > 0)
+      assert.equal(cp.errors, cp.evaluations, `${mode}: every evaluation failed`)
+      assert.equal(cp.best.length, 0)
+      for (const g of cp.population) {
+        assert.equal(g.fitness, null)
+        assert.match(g.error ?? '', re, mode)
+      }
+    }
+    const ok = jobOf('misbehaves.ts', all.replace(/choice\(\[[^\]]*\]\)/, "choice(['ok'])"), { population: 4, generations: 1 })
+    const cp = await pool.runUnit(ok, unit(ok.spec, 0, 0))
+    assert.equal(cp.errors, 0, 'the same strategy without the fault evaluates cleanly')
+  })
+
+  test('units queue when every evaluator is busy, and stats count them', async () => {
+    const before = pool.stats()
+    const jobs = [jobOf('good-sma.ts', undefined, { islands: 4 })]
+    const runs = [0, 1, 2, 3].map(i => pool.runUnit(jobs[0], unit(jobs[0].spec, i, 0)))
+    const during = pool.stats()
+    assert.deepEqual([during.busy, during.queued], [2, 2], 'two run, two wait')
+    const cps = await Promise.all(runs)
+    assert.deepEqual(cps.map(c => c.island), [0, 1, 2, 3])
+    const s = pool.stats()
+    assert.equal(s.unitsRun - before.unitsRun, 4)
+    assert.equal(s.evaluations - before.evaluations, cps.reduce((n, c) => n + c.evaluations, 0))
+    assert.ok(s.evaluationsPerSecond > 0)
+    assert.equal(s.evaluators, 2)
+    assert.equal(s.busy, 0)
+  })
+
+  test('an evaluation that never ends is killed, recorded as EVAL_TIMEOUT, and the pool lives on', async () => {
+    const small = createEvaluatorPool({ size: 1, evalTimeoutMs: 1500, memoryMb: 128 })
+    started.push(small)
+    await small.start()
+    const [first] = small.pids()
+    const job = jobOf('loops.js')
+    const cp = await small.runUnit(job, unit(job.spec, 0, 0))
+    const s = small.stats()
+    assert.ok(s.restarts.timeout >= 1, 'at least one genome hung (x === 3 is sampled with this seed)')
+    assert.ok(cp.errors >= s.restarts.timeout)
+    for (const g of cp.population) {
+      if (g.params.x === 3) assert.match(g.error ?? '', /^EVAL_TIMEOUT: /)
+      else assert.equal(g.error, undefined)
+    }
+    assert.equal(isAlive(first), false, 'the looping child is gone')
+    assert.equal(small.pids().length, 1)
+    assert.notEqual(small.pids()[0], first, 'and replaced')
+    const good = jobOf('good-sma.ts')
+    const after = await small.runUnit(good, unit(good.spec, 0, 0))
+    assert.equal(canonicalHash(after), canonicalHash(inProcess(good, unit(good.spec, 0, 0))))
+    const pids = small.pids()
+    await small.stop()
+    assert.ok(pids.every(p => !isAlive(p)), 'stop() leaves no evaluator alive')
+  })
+
+  test('unbounded allocation hits the memory cap: EVAL_OUT_OF_MEMORY, the unit completes', async () => {
+    const small = createEvaluatorPool({ size: 1, evalTimeoutMs: 20_000, memoryMb: 48 })
+    started.push(small)
+    await small.start()
+    const job = jobOf('allocates.ts')
+    const cp = await small.runUnit(job, unit(job.spec, 0, 0))
+    const s = small.stats()
+    assert.ok(s.restarts.outOfMemory >= 1, `restarts: ${JSON.stringify(s.restarts)}`)
+    for (const g of cp.population) {
+      if (g.params.big === 1) assert.match(g.error ?? '', /^EVAL_OUT_OF_MEMORY: /)
+      else assert.equal(g.error, undefined)
+    }
+    await small.stop()
+  })
+
+  test('stop() kills every evaluator and refuses further work', async () => {
+    const p = createEvaluatorPool({ size: 2, memoryMb: 64 })
+    started.push(p)
+    await p.start()
+    const pids = p.pids()
+    assert.equal(pids.length, 2)
+    assert.ok(pids.every(isAlive))
+    await p.stop()
+    assert.deepEqual(p.pids(), [])
+    assert.ok(pids.every(pid => !isAlive(pid)))
+    await rejectsWith(p.inspect(readFixture('good-sma.ts'), 'good-sma.ts'), 'POOL_STOPPED')
+  })
+})
