@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -54,6 +55,7 @@ export type PeerNode = Libp2p<PeerServices>
 
 /** Creates and starts a libp2p node with the stratmesh stack (TCP, Noise, yamux, gossipsub). */
 export async function createPeerNode (options: PeerNodeOptions): Promise<PeerNode> {
+  if (options.swarmKey !== undefined) repairPnetCipherMemory()
   const bootstrap = (options.bootstrap ?? []).map(parseMultiaddr)
   try {
     return await createLibp2p<PeerServices>({
@@ -151,5 +153,44 @@ export class MeshDialer {
     if (this.components.connectionManager.getConnections(peerId).length > 0) return
     this.components.connectionManager.openConnection(peerId, { signal: this.controller.signal })
       .catch(err => { this.log('dial %p failed: %s', peerId, (err as Error).message) })
+  }
+}
+
+interface XorCipher {
+  _memory: Uint8Array
+  realloc: (size: number) => void
+  update: (input: Uint8Array, output: Uint8Array) => void
+}
+let cipherRepaired = false
+
+/**
+ * @libp2p/pnet encrypts with the `xsalsa20` package. Its WebAssembly build keeps one memory for
+ * every cipher instance but caches a view of that memory per instance. Once one instance grows
+ * the memory (a single write above ~640 KiB, routine in a bulk transfer), every other instance
+ * holds a detached view of length 0 and grows the memory again on its next write, however small;
+ * within a few dozen writes the 64 MiB maximum is reached and the connection dies with
+ * "WebAssembly.Memory.grow(): Maximum memory size exceeded". Pointing a stale view at the
+ * current memory before each write removes the leak. Exported for its regression test.
+ */
+export function repairPnetCipherMemory (): void {
+  if (cipherRepaired) return
+  cipherRepaired = true
+  const xsalsa20 = createRequire(import.meta.url)('xsalsa20') as (nonce: Uint8Array, key: Uint8Array) => { _xor: XorCipher, finalize: () => void }
+  const probe = xsalsa20(new Uint8Array(24), new Uint8Array(32))
+  const proto = Object.getPrototypeOf(probe._xor) as XorCipher
+  const wasm = probe._xor._memory instanceof Uint8Array
+  probe.finalize()
+  // The pure-JS fallback (no WebAssembly) has no shared memory and needs no repair.
+  if (typeof proto.realloc !== 'function' || !wasm) return
+  let current: Uint8Array | undefined
+  const realloc = proto.realloc
+  const update = proto.update
+  proto.realloc = function (this: XorCipher, size: number) {
+    realloc.call(this, size)
+    current = this._memory
+  }
+  proto.update = function (this: XorCipher, input: Uint8Array, output: Uint8Array) {
+    if (current !== undefined && this._memory.buffer !== current.buffer) this._memory = current
+    update.call(this, input, output)
   }
 }
