@@ -132,6 +132,12 @@ export async function verifyEntry (value: unknown): Promise<Entry> {
   const size = entrySize(value)
   if (size > MAX_ENTRY_BYTES) throw tooLarge(size)
   const entry = validateEntry(value)
+  await checkSignature(entry)
+  return entry
+}
+
+/** Checks only the signature of an entry already validated (ENTRY_BAD_SIGNATURE). */
+export async function checkSignature (entry: Entry): Promise<void> {
   const sig = Buffer.from(entry.sig, 'base64url')
   let ok = false
   try {
@@ -140,7 +146,13 @@ export async function verifyEntry (value: unknown): Promise<Entry> {
     throw new StratmeshError('ENTRY_BAD_SIGNATURE', `signature of ${entry.author} seq ${entry.seq} could not be checked`, { cause: err })
   }
   if (!ok) throw new StratmeshError('ENTRY_BAD_SIGNATURE', `signature of ${entry.author} seq ${entry.seq} does not match`, { details: { author: entry.author, seq: entry.seq } })
-  return entry
+}
+
+/** Size and shape checks of verifyEntry without the signature (synchronous and cheap). */
+export function checkEntry (value: unknown): Entry {
+  const size = entrySize(value)
+  if (size > MAX_ENTRY_BYTES) throw tooLarge(size)
+  return validateEntry(value)
 }
 
 export function encodeEntry (entry: Entry): Uint8Array {
