@@ -1,0 +1,115 @@
+/**
+ * Throughput of GA units through the evaluator pool on 1M candles (the bundled SMA-cross strategy,
+ * population 32): one evaluator running one unit at a time vs two evaluators running two units
+ * concurrently. Prints evaluations/s for each (median of RUNS timed runs), the ratio (goal >= 1.8x
+ * on a machine with 2 idle cores), the same unit run in-process (the IPC and sandbox overhead),
+ * and the peak resident memory of the evaluator processes.
+ * Run: node --import tsx --import ./src/node/polyfill.ts bench/evaluator.bench.ts
+ */
+import { readFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import { createEvaluatorPool, type EvaluatorPool, type PoolJob } from '../src/node/evaluator-pool.js'
+import { compileStrategy } from '../src/node/strategy-compiler.js'
+import { instantiateStrategy } from '../src/node/strategy-module.js'
+import { runUnit, type UnitInput } from '../src/engine/ga.js'
+import { evaluateGenome } from '../src/engine/evaluate.js'
+import { createJobSpec, evalSetupFor } from '../src/engine/job-setup.js'
+import { createStrategyContext } from '../src/engine/strategy-context.js'
+import { createPrng } from '../src/engine/prng.js'
+import type { Candles } from '../src/engine/types.js'
+import { sha256Hex } from '../src/protocol/canonical.js'
+
+const BARS = 1_000_000
+/** Timed runs per configuration; the median is reported. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+const GA = { islands: 64, population: 32, generations: 3, epochs: 1 }
+
+function syntheticCandles (n: number): Candles {
+  const rng = createPrng(2024)
+  const c = { length: n, time: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) }
+  let price = 100
+  for (let i = 0; i < n; i++) {
+    const open = price
+    price = Math.max(1, price * (1 + (rng.next() - 0.5) * 0.004))
+    c.time[i] = 1_700_000_000_000 + i * 60_000
+    c.open[i] = open
+    c.close[i] = price
+    c.high[i] = Math.max(open, price) * 1.0005
+    c.low[i] = Math.min(open, price) * 0.9995
+    c.volume[i] = 1 + rng.next()
+  }
+  return c
+}
+
+const source = readFileSync(new URL('../strategies/sma-cross.ts', import.meta.url), 'utf8')
+const candles = syntheticCandles(BARS)
+const spec = createJobSpec({
+  strategy: { hash: sha256Hex(source), name: 'sma-cross' },
+  dataset: { hash: 'e'.repeat(64), name: 'synthetic-1m', bars: BARS },
+  ga: GA,
+})
+const job: PoolJob = { key: 'bench', source, fileName: 'sma-cross.ts', candles, spec }
+const unit = (island: number): UnitInput => ({ spec, island, epoch: 0, previous: null, migrants: null })
+
+function median (xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+
+function peakRssMb (pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m === null ? NaN : Number(m[1]) / 1024
+}
+
+let nextIsland = 0
+/** Runs `concurrent` units at once, RUNS times; returns evaluations/s per run. */
+async function measure (pool: EvaluatorPool, concurrent: number): Promise<number[]> {
+  // Untimed: sends the candles to every evaluator and warms its code and indicator cache.
+  await Promise.all(Array.from({ length: concurrent }, () => pool.runUnit(job, unit(nextIsland++))))
+  const rates: number[] = []
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now()
+    const cps = await Promise.all(Array.from({ length: concurrent }, () => pool.runUnit(job, unit(nextIsland++))))
+    const seconds = (performance.now() - t0) / 1000
+    rates.push(cps.reduce((n, c) => n + c.evaluations, 0) / seconds)
+  }
+  return rates
+}
+
+async function withPool<T> (size: number, f: (pool: EvaluatorPool) => Promise<T>): Promise<T> {
+  const pool = createEvaluatorPool({ size })
+  await pool.start()
+  try {
+    return await f(pool)
+  } finally {
+    await pool.stop()
+  }
+}
+
+function inProcess (): number[] {
+  const def = instantiateStrategy(compileStrategy(source, 'sma-cross.ts'), 'sma-cross.ts')
+  const ctx = createStrategyContext(candles)
+  const setup = evalSetupFor(spec, candles)
+  const env = { def, evaluate: (p: Record<string, number | string>) => evaluateGenome(def, ctx, p, setup) }
+  runUnit(unit(nextIsland++), env)
+  const rates: number[] = []
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now()
+    const cp = runUnit(unit(nextIsland++), env)
+    rates.push(cp.evaluations / ((performance.now() - t0) / 1000))
+  }
+  return rates
+}
+
+const fmt = (x: number): string => x.toFixed(1)
+console.log(`evaluator pool: ${BARS} candles, sma-cross, population ${GA.population}, ${GA.generations} generations, median of ${RUNS} runs`)
+const local = inProcess()
+console.log(`in-process (no pool)     ${fmt(median(local))} evaluations/s   runs: ${local.map(fmt).join(' ')}`)
+const rss: number[] = []
+const one = await withPool(1, async pool => { const r = await measure(pool, 1); rss.push(...pool.pids().map(peakRssMb)); return r })
+console.log(`1 evaluator, 1 unit      ${fmt(median(one))} evaluations/s   runs: ${one.map(fmt).join(' ')}`)
+const two = await withPool(2, async pool => { const r = await measure(pool, 2); rss.push(...pool.pids().map(peakRssMb)); return r })
+console.log(`2 evaluators, 2 units    ${fmt(median(two))} evaluations/s   runs: ${two.map(fmt).join(' ')}`)
+console.log(`ratio 2/1                ${(median(two) / median(one)).toFixed(2)}x (goal >= 1.8x)`)
+console.log(`pool overhead            ${((1 - median(one) / median(local)) * 100).toFixed(1)} % below in-process`)
+console.log(`evaluator peak RSS       ${rss.map(x => `${fmt(x)} MB`).join(', ')}`)
