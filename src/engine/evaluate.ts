@@ -81,10 +81,16 @@ export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>
   } catch (err) {
     return failed('STRATEGY_THREW', describeThrown(err))
   }
-  const positions = checkPositions(out, n)
+  let positions: Float64Array | string
+  try {
+    positions = checkPositions(out, n)
+  } catch (err) {
+    // Only a hostile result gets here (a proxy or a getter that throws while being read).
+    positions = `reading the positions threw: ${describeThrown(err)}`
+  }
   if (typeof positions === 'string') return failed('STRATEGY_BAD_POSITIONS', positions)
-  const candles = ctx
-  const inSample = backtest(candles, positions, 0, setup.split, setup.costs, setup.barsPerYear)
-  const outOfSample = backtest(candles, positions, setup.split, n, setup.costs, setup.barsPerYear)
+  // The context carries the candle columns: the backtest reads them straight from it.
+  const inSample = backtest(ctx, positions, 0, setup.split, setup.costs, setup.barsPerYear)
+  const outOfSample = backtest(ctx, positions, setup.split, n, setup.costs, setup.barsPerYear)
   return { fitness: fitnessOf(inSample, setup.objective, setup.minTrades), inSample, outOfSample }
 }

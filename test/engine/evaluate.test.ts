@@ -116,6 +116,8 @@ test('bad positions give STRATEGY_BAD_POSITIONS naming the problem and the first
     assert.match(r.error ?? '', /^STRATEGY_BAD_POSITIONS: /)
     assert.match(r.error ?? '', message)
   }
+  const hostile = new Proxy([0], { get: () => { throw new Error('gotcha') } })
+  assert.match(evaluateGenome(returning(hostile), ctx, {}, SETUP).error ?? '', /^STRATEGY_BAD_POSITIONS: reading the positions threw: gotcha/)
   // Floating-point noise just past +-1 is accepted.
   const noisy = momentum.positions(ctx, { lag: 5 }).map(v => v * (1 + 1e-13))
   assert.equal(evaluateGenome(returning(noisy), ctx, {}, SETUP).error, undefined)
