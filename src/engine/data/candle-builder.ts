@@ -56,6 +56,7 @@ export class CandleBuilder {
   private skippedTotal = 0
   private readonly reasons: Record<string, number> = {}
   private readonly notations = new Set<TimeNotation>()
+  private lastNotation: TimeNotation | null = null
 
   constructor (file: string, placeKind: RowPlace['kind'], capacity: number, names: FieldNames) {
     this.file = file
@@ -73,21 +74,17 @@ export class CandleBuilder {
     this.reasons[reason] = (this.reasons[reason] ?? 0) + 1
   }
 
-  noteTime (notation: TimeNotation): void { this.notations.add(notation) }
+  noteTime (notation: TimeNotation): void {
+    if (notation !== this.lastNotation) { this.notations.add(notation); this.lastNotation = notation }
+  }
 
   /** Adds one row of finite numbers after checking it; throws a field error naming the row. */
   push (placeN: number, time: number, open: number, high: number, low: number, close: number, volume: number): void {
-    const place: RowPlace = { kind: this.placeKind, n: placeN }
-    const names = this.names
-    const fail = (code: string, field: string, message: string): never => { throw fieldError(code, this.file, place, field, message) }
-    if (!(open > 0)) fail('CSV_BAD_PRICE', names.open, `price ${open} is not positive`)
-    if (!(high > 0)) fail('CSV_BAD_PRICE', names.high, `price ${high} is not positive`)
-    if (!(low > 0)) fail('CSV_BAD_PRICE', names.low, `price ${low} is not positive`)
-    if (!(close > 0)) fail('CSV_BAD_PRICE', names.close, `price ${close} is not positive`)
-    if (volume < 0) fail('CSV_NEGATIVE_VOLUME', names.volume, `volume ${volume} is negative`)
-    if (high < low) fail('CSV_HIGH_BELOW_LOW', names.high, `high ${high} is below low ${low}`)
-    if (open < low || open > high) fail('CSV_PRICE_OUTSIDE_RANGE', names.open, `open ${open} is outside the bar's range [low ${low}, high ${high}]`)
-    if (close < low || close > high) fail('CSV_PRICE_OUTSIDE_RANGE', names.close, `close ${close} is outside the bar's range [low ${low}, high ${high}]`)
+    // One branch on the hot path; the slow path works out which rule broke.
+    if (!(open > 0 && high > 0 && low > 0 && close > 0 && volume >= 0 && high >= low &&
+      open >= low && open <= high && close >= low && close <= high)) {
+      this.rejectRow(placeN, open, high, low, close, volume)
+    }
     const i = this.n
     if (i === this.places.length) {
       throw fileError('DATA_TOO_LARGE', this.file, `more than ${MAX_DATASET_ROWS} rows; split the file or use a coarser bar interval`, { maxRows: MAX_DATASET_ROWS })
@@ -96,6 +93,21 @@ export class CandleBuilder {
     c[0][i] = time; c[1][i] = open; c[2][i] = high; c[3][i] = low; c[4][i] = close; c[5][i] = volume
     this.places[i] = placeN
     this.n = i + 1
+  }
+
+  private rejectRow (placeN: number, open: number, high: number, low: number, close: number, volume: number): never {
+    const names = this.names
+    const fail = (code: string, field: string, message: string): never => {
+      throw fieldError(code, this.file, { kind: this.placeKind, n: placeN }, field, message)
+    }
+    if (!(open > 0)) fail('CSV_BAD_PRICE', names.open, `price ${open} is not positive`)
+    if (!(high > 0)) fail('CSV_BAD_PRICE', names.high, `price ${high} is not positive`)
+    if (!(low > 0)) fail('CSV_BAD_PRICE', names.low, `price ${low} is not positive`)
+    if (!(close > 0)) fail('CSV_BAD_PRICE', names.close, `price ${close} is not positive`)
+    if (!(volume >= 0)) fail('CSV_NEGATIVE_VOLUME', names.volume, `volume ${volume} is negative`)
+    if (!(high >= low)) fail('CSV_HIGH_BELOW_LOW', names.high, `high ${high} is below low ${low}`)
+    if (!(open >= low && open <= high)) fail('CSV_PRICE_OUTSIDE_RANGE', names.open, `open ${open} is outside the bar's range [low ${low}, high ${high}]`)
+    return fail('CSV_PRICE_OUTSIDE_RANGE', names.close, `close ${close} is outside the bar's range [low ${low}, high ${high}]`)
   }
 
   /** Orders, checks and measures the rows. `tooFewCode` is the format's code for < 2 rows. */

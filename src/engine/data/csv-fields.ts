@@ -75,3 +75,99 @@ export function parseNumber (text: string, decimalComma: boolean): number {
   if (comma < 0 || comma !== text.lastIndexOf(',') || text.includes('.')) return NaN
   return parseDecimal(`${text.slice(0, comma)}.${text.slice(comma + 1)}`)
 }
+
+// 10^0 … 10^22: every one is an exact double, which makes the fast path below exact.
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`))
+/** More significant digits than this may not fit a double's 53-bit integer exactly. */
+const FAST_DIGITS = 15
+
+
+/**
+ * Reads the number in text[start, end) without making a substring. Plain decimals of up to 15
+ * significant digits (every price and volume we have seen) take the exact fast path: an integer
+ * divided by a power of ten is one correctly rounded IEEE operation, so the result equals
+ * Number(). Anything else goes through parseNumber.
+ */
+export function parseNumberAt (text: string, start: number, end: number, decimalComma: boolean): number {
+  let i = start
+  let c = text.charCodeAt(i)
+  const negative = c === 45
+  if (negative || c === 43) i++
+  let mantissa = 0; let digits = 0; let fraction = 0; let dot = false; let any = false
+  for (; i < end; i++) {
+    c = text.charCodeAt(i)
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48)
+      if (mantissa !== 0) digits++
+      if (dot) fraction++
+      any = true
+    } else if (c === 46 && !dot) {
+      dot = true
+    } else {
+      break
+    }
+  }
+  if (i === end && any && digits <= FAST_DIGITS && fraction < POW10.length) {
+    const x = mantissa / POW10[fraction]
+    return negative ? -x : x
+  }
+  return parseNumber(text.slice(start, end), decimalComma)
+}
+
+/**
+ * Splits rows into field bounds without allocating per field: `split(line)` returns the field
+ * count (or -1 for an unclosed quote), after which fields are read by index. Quoted lines take the
+ * slow path through splitFields and are re-laid as the fields' concatenation.
+ */
+export class RowSplitter {
+  text = ''
+  private readonly bounds: Int32Array
+  private readonly delimiter: Delimiter
+  private readonly code: number
+
+  constructor (delimiter: Delimiter, fieldCount: number) {
+    this.delimiter = delimiter
+    this.code = delimiter.charCodeAt(0)
+    this.bounds = new Int32Array(2 * fieldCount)
+  }
+
+  split (line: string): number {
+    const b = this.bounds
+    const capacity = b.length >> 1
+    if (line.indexOf('"') >= 0) {
+      const fields = splitFields(line, this.delimiter)
+      if (fields === null) return -1
+      let at = 0
+      for (let k = 0; k < fields.length && k < capacity; k++) {
+        b[2 * k] = at; at += fields[k].length; b[2 * k + 1] = at
+      }
+      this.text = fields.join('')
+      return fields.length
+    }
+    this.text = line
+    let count = 0
+    let start = 0
+    const len = line.length
+    for (let i = 0; i <= len; i++) {
+      if (i < len && line.charCodeAt(i) !== this.code) continue
+      if (count < capacity) {
+        let s = start; let e = i
+        while (s < e && this.isBlank(line.charCodeAt(s))) s++
+        while (e > s && this.isBlank(line.charCodeAt(e - 1))) e--
+        b[2 * count] = s; b[2 * count + 1] = e
+      }
+      count++
+      start = i + 1
+    }
+    return count
+  }
+
+  // A tab is blank space around a field unless it is the separator.
+  private isBlank (c: number): boolean { return c === 32 || (c === 9 && this.code !== 9) }
+
+  field (k: number): string { return this.text.slice(this.bounds[2 * k], this.bounds[2 * k + 1]) }
+
+  number (k: number, decimalComma: boolean): number {
+    return parseNumberAt(this.text, this.bounds[2 * k], this.bounds[2 * k + 1], decimalComma)
+  }
+}
