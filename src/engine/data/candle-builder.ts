@@ -117,7 +117,9 @@ export class CandleBuilder {
       const why = this.skippedTotal > 0 ? ` (${this.skippedTotal} skipped: ${JSON.stringify(this.reasons)})` : ''
       throw fileError(tooFewCode, this.file, `${n} usable row${n === 1 ? '' : 's'}${why}; at least 2 are needed`, { rows: n, skipped: this.skippedTotal })
     }
-    const cols = this.cols.map(col => col.length === n ? col : col.slice(0, n))
+    // Capacity came from the line count: a view wastes a header and a few blank lines at most;
+    // copy only when many lines were not rows (skipped nulls, blank runs).
+    const cols = this.cols.map(col => n >= 0.9 * col.length ? col.subarray(0, n) : col.slice(0, n))
     const places = this.places.subarray(0, n)
     const time = cols[0]
     const reversed = time[n - 1] < time[0]

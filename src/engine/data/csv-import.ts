@@ -79,10 +79,7 @@ function badNumber (row: RowSplitter, layout: CsvLayout, file: string, n: number
   const decimalComma = layout.delimiter !== ','
   const names = layout.names
   const columnNames = [names.open, names.high, names.low, names.close, names.volume]
-  layout.priceCols.forEach((col, k) => {
-    if (Number.isNaN(row.number(col, decimalComma))) {
-      throw fieldError('CSV_BAD_NUMBER', file, { kind: 'line', n }, columnNames[k], `${quoteValue(row.field(col))} is not a number`)
-    }
-  })
-  throw new Error('unreachable: a field was NaN')
+  const k = Math.max(0, layout.priceCols.findIndex(col => Number.isNaN(row.number(col, decimalComma))))
+  const col = layout.priceCols[k]
+  throw fieldError('CSV_BAD_NUMBER', file, { kind: 'line', n }, columnNames[k], `${quoteValue(row.field(col))} is not a number`)
 }
