@@ -18,7 +18,7 @@ function nondeterministic (what: string): StratmeshError {
 /**
  * Replaces the process's sources of time and randomness with functions that throw, so a strategy
  * that uses one fails on every machine alike instead of giving results that differ per peer.
- * Covered: Math.random, Date.now, Date() and new Date() without arguments, performance.now,
+ * Covered: Math.random, Date.now, new Date() without arguments, performance.now,
  * process.hrtime (and .bigint), process.uptime, crypto.getRandomValues/randomUUID. Dates from a
  * timestamp (new Date(ctx.time[i])) stay available: they are deterministic. Node's internals keep
  * their own references to the originals, so IPC and timers in the child still work.
@@ -26,17 +26,22 @@ function nondeterministic (what: string): StratmeshError {
  */
 export function forbidNondeterminism (): void {
   const thrower = (what: string) => (): never => { throw nondeterministic(what) }
-  Math.random = thrower('Math.random')
+  // Under --frozen-intrinsics, Math and Date cannot be changed in place, so the globals are
+  // replaced instead: a copy of Math, and a Date subclass (static methods other than now() and
+  // instanceof Date keep working; Date() called without new throws, as it would give the time).
+  const math = Object.getOwnPropertyDescriptors(Math)
+  math.random = { ...math.random, value: thrower('Math.random') }
+  globalThis.Math = Object.create(Object.getPrototypeOf(Math), math)
   const RealDate = Date
-  const GuardedDate = new Proxy(RealDate, {
-    construct (target, args, newTarget) {
+  class GuardedDate extends RealDate {
+    constructor (...args: unknown[]) {
       if (args.length === 0) throw nondeterministic('new Date()')
-      return Reflect.construct(target, args, newTarget)
-    },
-    apply () { throw nondeterministic('Date()') },
-  })
-  RealDate.now = thrower('Date.now')
-  globalThis.Date = GuardedDate
+      super(...(args as [number]))
+    }
+
+    static override now (): number { throw nondeterministic('Date.now') }
+  }
+  globalThis.Date = GuardedDate as DateConstructor
   const perf = globalThis.performance as unknown as Record<string, unknown>
   perf.now = thrower('performance.now')
   const hrtime = thrower('process.hrtime') as unknown as typeof process.hrtime

@@ -79,6 +79,8 @@ describe('evaluator pool', () => {
     assert.equal(seen.permissionEtc, 'ok:false', 'reading /etc/passwd is not permitted')
     for (const k of ['random', 'dateNow', 'newDate', 'perfNow', 'hrtime']) assert.match(seen[k], /^denied:STRATEGY_NONDETERMINISTIC:strategies must be deterministic/, k)
     assert.equal(seen.dateFromTime, 'ok:1970-01-01T00:00:00.000Z', 'dates from a timestamp still work')
+    assert.equal(seen.dateStatic, 'ok:true', 'Date.UTC and instanceof Date still work')
+    assert.match(seen.patchSort, /^denied:.*read only/, 'built-in prototypes are frozen')
     assert.equal(seen.setTimeout, 'undefined')
     assert.equal(seen.fetch, 'undefined')
   })
