@@ -122,13 +122,13 @@ function project (state: LedgerState, e: Entry): void {
     }
     case 'renew': {
       const b = e.body
-      const lease = unitOf(state, b.jobId, b.island, b.epoch).leases.get(e.author)
+      const lease = state.units.get(unitKey(b.jobId, b.island, b.epoch))?.leases.get(e.author)
       if (lease !== undefined) lease.until = Math.max(lease.until, e.hlc[0] + b.ttlMs)
       return
     }
     case 'release': {
       const b = e.body
-      unitOf(state, b.jobId, b.island, b.epoch).leases.delete(e.author)
+      state.units.get(unitKey(b.jobId, b.island, b.epoch))?.leases.delete(e.author)
       return
     }
     case 'commit': {
@@ -201,7 +201,7 @@ export function applyEvidence (state: LedgerState, a: Entry, b: Entry): ApplyRes
 
 /** Applies one verified entry (mutating `state`); see ApplyResult. */
 export function applyEntry (state: LedgerState, e: Entry): ApplyResult {
-  const chain = chainOf(state, e.author)
+  const chain = state.chains.get(e.author) ?? { entries: [], hashes: [], frozenAt: null }
   const hash = entryHash(e)
   if (chain.frozenAt !== null && e.seq >= chain.frozenAt) {
     if (e.seq !== chain.frozenAt) return 'frozen'
@@ -216,6 +216,7 @@ export function applyEntry (state: LedgerState, e: Entry): ApplyResult {
   }
   if (e.seq > have + 1) return 'gap'
   if (have > 0 && (e.prev !== chain.hashes[have - 1] || compareHlc(e.hlc, chain.entries[have - 1].hlc) <= 0)) return 'broken'
+  if (have === 0) state.chains.set(e.author, chain)
   chain.entries.push(e)
   chain.hashes.push(hash)
   project(state, e)
