@@ -37,8 +37,12 @@ for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask
   Reflect.deleteProperty(globalThis, name)
 }
 forbidNondeterminism()
-// Strategy code must not speak for the child on the IPC channel.
-process.send = () => { throw new StratmeshError('STRATEGY_FORBIDDEN', 'strategies may not use process.send') }
+// Process powers the permission model leaves open: signalling other processes (the peer included;
+// _debugProcess would open the peer's inspector), loading native code, and speaking for the child
+// on the IPC channel. The child needs none of them after this point.
+for (const name of ['send', 'kill', '_kill', '_debugProcess', '_debugEnd', '_linkedBinding', 'dlopen', 'binding', 'chdir']) {
+  (process as unknown as Record<string, unknown>)[name] = () => { throw new StratmeshError('STRATEGY_FORBIDDEN', `strategies may not use process.${name}`) }
+}
 
 const jobs = new Map<string, LoadedJob>()
 

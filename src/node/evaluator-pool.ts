@@ -204,6 +204,7 @@ class Pool implements EvaluatorPool {
         this.unitsRun++
         return cp
       } catch (err) {
+        if (isStratmeshError(err, 'EVAL_GONE') && restarts < MAX_UNIT_RESTARTS) continue
         if (!isStratmeshError(err) || !(err.code in RESTART_REASON)) throw err
         this.restarts[RESTART_REASON[err.code]]++
         const key = err.details?.paramsKey

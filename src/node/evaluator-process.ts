@@ -88,6 +88,8 @@ export class EvaluatorProcess {
 
   /** Sends one request and resolves with the child's final answer (which may be an error message). */
   request (req: EvaluatorRequest, onProgress?: (index: number, paramsKey: string) => void): Promise<ChildMessage> {
+    // Dead while idle (a strategy's leftover promise can crash it between requests): the caller retries elsewhere.
+    if (this.state === 'dead') return Promise.reject(new StratmeshError('EVAL_GONE', `evaluator ${this.pid} has exited`))
     if (this.state !== 'idle') return Promise.reject(new StratmeshError('EVAL_BUSY', `evaluator ${this.pid} is ${this.state}`))
     this.state = 'busy'
     this.lastKey = null

@@ -75,12 +75,14 @@ describe('evaluator pool', () => {
     const seen = JSON.parse(info.description ?? '{}') as Record<string, string>
     assert.equal(seen.env, '{}', 'the evaluator environment is empty')
     assert.ok(!JSON.stringify(seen).includes(secret), 'the parent secret is not visible')
-    assert.match(seen.binding, /^denied:ERR_ACCESS_DENIED/, 'process.binding is refused by the permission model')
+    assert.match(seen.binding, /^denied:(ERR_ACCESS_DENIED|STRATEGY_FORBIDDEN)/, 'process.binding is refused')
     assert.equal(seen.permissionEtc, 'ok:false', 'reading /etc/passwd is not permitted')
     for (const k of ['random', 'dateNow', 'newDate', 'perfNow', 'hrtime']) assert.match(seen[k], /^denied:STRATEGY_NONDETERMINISTIC:strategies must be deterministic/, k)
     assert.equal(seen.dateFromTime, 'ok:1970-01-01T00:00:00.000Z', 'dates from a timestamp still work')
     assert.equal(seen.dateStatic, 'ok:true', 'Date.UTC and instanceof Date still work')
     assert.match(seen.patchSort, /^denied:.*read only/, 'built-in prototypes are frozen')
+    assert.match(seen.kill, /^denied:STRATEGY_FORBIDDEN:/, 'no signals to other processes (the peer)')
+    assert.match(seen.debugProcess, /^denied:STRATEGY_FORBIDDEN:/, 'no opening an inspector in another process')
     assert.equal(seen.setTimeout, 'undefined')
     assert.equal(seen.fetch, 'undefined')
   })
@@ -172,12 +174,18 @@ describe('evaluator pool', () => {
     const good = jobOf('good-sma.ts')
     const after = await small.runUnit(good, unit(good.spec, 0, 0))
     assert.equal(canonicalHash(after), canonicalHash(inProcess(good, unit(good.spec, 0, 0))))
+    // A strategy whose top level never ends has no genome to blame: inspect and the unit fail.
+    const hangs = "import { defineStrategy, int } from 'stratmesh/strategy'\nwhile (true) {}\nexport default defineStrategy({ name: 'h', params: { x: int(0, 1) }, positions: c => c.output() })\n"
+    await rejectsWith(small.inspect(hangs, 'hangs.ts'), 'EVAL_TIMEOUT')
+    const hangJob = jobOf('hangs.ts', hangs)
+    await rejectsWith(small.runUnit(hangJob, unit(hangJob.spec, 0, 0)), 'EVAL_UNIT_FAILED')
     const pids = small.pids()
+    assert.equal(pids.length, 1, 'the pool still has its evaluator')
     await small.stop()
     assert.ok(pids.every(p => !isAlive(p)), 'stop() leaves no evaluator alive')
   })
 
-  test('unbounded allocation hits the memory cap: EVAL_OUT_OF_MEMORY, the unit completes', async () => {
+  test('unbounded allocation hits the memory cap (EVAL_OUT_OF_MEMORY) and a dying process is EVAL_CRASHED; units complete', async () => {
     const small = createEvaluatorPool({ size: 1, evalTimeoutMs: 20_000, memoryMb: 48 })
     started.push(small)
     await small.start()
@@ -189,6 +197,13 @@ describe('evaluator pool', () => {
       if (g.params.big === 1) assert.match(g.error ?? '', /^EVAL_OUT_OF_MEMORY: /)
       else assert.equal(g.error, undefined)
     }
+    // A strategy that ends its own process is a crash, handled the same way.
+    const exits = readFixture('allocates.ts').replace('if (p.big === 1) {', 'if (p.big === 1) (globalThis as unknown as { process: { exit (c: number): void } }).process.exit(3)\n    if (p.big === -1) {')
+    assert.notEqual(exits, readFixture('allocates.ts'))
+    const exitJob = jobOf('exits.ts', exits)
+    const cp2 = await small.runUnit(exitJob, unit(exitJob.spec, 0, 0))
+    assert.ok(small.stats().restarts.crash >= 1, `restarts: ${JSON.stringify(small.stats().restarts)}`)
+    assert.ok(cp2.population.some(g => g.error?.startsWith('EVAL_CRASHED: ')))
     await small.stop()
   })
 
