@@ -5,6 +5,8 @@
 export interface ReplicatorStats {
   /** Entries from peers that the log store accepted (gossip and pull). */
   entriesIn: number
+  /** Of entriesIn, those that came in gossip messages. */
+  entriesInGossip: number
   /** Own entries published over gossip. */
   entriesOut: number
   /** Entries sent to peers in range responses. */
@@ -24,6 +26,7 @@ export interface ReplicatorStats {
 export function emptyStats (): ReplicatorStats {
   return {
     entriesIn: 0,
+    entriesInGossip: 0,
     entriesOut: 0,
     entriesServed: 0,
     gossipMessagesIn: 0,

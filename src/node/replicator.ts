@@ -8,7 +8,7 @@ import {
 } from '../protocol/sync-messages.js'
 import { emptyStats, countIn, type ReplicatorStats } from './replicator-stats.js'
 import { ingestFrom, pullFrom, serveSync, syncErrorCode, type PullContext } from './replicator-pull.js'
-import type { ReplicatedLog, WireCodec } from './replicator-log.js'
+import { wireSize, type ReplicatedLog } from './replicator-log.js'
 import type { StreamNode } from './stream-codec.js'
 
 /**
@@ -44,8 +44,8 @@ export interface ReplicatorNode extends StreamNode {
 
 export interface ReplicatorOptions<E> {
   node: ReplicatorNode
+  /** The ledger's log (logStoreLog(logStore) for the LevelDB log store). */
   log: ReplicatedLog<E>
-  codec: WireCodec<E>
   /** Publish and receive entries by gossip (default true). Off, replication is by pull alone. */
   gossip?: boolean
   /** Period of the pull round (default SYNC_INTERVAL_MS); 0 disables the timer (tests call syncNow). */
@@ -69,7 +69,7 @@ export interface Replicator {
 }
 
 export function createReplicator<E> (options: ReplicatorOptions<E>): Replicator {
-  const { node, log, codec } = options
+  const { node, log } = options
   const gossip = options.gossip ?? true
   const intervalMs = options.syncIntervalMs ?? SYNC_INTERVAL_MS
   const now = options.now ?? Date.now
@@ -88,7 +88,6 @@ export function createReplicator<E> (options: ReplicatorOptions<E>): Replicator 
   const ctx = (): PullContext<E> => ({
     node,
     log,
-    codec,
     stats,
     pageEntries: Math.min(options.pageEntries ?? MAX_RANGE_ENTRIES, MAX_RANGE_ENTRIES),
     idleTimeoutMs: options.idleTimeoutMs,
@@ -167,7 +166,7 @@ export function createReplicator<E> (options: ReplicatorOptions<E>): Replicator 
       }
     }
     for (const wire of queue) {
-      const size = codec.wireSize(wire) + 1
+      const size = wireSize(wire) + 1
       if (size + 64 > MAX_GOSSIP_MESSAGE_BYTES) continue // too big for gossip: peers pull it
       if (batch.length >= MAX_GOSSIP_ENTRIES || bytes + size + 64 > MAX_GOSSIP_MESSAGE_BYTES) await send()
       batch.push(wire)
@@ -178,7 +177,7 @@ export function createReplicator<E> (options: ReplicatorOptions<E>): Replicator 
 
   function onOwnEntries (entries: E[]): void {
     if (!running) return
-    for (const e of entries) outbox.push(codec.toWire(e))
+    outbox.push(...entries)
     if (!flushScheduled) {
       flushScheduled = true
       // Entries appended in one tick travel in one message.
@@ -200,13 +199,12 @@ export function createReplicator<E> (options: ReplicatorOptions<E>): Replicator 
       countIn(stats.rejections, peer, isStratmeshError(err) ? err.code : 'SYNC_BAD_MESSAGE')
       return TopicValidatorResult.Reject
     }
-    const { rejectedCodes } = await ingestFrom({ log, codec, stats }, peer, parsed.entries)
+    const { rejectedCodes, pending } = await ingestFrom({ log, stats }, peer, parsed.entries, true)
+    // Entries ahead of a gap wait in the store's pool: fetch the missing range now, not in 5 s.
+    if (pending > 0 || rejectedCodes.some(c => log.benignRejections.has(c))) sync(from).catch(() => {})
     if (rejectedCodes.length === 0) return TopicValidatorResult.Accept
-    // A gap (an entry ahead of what we hold) is not misbehaviour: fetch the range now.
-    if (rejectedCodes.every(c => log.benignRejections.has(c))) {
-      sync(from).catch(() => {})
-      return TopicValidatorResult.Ignore
-    }
+    // "Not now" (a gap, a clock a little ahead) is not misbehaviour: drop without penalty.
+    if (rejectedCodes.every(c => log.benignRejections.has(c))) return TopicValidatorResult.Ignore
     return TopicValidatorResult.Reject
   }
 

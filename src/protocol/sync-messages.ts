@@ -53,12 +53,20 @@ export const MAX_BLOB_SIZE = 4 * 1024 * 1024 * 1024
 
 export type Heads = Record<string, number>
 
+/**
+ * `heads` also gives the hash of each head entry, so two peers holding different entries at one
+ * seq (an author who signed twice) notice it even when their seqs agree, and lists the authors
+ * the responder holds equivocation evidence against: range pulls cannot carry the second entry
+ * of a pair (a log keeps one entry per seq), so a peer missing that evidence asks for it with
+ * `evidence` and gets both entries of each pair.
+ */
 export type SyncRequest =
   | { t: 'heads' }
   | { t: 'range', author: string, from: number, limit: number }
+  | { t: 'evidence', authors: string[] }
 
 export type SyncResponse =
-  | { t: 'heads', heads: Heads }
+  | { t: 'heads', heads: Heads, hashes: Record<string, string>, frozen: string[] }
   | { t: 'entries', entries: unknown[] }
   | ErrorMessage
 
@@ -74,6 +82,8 @@ export type BlobResponse = BlobDataHeader | ErrorMessage
 /** What a responder sends instead of an answer; `code` is a StratmeshError code. */
 export interface ErrorMessage { t: 'error', code: string, message: string }
 
+/** Most authors asked about in one evidence request (each answer is two entries). */
+export const MAX_EVIDENCE_AUTHORS = 64
 /** Most entries in one gossip message (a burst of appends batched together). */
 export const MAX_GOSSIP_ENTRIES = 64
 const MAX_ERROR_TEXT = 1000
@@ -126,6 +136,12 @@ function entryList (v: unknown, max: number): unknown[] {
   return v
 }
 
+function authorList (v: unknown, max: number, field: string): string[] {
+  if (!Array.isArray(v)) throw bad(`${field} must be an array`, { field })
+  if (v.length > max) throw bad(`too many authors in ${field}: ${v.length} > ${max}`, { field })
+  return v.map(a => author(a, field))
+}
+
 export function validateHeads (v: unknown): Heads {
   const obj = record(v, 'heads')
   const keys = Object.keys(obj)
@@ -133,6 +149,19 @@ export function validateHeads (v: unknown): Heads {
   const heads: Heads = {}
   for (const k of keys) heads[author(k, 'heads')] = seqNumber(obj[k], `heads.${k}`)
   return heads
+}
+
+function validateHeadHashes (v: unknown): Record<string, string> {
+  const obj = record(v, 'hashes')
+  const keys = Object.keys(obj)
+  if (keys.length > MAX_HEADS_AUTHORS) throw bad(`too many authors in hashes: ${keys.length} > ${MAX_HEADS_AUTHORS}`, { field: 'hashes' })
+  const out: Record<string, string> = {}
+  for (const k of keys) {
+    const h = obj[k]
+    if (!isBlobHash(h)) throw bad(`hashes.${k} must be a sha256 hex digest`, { field: `hashes.${k}` })
+    out[author(k, 'hashes')] = h
+  }
+  return out
 }
 
 function errorMessage (m: Record<string, unknown>): ErrorMessage {
@@ -150,6 +179,7 @@ export function validateSyncRequest (v: unknown): SyncRequest {
       if (limit < 1 || limit > MAX_RANGE_ENTRIES) throw bad(`limit must be in 1..${MAX_RANGE_ENTRIES}`, { field: 'limit' })
       return { t: 'range', author: author(m.author, 'author'), from: seqNumber(m.from, 'from'), limit }
     }
+    case 'evidence': return { t: 'evidence', authors: authorList(m.authors, MAX_EVIDENCE_AUTHORS, 'authors') }
     default: throw bad(`unknown sync request type ${JSON.stringify(m.t)}`, { field: 't' })
   }
 }
@@ -157,7 +187,12 @@ export function validateSyncRequest (v: unknown): SyncRequest {
 export function validateSyncResponse (v: unknown): SyncResponse {
   const m = record(v, 'response')
   switch (m.t) {
-    case 'heads': return { t: 'heads', heads: validateHeads(m.heads) }
+    case 'heads': return {
+      t: 'heads',
+      heads: validateHeads(m.heads),
+      hashes: m.hashes === undefined ? {} : validateHeadHashes(m.hashes),
+      frozen: m.frozen === undefined ? [] : authorList(m.frozen, MAX_HEADS_AUTHORS, 'frozen')
+    }
     case 'entries': return { t: 'entries', entries: entryList(m.entries, MAX_RANGE_ENTRIES) }
     case 'error': return errorMessage(m)
     default: throw bad(`unknown sync response type ${JSON.stringify(m.t)}`, { field: 't' })

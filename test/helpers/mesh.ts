@@ -2,10 +2,14 @@ import { after } from 'node:test'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { createPeerNode, type PeerNode } from '../../src/node/libp2p-node.js'
+import { loadOrCreateIdentity } from '../../src/node/identity.js'
+import { createLogStore, type LogStore } from '../../src/node/log-store.js'
+import { createReplicator, type Replicator, type ReplicatorOptions } from '../../src/node/replicator.js'
+import { logStoreLog } from '../../src/node/replicator-log.js'
 import { swarmKeyFromSecret } from '../../src/protocol/swarm-key.js'
+import type { Entry } from '../../src/protocol/entry.js'
 import { waitFor } from './wait-for.js'
 
 /** Every test node listens on loopback only, on a port the OS picks; mDNS is never on in tests. */
@@ -16,19 +20,27 @@ export interface MeshPeer {
   node: PeerNode
   privateKey: PrivateKey
   dataDir: string
+  /** Present when the mesh (or add) was asked for a ledger. */
+  logStore?: LogStore
+  replicator?: Replicator
 }
+
+/** A peer with a real LevelDB log store and a running replicator. */
+export type LedgerPeer = MeshPeer & { logStore: LogStore, replicator: Replicator }
+
+export type LedgerOptions = Omit<ReplicatorOptions<Entry>, 'node' | 'log'>
 
 export interface Mesh {
   peers: MeshPeer[]
-  /** Starts one more peer (not connected to anyone). */
-  add (): Promise<MeshPeer>
+  /** Starts one more peer (not connected to anyone), with a ledger if `ledger` is given. */
+  add (ledger?: LedgerOptions): Promise<MeshPeer>
   /** Dials b from a and waits until both sides see the connection. */
   connect (a: MeshPeer, b: MeshPeer): Promise<void>
   /** Closes every connection between a and b. */
   disconnect (a: MeshPeer, b: MeshPeer): Promise<void>
-  /** Registers a clean-up (stop a replicator, close a store) run before the nodes stop. */
+  /** Registers a clean-up (stop a component, close a store) run before the nodes stop. */
   onStop (fn: () => Promise<void> | void): void
-  /** Stops every node and deletes every data dir; also run by `after`. Idempotent. */
+  /** Stops every replicator, store and node and deletes every data dir; also run by `after`. Idempotent. */
   stop (): Promise<void>
 }
 
@@ -37,6 +49,8 @@ export interface MeshOptions {
   connect?: 'full' | 'none'
   /** Mesh secret for the private network; undefined runs without one. */
   secret?: string | undefined
+  /** Give every peer a log store in its data dir and a replicator with these options. */
+  ledger?: LedgerOptions
 }
 
 /** Starts n real libp2p nodes on 127.0.0.1 with temp data dirs, stopped in `after`. */
@@ -46,14 +60,27 @@ export async function createMesh (n: number, options: MeshOptions = {}): Promise
   const swarmKey = secret === undefined ? undefined : swarmKeyFromSecret(secret)
   let stopped = false
   const cleanups: Array<() => Promise<void> | void> = []
+  const dirs: string[] = []
 
   const mesh: Mesh = {
     peers,
-    async add () {
+    async add (ledger) {
       const dataDir = await mkdtemp(join(tmpdir(), 'stratmesh-test-'))
-      const privateKey = await generateKeyPair('Ed25519')
+      dirs.push(dataDir)
+      const { privateKey } = await loadOrCreateIdentity(dataDir)
       const node = await createPeerNode({ privateKey, listen: LOOPBACK_LISTEN, mdns: false, swarmKey })
-      const peer = { node, privateKey, dataDir }
+      cleanups.push(async () => { await node.stop() })
+      const peer: MeshPeer = { node, privateKey, dataDir }
+      if (ledger !== undefined) {
+        const logStore = createLogStore({ dataDir, privateKey })
+        await logStore.start()
+        cleanups.push(async () => { await logStore.stop() })
+        const replicator = createReplicator({ ...ledger, node, log: logStoreLog(logStore) })
+        await replicator.start()
+        cleanups.push(async () => { await replicator.stop() })
+        peer.logStore = logStore
+        peer.replicator = replicator
+      }
       peers.push(peer)
       return peer
     },
@@ -70,18 +97,23 @@ export async function createMesh (n: number, options: MeshOptions = {}): Promise
     async stop () {
       if (stopped) return
       stopped = true
-      // Newest first: a component registered later may depend on one registered earlier.
+      // Newest first: replicators before their stores, stores and components before their nodes.
       for (const fn of cleanups.reverse()) {
         try { await fn() } catch (err) { console.error('mesh clean-up failed:', err) }
       }
-      await Promise.allSettled(peers.map(async p => { await p.node.stop() }))
-      await Promise.allSettled(peers.map(async p => { await rm(p.dataDir, { recursive: true, force: true }) }))
+      await Promise.allSettled(dirs.map(async d => { await rm(d, { recursive: true, force: true }) }))
     }
   }
   after(async () => { await mesh.stop() })
-  for (let i = 0; i < n; i++) await mesh.add()
+  for (let i = 0; i < n; i++) await mesh.add(options.ledger)
   if ((options.connect ?? 'full') === 'full') {
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) await mesh.connect(peers[i], peers[j])
   }
   return mesh
+}
+
+/** Narrows a peer to one with a ledger (throws if the mesh was made without one). */
+export function ledgerPeer (peer: MeshPeer): LedgerPeer {
+  if (peer.logStore === undefined || peer.replicator === undefined) throw new Error('this mesh peer has no ledger')
+  return peer as LedgerPeer
 }
