@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  MAX_BLOB_RANGE_BYTES, MAX_GOSSIP_ENTRIES, MAX_HEADS_AUTHORS, MAX_RANGE_ENTRIES, parseJsonFrame, encodeJsonFrame,
+  MAX_BLOB_RANGE_BYTES, MAX_EVIDENCE_AUTHORS, MAX_GOSSIP_ENTRIES, MAX_HEADS_AUTHORS, MAX_RANGE_ENTRIES, parseJsonFrame, encodeJsonFrame,
   validateBlobRequest, validateBlobResponse, validateGossipMessage, validateHeads, validateSyncRequest, validateSyncResponse
 } from '../../src/protocol/sync-messages.js'
 
@@ -21,6 +21,16 @@ test('sync requests: heads and bounded ranges pass, anything else is SYNC_BAD_ME
   assert.throws(() => validateSyncRequest({ t: 'delete-everything' }), { ...bad, details: { field: 't' } })
   assert.throws(() => validateSyncRequest([]), bad)
   assert.throws(() => validateSyncRequest(null), bad)
+})
+
+test('heads responses carry head hashes and frozen authors; evidence requests are bounded', () => {
+  assert.deepEqual(validateSyncResponse({ t: 'heads', heads: { [PEER]: 2 }, hashes: { [PEER]: HASH }, frozen: [PEER] }),
+    { t: 'heads', heads: { [PEER]: 2 }, hashes: { [PEER]: HASH }, frozen: [PEER] })
+  assert.deepEqual(validateSyncResponse({ t: 'heads', heads: {} }), { t: 'heads', heads: {}, hashes: {}, frozen: [] }, 'both are optional')
+  assert.throws(() => validateSyncResponse({ t: 'heads', heads: {}, hashes: { [PEER]: 'abc' } }), { ...bad, details: { field: `hashes.${PEER}` } })
+  assert.throws(() => validateSyncResponse({ t: 'heads', heads: {}, frozen: PEER }), { ...bad, details: { field: 'frozen' } })
+  assert.deepEqual(validateSyncRequest({ t: 'evidence', authors: [PEER] }), { t: 'evidence', authors: [PEER] })
+  assert.throws(() => validateSyncRequest({ t: 'evidence', authors: new Array(MAX_EVIDENCE_AUTHORS + 1).fill(PEER) }), bad)
 })
 
 test('heads maps: author to non-negative integer, bounded in size', () => {
