@@ -23,7 +23,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { StratmeshError, isStratmeshError } from '../protocol/errors.js'
 import { checkEntry, checkSignature, entryHash, signEntry, type Entry, type EntryOf, type UnsignedEntry } from '../protocol/entry.js'
-import { validateBody, type EntryBodies, type EntryType } from '../protocol/entry-bodies.js'
+import type { EntryBodies, EntryType } from '../protocol/entry-bodies.js'
 import { compareHlc, observe, tick, type Hlc } from '../protocol/hlc.js'
 import { MAX_CLOCK_SKEW_MS, MAX_LOG_RANGE_ENTRIES, MAX_PENDING_ENTRIES, MAX_PENDING_PER_AUTHOR } from '../protocol/limits.js'
 import { applyEntry, applyEvidence, foldEntries, type ApplyResult, type LedgerState } from '../engine/ledger-fold.js'
@@ -193,7 +193,6 @@ class LevelLogStore implements LogStore {
 
   append<T extends EntryType> (type: T, body: EntryBodies[T]): Promise<EntryOf<T>> {
     return this.serial(async () => {
-      validateBody(type, body)
       if ((this.fold.chains.get(this.author)?.frozenAt ?? null) !== null) {
         throw new StratmeshError('LOG_AUTHOR_FROZEN', `this peer's identity ${this.author} signed two different entries at one seq and is frozen; start with a new identity`)
       }
