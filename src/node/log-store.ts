@@ -25,7 +25,7 @@ import { StratmeshError, isStratmeshError } from '../protocol/errors.js'
 import { checkEntry, checkSignature, entryHash, signEntry, type Entry, type EntryOf, type UnsignedEntry } from '../protocol/entry.js'
 import type { EntryBodies, EntryType } from '../protocol/entry-bodies.js'
 import { compareHlc, observe, tick, type Hlc } from '../protocol/hlc.js'
-import { MAX_CLOCK_SKEW_MS, MAX_LOG_RANGE_ENTRIES, MAX_PENDING_ENTRIES, MAX_PENDING_PER_AUTHOR } from '../protocol/limits.js'
+import { MAX_CLOCK_SKEW_MS, MAX_LOG_RANGE_ENTRIES, MAX_PENDING_BYTES, MAX_PENDING_ENTRIES, MAX_PENDING_PER_AUTHOR } from '../protocol/limits.js'
 import { applyEntry, applyEvidence, foldEntries, type ApplyResult, type LedgerState } from '../engine/ledger-fold.js'
 
 /** On-disk format of the store; a store written by a later format is refused, never misread. */
@@ -86,6 +86,10 @@ function logKey (author: string, seq: number): string {
   return `${author}!${String(seq).padStart(SEQ_DIGITS, '0')}`
 }
 
+function wireBytes (e: Entry): number {
+  return Buffer.byteLength(JSON.stringify(e), 'utf8')
+}
+
 function compareEntries (a: Entry, b: Entry): number {
   if (a.author !== b.author) return a.author < b.author ? -1 : 1
   if (a.seq !== b.seq) return a.seq - b.seq
@@ -113,6 +117,7 @@ class LevelLogStore implements LogStore {
   private readonly headMap = new Map<string, Head>()
   private readonly pool = new Map<string, Map<number, Entry>>()
   private poolSize = 0
+  private poolBytes = 0
   private clockHlc: Hlc | null = null
   private queue: Promise<unknown> = Promise.resolve()
   private readonly listeners = { entry: new Set<(ev: EntryEvent) => void>(), equivocation: new Set<(ev: EvidenceEvent) => void>() }
@@ -179,6 +184,7 @@ class LevelLogStore implements LogStore {
     await this.queue.catch(() => {})
     this.pool.clear()
     this.poolSize = 0
+    this.poolBytes = 0
     if (this.ownsDb) await this.db?.close()
   }
 
@@ -295,6 +301,7 @@ class LevelLogStore implements LogStore {
     byseq!.delete(seq)
     if (byseq!.size === 0) this.pool.delete(author)
     this.poolSize--
+    this.poolBytes -= wireBytes(e)
     return e
   }
 
@@ -335,12 +342,14 @@ class LevelLogStore implements LogStore {
         return this.equivocation(pooled, e)
       }
       const mine = this.pool.get(e.author)
-      if (this.poolSize >= MAX_PENDING_ENTRIES || (mine?.size ?? 0) >= MAX_PENDING_PER_AUTHOR) {
+      const bytes = wireBytes(e)
+      if (this.poolSize >= MAX_PENDING_ENTRIES || (mine?.size ?? 0) >= MAX_PENDING_PER_AUTHOR || this.poolBytes + bytes > MAX_PENDING_BYTES) {
         throw new StratmeshError('ENTRY_GAP', `${e.author} seq ${e.seq} is ahead of the stored head ${headSeq} and the pending pool is full`)
       }
       if (mine === undefined) this.pool.set(e.author, new Map([[e.seq, e]]))
       else mine.set(e.seq, e)
       this.poolSize++
+      this.poolBytes += bytes
       return 'pending'
     }
     if (head !== undefined && e.prev !== head.hash) throw new StratmeshError('ENTRY_BAD_PREV', `${e.author} seq ${e.seq}: prev does not match the stored entry ${headSeq}`)

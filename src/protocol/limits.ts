@@ -85,5 +85,7 @@ export const MAX_LOG_RANGE_ENTRIES = 1000
  * refused with ENTRY_GAP so the replicator fetches it again by range later.
  */
 export const MAX_PENDING_ENTRIES = 4096
+/** Bytes the pending pool may hold: 4096 entries of up to 1 MiB would be 4 GiB, far too much to keep waiting. */
+export const MAX_PENDING_BYTES = 64 * 1024 * 1024
 /** Share of the pending pool one author may take, so one chatty peer cannot starve the others. */
 export const MAX_PENDING_PER_AUTHOR = 1024

@@ -5,7 +5,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { createLogStore, type LogStore, type EntryEvent } from '../../src/node/log-store.js'
 import { entryHash, signEntry, type Entry, type UnsignedEntry } from '../../src/protocol/entry.js'
-import { MAX_CLOCK_SKEW_MS, MAX_ENTRY_BYTES } from '../../src/protocol/limits.js'
+import { MAX_CLOCK_SKEW_MS, MAX_ENTRY_BYTES, MAX_PENDING_PER_AUTHOR } from '../../src/protocol/limits.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
 import { foldEntries, stateHash, equivocationEvidence } from '../../src/engine/ledger-fold.js'
 import { tempDir } from '../helpers/temp-dir.js'
@@ -220,5 +220,24 @@ test('a second store on the same data dir fails with DATA_DIR_LOCKED', async () 
   await assert.rejects(b.start(), err => isStratmeshError(err, 'DATA_DIR_LOCKED') && err.message.includes(dir.path))
   await a.stop()
   await b.start()
+  await b.stop()
+})
+
+test('the pending pool is bounded per author: the overflow is refused with ENTRY_GAP and fetched again later', async () => {
+  const key = await generateKeyPair('Ed25519')
+  const chain: Entry[] = []
+  for (let seq = 1; seq <= MAX_PENDING_PER_AUTHOR + 2; seq++) {
+    const prev = chain.at(-1)
+    chain.push(await forge(key, { seq, prev: prev === undefined ? null : entryHash(prev), hlc: [T0, seq], body: hello(1 + (seq % 50)) }))
+  }
+  const b = await fresh()
+  const ahead = await b.ingest(chain.slice(1), 'p')
+  assert.equal(ahead.pending, MAX_PENDING_PER_AUTHOR)
+  assert.deepEqual(ahead.rejected.map(r => [r.code, r.seq]), [['ENTRY_GAP', MAX_PENDING_PER_AUTHOR + 2]])
+  const filled = await b.ingest([chain[0]], 'p')
+  assert.equal(filled.accepted.length, MAX_PENDING_PER_AUTHOR + 1)
+  const last = await b.ingest([chain.at(-1)], 'p')
+  assert.equal(last.accepted.length, 1)
+  assert.deepEqual(await b.heads(), { [chain[0].author]: MAX_PENDING_PER_AUTHOR + 2 })
   await b.stop()
 })
