@@ -150,9 +150,9 @@ export function backtest (candles: Candles, positions: Float64Array, from: numbe
       const d = r - shift
       s1 += d
       s2 += d * d
-      // min(r, 0) without a branch: the sign of r is a coin flip the CPU cannot predict.
-      const dn = 0.5 * (r - Math.abs(r))
-      down2 += dn * dn
+      // 2 * min(r, 0)^2 without a branch (the sign of r is a coin flip the CPU cannot predict):
+      // r - |r| is 0 for r >= 0 and exactly 2r below; halved once at the end.
+      down2 += r * (r - Math.abs(r))
       if (eq !== undefined) eq[j - from] = e
       cp = cl
       wp = w
@@ -179,7 +179,7 @@ export function backtest (candles: Candles, positions: Float64Array, from: numbe
     finalEquity: e,
     mean: moments.mean,
     m2: moments.m2,
-    downside2: down2,
+    downside2: 0.5 * down2,
     maxDrawdown: maxDD,
     trades: tally.trades,
     wins: tally.wins,
