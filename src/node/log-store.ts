@@ -1,7 +1,8 @@
 /**
  * The ledger's log store: every author's entries in LevelDB, the fold over them in memory.
  *
- * Sublevels: `logs` (`<author>!<seq, 16 digits>` -> canonical entry JSON), `heads` (author ->
+ * Sublevels: `logs` (`<author>!<seq, 16 digits>` -> entry hash (64 hex digits) then the entry's
+ * JSON: the hash is kept so reopening need not re-hash every entry), `heads` (author ->
  * {seq, hash, hlc}), `views` (job id index), `meta` (format version), `evidence` (author -> the
  * two entries proving it equivocated). Every change is ONE atomic batch across sublevels, so a
  * crash never leaves half an entry or a head that disagrees with its log. Own appends are written
@@ -22,7 +23,7 @@ import { Level } from 'level'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { StratmeshError, isStratmeshError } from '../protocol/errors.js'
-import { checkEntry, checkSignature, entryHash, signEntry, type Entry, type EntryOf, type UnsignedEntry } from '../protocol/entry.js'
+import { checkEntry, checkSignature, entryHash, rememberEntryHash, signEntry, type Entry, type EntryOf, type UnsignedEntry } from '../protocol/entry.js'
 import type { EntryBodies, EntryType } from '../protocol/entry-bodies.js'
 import { compareHlc, observe, tick, type Hlc } from '../protocol/hlc.js'
 import { MAX_CLOCK_SKEW_MS, MAX_LOG_RANGE_ENTRIES, MAX_PENDING_BYTES, MAX_PENDING_ENTRIES, MAX_PENDING_PER_AUTHOR } from '../protocol/limits.js'
@@ -84,6 +85,19 @@ type Op = { type: 'put', key: string, value: string, sublevel: Level<string, str
 
 function logKey (author: string, seq: number): string {
   return `${author}!${String(seq).padStart(SEQ_DIGITS, '0')}`
+}
+
+const HASH_CHARS = 64
+
+function encodeStored (e: Entry): string {
+  return entryHash(e) + JSON.stringify(e)
+}
+
+/** Our own disk is trusted: entries were verified before they were written. */
+function decodeStored (value: string): Entry {
+  const e = JSON.parse(value.slice(HASH_CHARS)) as Entry
+  rememberEntryHash(e, value.slice(0, HASH_CHARS))
+  return e
 }
 
 function wireBytes (e: Entry): number {
@@ -161,7 +175,7 @@ class LevelLogStore implements LogStore {
     const entries: Entry[] = []
     this.headMap.clear()
     for await (const value of this.subs.logs.values()) {
-      const e = JSON.parse(value) as Entry
+      const e = decodeStored(value)
       entries.push(e)
       this.headMap.set(e.author, { seq: e.seq, hash: entryHash(e), hlc: e.hlc })
     }
@@ -218,7 +232,7 @@ class LevelLogStore implements LogStore {
 
   private opsFor (e: Entry): Op[] {
     const ops: Op[] = [
-      { type: 'put', key: logKey(e.author, e.seq), value: JSON.stringify(e), sublevel: this.subs.logs },
+      { type: 'put', key: logKey(e.author, e.seq), value: encodeStored(e), sublevel: this.subs.logs },
       { type: 'put', key: e.author, value: JSON.stringify({ seq: e.seq, hash: entryHash(e), hlc: e.hlc }), sublevel: this.subs.heads }
     ]
     // A job index, so the jobs a ledger knows can be listed without folding it.
@@ -309,7 +323,7 @@ class LevelLogStore implements LogStore {
     const chain = this.fold.chains.get(author)
     if (chain !== undefined && seq <= chain.entries.length) return chain.entries[seq - 1]
     const value = await this.subs.logs.get(logKey(author, seq))
-    return value === undefined ? undefined : JSON.parse(value) as Entry
+    return value === undefined ? undefined : decodeStored(value)
   }
 
   /** Applies evidence to the fold; returns the event to persist, or throws when nothing changed. */
@@ -377,14 +391,14 @@ class LevelLogStore implements LogStore {
     }
     const out: Entry[] = []
     const it = this.subs.logs.values({ gte: logKey(author, fromSeq), lt: `${author}"`, limit: Math.min(limit, MAX_LOG_RANGE_ENTRIES) })
-    for await (const value of it) out.push(JSON.parse(value) as Entry)
+    for await (const value of it) out.push(decodeStored(value))
     return out
   }
 
   async get (author: string, seq: number): Promise<Entry | undefined> {
     if (!this.started) throw new StratmeshError('LOG_STORE_STOPPED', 'the log store is not started')
     const value = await this.subs.logs.get(logKey(author, seq))
-    return value === undefined ? undefined : JSON.parse(value) as Entry
+    return value === undefined ? undefined : decodeStored(value)
   }
 
   state (): LedgerState {

@@ -40,6 +40,7 @@ const KEY_CACHE_LIMIT = 4096
 const keyCache = new Map<string, { key: PublicKey, object: KeyObject }>()
 const hashCache = new WeakMap<object, string>()
 const signingKeys = new WeakMap<PrivateKey, KeyObject>()
+const signerIds = new WeakMap<PrivateKey, string>()
 /**
  * DER prefixes that wrap a raw Ed25519 key as SPKI / PKCS#8, so node:crypto can hold the key as
  * a KeyObject once. libp2p's own sign/verify re-imports the key on every call, which made it
@@ -61,6 +62,15 @@ export function entryHash (entry: UnsignedEntry | Entry): string {
     hashCache.set(entry, h)
   }
   return h
+}
+
+/**
+ * Records the hash of an entry read back from the peer's own storage, where it was stored
+ * beside the entry when the entry was verified: rebuilding the fold then skips re-encoding and
+ * re-hashing every entry. Never use it for entries from the network.
+ */
+export function rememberEntryHash (entry: Entry, hash: string): void {
+  hashCache.set(entry, hash)
 }
 
 /** The Ed25519 public key an author id names; ENTRY_BAD_AUTHOR if it names none. */
@@ -143,7 +153,12 @@ export function validateEntry (value: unknown, signed = true): Entry {
 /** Signs an entry with the author's key. The key must be the author's (ENTRY_BAD_AUTHOR). */
 export async function signEntry (privateKey: PrivateKey, unsigned: UnsignedEntry): Promise<Entry> {
   validateEntry(unsigned, false)
-  if (peerIdFromPrivateKey(privateKey).toString() !== unsigned.author) {
+  let signer = signerIds.get(privateKey)
+  if (signer === undefined) {
+    signer = peerIdFromPrivateKey(privateKey).toString()
+    signerIds.set(privateKey, signer)
+  }
+  if (signer !== unsigned.author) {
     throw new StratmeshError('ENTRY_BAD_AUTHOR', `the signing key is not the key of author ${unsigned.author}`, { details: { field: 'author' } })
   }
   if (privateKey.type !== 'Ed25519') throw new StratmeshError('ENTRY_BAD_AUTHOR', `entries are signed with Ed25519 keys, not ${privateKey.type}`)
