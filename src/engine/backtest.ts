@@ -28,6 +28,13 @@
  *   the open trade closes at -100 %, and the rest of the range is flat with zero returns.
  * - Per-bar returns r_j = E_j / E_{j-1} - 1 (one per bar of the range, r_from = 0) feed Sharpe and
  *   Sortino; the drawdown is measured against the running peak, starting at the initial equity 1.
+ *   Exposure is the fraction of the range's bars with w_j != 0 (a trade's exit bar, which only
+ *   earns the overnight gap, counts as flat).
+ *
+ * Speed: the GA runs this ~100 times a second on 1M bars, so the loop allocates nothing, divides
+ * once per bar, computes costs only when the target changes, and keeps unpredictable branches out
+ * (see the downside term). The one left is the new-maximum-drawdown test: on an equity curve that
+ * keeps making new lows it is a coin flip, and every branch-free form measured slower.
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { emptyMetrics, summarise } from './metrics.js'
