@@ -9,7 +9,8 @@ import { mdns } from '@libp2p/mdns'
 import { preSharedKey } from '@libp2p/pnet'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import type { Connection, Libp2p, Libp2pEvents, Logger, ComponentLogger, PeerId, PeerInfo, PrivateKey, TypedEventTarget } from '@libp2p/interface'
+import { Uint8ArrayList } from 'uint8arraylist'
+import type { AbortOptions, Connection, ConnectionProtector, Libp2p, Libp2pEvents, Logger, ComponentLogger, MessageStream, PeerId, PeerInfo, PrivateKey, StreamCloseEvent, StreamMessageEvent, TypedEventTarget } from '@libp2p/interface'
 import { StratmeshError } from '../protocol/errors.js'
 
 /** Listen on every IPv4 interface, on a port the OS picks, unless told otherwise. */
@@ -65,13 +66,17 @@ export async function createPeerNode (options: PeerNodeOptions): Promise<PeerNod
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionManager: { dialTimeout: DIAL_TIMEOUT_MS },
-      ...(options.swarmKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: options.swarmKey, timeout: PNET_HANDSHAKE_TIMEOUT_MS }) }),
+      ...(options.swarmKey === undefined ? {} : { connectionProtector: confirmedPreSharedKey(options.swarmKey) }),
       peerDiscovery: options.mdns ? [mdns()] : [],
       services: {
         identify: identify(),
         ping: ping(),
         // A peer alone on the mesh still appends to its ledger: publishing to nobody is normal.
-        pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
+        // No gossipsub envelope signatures: every ledger entry carries its author's signature and
+        // is verified on receipt, connections are authenticated by Noise and the swarm key, and
+        // signing plus verifying each envelope doubled the CPU cost per replicated entry. Message
+        // ids are then the hash of the content, so identical messages deduplicate.
+        pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, globalSignaturePolicy: 'StrictNoSign' }),
         meshDialer: (components) => new MeshDialer(components, bootstrap)
       }
     })
@@ -154,6 +159,72 @@ export class MeshDialer {
     this.components.connectionManager.openConnection(peerId, { signal: this.controller.signal })
       .catch(err => { this.log('dial %p failed: %s', peerId, (err as Error).message) })
   }
+}
+
+/** Sent by both ends right after the pnet nonce exchange; see confirmedPreSharedKey. */
+const KEY_CONFIRMATION = new TextEncoder().encode('stratmesh/psk-ok')
+
+/**
+ * @libp2p/pnet with key confirmation. With different keys pnet's nonce exchange succeeds and
+ * both ends then read noise from each other; depending on what that noise decodes to, the next
+ * handshake fails at once or waits for bytes that never come until the dial times out. Each end
+ * here sends a fixed token through the encrypted stream and checks the one it receives, so a
+ * wrong mesh secret fails within one round trip, always, with SWARM_KEY_MISMATCH. The token
+ * reveals nothing: it only consumes the first bytes of a keystream unique to the connection.
+ */
+function confirmedPreSharedKey (psk: Uint8Array): () => ConnectionProtector {
+  const inner = preSharedKey({ psk, timeout: PNET_HANDSHAKE_TIMEOUT_MS })
+  return () => {
+    const protector = inner()
+    return {
+      async protect (connection: MessageStream, options?: AbortOptions): Promise<MessageStream> {
+        const secured = await protector.protect(connection, options)
+        const timeout = AbortSignal.timeout(PNET_HANDSHAKE_TIMEOUT_MS)
+        const signal = options?.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+        secured.send(KEY_CONFIRMATION)
+        const got = await readExactly(secured, KEY_CONFIRMATION.length, signal)
+        if (!got.every((b, i) => b === KEY_CONFIRMATION[i])) {
+          const err = new StratmeshError('SWARM_KEY_MISMATCH', 'the peer is not on our private mesh (different mesh secret)')
+          secured.abort(err)
+          throw err
+        }
+        return secured
+      }
+    }
+  }
+}
+
+/** Reads exactly `n` bytes from a message stream, handing any surplus back to the stream. */
+async function readExactly (stream: MessageStream, n: number, signal: AbortSignal): Promise<Uint8Array> {
+  return await new Promise((resolve, reject) => {
+    const buf = new Uint8ArrayList()
+    const cleanup = (): void => {
+      stream.removeEventListener('message', onMessage)
+      stream.removeEventListener('close', onClose)
+      signal.removeEventListener('abort', onAbort)
+    }
+    const onMessage = (evt: StreamMessageEvent): void => {
+      buf.append(evt.data)
+      if (buf.byteLength < n) return
+      cleanup()
+      if (buf.byteLength > n) stream.unshift(buf.sublist(n))
+      resolve(buf.subarray(0, n))
+    }
+    const onClose = (evt: StreamCloseEvent): void => {
+      cleanup()
+      reject(new StratmeshError('SWARM_KEY_MISMATCH', 'connection closed during the private-network handshake', { cause: evt.error }))
+    }
+    const onAbort = (): void => {
+      cleanup()
+      const err = new StratmeshError('SWARM_KEY_TIMEOUT', `no private-network confirmation within ${PNET_HANDSHAKE_TIMEOUT_MS} ms`)
+      stream.abort(err)
+      reject(err)
+    }
+    if (signal.aborted) { onAbort(); return }
+    stream.addEventListener('message', onMessage)
+    stream.addEventListener('close', onClose)
+    signal.addEventListener('abort', onAbort)
+  })
 }
 
 interface XorCipher {
