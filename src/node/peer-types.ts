@@ -1,0 +1,97 @@
+/**
+ * What a running peer answers to the local API (and so to `peer status`, `peer results`,
+ * `peer submit`, `peer stop`). The JSON shapes here are the `--json` output of those commands.
+ */
+import type { JobSpec, LeaderboardRow } from '../engine/job-spec.js'
+import type { Objective } from '../engine/types.js'
+import type { Conflict } from '../engine/ledger-queries.js'
+
+export type PeerState = 'working' | 'idle' | 'asleep' | 'offline' | 'incompatible'
+
+export interface PeerView {
+  readonly id: string
+  readonly name: string
+  readonly engineVersion: string
+  readonly cores: number
+  /** Addresses we know for it (remote addresses of open connections; ours for self). */
+  readonly addresses: readonly string[]
+  readonly connected: boolean
+  readonly self: boolean
+  /** Milliseconds since we last heard from it (a connection or a new entry), null when never. */
+  readonly lastSeenMs: number | null
+  /** Units it holds an unexpired lease on. */
+  readonly leases: number
+  /** Evaluations per second, from its recent commits (or our pool, for self). */
+  readonly evalsPerSec: number
+  readonly state: PeerState
+  /** Why a peer is incompatible, when it is. */
+  readonly reason?: string
+}
+
+export interface JobStatusView {
+  readonly id: string
+  readonly strategy: string
+  readonly dataset: string
+  readonly objective: Objective
+  readonly submitter: string
+  readonly committed: number
+  readonly total: number
+  readonly progress: number
+  readonly leased: number
+  readonly done: boolean
+  /** False when this peer cannot run it (missing blobs, unsupported engine version…), with the reason. */
+  readonly runnable: boolean
+  readonly reason?: string
+  readonly bestFitness: number | null
+}
+
+export interface PeerStatus {
+  readonly self: PeerView & { readonly dataDir: string, readonly uptimeMs: number, readonly listen: readonly string[] }
+  readonly peers: readonly PeerView[]
+  readonly jobs: readonly JobStatusView[]
+  readonly conflicts: readonly Conflict[]
+  /** Entries rejected from each peer, by error code. */
+  readonly rejected: Readonly<Record<string, Readonly<Record<string, number>>>>
+}
+
+export interface ResultsView {
+  readonly job: { readonly id: string, readonly spec: JobSpec, readonly submitter: string, readonly committed: number, readonly total: number }
+  readonly done: boolean
+  readonly leaderboard: readonly LeaderboardRow[]
+}
+
+export interface SubmitRequest {
+  /** Absolute path of the strategy file (the CLI resolves it; the peer reads it). */
+  readonly strategyPath: string
+  /** 'default' for the bundled dataset, or an absolute path of a CSV/JSON candle file. */
+  readonly data: string
+  readonly islands?: number
+  readonly population?: number
+  readonly generations?: number
+  readonly epochs?: number
+  readonly objective?: Objective
+  readonly minTrades?: number
+  readonly fee?: number
+  readonly slippage?: number
+  readonly oos?: number
+  readonly seed?: number
+}
+
+export interface SubmitResult {
+  readonly jobId: string
+  readonly spec: JobSpec
+  /** True when the same job had already been submitted (submitting is idempotent). */
+  readonly existing: boolean
+  readonly strategy: { readonly name: string, readonly hash: string }
+  readonly dataset: { readonly name: string, readonly hash: string, readonly bars: number, readonly gaps?: number }
+}
+
+/** The operations a running peer offers its local API. */
+export interface PeerControl {
+  status (): Promise<PeerStatus>
+  /** The leaderboard of a job (the latest job when none is given). Throws JOB_NOT_FOUND. */
+  results (jobId: string | undefined, top: number): Promise<ResultsView>
+  submit (req: SubmitRequest): Promise<SubmitResult>
+  /** Graceful stop: release leases, flush, end every evaluator. Resolves when done. */
+  stop (): Promise<void>
+}
