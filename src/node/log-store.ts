@@ -76,7 +76,7 @@ export interface LogStore {
   evidenceEntries (): Entry[]
   on (event: 'entry', cb: (ev: EntryEvent) => void): () => void
   on (event: 'equivocation', cb: (ev: EvidenceEvent) => void): () => void
-  /** Rejections per sending peer (or author when the sender is unknown) and code. */
+  /** Rejections per sending peer (the author when the sender is unknown, or for ENTRY_EQUIVOCATION) and code. */
   rejectedCounts (): Record<string, Record<string, number>>
 }
 
@@ -254,7 +254,8 @@ class LevelLogStore implements LogStore {
         const author = typeof e?.author === 'string' ? e.author : undefined
         const seq = typeof e?.seq === 'number' ? e.seq : undefined
         rejected.push({ code, message: (err as Error).message, author, seq })
-        const who = from ?? author ?? 'unknown'
+        // Equivocation is the author's offence; the peer relaying the proof did nothing wrong.
+        const who = (code === 'ENTRY_EQUIVOCATION' ? author : from ?? author) ?? 'unknown'
         let counts = this.rejections.get(who)
         if (counts === undefined) { counts = new Map(); this.rejections.set(who, counts) }
         counts.set(code, (counts.get(code) ?? 0) + 1)
