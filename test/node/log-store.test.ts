@@ -181,7 +181,10 @@ test('equivocation freezes the author with the same evidence and state whichever
     const again = await s.ingest([x1, x2, y2], 'p')
     assert.deepEqual([again.accepted.length, again.rejected.length, again.duplicates], [0, 0, 3], 'replayed evidence is a duplicate')
   }
-  assert.deepEqual(s1.rejectedCounts(), { [x1.author]: { ENTRY_EQUIVOCATION: 1 } }, 'counted against the author, not the relaying peer')
+  const counts = s1.rejectedCounts()
+  assert.deepEqual(counts[x1.author], { ENTRY_EQUIVOCATION: 1 }, 'counted against the author, not the relaying peer')
+  assert.equal(counts.q, undefined)
+  assert.deepEqual(counts.p, { ENTRY_AUTHOR_FROZEN: 1 })
 
   const hash = stateHash(s1.state())
   await s1.stop()
