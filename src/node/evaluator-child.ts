@@ -11,10 +11,11 @@ import { paramsKey } from '../engine/param-space.js'
 import { createStrategyContext } from '../engine/strategy-context.js'
 import type { StrategyContext, StrategyDefinition } from '../engine/strategy-api.js'
 import { StratmeshError } from '../protocol/errors.js'
-import { MAX_JOBS_PER_EVALUATOR, parseParentMessage, type ChildMessage, type ParentMessage } from './evaluator-messages.js'
+import { parseParentMessage, type ChildMessage, type ParentMessage } from './evaluator-messages.js'
 import { forbidNondeterminism, instantiateStrategy } from './strategy-module.js'
 
 interface LoadedJob {
+  readonly key: string
   readonly def: StrategyDefinition
   readonly ctx: StrategyContext
   readonly setup: EvalSetup
@@ -44,7 +45,18 @@ for (const name of ['send', 'kill', '_kill', '_debugProcess', '_debugEnd', '_lin
   (process as unknown as Record<string, unknown>)[name] = () => { throw new StratmeshError('STRATEGY_FORBIDDEN', `strategies may not use process.${name}`) }
 }
 
-const jobs = new Map<string, LoadedJob>()
+/**
+ * One strategy per process lifetime: strategy code can change this realm (globals, built-in
+ * prototypes), so a second strategy, or the GA serving another job, must never run after it here.
+ * The pool replaces the process instead of loading another job into it.
+ */
+let job: LoadedJob | null = null
+let used = false
+
+function claimRealm (): void {
+  if (used) throw new StratmeshError('EVAL_CHILD_USED', 'this evaluator has already loaded a strategy; it runs one in its lifetime')
+  used = true
+}
 
 function errorMessage (id: number, err: unknown): ChildMessage {
   if (err instanceof StratmeshError) return { type: 'error', id, code: err.code, message: err.message }
@@ -55,28 +67,25 @@ function errorMessage (id: number, err: unknown): ChildMessage {
 function handle (m: ParentMessage): ChildMessage {
   switch (m.type) {
     case 'inspect': {
+      claimRealm()
       const def = instantiateStrategy(m.code, m.fileName)
       // A plain copy: the definition's objects may carry getters or functions that cannot cross IPC.
       const params = JSON.parse(JSON.stringify(def.params))
       return { type: 'inspected', id: m.id, name: def.name, params, ...(typeof def.description === 'string' ? { description: def.description } : {}) }
     }
     case 'load-job': {
-      jobs.delete(m.jobKey)
-      // Mirror of the parent's LRU: evict the least recently used before adding.
-      while (jobs.size >= MAX_JOBS_PER_EVALUATOR) jobs.delete(jobs.keys().next().value as string)
+      claimRealm()
       const def = instantiateStrategy(m.code, m.fileName)
       const setup = evalSetupFor(m.spec, m.candles)
-      jobs.set(m.jobKey, { def, ctx: createStrategyContext(m.candles), setup })
+      job = { key: m.jobKey, def, ctx: createStrategyContext(m.candles), setup }
       return { type: 'loaded', id: m.id }
     }
     case 'run-unit': {
-      const job = jobs.get(m.jobKey)
-      if (job === undefined) throw new StratmeshError('EVAL_JOB_NOT_LOADED', `job ${m.jobKey} is not loaded in this evaluator`)
-      jobs.delete(m.jobKey)
-      jobs.set(m.jobKey, job)
+      const j = job
+      if (j === null || j.key !== m.jobKey) throw new StratmeshError('EVAL_JOB_NOT_LOADED', `job ${m.jobKey} is not loaded in this evaluator`)
       const checkpoint = runUnit(m.input, {
-        def: job.def,
-        evaluate: params => evaluateGenome(job.def, job.ctx, params, job.setup),
+        def: j.def,
+        evaluate: params => evaluateGenome(j.def, j.ctx, params, j.setup),
         onEvaluation: (index, params) => send({ type: 'progress', id: m.id, index, paramsKey: paramsKey(params) }),
         skip: new Map(m.skip),
       })

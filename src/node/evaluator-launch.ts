@@ -68,9 +68,8 @@ function hasFlag (flag: string): boolean {
 export function evaluatorLaunch (memoryMb: number): EvaluatorLaunch {
   const child = childModule()
   const execArgv = [`--max-old-space-size=${memoryMb}`]
-  // Built-in prototypes frozen: a strategy cannot patch Array.prototype.sort or the like under the
-  // GA that runs next to it, nor under the next job's strategy in the same evaluator.
-  if (hasFlag('--frozen-intrinsics')) execArgv.push('--frozen-intrinsics')
+  // Not --frozen-intrinsics: it made evaluations 3-4x slower (frozen Object and typed-array
+  // prototypes). Instead each evaluator runs one strategy in its lifetime (see evaluator-child.ts).
   // Node 20 calls it --experimental-permission; Node 22.13+ and 23.5+ call it --permission.
   const permission = hasFlag('--permission') ? '--permission' : hasFlag('--experimental-permission') ? '--experimental-permission' : null
   if (permission !== null) {

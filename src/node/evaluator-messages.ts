@@ -13,13 +13,6 @@ import type { Candles } from '../engine/types.js'
 import { canonicalString } from '../protocol/canonical.js'
 import { StratmeshError } from '../protocol/errors.js'
 
-/**
- * Jobs (strategy + candles + indicator cache) an evaluator keeps loaded at once. Two lets a peer
- * alternate between two jobs without resending candles; more would multiply the child's memory by
- * data sets it is not using. The parent mirrors the child's LRU exactly, so it knows when to resend.
- */
-export const MAX_JOBS_PER_EVALUATOR = 2
-
 /** Longest error message taken from a child: enough for any real message, not a way to flood logs. */
 export const MAX_CHILD_ERROR_CHARS = 2000
 

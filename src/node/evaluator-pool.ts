@@ -17,7 +17,7 @@ import { StratmeshError, isStratmeshError } from '../protocol/errors.js'
 import { evaluatorLaunch, type EvaluatorLaunch } from './evaluator-launch.js'
 import { EvaluatorProcess } from './evaluator-process.js'
 import { startReaper, type Reaper } from './evaluator-reaper.js'
-import { MAX_JOBS_PER_EVALUATOR, type ChildMessage } from './evaluator-messages.js'
+import type { ChildMessage } from './evaluator-messages.js'
 import { compileStrategy } from './strategy-compiler.js'
 
 /** Ten minutes: what users of other tools found they needed to cut off a stuck backtest, never a slow honest one. */
@@ -101,6 +101,8 @@ class Pool implements EvaluatorPool {
   private launch: EvaluatorLaunch | null = null
   private reaper: Reaper | null = null
   private readonly evaluators = new Set<EvaluatorProcess>()
+  /** Short-lived evaluators for inspect(), outside the pool's size. */
+  private readonly transient = new Set<EvaluatorProcess>()
   /** Evaluators handed to a caller, between acquire() and release(). */
   private readonly leased = new Set<EvaluatorProcess>()
   /** Set when evaluators keep dying before they are ready: no point starting more. */
@@ -144,7 +146,7 @@ class Pool implements EvaluatorPool {
     this.running = false
     this.leased.clear()
     for (const w of this.waiters.splice(0)) w.reject(new StratmeshError('POOL_STOPPED', 'the evaluator pool was stopped'))
-    await Promise.all([...this.evaluators].map(ev => ev.kill()))
+    await Promise.all([...this.evaluators, ...this.transient].map(ev => ev.kill()))
     this.evaluators.clear()
     await this.reaper?.close()
     this.reaper = null
@@ -167,10 +169,17 @@ class Pool implements EvaluatorPool {
     }
   }
 
+  /**
+   * Runs in a fresh evaluator of its own, outside the pool's size: inspection is rare (at submit)
+   * and must neither wait behind running units nor leave a strategy behind in a pooled evaluator.
+   */
   async inspect (source: string, fileName: string): Promise<StrategyInfo> {
     const code = compileStrategy(source, fileName)
-    const ev = await this.acquire(null)
+    if (!this.running || this.launch === null) throw new StratmeshError(this.launch === null ? 'POOL_NOT_STARTED' : 'POOL_STOPPED', 'the evaluator pool is not running')
+    const ev = this.track(new EvaluatorProcess({ launch: this.launch, evalTimeoutMs: this.evalTimeoutMs, ...(this.log === undefined ? {} : { log: this.log }) }))
+    this.transient.add(ev)
     try {
+      await ev.ready
       const m = await ev.request({ type: 'inspect', code, fileName })
       if (m.type === 'inspected') return { name: m.name, params: m.params, ...(m.description === undefined ? {} : { description: m.description }) }
       throw answerError(m, 'inspected')
@@ -178,7 +187,8 @@ class Pool implements EvaluatorPool {
       if (isStratmeshError(err) && err.code in RESTART_REASON) this.restarts[RESTART_REASON[err.code]]++
       throw err
     } finally {
-      this.release(ev)
+      await ev.kill()
+      this.transient.delete(ev)
     }
   }
 
@@ -188,8 +198,14 @@ class Pool implements EvaluatorPool {
     // An estimate: the GA skips genomes it has already seen and re-evaluates a few inherited ones.
     const total = input.spec.ga.population * (input.spec.ga.generations + 1)
     const skip = new Map<string, string>()
-    for (let restarts = 0; ; restarts++) {
+    let restarts = 0
+    for (;;) {
       const ev = await this.acquire(job.key)
+      if (ev.used && ev.job !== job.key) {
+        // It ran another strategy: replace it rather than let this job run in that realm.
+        await this.recycle(ev)
+        continue
+      }
       try {
         await this.ensureLoaded(ev, job, code)
         const m = await ev.request({ type: 'run-unit', jobKey: job.key, input, skip: [...skip] }, index => {
@@ -204,7 +220,8 @@ class Pool implements EvaluatorPool {
         this.unitsRun++
         return cp
       } catch (err) {
-        if (isStratmeshError(err, 'EVAL_GONE') && restarts < MAX_UNIT_RESTARTS) continue
+        // Died while idle, before this unit began: try another evaluator (bounded like restarts).
+        if (isStratmeshError(err, 'EVAL_GONE') && restarts++ < MAX_UNIT_RESTARTS) continue
         if (!isStratmeshError(err) || !(err.code in RESTART_REASON)) throw err
         this.restarts[RESTART_REASON[err.code]]++
         const key = err.details?.paramsKey
@@ -213,8 +230,8 @@ class Pool implements EvaluatorPool {
           // Nothing to blame (the strategy's load or the GA itself): a re-run would do the same.
           throw new StratmeshError('EVAL_UNIT_FAILED', `${unit} failed outside any evaluation: ${err.code}: ${err.message}`, { cause: err })
         }
-        if (restarts >= MAX_UNIT_RESTARTS) {
-          throw new StratmeshError('EVAL_UNIT_FAILED', `${unit} failed: its evaluator was restarted ${restarts + 1} times (last: ${err.code})`, { cause: err })
+        if (++restarts > MAX_UNIT_RESTARTS) {
+          throw new StratmeshError('EVAL_UNIT_FAILED', `${unit} failed: its evaluator was restarted ${restarts} times (last: ${err.code})`, { cause: err })
         }
         this.log?.('%s: genome %s -> %s; re-running the unit without it', unit, key, err.code)
         skip.set(key, SKIP_ERROR[err.code])
@@ -234,29 +251,34 @@ class Pool implements EvaluatorPool {
     return code
   }
 
-  /** Sends the job to the child unless it holds it; keeps the parent's LRU in step with the child's. */
+  /** Sends the job to a fresh child (one strategy per child lifetime, see evaluator-child.ts). */
   private async ensureLoaded (ev: EvaluatorProcess, job: PoolJob, code: string): Promise<void> {
-    const at = ev.jobs.indexOf(job.key)
-    if (at >= 0) {
-      ev.jobs.splice(at, 1)
-      ev.jobs.push(job.key)
-      return
-    }
-    while (ev.jobs.length >= MAX_JOBS_PER_EVALUATOR) ev.jobs.shift()
+    if (ev.job === job.key) return
+    ev.used = true
     const m = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec })
     if (m.type !== 'loaded') throw answerError(m, 'loaded')
-    ev.jobs.push(job.key)
+    ev.job = job.key
+  }
+
+  /** Registers a child with the reaper until it exits. */
+  private track (ev: EvaluatorProcess): EvaluatorProcess {
+    this.reaper?.watch(ev.pid)
+    void ev.exited.then(() => this.reaper?.unwatch(ev.pid))
+    return ev
+  }
+
+  private async recycle (ev: EvaluatorProcess): Promise<void> {
+    await ev.kill()
+    this.release(ev)
   }
 
   private spawn (): EvaluatorProcess {
     if (this.launch === null) throw new StratmeshError('POOL_NOT_STARTED', 'the evaluator pool is not started')
-    const ev = new EvaluatorProcess({ launch: this.launch, evalTimeoutMs: this.evalTimeoutMs, ...(this.log === undefined ? {} : { log: this.log }) })
+    const ev = this.track(new EvaluatorProcess({ launch: this.launch, evalTimeoutMs: this.evalTimeoutMs, ...(this.log === undefined ? {} : { log: this.log }) }))
     this.evaluators.add(ev)
-    this.reaper?.watch(ev.pid)
     let readied = false
     ev.ready.then(() => { readied = true; this.startFailures = 0; this.dispatch() }, () => { /* handled on exit */ })
     void ev.exited.then(async () => {
-      this.reaper?.unwatch(ev.pid)
       this.evaluators.delete(ev)
       this.leased.delete(ev)
       if (!this.running) return
@@ -296,7 +318,8 @@ class Pool implements EvaluatorPool {
       const idle = [...this.evaluators].filter(ev => ev.state === 'idle' && !this.leased.has(ev))
       if (idle.length === 0) return
       const w = this.waiters.shift() as Waiter
-      const ev = idle.find(e => w.jobKey !== null && e.jobs.includes(w.jobKey)) ?? idle[0]
+      // Best an evaluator holding the job, then a fresh one; one that ran another job gets replaced.
+      const ev = idle.find(e => w.jobKey !== null && e.job === w.jobKey) ?? idle.find(e => !e.used) ?? idle[0]
       this.leased.add(ev)
       w.resolve(ev)
     }

@@ -17,7 +17,7 @@ export const STDERR_TAIL_CHARS = 8192
 
 const OUT_OF_MEMORY_RE = /heap out of memory|Reached heap limit|Allocation failed - JavaScript heap/i
 
-export type EvaluatorState = 'starting' | 'idle' | 'busy' | 'dead'
+export type EvaluatorState = 'starting' | 'idle' | 'busy' | 'stopping' | 'dead'
 /** A request without its id; the process numbers its requests. */
 export type EvaluatorRequest = ParentMessage extends infer M ? M extends ParentMessage ? Omit<M, 'id'> : never : never
 
@@ -36,8 +36,10 @@ interface Pending {
 
 export class EvaluatorProcess {
   readonly pid: number
-  /** Job keys loaded in the child, least recently used first (mirrors the child's LRU). */
-  readonly jobs: string[] = []
+  /** The job loaded in the child; a child runs one strategy in its lifetime. */
+  job: string | null = null
+  /** Whether any strategy code has been loaded (and could have changed the child's realm). */
+  used = false
   state: EvaluatorState = 'starting'
   readonly ready: Promise<void>
   readonly exited: Promise<void>
@@ -69,15 +71,24 @@ export class EvaluatorProcess {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS)
     })
     this.exited = new Promise(resolve => { this.child.once('close', () => resolve()) })
+    let settled = false
     this.ready = new Promise<void>((resolve, reject) => {
       const startTimer = setTimeout(() => { this.child.kill('SIGKILL') }, EVALUATOR_START_TIMEOUT_MS)
-      this.child.once('message', () => { clearTimeout(startTimer) })
+      const onReady = (m: unknown): void => {
+        if ((m as { type?: unknown } | null)?.type !== 'ready') return
+        this.child.off('message', onReady)
+        clearTimeout(startTimer)
+        if (settled) return
+        settled = true
+        if (this.state === 'starting') this.state = 'idle'
+        resolve()
+      }
+      this.child.on('message', onReady)
       this.child.once('close', (code, signal) => {
         clearTimeout(startTimer)
-        if (this.state === 'starting') reject(new StratmeshError('EVAL_START_FAILED', `evaluator exited during start (${code ?? signal}): ${this.stderrTail.trim().slice(-500)}`, { details: { code, signal } }))
-      })
-      this.child.once('message', (m: unknown) => {
-        if (this.state === 'starting' && (m as { type?: unknown })?.type === 'ready') { this.state = 'idle'; resolve() }
+        if (settled) return
+        settled = true
+        reject(new StratmeshError('EVAL_START_FAILED', `evaluator exited during start (${code ?? signal}): ${this.stderrTail.trim().slice(-500)}`, { details: { code, signal } }))
       })
     })
     this.ready.catch(() => { /* reported to whoever awaits ready */ })
@@ -89,7 +100,7 @@ export class EvaluatorProcess {
   /** Sends one request and resolves with the child's final answer (which may be an error message). */
   request (req: EvaluatorRequest, onProgress?: (index: number, paramsKey: string) => void): Promise<ChildMessage> {
     // Dead while idle (a strategy's leftover promise can crash it between requests): the caller retries elsewhere.
-    if (this.state === 'dead') return Promise.reject(new StratmeshError('EVAL_GONE', `evaluator ${this.pid} has exited`))
+    if (this.state === 'dead' || this.state === 'stopping') return Promise.reject(new StratmeshError('EVAL_GONE', `evaluator ${this.pid} has exited`))
     if (this.state !== 'idle') return Promise.reject(new StratmeshError('EVAL_BUSY', `evaluator ${this.pid} is ${this.state}`))
     this.state = 'busy'
     this.lastKey = null
@@ -108,6 +119,7 @@ export class EvaluatorProcess {
   async kill (): Promise<void> {
     if (this.state !== 'dead') {
       this.cause ??= 'stopped'
+      if (this.state !== 'busy') this.state = 'stopping'
       this.child.kill('SIGKILL')
     }
     await this.exited
