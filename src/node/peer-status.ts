@@ -1,0 +1,129 @@
+/**
+ * Builds `peer status` from the ledger state and what this process sees of the network. Remote
+ * peers' evaluations per second come from their recent commits (each checkpoint says how many
+ * evaluations it took), so no extra protocol is needed to show them.
+ */
+import { ENGINE_VERSION } from '../engine/job-spec.js'
+import { conflicts, countedCommit, jobs, leaderboard, leaseHolder, peers } from '../engine/ledger-queries.js'
+import type { LedgerState } from '../engine/ledger-fold.js'
+import type { JobStatusView, PeerState, PeerStatus, PeerView } from './peer-types.js'
+
+/** Window over which a remote peer's evaluations per second are averaged. */
+export const RATE_WINDOW_MS = 60_000
+/** A disconnected peer heard from within this long is shown as asleep, after it as offline. */
+export const ASLEEP_WINDOW_MS = 15 * 60_000
+
+export interface StatusInputs {
+  readonly state: LedgerState
+  readonly now: number
+  readonly self: { readonly id: string, readonly name: string, readonly cores: number, readonly dataDir: string, readonly startedAt: number, readonly listen: readonly string[], readonly evalsPerSec: number, readonly running: number }
+  /** Remote addresses of open connections, by peer id. */
+  readonly connections: ReadonlyMap<string, readonly string[]>
+  readonly lastSeen: ReadonlyMap<string, number>
+  readonly blocked: ReadonlyMap<string, string>
+  readonly rejected: Readonly<Record<string, Readonly<Record<string, number>>>>
+}
+
+export function buildStatus (inp: StatusInputs): PeerStatus {
+  const { state, now } = inp
+  const leasesBy = new Map<string, number>()
+  const evalsBy = new Map<string, number>()
+  for (const unit of state.units.values()) {
+    const counted = countedCommit(unit)
+    if (counted === null) {
+      const holder = leaseHolder(unit, now)
+      if (holder !== null) leasesBy.set(holder.author, (leasesBy.get(holder.author) ?? 0) + 1)
+    }
+    for (const c of unit.commits) {
+      if (c.hlc[0] < now - RATE_WINDOW_MS) continue
+      const cp = state.checkpoints.get(c.checkpointHash)
+      if (cp !== undefined) evalsBy.set(c.author, (evalsBy.get(c.author) ?? 0) + cp.evaluations)
+    }
+  }
+
+  const selfView: PeerStatus['self'] = {
+    id: inp.self.id,
+    name: inp.self.name,
+    engineVersion: ENGINE_VERSION,
+    cores: inp.self.cores,
+    addresses: inp.self.listen,
+    connected: true,
+    self: true,
+    lastSeenMs: 0,
+    leases: inp.self.running,
+    evalsPerSec: inp.self.evalsPerSec,
+    state: inp.self.running > 0 ? 'working' : 'idle',
+    dataDir: inp.self.dataDir,
+    uptimeMs: now - inp.self.startedAt,
+    listen: inp.self.listen,
+  }
+
+  const others: PeerView[] = []
+  const seen = new Set<string>([inp.self.id])
+  const view = (id: string, hello: { name: string, engineVersion: string, cores: number } | null): PeerView => {
+    const addresses = inp.connections.get(id) ?? []
+    const connected = addresses.length > 0
+    const last = inp.lastSeen.get(id)
+    const leases = leasesBy.get(id) ?? 0
+    let state: PeerState
+    let reason: string | undefined
+    if (hello !== null && hello.engineVersion !== ENGINE_VERSION) {
+      state = 'incompatible'
+      reason = `engine version ${hello.engineVersion}, this peer runs ${ENGINE_VERSION}`
+    } else if (connected) state = leases > 0 ? 'working' : 'idle'
+    else state = last !== undefined && now - last < ASLEEP_WINDOW_MS ? 'asleep' : 'offline'
+    return {
+      id,
+      name: hello?.name ?? '?',
+      engineVersion: hello?.engineVersion ?? '?',
+      cores: hello?.cores ?? 0,
+      addresses,
+      connected,
+      self: false,
+      lastSeenMs: connected ? 0 : last === undefined ? null : now - last,
+      leases,
+      evalsPerSec: (evalsBy.get(id) ?? 0) / (RATE_WINDOW_MS / 1000),
+      state,
+      ...(reason === undefined ? {} : { reason }),
+    }
+  }
+  for (const p of peers(state)) {
+    if (seen.has(p.author)) continue
+    seen.add(p.author)
+    others.push(view(p.author, p))
+  }
+  for (const id of inp.connections.keys()) {
+    if (seen.has(id)) continue
+    seen.add(id)
+    others.push(view(id, null))
+  }
+
+  const jobViews: JobStatusView[] = jobs(state).map(j => {
+    let leased = 0
+    for (let e = 0; e < j.spec.ga.epochs; e++) {
+      for (let i = 0; i < j.spec.ga.islands; i++) {
+        const unit = state.units.get(`${j.id}:${i}:${e}`)
+        if (countedCommit(unit) === null && leaseHolder(unit, now) !== null) leased++
+      }
+    }
+    const best = leaderboard(state, j.id, 1)[0]
+    const reason = j.done ? undefined : inp.blocked.get(j.id)
+    return {
+      id: j.id,
+      strategy: j.spec.strategy.name,
+      dataset: j.spec.dataset.name,
+      objective: j.spec.objective,
+      submitter: j.submitter,
+      committed: j.committed,
+      total: j.total,
+      progress: j.progress,
+      leased,
+      done: j.done,
+      runnable: reason === undefined || reason === 'loading' || reason.startsWith('fetching'),
+      ...(reason === undefined ? {} : { reason }),
+      bestFitness: best?.fitness ?? null,
+    }
+  })
+
+  return { self: selfView, peers: others, jobs: jobViews, conflicts: conflicts(state), rejected: inp.rejected }
+}

@@ -1,0 +1,281 @@
+/**
+ * A peer: everything one machine runs. It joins the mesh (libp2p with the mesh secret's private
+ * network), replicates the ledger, shares blobs, and works on every job it can through the
+ * scheduler and its evaluator pool. It is also the PeerControl behind the local API.
+ */
+import { mkdir } from 'node:fs/promises'
+import { availableParallelism, hostname } from 'node:os'
+import { resolve } from 'node:path'
+import { StratmeshError } from '../protocol/errors.js'
+import { swarmKeyFromSecret } from '../protocol/swarm-key.js'
+import { ENGINE_VERSION } from '../engine/job-spec.js'
+import { jobId as jobIdOf } from '../engine/job-setup.js'
+import { jobs, leaderboard, peers as helloPeers } from '../engine/ledger-queries.js'
+import { createBlobStore, type BlobStore } from './blob-store.js'
+import { createBlobSync, type BlobSync } from './blob-sync.js'
+import { createEvaluatorPool, type EvaluatorPool } from './evaluator-pool.js'
+import { loadOrCreateIdentity } from './identity.js'
+import { createJobLibrary } from './job-library.js'
+import { prepareJob } from './job-inputs.js'
+import { createPeerNode, type PeerNode } from './libp2p-node.js'
+import { createLogStore, type LogStore } from './log-store.js'
+import { resolveMeshSecret, type MeshSecret } from './mesh-secret.js'
+import { buildStatus } from './peer-status.js'
+import type { PeerControl, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
+import { createReplicator, type Replicator } from './replicator.js'
+import { logStoreLog } from './replicator-log.js'
+import { createScheduler, type Scheduler } from './scheduler.js'
+
+/** Peer names are shown in tables; longer ones are cut (the ledger refuses more than 64). */
+const MAX_NAME_CHARS = 64
+
+export interface PeerOptions {
+  readonly dataDir: string
+  readonly name?: string
+  readonly cpus?: number
+  readonly listen?: string[]
+  readonly bootstrap?: string[]
+  readonly mdns: boolean
+  /** From --secret; STRATMESH_SECRET is read by the caller and passed as `secretEnv`. */
+  readonly secret?: string
+  readonly secretEnv?: string
+  readonly leaseTtlMs?: number
+  readonly evalTimeoutMs?: number
+  readonly clock?: () => number
+  readonly log?: (line: string) => void
+}
+
+export interface Peer extends PeerControl {
+  readonly id: string
+  readonly secretInfo: MeshSecret
+  start (): Promise<void>
+  listenAddresses (): string[]
+  /** Resolves once the peer has stopped (by stop(), the API, or a signal handler). */
+  stopped (): Promise<void>
+}
+
+export async function createPeer (options: PeerOptions): Promise<Peer> {
+  const dataDir = resolve(options.dataDir)
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  const clock = options.clock ?? Date.now
+  const log = options.log ?? (() => {})
+  const identity = await loadOrCreateIdentity(dataDir)
+  const secret = await resolveMeshSecret({ dataDir, ...(options.secret === undefined ? {} : { flag: options.secret }), ...(options.secretEnv === undefined ? {} : { env: options.secretEnv }) })
+  const cores = Math.max(1, Math.floor(options.cpus ?? availableParallelism()))
+  const name = (options.name ?? hostname()).slice(0, MAX_NAME_CHARS) || 'peer'
+  return new MeshPeer({ ...options, dataDir, clock, log, cores, name }, identity, secret)
+}
+
+interface Resolved extends PeerOptions { readonly dataDir: string, readonly clock: () => number, readonly log: (line: string) => void, readonly cores: number, readonly name: string }
+
+class MeshPeer implements Peer {
+  readonly id: string
+  readonly secretInfo: MeshSecret
+  private readonly opts: Resolved
+  private readonly identity: Awaited<ReturnType<typeof loadOrCreateIdentity>>
+  private logStore!: LogStore
+  private blobStore!: BlobStore
+  private node!: PeerNode
+  private replicator!: Replicator
+  private blobSync!: BlobSync
+  private pool!: EvaluatorPool
+  private scheduler!: Scheduler
+  private startedAt = 0
+  private readonly lastSeen = new Map<string, number>()
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
+  private markDone: () => void = () => {}
+  private readonly done = new Promise<void>(resolve => { this.markDone = resolve })
+  private stopPromise: Promise<void> | null = null
+
+  constructor (opts: Resolved, identity: Awaited<ReturnType<typeof loadOrCreateIdentity>>, secret: MeshSecret) {
+    this.opts = opts
+    this.identity = identity
+    this.id = identity.peerId.toString()
+    this.secretInfo = secret
+  }
+
+  async start (): Promise<void> {
+    if (this.state !== 'new') throw new StratmeshError('PEER_STATE', `cannot start a peer that is ${this.state}`)
+    const { opts } = this
+    this.startedAt = opts.clock()
+    this.logStore = createLogStore({ dataDir: opts.dataDir, privateKey: this.identity.privateKey, clock: opts.clock })
+    await this.logStore.start()
+    try {
+      this.blobStore = createBlobStore({ dataDir: opts.dataDir })
+      this.node = await createPeerNode({
+        privateKey: this.identity.privateKey,
+        ...(opts.listen === undefined ? {} : { listen: opts.listen }),
+        ...(opts.bootstrap === undefined ? {} : { bootstrap: opts.bootstrap }),
+        mdns: opts.mdns,
+        swarmKey: swarmKeyFromSecret(this.secretInfo.secret),
+      })
+      this.node.addEventListener('peer:connect', evt => { this.lastSeen.set(evt.detail.toString(), opts.clock()); this.scheduler?.kick() })
+      this.node.addEventListener('peer:disconnect', evt => { this.lastSeen.set(evt.detail.toString(), opts.clock()) })
+      this.logStore.on('entry', ev => {
+        if (!ev.local) this.lastSeen.set(ev.entry.author, opts.clock())
+        this.scheduler?.kick()
+      })
+      this.replicator = createReplicator({ node: this.node, log: logStoreLog(this.logStore) })
+      await this.replicator.start()
+      this.blobSync = createBlobSync({ node: this.node, blobStore: this.blobStore })
+      await this.blobSync.start()
+      this.pool = createEvaluatorPool({ size: opts.cores, ...(opts.evalTimeoutMs === undefined ? {} : { evalTimeoutMs: opts.evalTimeoutMs }) })
+      await this.pool.start()
+      const library = createJobLibrary({
+        blobStore: this.blobStore,
+        blobSync: this.blobSync,
+        state: () => this.logStore.state(),
+        self: this.id,
+        connected: () => this.node.getPeers(),
+        clock: opts.clock,
+        onChange: () => { this.scheduler?.kick() },
+        log: opts.log,
+      })
+      library.onBlobStored((hash, size, kind) => {
+        // Having fetched it, we can serve it too.
+        this.logStore.append('blob-have', { blobs: [{ hash, size, kind }] }).catch(err => { opts.log(`announce: ${(err as Error).message}`) })
+      })
+      this.scheduler = createScheduler({
+        logStore: this.logStore,
+        pool: this.pool,
+        library,
+        capacity: opts.cores,
+        clock: opts.clock,
+        ...(opts.leaseTtlMs === undefined ? {} : { leaseTtlMs: opts.leaseTtlMs }),
+        log: opts.log,
+        onWake: () => { this.rejoin() },
+        onCommit: (unit, cp) => { opts.log(`committed island ${unit.island} epoch ${unit.epoch} of job ${unit.jobId.slice(0, 12)} (${cp.evaluations} evaluations, best ${cp.best[0]?.fitness ?? '-'})`) },
+      })
+      await this.sayHello()
+      this.scheduler.start()
+      this.state = 'running'
+    } catch (err) {
+      await this.teardown()
+      throw err
+    }
+  }
+
+  /** After a sleep: re-dial and re-sync at once instead of waiting for the next timers. */
+  private rejoin (): void {
+    this.node.services.meshDialer.dialBootstrap()
+    this.replicator.syncNow().catch(err => { this.opts.log(`sync after wake-up: ${(err as Error).message}`) })
+  }
+
+  private async sayHello (): Promise<void> {
+    const mine = helloPeers(this.logStore.state()).find(p => p.author === this.id)
+    if (mine !== undefined && mine.engineVersion === ENGINE_VERSION && mine.cores === this.opts.cores && mine.name === this.opts.name) return
+    await this.logStore.append('hello', { engineVersion: ENGINE_VERSION, cores: this.opts.cores, name: this.opts.name })
+  }
+
+  listenAddresses (): string[] {
+    return this.node === undefined ? [] : this.node.getMultiaddrs().map(a => a.toString())
+  }
+
+  private connections (): Map<string, string[]> {
+    const out = new Map<string, string[]>()
+    for (const conn of this.node.getConnections()) {
+      const id = conn.remotePeer.toString()
+      const list = out.get(id) ?? []
+      list.push(conn.remoteAddr.toString())
+      out.set(id, list)
+      this.lastSeen.set(id, this.opts.clock())
+    }
+    return out
+  }
+
+  async status (): Promise<PeerStatus> {
+    this.assertRunning()
+    return buildStatus({
+      state: this.logStore.state(),
+      now: this.opts.clock(),
+      self: {
+        id: this.id,
+        name: this.opts.name,
+        cores: this.opts.cores,
+        dataDir: this.opts.dataDir,
+        startedAt: this.startedAt,
+        listen: this.listenAddresses(),
+        evalsPerSec: this.pool.stats().evaluationsPerSecond,
+        running: this.scheduler.running().length,
+      },
+      connections: this.connections(),
+      lastSeen: this.lastSeen,
+      blocked: this.scheduler.blocked(),
+      rejected: this.logStore.rejectedCounts(),
+    })
+  }
+
+  async results (jobId: string | undefined, top: number): Promise<ResultsView> {
+    this.assertRunning()
+    const all = jobs(this.logStore.state())
+    const job = jobId === undefined ? all.at(-1) : all.find(j => j.id === jobId || (jobId.length >= 8 && j.id.startsWith(jobId)))
+    if (job === undefined) {
+      throw new StratmeshError('JOB_NOT_FOUND', jobId === undefined ? 'no job has been submitted to this mesh yet' : `no job ${jobId} is known to this peer`, { details: { job: jobId } })
+    }
+    return {
+      job: { id: job.id, spec: job.spec, submitter: job.submitter, committed: job.committed, total: job.total },
+      done: job.done,
+      leaderboard: leaderboard(this.logStore.state(), job.id, top),
+    }
+  }
+
+  async submit (req: SubmitRequest): Promise<SubmitResult> {
+    this.assertRunning()
+    const prepared = await prepareJob(req, { pool: this.pool, blobStore: this.blobStore })
+    const id = jobIdOf(prepared.spec)
+    const existing = this.logStore.state().jobs.has(id)
+    if (!existing) {
+      await this.logStore.append('blob-have', {
+        blobs: [
+          { hash: prepared.strategy.hash, size: prepared.strategy.size, kind: 'strategy' },
+          { hash: prepared.dataset.hash, size: prepared.dataset.size, kind: 'dataset' },
+        ],
+      })
+      await this.logStore.append('job', { spec: prepared.spec, id })
+      this.opts.log(`submitted job ${id.slice(0, 12)}: ${prepared.strategy.name} on ${prepared.dataset.name}`)
+    }
+    this.scheduler.kick()
+    return {
+      jobId: id,
+      spec: prepared.spec,
+      existing,
+      strategy: { name: prepared.strategy.name, hash: prepared.strategy.hash },
+      dataset: { name: prepared.dataset.name, hash: prepared.dataset.hash, bars: prepared.dataset.bars, ...(prepared.dataset.gaps === undefined ? {} : { gaps: prepared.dataset.gaps }) },
+    }
+  }
+
+  stop (): Promise<void> {
+    this.stopPromise ??= (async () => {
+      if (this.state === 'running') {
+        this.state = 'stopping'
+        await this.scheduler.stop()
+        // Give gossip a moment to carry the releases, so others need not wait out the leases.
+        await this.replicator.syncNow().catch(() => {})
+      }
+      await this.teardown()
+    })()
+    return this.stopPromise
+  }
+
+  stopped (): Promise<void> {
+    return this.done
+  }
+
+  private async teardown (): Promise<void> {
+    const step = async (what: string, fn: (() => Promise<void>) | undefined): Promise<void> => {
+      if (fn === undefined) return
+      try { await fn() } catch (err) { this.opts.log(`stopping ${what}: ${(err as Error).message}`) }
+    }
+    await step('evaluators', this.pool === undefined ? undefined : async () => { await this.pool.stop() })
+    await step('blob sync', this.blobSync === undefined ? undefined : async () => { await this.blobSync.stop() })
+    await step('replicator', this.replicator === undefined ? undefined : async () => { await this.replicator.stop() })
+    await step('network', this.node === undefined ? undefined : async () => { await this.node.stop() })
+    await step('ledger', this.logStore === undefined ? undefined : async () => { await this.logStore.stop() })
+    this.state = 'stopped'
+    this.markDone()
+  }
+
+  private assertRunning (): void {
+    if (this.state !== 'running') throw new StratmeshError('PEER_STATE', `the peer is ${this.state}`)
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The single-machine reference for a job: every unit run in this process, in dependency order,
+ * with the real strategy module, strategy context and evaluation. The mesh must reproduce its
+ * leaderboard exactly.
+ */
+import { pathToFileURL } from 'node:url'
+import { runUnit } from '../../src/engine/ga.js'
+import { evalSetupFor } from '../../src/engine/job-setup.js'
+import { leaderboardOf, runJobLocally } from '../../src/engine/job-runner.js'
+import { evaluateGenome } from '../../src/engine/evaluate.js'
+import { createStrategyContext } from '../../src/engine/strategy-context.js'
+import { validateStrategyDefinition } from '../../src/engine/param-space.js'
+import type { JobSpec, LeaderboardRow } from '../../src/engine/job-spec.js'
+import type { Candles } from '../../src/engine/types.js'
+
+export async function referenceLeaderboard (spec: JobSpec, strategyPath: string, candles: Candles, top: number): Promise<LeaderboardRow[]> {
+  const mod = await import(pathToFileURL(strategyPath).href) as { default: unknown }
+  const def = validateStrategyDefinition(mod.default, strategyPath)
+  const ctx = createStrategyContext(candles)
+  const setup = evalSetupFor(spec, candles)
+  const checkpoints = await runJobLocally(spec, async input => runUnit(input, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) }))
+  return leaderboardOf(checkpoints, top)
+}
+
+/** What must match between two leaderboards: rank, params and fitness (the peer may differ). */
+export function comparable (rows: readonly LeaderboardRow[]): Array<[number, string, number]> {
+  return rows.map(r => [r.rank, JSON.stringify(r.params), r.fitness])
+}
