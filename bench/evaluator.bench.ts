@@ -61,19 +61,33 @@ function peakRssMb (pid: number): number {
   return m === null ? NaN : Number(m[1]) / 1024
 }
 
+/** CPU seconds (user + system) a process has used; clock ticks are 100 per second on Linux. */
+function cpuSeconds (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+interface Measured { rates: number[], coresUsed: number[] }
+
 let nextIsland = 0
-/** Runs `concurrent` units at once, RUNS times; returns evaluations/s per run. */
-async function measure (pool: EvaluatorPool, concurrent: number): Promise<number[]> {
+/**
+ * Runs `concurrent` units at once, RUNS times; returns evaluations/s per run and the cores the
+ * evaluators actually got (their CPU time / wall time), which tells a slow pool from a busy machine.
+ */
+async function measure (pool: EvaluatorPool, concurrent: number): Promise<Measured> {
   // Untimed: sends the candles to every evaluator and warms its code and indicator cache.
   await Promise.all(Array.from({ length: concurrent }, () => pool.runUnit(job, unit(nextIsland++))))
-  const rates: number[] = []
+  const out: Measured = { rates: [], coresUsed: [] }
   for (let r = 0; r < RUNS; r++) {
+    const cpu0 = pool.pids().reduce((s, p) => s + cpuSeconds(p), 0)
     const t0 = performance.now()
     const cps = await Promise.all(Array.from({ length: concurrent }, () => pool.runUnit(job, unit(nextIsland++))))
     const seconds = (performance.now() - t0) / 1000
-    rates.push(cps.reduce((n, c) => n + c.evaluations, 0) / seconds)
+    out.rates.push(cps.reduce((n, c) => n + c.evaluations, 0) / seconds)
+    out.coresUsed.push((pool.pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0) / seconds)
   }
-  return rates
+  return out
 }
 
 async function withPool<T> (size: number, f: (pool: EvaluatorPool) => Promise<T>): Promise<T> {
@@ -106,10 +120,15 @@ console.log(`evaluator pool: ${BARS} candles, sma-cross, population ${GA.populat
 const local = inProcess()
 console.log(`in-process (no pool)     ${fmt(median(local))} evaluations/s   runs: ${local.map(fmt).join(' ')}`)
 const rss: number[] = []
+const report = (label: string, m: Measured): void => {
+  console.log(`${label} ${fmt(median(m.rates))} evaluations/s   runs: ${m.rates.map(fmt).join(' ')}   cores used: ${m.coresUsed.map(c => c.toFixed(2)).join(' ')}`)
+}
 const one = await withPool(1, async pool => { const r = await measure(pool, 1); rss.push(...pool.pids().map(peakRssMb)); return r })
-console.log(`1 evaluator, 1 unit      ${fmt(median(one))} evaluations/s   runs: ${one.map(fmt).join(' ')}`)
+report('1 evaluator, 1 unit     ', one)
 const two = await withPool(2, async pool => { const r = await measure(pool, 2); rss.push(...pool.pids().map(peakRssMb)); return r })
-console.log(`2 evaluators, 2 units    ${fmt(median(two))} evaluations/s   runs: ${two.map(fmt).join(' ')}`)
-console.log(`ratio 2/1                ${(median(two) / median(one)).toFixed(2)}x (goal >= 1.8x)`)
-console.log(`pool overhead            ${((1 - median(one) / median(local)) * 100).toFixed(1)} % below in-process`)
+report('2 evaluators, 2 units   ', two)
+console.log(`ratio 2/1                ${(median(two.rates) / median(one.rates)).toFixed(2)}x (goal >= 1.8x with 2 idle cores)`)
+const perCore = (m: Measured): number => median(m.rates.map((r, i) => r / m.coresUsed[i]))
+console.log(`per core used            ${fmt(perCore(one))} vs ${fmt(perCore(two))} evaluations/s (equal = the pool scales; a lower ratio is the machine's load)`)
+console.log(`pool overhead            ${((1 - median(one.rates) / median(local)) * 100).toFixed(1)} % below in-process`)
 console.log(`evaluator peak RSS       ${rss.map(x => `${fmt(x)} MB`).join(', ')}`)
