@@ -129,6 +129,7 @@ export async function pullFrom<E> (ctx: PullContext<E>, peer: PeerId): Promise<n
       ctx.signal.throwIfAborted()
       const limit = Math.min(ctx.pageEntries, MAX_RANGE_ENTRIES, head - have)
       const entries = await askEntries(ctx, peer, { t: 'range', author, from: have + 1, limit })
+      ctx.stats.pagesFetched++
       if (entries.length === 0) break
       const result = await ingestFrom(ctx, peerKey, entries)
       gained += result.accepted.length

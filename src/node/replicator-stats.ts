@@ -13,6 +13,8 @@ export interface ReplicatorStats {
   entriesServed: number
   gossipMessagesIn: number
   gossipMessagesOut: number
+  /** Range requests answered by peers during pulls (pages of at most pageEntries entries). */
+  pagesFetched: number
   /** Pull rounds that completed (one per peer per round). */
   syncsCompleted: number
   /** Entries (or whole messages, for unreadable ones) refused, by peer then error code. */
@@ -31,6 +33,7 @@ export function emptyStats (): ReplicatorStats {
     entriesServed: 0,
     gossipMessagesIn: 0,
     gossipMessagesOut: 0,
+    pagesFetched: 0,
     syncsCompleted: 0,
     rejections: {},
     syncErrors: {},

@@ -67,6 +67,8 @@ test('a node that joins late catches up by pull alone (gossip off), in bounded p
   const s = late.replicator.stats()
   assert.equal(s.entriesIn, 75)
   assert.equal(s.gossipMessagesIn, 0, 'nothing came by gossip')
+  // 20, 25 and 30 entries in pages of 7: 3 + 4 + 5 range requests.
+  assert.equal(s.pagesFetched, 12)
   assert.ok(s.lastSync[peers[0].node.peerId.toString()] > 0)
   assert.equal(peers[0].replicator.stats().entriesServed >= 75, true)
 })
@@ -145,4 +147,16 @@ test('equivocation evidence reaches peers that hold only one of the two entries'
   await mesh.connect(a, b)
   await waitFor(() => a.logStore.state().evidence.has(author) && b.logStore.state().evidence.has(author), { message: 'both peers to freeze the liar' })
   assert.equal(view(a), view(b))
+})
+
+test('the periodic pull (with injected jitter) repairs what gossip did not deliver', async () => {
+  let draws = 0
+  const ledger = { gossip: false, syncIntervalMs: 200, random: () => { draws++; return 0.5 } }
+  const mesh = await createMesh(2, { ledger })
+  const [a, b] = mesh.peers.map(ledgerPeer)
+  await waitFor(() => b.replicator.stats().syncsCompleted >= 1 && a.replicator.stats().syncsCompleted >= 1, { message: 'the pulls on connect' })
+  await appendRandom(a, 12, createPrng(8))
+  // Nobody calls syncNow and gossip is off: only the timer can bring these over.
+  await converged([a, b], 12, 'the periodic pull to replicate a\'s entries')
+  assert.ok(draws >= 2, 'every period draws its jitter from the injected source')
 })
