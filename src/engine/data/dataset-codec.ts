@@ -21,6 +21,7 @@ import { findCandleProblem } from './candle-check.js'
 import { MAX_DATASET_ROWS } from './limits.js'
 
 export const DATASET_MAGIC = 'SMDS'
+/** Version of the binary layout; a decoder refuses versions it does not know rather than misread them. */
 export const DATASET_FORMAT_VERSION = 1
 const HEADER_BYTES = 16
 const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const

@@ -36,6 +36,7 @@ export const SYNTHETIC_DEFAULTS = {
   startPrice: 30_000,
 } as const
 
+/** Regime codes of syntheticMarket's `regimes` array (labels, not limits). */
 export const REGIME_BULL = 0
 export const REGIME_BEAR = 1
 export const REGIME_SIDEWAYS = 2
