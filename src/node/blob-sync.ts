@@ -1,4 +1,4 @@
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 import { StratmeshError, isStratmeshError } from '../protocol/errors.js'
 import {
   BLOB_CHUNK_BYTES, BLOB_PROTOCOL, MAX_BLOB_CONTROL_BYTES, MAX_BLOB_RANGE_BYTES, MAX_BLOB_SIZE,
@@ -54,7 +54,7 @@ export interface BlobSyncStats {
 }
 
 export interface BlobSyncOptions {
-  node: StreamNode & { peerId: PeerId }
+  node: StreamNode & { peerId: PeerId, logger?: ComponentLogger }
   blobStore: BlobStore
   /** Bytes per data frame we serve (at most BLOB_CHUNK_BYTES, the cap every fetcher enforces). */
   chunkBytes?: number
@@ -66,6 +66,7 @@ export interface BlobSyncOptions {
    * Never set in production code.
    */
   tamperServedChunk?: (chunk: Uint8Array, hash: string, offset: number) => Uint8Array
+  /** Default: the node's `stratmesh:blob-sync` logger (enable with DEBUG=stratmesh:*). */
   log?: Logger
 }
 
@@ -81,7 +82,7 @@ export function createBlobSync (options: BlobSyncOptions): BlobSync {
   const { node, blobStore } = options
   const chunkBytes = Math.min(options.chunkBytes ?? BLOB_CHUNK_BYTES, BLOB_CHUNK_BYTES)
   const rangeBytes = Math.min(options.rangeBytes ?? MAX_BLOB_RANGE_BYTES, MAX_BLOB_RANGE_BYTES)
-  const log = options.log
+  const log = options.log ?? node.logger?.forComponent('stratmesh:blob-sync')
   const stats: BlobSyncStats = { servedBytes: 0, fetchedBytes: 0, fetchesCompleted: 0, hashMismatches: 0, failures: {} }
   /** One fetch per blob at a time: two writers appending to one .part file would corrupt it. */
   const inFlight = new Map<string, Promise<FetchResult>>()

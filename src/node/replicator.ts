@@ -1,4 +1,4 @@
-import type { Libp2pEvents, Logger, PeerId, TypedEventTarget } from '@libp2p/interface'
+import type { ComponentLogger, Libp2pEvents, Logger, PeerId, TypedEventTarget } from '@libp2p/interface'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { isStratmeshError, type StratmeshError } from '../protocol/errors.js'
@@ -45,6 +45,7 @@ export interface ReplicatorNode extends StreamNode {
   peerId: PeerId
   services: { pubsub: GossipSub }
   getPeers: () => PeerId[]
+  logger?: ComponentLogger
   addEventListener: TypedEventTarget<Libp2pEvents>['addEventListener']
   removeEventListener: TypedEventTarget<Libp2pEvents>['removeEventListener']
 }
@@ -64,6 +65,7 @@ export interface ReplicatorOptions<E> {
   now?: () => number
   /** Uniform [0, 1) source for the jitter; injected so tests can pin it. */
   random?: () => number
+  /** Default: the node's `stratmesh:replicator` logger (enable with DEBUG=stratmesh:*). */
   logger?: Logger
 }
 
@@ -81,7 +83,7 @@ export function createReplicator<E> (options: ReplicatorOptions<E>): Replicator 
   const intervalMs = options.syncIntervalMs ?? SYNC_INTERVAL_MS
   const now = options.now ?? Date.now
   const random = options.random ?? Math.random
-  const debug = options.logger ?? (() => {})
+  const debug: Logger | ((...args: unknown[]) => void) = options.logger ?? node.logger?.forComponent('stratmesh:replicator') ?? (() => {})
   const stats = emptyStats()
   let controller = new AbortController()
   let running = false
