@@ -139,7 +139,8 @@ describe('evaluator pool', () => {
   })
 
   test('units queue when every evaluator is busy; a job switch replaces the evaluator; stats count', async () => {
-    const p = createEvaluatorPool({ size: 2, memoryMb: 128 })
+    let now = 0
+    const p = createEvaluatorPool({ size: 2, memoryMb: 128, now: () => now })
     started.push(p)
     await p.start()
     const job = jobOf('good-sma.ts', undefined, { islands: 4 })
@@ -151,7 +152,9 @@ describe('evaluator pool', () => {
     let s = p.stats()
     assert.equal(s.unitsRun, 4)
     assert.equal(s.evaluations, cps.reduce((n, c) => n + c.evaluations, 0))
-    assert.ok(s.evaluationsPerSecond > 0)
+    assert.equal(s.evaluationsPerSecond, s.evaluations, 'all within the first second of the fake clock')
+    now = 20_000
+    assert.equal(p.stats().evaluationsPerSecond, 0, 'nothing in the last window')
     assert.deepEqual([s.evaluators, s.busy, s.queued], [2, 0, 0])
     // Both evaluators ran good-sma: another job gets fresh processes, never a used realm.
     const before = p.pids()
