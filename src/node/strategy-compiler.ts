@@ -20,8 +20,8 @@ const LOADERS: Readonly<Record<string, 'ts' | 'js'>> = { '.ts': 'ts', '.mts': 't
 // esbuild writes every import as `require("x")` in CommonJS output and keeps `import(x)` as is.
 // Comments are gone from its output, so only a string literal can contain a false match, and a
 // false match rejects (safe); a renamed `require` slips through here but gets nothing at run time.
-const REQUIRE_RE = /\brequire\s*\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')?/g
-const IMPORT_RE = /\bimport\s*\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')?/g
+const REQUIRE_RE = /(?<![\w$.])require\s*\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')?/g
+const IMPORT_RE = /(?<![\w$.])import\s*\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')?/g
 
 /** Compiles a strategy to CommonJS; throws STRATEGY_TOO_LARGE, STRATEGY_SYNTAX or STRATEGY_FORBIDDEN_IMPORT. */
 export function compileStrategy (source: string, fileName: string): string {

@@ -61,6 +61,11 @@ test('imports other than stratmesh/strategy are refused, naming the import', () 
   }
 })
 
+test('calls of methods named import or require are not imports', () => {
+  const src = "import { defineStrategy, int } from 'stratmesh/strategy'\nconst o: Record<string, (x: number) => number> = {}\no.import = x => x\no.require = x => x\nexport default defineStrategy({ name: 'm', params: { x: int(0, o.import(1) + o.require(0)) }, positions: c => c.output() })\n"
+  assert.match(compileStrategy(src, 'methods.ts'), /o\.import\(1\)/)
+})
+
 test('oversized sources and unknown extensions are refused before compiling', () => {
   assert.equal(codeOf(() => compileStrategy('//' + 'x'.repeat(MAX_STRATEGY_SOURCE_BYTES), 'big.ts')), 'STRATEGY_TOO_LARGE')
   assert.equal(codeOf(() => compileStrategy('export default 1', 'a.py')), 'STRATEGY_BAD_FILE')
