@@ -207,7 +207,15 @@ export function createReplicator<E> (options: ReplicatorOptions<E>): Replicator 
       countIn(stats.rejections, peer, isStratmeshError(err) ? err.code : 'SYNC_BAD_MESSAGE')
       return TopicValidatorResult.Reject
     }
-    const { rejectedCodes, pending } = await ingestFrom({ log, stats }, peer, parsed.entries, true)
+    let outcome: Awaited<ReturnType<typeof ingestFrom>>
+    try {
+      outcome = await ingestFrom({ log, stats }, peer, parsed.entries, true)
+    } catch (err) {
+      // Our store failed (stopping, disk full): not the sender's fault, and pull will retry.
+      debug('storing gossip from %p failed: %s', from, (err as Error).message)
+      return TopicValidatorResult.Ignore
+    }
+    const { rejectedCodes, pending } = outcome
     // Entries ahead of a gap wait in the store's pool: fetch the missing range now, not in 5 s.
     if (pending > 0 || rejectedCodes.some(c => log.benignRejections.has(c))) sync(from).catch(() => {})
     if (rejectedCodes.length === 0) return TopicValidatorResult.Accept
