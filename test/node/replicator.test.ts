@@ -160,3 +160,27 @@ test('the periodic pull (with injected jitter) repairs what gossip did not deliv
   await converged([a, b], 12, 'the periodic pull to replicate a\'s entries')
   assert.ok(draws >= 2, 'every period draws its jitter from the injected source')
 })
+
+test('a fork below the heads is found from both sides: the shorter and the longer chain', async () => {
+  const mesh = await createMesh(2, { ledger: { syncIntervalMs: 0, gossip: false }, connect: 'none' })
+  const [a, b] = mesh.peers.map(ledgerPeer)
+  const { signEntry, entryHash } = await import('../../src/protocol/entry.js')
+  const { generateKeyPair } = await import('@libp2p/crypto/keys')
+  const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
+  const key = await generateKeyPair('Ed25519')
+  const author = peerIdFromPrivateKey(key).toString()
+  const hello = (name: string): { engineVersion: string, cores: number, name: string } => ({ engineVersion: '1', cores: 1, name })
+  const now = Date.now()
+  const x1 = await signEntry(key, { v: 1, author, seq: 1, prev: null, hlc: [now, 0], type: 'hello', body: hello('x1') })
+  const y1 = await signEntry(key, { v: 1, author, seq: 1, prev: null, hlc: [now, 0], type: 'hello', body: hello('y1') })
+  const y2 = await signEntry(key, { v: 1, author, seq: 2, prev: entryHash(y1), hlc: [now + 1, 0], type: 'hello', body: hello('y2') })
+  assert.equal((await a.logStore.ingest([x1])).accepted.length, 1)
+  assert.equal((await b.logStore.ingest([y1, y2])).accepted.length, 2)
+  await mesh.connect(a, b)
+  // a is behind (head 1 < 2) and b's seq 2 does not follow a's seq 1; b is ahead, and a's head
+  // hash differs from b's entry at seq 1. Each side must find the fork on its own pull.
+  await Promise.all([a.replicator.syncNow(b.node.peerId), b.replicator.syncNow(a.node.peerId)])
+  assert.ok(a.logStore.state().evidence.has(author), 'the shorter chain found the fork')
+  assert.ok(b.logStore.state().evidence.has(author), 'the longer chain found the fork')
+  assert.equal(view(a), view(b))
+})
