@@ -28,6 +28,8 @@ export const DEFAULT_EVAL_TIMEOUT_MS = 600_000
  * room to spare, while one evaluator per core on an 8-core, 16 GB laptop cannot exhaust it.
  */
 export const DEFAULT_MEMORY_MB = 1024
+/** Smallest heap cap accepted: Node and the engine take ~10 MB of heap before any strategy runs. */
+export const MIN_MEMORY_MB = 32
 /**
  * Evaluator restarts (timeouts, crashes) one unit may cause before it fails with EVAL_UNIT_FAILED.
  * Each costs up to evalTimeoutMs; a strategy that hangs or crashes on more genomes than this in
@@ -124,7 +126,7 @@ class Pool implements EvaluatorPool {
     this.now = opts.now ?? (() => performance.now())
     if (!Number.isInteger(this.size) || this.size < 1) throw new StratmeshError('POOL_BAD_OPTIONS', `size must be a positive integer, got ${this.size}`)
     if (!(this.evalTimeoutMs > 0)) throw new StratmeshError('POOL_BAD_OPTIONS', `evalTimeoutMs must be positive, got ${this.evalTimeoutMs}`)
-    if (!Number.isInteger(this.memoryMb) || this.memoryMb < 16) throw new StratmeshError('POOL_BAD_OPTIONS', `memoryMb must be an integer >= 16, got ${this.memoryMb}`)
+    if (!Number.isInteger(this.memoryMb) || this.memoryMb < MIN_MEMORY_MB) throw new StratmeshError('POOL_BAD_OPTIONS', `memoryMb must be an integer >= ${MIN_MEMORY_MB}, got ${this.memoryMb}`)
   }
 
   async start (): Promise<void> {
