@@ -3,10 +3,13 @@
  * population 32): one evaluator running one unit at a time vs two evaluators running two units
  * concurrently. Prints evaluations/s for each (median of RUNS timed runs), the ratio (goal >= 1.8x
  * on a machine with 2 idle cores), the same unit run in-process (the IPC and sandbox overhead),
- * and the peak resident memory of the evaluator processes.
+ * the peak resident memory of the evaluator processes, and a control: the in-process loop in two
+ * plain processes at once, i.e. how far this machine scales from one busy core to two at all.
  * Run: node --import tsx --import ./src/node/polyfill.ts bench/evaluator.bench.ts
  */
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { createEvaluatorPool, type EvaluatorPool, type PoolJob } from '../src/node/evaluator-pool.js'
 import { compileStrategy } from '../src/node/strategy-compiler.js'
@@ -115,7 +118,28 @@ function inProcess (): number[] {
   return rates
 }
 
+/**
+ * The machine's own scaling, without the pool: the in-process loop in two plain processes at once.
+ * Two busy cores rarely give twice one (shared caches, memory bandwidth, hyperthreads, neighbours
+ * on a VM host); the pool can only be judged against this.
+ */
+async function plainPair (): Promise<number> {
+  const self = fileURLToPath(import.meta.url)
+  const one = (): Promise<number> => new Promise((resolve, reject) => {
+    execFile(process.execPath, [...process.execArgv, self, '--plain'], { env: { ...process.env, BENCH_RUNS: String(RUNS) } }, (err, stdout) => {
+      if (err !== null) reject(err)
+      else resolve(Number(stdout.trim()))
+    })
+  })
+  const rates = await Promise.all([one(), one()])
+  return rates[0] + rates[1]
+}
+
 const fmt = (x: number): string => x.toFixed(1)
+if (process.argv.includes('--plain')) {
+  console.log(median(inProcess()))
+  process.exit(0)
+}
 console.log(`evaluator pool: ${BARS} candles, sma-cross, population ${GA.population}, ${GA.generations} generations, median of ${RUNS} runs`)
 const local = inProcess()
 console.log(`in-process (no pool)     ${fmt(median(local))} evaluations/s   runs: ${local.map(fmt).join(' ')}`)
@@ -131,4 +155,6 @@ console.log(`ratio 2/1                ${(median(two.rates) / median(one.rates)).
 const perCore = (m: Measured): number => median(m.rates.map((r, i) => r / m.coresUsed[i]))
 console.log(`per core used            ${fmt(perCore(one))} vs ${fmt(perCore(two))} evaluations/s (equal = the pool scales; a lower ratio is the machine's load)`)
 console.log(`pool overhead            ${((1 - median(one.rates) / median(local)) * 100).toFixed(1)} % below in-process`)
+const pair = await plainPair()
+console.log(`control: 2 plain processes, no pool: ${fmt(pair)} evaluations/s = ${(pair / median(local)).toFixed(2)}x one in-process run (the machine's ceiling for the ratio)`)
 console.log(`evaluator peak RSS       ${rss.map(x => `${fmt(x)} MB`).join(', ')}`)
