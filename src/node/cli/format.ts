@@ -3,6 +3,7 @@
  */
 import type { LeaderboardRow } from '../../engine/job-spec.js'
 import type { Metrics } from '../../engine/types.js'
+import type { JobStatusView, PeerView } from '../peer-types.js'
 
 export function pct (x: number): string {
   return `${(x * 100).toFixed(1)}%`
@@ -58,4 +59,58 @@ export function leaderboardCsv (rows: readonly LeaderboardRow[]): string {
     r.island, r.epoch, r.peer,
   ].map(csvCell).join(','))
   return [header.join(','), ...lines].join('\n') + '\n'
+}
+
+/** How long ago, for a table cell: `now`, `42s ago`, `5m ago`, `3h ago`, `2d ago`, or `never`. */
+export function agoText (ms: number | null): string {
+  if (ms === null) return 'never'
+  if (ms < 2000) return 'now'
+  const s = Math.round(ms / 1000)
+  if (s < 120) return `${s}s ago`
+  if (s < 7200) return `${Math.round(s / 60)}m ago`
+  if (s < 172800) return `${Math.round(s / 3600)}h ago`
+  return `${Math.round(s / 86400)}d ago`
+}
+
+/** Peer ids are 52 characters; 12 tell them apart in a table (`--json` has them whole). */
+export const SHORT_ID_CHARS = 12
+
+export function shortId (id: string): string {
+  return id.length > SHORT_ID_CHARS ? id.slice(0, SHORT_ID_CHARS) : id
+}
+
+/** Enough of a multiaddr to reach the peer: host and port. */
+function addressText (addrs: readonly string[]): string {
+  const a = addrs.find(x => !x.includes('/127.0.0.1/')) ?? addrs[0]
+  if (a === undefined) return '-'
+  const m = /^\/ip[46]\/([^/]+)\/tcp\/(\d+)/.exec(a)
+  return m === null ? a : `${m[1]}:${m[2]}`
+}
+
+/** The mesh's peers, this one first (marked `*`). */
+export function peersTable (rows: readonly PeerView[]): string {
+  return table(
+    ['name', 'id', 'address', 'engine', 'cores', 'leased', 'evals/s', 'last seen', 'state'],
+    rows.map(p => [
+      `${p.self ? '* ' : ''}${p.name}`, shortId(p.id), addressText(p.addresses), p.engineVersion, String(p.cores), String(p.leases),
+      num(p.evalsPerSec, 1), agoText(p.lastSeenMs), p.reason === undefined ? p.state : `${p.state} (${p.reason})`,
+    ]),
+  )
+}
+
+function jobState (j: JobStatusView): string {
+  if (j.done) return 'done'
+  if (!j.runnable) return `blocked (${j.reason ?? 'unknown reason'})`
+  return j.reason === undefined ? (j.leased > 0 ? 'running' : 'waiting') : j.reason
+}
+
+export function jobsTable (rows: readonly JobStatusView[]): string {
+  if (rows.length === 0) return '(no jobs yet: submit one with `peer submit STRATEGY`)'
+  return table(
+    ['job', 'strategy', 'dataset', 'objective', 'units', 'progress', 'leased', 'best', 'state'],
+    rows.map(j => [
+      shortId(j.id), j.strategy, j.dataset, j.objective, `${j.committed}/${j.total}`, pct(j.total === 0 ? 0 : j.committed / j.total),
+      String(j.leased), j.bestFitness === null ? '-' : num(j.bestFitness, 3), jobState(j),
+    ]),
+  )
 }

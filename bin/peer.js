@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// The installed `peer` command: runs the built CLI. The polyfill comes first because libp2p needs
+// Promise.withResolvers, which Node 20 lacks, and ESM evaluates imports in this order.
+import '../dist/node/polyfill.js'
+import { main } from '../dist/node/cli/main.js'
+
+await main(process.argv)

@@ -1,0 +1,60 @@
+/**
+ * `peer results [JOB]`: the merged leaderboard, with in-sample and out-of-sample columns so an
+ * overfit winner is visible. `--wait` blocks until every unit of the job is committed.
+ */
+import { StratmeshError } from '../../protocol/errors.js'
+import { connectToPeer } from '../api-client.js'
+import { DEFAULT_TOP } from '../api-requests.js'
+import type { PeerControl, ResultsView } from '../peer-types.js'
+import { leaderboardCsv, leaderboardTable, num, pct, shortId } from './format.js'
+import { dataDirFrom } from './options.js'
+import { createProgressLine } from './progress.js'
+
+/** `--wait` asks this often: a unit takes seconds, so a second is responsive and cheap. */
+export const RESULTS_POLL_INTERVAL_MS = 1000
+
+export interface ResultsOptions {
+  readonly dataDir?: string
+  readonly json?: boolean
+  readonly csv?: boolean
+  readonly top?: number
+  readonly wait?: boolean
+}
+
+export function resultsText (r: ResultsView): string {
+  const s = r.job.spec
+  const head = `job ${r.job.id} (${r.done ? 'complete' : `${r.job.committed}/${r.job.total} units, in progress`}): ${s.strategy.name} on ${s.dataset.name} ` +
+    `(${s.dataset.bars} bars, last ${pct(s.oosFraction)} out of sample), objective ${s.objective}, fee ${num(s.costs.fee, 4)}, slippage ${num(s.costs.slippage, 4)}, seed ${s.seed}`
+  return `${head}\n\n${leaderboardTable(r.leaderboard)}\n`
+}
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/** Polls until the job is done, with a live line on stderr; pins the job so a newer one does not switch it. */
+export async function waitForJob (peer: PeerControl, jobId: string | undefined, top: number, intervalMs = RESULTS_POLL_INTERVAL_MS): Promise<ResultsView> {
+  const progress = createProgressLine()
+  try {
+    let r = await peer.results(jobId, top)
+    while (!r.done) {
+      const best = r.leaderboard[0]?.fitness
+      progress.update(`job ${shortId(r.job.id)}: units ${r.job.committed}/${r.job.total}${best === undefined ? '' : ` · best ${best.toFixed(3)}`}`)
+      await sleep(intervalMs)
+      r = await peer.results(r.job.id, top)
+    }
+    return r
+  } finally {
+    progress.done()
+  }
+}
+
+export async function resultsCommand (job: string | undefined, opts: ResultsOptions): Promise<void> {
+  if (opts.json === true && opts.csv === true) {
+    throw new StratmeshError('OPTION_INVALID', '--json and --csv cannot be used together', { details: { option: '--csv' } })
+  }
+  const top = opts.top ?? DEFAULT_TOP
+  const peer = await connectToPeer(dataDirFrom(opts))
+  const r = opts.wait === true ? await waitForJob(peer, job, top) : await peer.results(job, top)
+  if (opts.json === true) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+  else if (opts.csv === true) process.stdout.write(leaderboardCsv(r.leaderboard))
+  else process.stdout.write(resultsText(r))
+}

@@ -1,0 +1,174 @@
+/**
+ * `peer start`: runs a peer in the foreground with the local API in front of it, a live progress
+ * line, and a graceful stop on `peer stop`, SIGINT or SIGTERM (a second Ctrl-C forces the exit).
+ * `--demo` also submits the bundled example strategy and prints its leaderboard when done.
+ */
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { StratmeshError } from '../../protocol/errors.js'
+import { createApiServer, type ApiServer } from '../api-server.js'
+import { DEFAULT_TOP } from '../api-requests.js'
+import { SECRET_FILE } from '../mesh-secret.js'
+import type { Peer } from '../peer.js'
+import type { PeerControl, ResultsView } from '../peer-types.js'
+import { describeSubmit } from './commands-submit.js'
+import { resultsText } from './commands-results.js'
+import { dataDirFrom, SECRET_ENV } from './options.js'
+import { createProgressLine, progressText, type ProgressLine } from './progress.js'
+
+/** The live line is refreshed this often. */
+export const PROGRESS_INTERVAL_MS = 1000
+/** The demo checks whether its job is done this often. */
+const DEMO_POLL_MS = 1000
+/** Exit code of a forced exit (second Ctrl-C): 128 + SIGINT, as shells report it. */
+const FORCED_EXIT_CODE = 130
+
+/** The bundled example strategy: three levels up from src/node/cli and from dist/node/cli alike. */
+export function demoStrategyPath (): string {
+  return fileURLToPath(new URL('../../../strategies/sma-cross.ts', import.meta.url))
+}
+
+export interface StartOptions {
+  readonly dataDir?: string
+  readonly name?: string
+  readonly cpus?: number
+  readonly listen?: string[]
+  readonly bootstrap?: string[]
+  readonly mdns?: boolean
+  readonly secret?: string
+  readonly apiPort?: number
+  readonly demo?: boolean
+  readonly keepRunning?: boolean
+}
+
+function announce (peer: Peer, dataDir: string, name: string, api: ApiServer, progress: ProgressLine): void {
+  progress.log(`peer ${name} ${peer.id}`)
+  progress.log(`data dir ${dataDir}`)
+  for (const a of peer.listenAddresses()) progress.log(`listening on ${a}`)
+  progress.log(`local API on 127.0.0.1:${api.port}`)
+  if (peer.secretInfo.generated) {
+    const s = peer.secretInfo.secret
+    progress.log(`a new mesh secret was generated and saved in ${join(dataDir, SECRET_FILE)}; to join your other machines to this mesh, run on each:`)
+    progress.log(`  ${SECRET_ENV}=${s} peer start`)
+    progress.log(`  (or: peer start --secret ${s}; add --bootstrap <one of the addresses above> where mDNS cannot see this machine)`)
+  }
+}
+
+export async function startCommand (opts: StartOptions): Promise<void> {
+  const dataDir = dataDirFrom(opts)
+  const progress = createProgressLine()
+  const log = (line: string): void => { progress.log(line) }
+  let demoPath: string | undefined
+  if (opts.demo === true) {
+    // Checked before anything starts: a broken install should not leave a half-started peer.
+    demoPath = demoStrategyPath()
+    await stat(demoPath).catch(err => { throw new StratmeshError('DEMO_STRATEGY_MISSING', `the bundled example strategy is missing: ${demoPath}`, { cause: err }) })
+  }
+  const envSecret = process.env[SECRET_ENV]
+  // Loaded here, not at the top: libp2p takes seconds to import, and only `start` needs it.
+  const { createPeer } = await import('../peer.js')
+  const peer = await createPeer({
+    dataDir,
+    mdns: opts.mdns !== false,
+    log,
+    ...(opts.name === undefined ? {} : { name: opts.name }),
+    ...(opts.cpus === undefined ? {} : { cpus: opts.cpus }),
+    ...(opts.listen === undefined ? {} : { listen: opts.listen }),
+    ...(opts.bootstrap === undefined ? {} : { bootstrap: opts.bootstrap }),
+    ...(opts.secret === undefined ? {} : { secret: opts.secret }),
+    ...(envSecret === undefined || envSecret === '' ? {} : { secretEnv: envSecret }),
+  })
+  await peer.start()
+
+  let api: ApiServer | undefined
+  let ticker: NodeJS.Timeout | undefined
+  let stopping: Promise<void> | undefined
+  const shutdown = (why: string): Promise<void> => {
+    stopping ??= (async () => {
+      if (ticker !== undefined) clearInterval(ticker)
+      progress.log(`stopping (${why}): releasing leases, ending evaluators`)
+      try { await api?.stop() } catch (err) { log(`stopping the local API: ${(err as Error).message}`) }
+      await peer.stop()
+      progress.done()
+      process.stderr.write('peer stopped\n')
+    })()
+    return stopping
+  }
+  let signals = 0
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++
+    if (signals > 1) {
+      process.stderr.write(`\n${sig} again: exiting without a graceful stop\n`)
+      process.exit(FORCED_EXIT_CODE)
+    }
+    void shutdown(sig)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  try {
+    const control: PeerControl = {
+      status: async () => await peer.status(),
+      results: async (jobId, top) => await peer.results(jobId, top),
+      submit: async req => await peer.submit(req),
+      stop: async () => { await shutdown('peer stop') },
+    }
+    api = createApiServer({ control, dataDir, port: opts.apiPort ?? 0, log })
+    try {
+      await api.start()
+    } catch (err) {
+      await shutdown('the local API could not start')
+      throw err
+    }
+    announce(peer, dataDir, (await peer.status()).self.name, api, progress)
+
+    let busy = false
+    ticker = setInterval(() => {
+      if (busy || stopping !== undefined) return
+      busy = true
+      peer.status()
+        .then(s => { if (stopping === undefined) progress.update(progressText(s)) })
+        .catch(() => {})
+        .finally(() => { busy = false })
+    }, PROGRESS_INTERVAL_MS)
+
+    if (demoPath !== undefined) {
+      const done = await runDemo(peer, demoPath, log, () => stopping !== undefined)
+      if (done !== undefined) {
+        progress.done()
+        process.stdout.write(resultsText(done))
+        if (opts.keepRunning !== true) await shutdown('demo complete')
+        else log('demo complete; the peer keeps running (stop it with `peer stop` or Ctrl-C)')
+      }
+    }
+    await peer.stopped()
+    await shutdown('the peer stopped')
+  } catch (err) {
+    // Never exit with a peer (and its evaluators) still running behind the error.
+    await shutdown(`error: ${(err as Error).message}`).catch(() => {})
+    throw err
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+/** Submits the example and waits for it; undefined when the peer is stopped first. */
+async function runDemo (peer: Peer, strategyPath: string, log: (line: string) => void, stopped: () => boolean): Promise<ResultsView | undefined> {
+  const submitted = await peer.submit({ strategyPath, data: 'default' })
+  log(describeSubmit(submitted))
+  log(`demo job ${submitted.jobId}: the leaderboard is printed when every unit is done`)
+  for (;;) {
+    if (stopped()) return undefined
+    let r: ResultsView
+    try {
+      r = await peer.results(submitted.jobId, DEFAULT_TOP)
+    } catch (err) {
+      if (stopped()) return undefined
+      throw err
+    }
+    if (r.done) return r
+    await new Promise(resolve => setTimeout(resolve, DEMO_POLL_MS))
+  }
+}

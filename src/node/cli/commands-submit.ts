@@ -1,0 +1,70 @@
+/**
+ * `peer submit STRATEGY`: resolves the files here (the peer may run in another directory), checks
+ * they exist so a typo fails before any connection, and lets the peer do the real checks (load the
+ * strategy in an evaluator, import the candles) before it publishes anything.
+ */
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { StratmeshError } from '../../protocol/errors.js'
+import { connectToPeer } from '../api-client.js'
+import type { SubmitRequest, SubmitResult } from '../peer-types.js'
+import type { Objective } from '../../engine/types.js'
+import { dataDirFrom } from './options.js'
+
+export interface SubmitOptions {
+  readonly dataDir?: string
+  readonly data?: string
+  readonly islands?: number
+  readonly population?: number
+  readonly epochs?: number
+  readonly generations?: number
+  readonly objective?: Objective
+  readonly minTrades?: number
+  readonly fee?: number
+  readonly slippage?: number
+  readonly oos?: number
+  readonly seed?: number
+  readonly json?: boolean
+}
+
+async function existingFile (path: string, code: string, what: string): Promise<string> {
+  const abs = resolve(path)
+  try {
+    if (!(await stat(abs)).isFile()) throw new StratmeshError(code, `${what} ${abs} is not a file`, { details: { file: abs } })
+  } catch (err) {
+    if (err instanceof StratmeshError) throw err
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message
+    throw new StratmeshError(code, `cannot read ${what} ${abs}: ${why}`, { cause: err, details: { file: abs } })
+  }
+  return abs
+}
+
+/** The request for these options, with paths made absolute and checked. */
+export async function submitRequestFor (strategy: string, opts: SubmitOptions): Promise<SubmitRequest> {
+  const strategyPath = await existingFile(strategy, 'STRATEGY_NOT_FOUND', 'strategy file')
+  const data = opts.data === undefined || opts.data === 'default' ? 'default' : await existingFile(opts.data, 'DATA_NOT_FOUND', 'data file')
+  const req: Record<string, unknown> = { strategyPath, data }
+  for (const k of ['islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'seed'] as const) {
+    if (opts[k] !== undefined) req[k] = opts[k]
+  }
+  return req as unknown as SubmitRequest
+}
+
+export function describeSubmit (r: SubmitResult): string {
+  const gaps = r.dataset.gaps === undefined || r.dataset.gaps === 0 ? '' : `, ${r.dataset.gaps} gaps`
+  const ga = r.spec.ga
+  return `${r.existing ? 'already submitted' : 'submitted'}: ${r.strategy.name} on ${r.dataset.name} (${r.dataset.bars} bars${gaps}), ` +
+    `${ga.islands} islands x ${ga.epochs} epochs, population ${ga.population}, ${ga.generations} generations per epoch, objective ${r.spec.objective}`
+}
+
+export async function submitCommand (strategy: string, opts: SubmitOptions): Promise<void> {
+  const req = await submitRequestFor(strategy, opts)
+  const peer = await connectToPeer(dataDirFrom(opts))
+  const result = await peer.submit(req)
+  if (opts.json === true) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+    return
+  }
+  process.stderr.write(describeSubmit(result) + '\n')
+  process.stdout.write(result.jobId + '\n')
+}

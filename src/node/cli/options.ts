@@ -1,0 +1,173 @@
+/**
+ * Every option and command of `peer`, declared once. main.ts builds the commander program from
+ * these tables, and `commandReference()` renders them as the README's command reference, so help
+ * and docs cannot drift apart.
+ */
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { StratmeshError } from '../../protocol/errors.js'
+import { MAX_CORES, MAX_PEER_NAME_CHARS } from '../../protocol/limits.js'
+import { JOB_LIMITS, MAX_COST, MAX_OOS_FRACTION } from '../../engine/job-setup.js'
+import { OBJECTIVES } from '../../engine/types.js'
+import { MAX_TOP } from '../api-requests.js'
+
+export const DATA_DIR_ENV = 'STRATMESH_DATA_DIR'
+export const SECRET_ENV = 'STRATMESH_SECRET'
+
+/** `$STRATMESH_DATA_DIR`, else `~/.stratmesh`. */
+export function defaultDataDir (env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[DATA_DIR_ENV]
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(homedir(), '.stratmesh')
+}
+
+function invalid (flag: string, problem: string, value: string): StratmeshError {
+  return new StratmeshError('OPTION_INVALID', `${flag} ${problem}, got '${value}'`, { details: { option: flag, value } })
+}
+
+/** A value parser for an integer option in [lo, hi], naming the option when the value is not one. */
+export function intIn (flag: string, lo: number, hi: number): (value: string) => number {
+  return value => {
+    const n = /^[-+]?\d+$/.test(value.trim()) ? Number(value) : NaN
+    if (!Number.isSafeInteger(n) || n < lo || n > hi) throw invalid(flag, `must be an integer in [${lo}, ${hi}]`, value)
+    return n
+  }
+}
+
+export function realIn (flag: string, lo: number, hi: number): (value: string) => number {
+  return value => {
+    const n = value.trim() === '' ? NaN : Number(value)
+    if (!Number.isFinite(n) || n < lo || n > hi) throw invalid(flag, `must be a number in [${lo}, ${hi}]`, value)
+    return n
+  }
+}
+
+function oneOf (flag: string, allowed: readonly string[]): (value: string) => string {
+  return value => {
+    if (!allowed.includes(value)) throw invalid(flag, `must be one of ${allowed.join(', ')}`, value)
+    return value
+  }
+}
+
+function text (flag: string, maxChars: number): (value: string) => string {
+  return value => {
+    if (value.trim() === '' || value.length > maxChars) throw invalid(flag, `must be 1 to ${maxChars} characters`, value)
+    return value
+  }
+}
+
+export interface OptionSpec {
+  /** Commander flags: `--islands <n>`; `<x...>` takes several values. */
+  readonly flags: string
+  readonly description: string
+  /** Checks and converts the value; throws OPTION_INVALID naming the flag. */
+  readonly parse?: (value: string) => unknown
+  /** An option given several times collects every value in an array. */
+  readonly repeatable?: boolean
+  /** Environment variable read when the flag is absent. */
+  readonly env?: string
+  /** Shown in help and docs; the value itself is applied by the command (or the peer). */
+  readonly defaultText?: string
+}
+
+/** Every option of every command. Commands refer to them by key. */
+export const OPTIONS = {
+  dataDir: { flags: '--data-dir <dir>', description: 'where this peer keeps its identity, ledger and blobs', env: DATA_DIR_ENV, defaultText: '~/.stratmesh' },
+  name: { flags: '--name <name>', description: 'name shown to other peers', parse: text('--name', MAX_PEER_NAME_CHARS), defaultText: 'the host name' },
+  cpus: { flags: '--cpus <n>', description: 'evaluator processes to run (cores to use)', parse: intIn('--cpus', 1, MAX_CORES), defaultText: 'all cores' },
+  listen: { flags: '--listen <addr>', description: 'multiaddr to listen on (repeatable)', repeatable: true, defaultText: '/ip4/0.0.0.0/tcp/0' },
+  bootstrap: { flags: '--bootstrap <addr...>', description: 'multiaddrs of peers to dial (for peers mDNS cannot see)' },
+  noMdns: { flags: '--no-mdns', description: 'do not discover peers on the local network by mDNS' },
+  secret: { flags: '--secret <secret>', description: 'the mesh secret shared by all your machines', env: SECRET_ENV, defaultText: 'the one stored in the data dir, else a new one' },
+  apiPort: { flags: '--api-port <port>', description: 'port of the local API on 127.0.0.1', parse: intIn('--api-port', 0, 65535), defaultText: 'any free port' },
+  demo: { flags: '--demo', description: 'also submit the bundled example strategy on the bundled data, show the leaderboard, then stop' },
+  keepRunning: { flags: '--keep-running', description: 'with --demo: keep the peer running after the demo' },
+  data: { flags: '--data <csv>', description: "candle file (CSV or JSON), or 'default' for the bundled dataset", defaultText: 'default' },
+  islands: { flags: '--islands <n>', description: 'GA islands (independent populations in a ring)', parse: intIn('--islands', ...JOB_LIMITS.islands), defaultText: '4' },
+  population: { flags: '--population <n>', description: 'genomes per island', parse: intIn('--population', ...JOB_LIMITS.population), defaultText: '32' },
+  epochs: { flags: '--epochs <n>', description: 'epochs (migrations between islands)', parse: intIn('--epochs', ...JOB_LIMITS.epochs), defaultText: '4' },
+  generations: { flags: '--generations <n>', description: 'generations per island per epoch', parse: intIn('--generations', ...JOB_LIMITS.generations), defaultText: '5' },
+  objective: { flags: '--objective <name>', description: `fitness: ${OBJECTIVES.join(', ')}`, parse: oneOf('--objective', OBJECTIVES), defaultText: 'sharpe' },
+  minTrades: { flags: '--min-trades <n>', description: 'in-sample trades a genome needs to get a fitness', parse: intIn('--min-trades', ...JOB_LIMITS.minTrades), defaultText: '10' },
+  fee: { flags: '--fee <fraction>', description: 'fee per side, as a fraction (0.001 = 0.1 %)', parse: realIn('--fee', 0, MAX_COST), defaultText: '0.001' },
+  slippage: { flags: '--slippage <fraction>', description: 'slippage per side, as a fraction', parse: realIn('--slippage', 0, MAX_COST), defaultText: '0.0005' },
+  oos: { flags: '--oos <fraction>', description: 'fraction of bars at the end kept out of sample', parse: realIn('--oos', 0, MAX_OOS_FRACTION), defaultText: '0.3' },
+  seed: { flags: '--seed <n>', description: 'GA seed (same seed, same leaderboard)', parse: intIn('--seed', 0, Number.MAX_SAFE_INTEGER), defaultText: '1' },
+  json: { flags: '--json', description: 'print JSON instead of a table' },
+  csv: { flags: '--csv', description: 'print the leaderboard as CSV' },
+  top: { flags: '--top <n>', description: 'leaderboard rows to show', parse: intIn('--top', 1, MAX_TOP), defaultText: '10' },
+  wait: { flags: '--wait', description: 'wait until the job is complete' },
+  watch: { flags: '--watch', description: 'refresh every 2 seconds until Ctrl-C' },
+} as const satisfies Record<string, OptionSpec>
+
+export type OptionKey = keyof typeof OPTIONS
+
+export interface ArgumentSpec {
+  readonly name: string
+  readonly description: string
+  readonly required: boolean
+}
+
+export interface CommandSpec {
+  readonly name: 'start' | 'submit' | 'status' | 'results' | 'stop'
+  readonly summary: string
+  readonly args: readonly ArgumentSpec[]
+  readonly options: readonly OptionKey[]
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'start',
+    summary: 'run a peer in the foreground: join the mesh and work on every job it can',
+    args: [],
+    options: ['dataDir', 'name', 'cpus', 'listen', 'bootstrap', 'noMdns', 'secret', 'apiPort', 'demo', 'keepRunning'],
+  },
+  {
+    name: 'submit',
+    summary: 'check a strategy and its data, then publish an optimisation job; prints the job id',
+    args: [{ name: 'strategy', description: 'the strategy file (.ts or .js)', required: true }],
+    options: ['dataDir', 'data', 'islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'seed', 'json'],
+  },
+  {
+    name: 'status',
+    summary: 'the mesh: peers, cores, leases, evaluations per second, jobs and their progress',
+    args: [],
+    options: ['dataDir', 'json', 'watch'],
+  },
+  {
+    name: 'results',
+    summary: 'the merged leaderboard of a job (the latest job when none is given)',
+    args: [{ name: 'job', description: 'job id (or a prefix of at least 8 characters)', required: false }],
+    options: ['dataDir', 'json', 'csv', 'top', 'wait'],
+  },
+  {
+    name: 'stop',
+    summary: 'stop the local peer gracefully: release leases, flush, end every evaluator',
+    args: [],
+    options: ['dataDir'],
+  },
+]
+
+function argText (a: ArgumentSpec): string {
+  return a.required ? `<${a.name}>` : `[${a.name}]`
+}
+
+/** The command reference as markdown, for the README. */
+export function commandReference (): string {
+  const out: string[] = []
+  for (const c of COMMANDS) {
+    out.push(`### \`peer ${c.name}${c.args.map(a => ' ' + argText(a)).join('')}\``, '', c.summary[0].toUpperCase() + c.summary.slice(1) + '.', '')
+    for (const a of c.args) out.push(`- \`${argText(a)}\`: ${a.description}`)
+    for (const key of c.options) {
+      const o: OptionSpec = OPTIONS[key]
+      const extra = [o.env === undefined ? '' : `env \`${o.env}\``, o.defaultText === undefined ? '' : `default: ${o.defaultText}`].filter(s => s !== '').join('; ')
+      out.push(`- \`${o.flags}\`: ${o.description}${extra === '' ? '' : ` (${extra})`}`)
+    }
+    out.push('')
+  }
+  return out.join('\n')
+}
+
+/** The data dir a command works on, absolute (the option, else the environment, else ~/.stratmesh). */
+export function dataDirFrom (opts: { dataDir?: string }): string {
+  return resolve(opts.dataDir ?? defaultDataDir())
+}
