@@ -1,0 +1,202 @@
+/**
+ * The network of a test LAN: N hosts, each a network namespace with one veth into a bridge that
+ * lives in a namespace of its own, a private /24 between them, and a multicast route in each host
+ * so mDNS works. Nothing here touches the machine's real interfaces: every link is created inside
+ * namespaces whose names start with the run's prefix, and every `ip` call names its namespace.
+ */
+import { execFile, execFileSync } from 'node:child_process'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+
+/** One `ip`/`nft` call; these return in milliseconds, a hung one must not hang the test. */
+export const NET_COMMAND_TIMEOUT_MS = 10_000
+/** Linux limits interface names to 15 bytes; namespace names are ours, but we keep them short too. */
+const MAX_PREFIX_CHARS = 10
+/** Private /24 used inside the namespaces; it exists nowhere else, so any /24 is safe. */
+export const LAN_SUBNET = '10.201.7'
+/** Every prefix is `smt<pid>-`: the pid tells a stale namespace (its run is dead) from a live one. */
+export const PREFIX_PATTERN = /^smt(\d+)-/
+
+export class LanSetupError extends Error {
+  readonly code = 'LAN_SETUP_FAILED'
+}
+
+export async function sh (cmd: string, args: readonly string[]): Promise<string> {
+  try {
+    const { stdout } = await run(cmd, args, { timeout: NET_COMMAND_TIMEOUT_MS })
+    return stdout
+  } catch (err) {
+    const e = err as { stderr?: string, message: string }
+    throw new LanSetupError(`${cmd} ${args.join(' ')} failed: ${(e.stderr ?? '').trim() || e.message}`, { cause: err })
+  }
+}
+
+/** Synchronous twin of sh for exit and signal handlers, where nothing asynchronous runs. */
+function shSync (cmd: string, args: readonly string[]): string {
+  try {
+    return execFileSync(cmd, args, { timeout: NET_COMMAND_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'ignore'] }).toString()
+  } catch {
+    return ''
+  }
+}
+
+export interface HostNet {
+  readonly index: number
+  /** Namespace name, e.g. smt1234-h0. */
+  readonly ns: string
+  /** The host's address on the LAN. */
+  readonly ip: string
+  /** The interface inside the host. */
+  readonly dev: string
+  /** The host's port on the bridge, inside the bridge namespace. */
+  readonly bridgePort: string
+}
+
+export interface LanNet {
+  readonly prefix: string
+  readonly bridgeNs: string
+  readonly hosts: readonly HostNet[]
+}
+
+export function runPrefix (pid = process.pid): string {
+  const p = `smt${pid}-`
+  if (p.length > MAX_PREFIX_CHARS + 1) throw new LanSetupError(`prefix ${p} is too long`)
+  return p
+}
+
+/**
+ * Why a LAN cannot be built here, or undefined when it can: the check creates and deletes one
+ * namespace (root, iproute2, a kernel with namespaces), which is exactly what the harness needs.
+ */
+export async function lanUnavailableReason (): Promise<string | undefined> {
+  if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`
+  if (process.getuid?.() !== 0) return 'network namespaces need root (run the LAN tests as root or in CI)'
+  const probe = `${runPrefix()}probe`
+  try {
+    await sh('ip', ['netns', 'add', probe])
+  } catch (err) {
+    return `cannot create a network namespace: ${(err as Error).message}`
+  }
+  await sh('ip', ['netns', 'del', probe]).catch(() => {})
+  return undefined
+}
+
+export async function listNamespaces (): Promise<string[]> {
+  const out = await sh('ip', ['netns', 'list'])
+  return out.split('\n').map(l => l.trim().split(/\s+/)[0]).filter(n => n !== undefined && n !== '')
+}
+
+/** Pids of every process whose network namespace is `ns`. */
+export async function namespacePids (ns: string): Promise<number[]> {
+  const out = await sh('ip', ['netns', 'pids', ns]).catch(() => '')
+  return out.split('\n').map(s => Number(s.trim())).filter(n => Number.isInteger(n) && n > 0)
+}
+
+function pidAlive (pid: number): boolean {
+  try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
+}
+
+/**
+ * Removes namespaces of our prefix whose run is gone (a test killed with SIGKILL cannot clean up),
+ * killing the processes left inside them first. Returns the names removed.
+ */
+export async function sweepStale (): Promise<string[]> {
+  const removed: string[] = []
+  for (const ns of await listNamespaces()) {
+    const m = PREFIX_PATTERN.exec(ns)
+    if (m === null) continue
+    const owner = Number(m[1])
+    if (owner === process.pid || pidAlive(owner)) continue
+    for (const pid of await namespacePids(ns)) { try { process.kill(pid, 'SIGKILL') } catch {} }
+    await sh('ip', ['netns', 'del', ns]).catch(() => {})
+    removed.push(ns)
+  }
+  return removed
+}
+
+export async function createLanNet (n: number, prefix = runPrefix()): Promise<LanNet> {
+  const bridgeNs = `${prefix}br`
+  const hosts: HostNet[] = []
+  for (let i = 0; i < n; i++) hosts.push({ index: i, ns: `${prefix}h${i}`, ip: `${LAN_SUBNET}.${i + 10}`, dev: 'eth0', bridgePort: `p${i}` })
+  const net: LanNet = { prefix, bridgeNs, hosts }
+  try {
+    await sh('ip', ['netns', 'add', bridgeNs])
+    const inBr = (...args: string[]): Promise<string> => sh('ip', ['-n', bridgeNs, ...args])
+    await inBr('link', 'set', 'lo', 'up')
+    await inBr('link', 'add', 'br0', 'type', 'bridge')
+    // Snooping would hide multicast from ports that never sent an IGMP join; mDNS needs it everywhere.
+    await inBr('link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '0')
+    await inBr('link', 'set', 'br0', 'up')
+    for (const h of hosts) {
+      await sh('ip', ['netns', 'add', h.ns])
+      // Both ends are created inside namespaces, so no name ever appears in the root namespace.
+      await sh('ip', ['-n', h.ns, 'link', 'add', h.dev, 'type', 'veth', 'peer', 'name', h.bridgePort, 'netns', bridgeNs])
+      await inBr('link', 'set', h.bridgePort, 'master', 'br0')
+      await inBr('link', 'set', h.bridgePort, 'up')
+      await sh('ip', ['-n', h.ns, 'link', 'set', 'lo', 'up'])
+      await sh('ip', ['-n', h.ns, 'addr', 'add', `${h.ip}/24`, 'dev', h.dev])
+      await sh('ip', ['-n', h.ns, 'link', 'set', h.dev, 'up'])
+      await addMulticastRoute(h)
+    }
+  } catch (err) {
+    await destroyLanNet(net)
+    throw err
+  }
+  return net
+}
+
+/** Without this route a multicast send has no way out and mDNS fails without a word. */
+export async function addMulticastRoute (h: HostNet): Promise<void> {
+  await sh('ip', ['-n', h.ns, 'route', 'replace', '224.0.0.0/4', 'dev', h.dev])
+}
+
+/** Unplugs the host's cable: its bridge port goes down, the host keeps its address and routes. */
+export async function unplug (net: LanNet, h: HostNet): Promise<void> {
+  await sh('ip', ['-n', net.bridgeNs, 'link', 'set', h.bridgePort, 'down'])
+}
+
+export async function plugIn (net: LanNet, h: HostNet): Promise<void> {
+  await sh('ip', ['-n', net.bridgeNs, 'link', 'set', h.bridgePort, 'up'])
+  await addMulticastRoute(h)
+}
+
+const NFT_TABLE = 'smtloss'
+
+/**
+ * Drops `percent` % of the packets the host receives and sends (nftables in the host's own
+ * namespace; the kernel here has no netem). 0 removes the rules.
+ */
+export async function setPacketLoss (h: HostNet, percent: number): Promise<void> {
+  if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new LanSetupError(`packet loss must be 0..100 %, not ${percent}`)
+  const nft = (...args: string[]): Promise<string> => sh('ip', ['netns', 'exec', h.ns, 'nft', ...args])
+  await nft('delete', 'table', 'inet', NFT_TABLE).catch(() => {})
+  if (percent === 0) return
+  await nft('add', 'table', 'inet', NFT_TABLE)
+  for (const [chain, hook] of [['in', 'input'], ['out', 'output']]) {
+    await nft('add', 'chain', 'inet', NFT_TABLE, chain, `{ type filter hook ${hook} priority 0; }`)
+    // Loopback stays intact: the local API and the evaluators' pipes are not the network under test.
+    await nft('add', 'rule', 'inet', NFT_TABLE, chain, hook === 'input' ? 'iifname' : 'oifname', '!=', 'lo', 'numgen', 'random', 'mod', '100', 'lt', String(percent), 'drop')
+  }
+}
+
+/** Kills whatever still runs inside our namespaces and deletes them. Never throws. */
+export async function destroyLanNet (net: LanNet): Promise<void> {
+  const all = [...net.hosts.map(h => h.ns), net.bridgeNs]
+  for (const ns of all) {
+    for (const pid of await namespacePids(ns)) { try { process.kill(pid, 'SIGKILL') } catch {} }
+  }
+  for (const ns of all) await sh('ip', ['netns', 'del', ns]).catch(() => {})
+}
+
+/** The same, synchronously, for process 'exit' and signal handlers. */
+export function destroyLanNetSync (net: LanNet): void {
+  const all = [...net.hosts.map(h => h.ns), net.bridgeNs]
+  for (const ns of all) {
+    for (const s of shSync('ip', ['netns', 'pids', ns]).split('\n')) {
+      const pid = Number(s.trim())
+      if (Number.isInteger(pid) && pid > 0) { try { process.kill(pid, 'SIGKILL') } catch {} }
+    }
+  }
+  for (const ns of all) shSync('ip', ['netns', 'del', ns])
+}

@@ -1,0 +1,67 @@
+/**
+ * The one place that decides how the harness starts a peer and how it asks it things. Two ways:
+ * - 'runner': scripts/lan/peer-runner.ts (createPeer plus the local API; takes a lease TTL and a
+ *   clock offset, which the fault scenarios need);
+ * - 'cli': the user's `peer start` from bin/peer.js (needs `npm run build`), queried with
+ *   `peer status|results|submit --json` inside the namespace.
+ * STRATMESH_LAN_LAUNCH=cli|runner picks one for a whole run.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export type PeerLaunch = 'runner' | 'cli'
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const PEER_BIN = join(REPO_ROOT, 'bin', 'peer.js')
+const BUILT_CLI = join(REPO_ROOT, 'dist', 'node', 'cli', 'main.js')
+/** TypeScript entry points run through tsx, with the polyfill libp2p needs on Node 20 first. */
+const TS_NODE_ARGS = ['--import', 'tsx', '--import', './src/node/polyfill.ts']
+
+export interface PeerStartSpec {
+  readonly dataDir: string
+  readonly name: string
+  readonly secret: string
+  readonly cpus: number
+  readonly leaseTtlMs?: number
+  readonly clockOffsetMs?: number
+}
+
+export function defaultLaunch (): PeerLaunch {
+  const env = process.env.STRATMESH_LAN_LAUNCH
+  if (env === 'cli' || env === 'runner') return env
+  return 'runner'
+}
+
+/** Why this launch cannot start a peer with this spec, or undefined when it can. */
+export function launchProblem (launch: PeerLaunch, spec: Pick<PeerStartSpec, 'leaseTtlMs' | 'clockOffsetMs'>): string | undefined {
+  if (launch === 'runner') return undefined
+  if (!existsSync(BUILT_CLI)) return 'the CLI is not built (run `npm run build`)'
+  if (spec.leaseTtlMs !== undefined) return '`peer start` takes no lease TTL option'
+  if (spec.clockOffsetMs !== undefined && spec.clockOffsetMs !== 0) return '`peer start` takes no clock offset'
+  return undefined
+}
+
+/** The command (after `ip netns exec <ns>`) that runs one peer in the foreground. */
+export function peerArgv (launch: PeerLaunch, spec: PeerStartSpec): string[] {
+  const problem = launchProblem(launch, spec)
+  if (problem !== undefined) throw new Error(`cannot start a peer with launch '${launch}': ${problem}`)
+  if (launch === 'cli') {
+    // No --listen and no --bootstrap: the defaults (every interface, mDNS on) are what a user gets.
+    return [process.execPath, PEER_BIN, 'start', '--data-dir', spec.dataDir, '--name', spec.name, '--secret', spec.secret, '--cpus', String(spec.cpus)]
+  }
+  const argv = [process.execPath, ...TS_NODE_ARGS, 'scripts/lan/peer-runner.ts', '--data-dir', spec.dataDir, '--name', spec.name, '--secret', spec.secret, '--cpus', String(spec.cpus)]
+  if (spec.leaseTtlMs !== undefined) argv.push('--lease-ttl-ms', String(spec.leaseTtlMs))
+  if (spec.clockOffsetMs !== undefined && spec.clockOffsetMs !== 0) argv.push('--clock-offset-ms', String(spec.clockOffsetMs))
+  return argv
+}
+
+/** The host agent, which answers the harness's queries from inside the namespace. */
+export function agentArgv (): string[] {
+  return [process.execPath, ...TS_NODE_ARGS, 'scripts/lan/host-agent.ts']
+}
+
+/** How the agent asks the peer: the CLI's own commands when the peer is the CLI. */
+export function queryVia (launch: PeerLaunch): 'api' | 'cli' {
+  return launch === 'cli' ? 'cli' : 'api'
+}
