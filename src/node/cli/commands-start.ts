@@ -136,6 +136,7 @@ export async function startCommand (opts: StartOptions): Promise<void> {
     if (demoPath !== undefined) {
       const done = await runDemo(peer, demoPath, log, () => stopping !== undefined)
       if (done !== undefined) {
+        if (opts.keepRunning !== true) clearInterval(ticker)
         progress.done()
         process.stdout.write(resultsText(done))
         if (opts.keepRunning !== true) await shutdown('demo complete')

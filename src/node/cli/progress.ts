@@ -18,6 +18,7 @@ export function createProgressLine (stream: NodeJS.WriteStream = process.stderr,
   const tty = stream.isTTY === true
   let last = ''
   let lastPlain = -Infinity
+  let lastWritten = ''
   let shown = false
   return {
     update (text) {
@@ -28,6 +29,7 @@ export function createProgressLine (stream: NodeJS.WriteStream = process.stderr,
         shown = true
       } else if (clock() - lastPlain >= PLAIN_PROGRESS_INTERVAL_MS) {
         lastPlain = clock()
+        lastWritten = text
         stream.write(`${text}\n`)
       }
     },
@@ -38,8 +40,11 @@ export function createProgressLine (stream: NodeJS.WriteStream = process.stderr,
     },
     done () {
       if (tty && shown) stream.write('\r\x1b[2K')
-      else if (!tty && last !== '') stream.write(`${last}\n`)
+      // The final state once, not again when it was the last line written.
+      else if (!tty && last !== '' && last !== lastWritten) stream.write(`${last}\n`)
       shown = false
+      last = ''
+      lastWritten = ''
     },
   }
 }
