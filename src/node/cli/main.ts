@@ -77,6 +77,8 @@ export async function main (argv: readonly string[] = process.argv): Promise<nev
     }
     programError(err)
   }
+  // Pipes are asynchronous on macOS: let pending output drain before exiting.
+  await Promise.all([process.stdout, process.stderr].map(async s => { await new Promise(resolve => s.write('', resolve)) }))
   // Explicit: a keep-alive socket or a stray timer must not keep a finished command alive.
   process.exit(process.exitCode ?? 0)
 }

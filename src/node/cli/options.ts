@@ -7,9 +7,9 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { StratmeshError } from '../../protocol/errors.js'
 import { MAX_CORES, MAX_PEER_NAME_CHARS } from '../../protocol/limits.js'
-import { JOB_LIMITS, MAX_COST, MAX_OOS_FRACTION } from '../../engine/job-setup.js'
+import { DEFAULT_GA, DEFAULT_MIN_TRADES, DEFAULT_OOS_FRACTION, JOB_LIMITS, MAX_COST, MAX_OOS_FRACTION } from '../../engine/job-setup.js'
 import { OBJECTIVES } from '../../engine/types.js'
-import { MAX_TOP } from '../api-requests.js'
+import { DEFAULT_TOP, MAX_TOP } from '../api-requests.js'
 
 export const DATA_DIR_ENV = 'STRATMESH_DATA_DIR'
 export const SECRET_ENV = 'STRATMESH_SECRET'
@@ -82,19 +82,19 @@ export const OPTIONS = {
   demo: { flags: '--demo', description: 'also submit the bundled example strategy on the bundled data, show the leaderboard, then stop' },
   keepRunning: { flags: '--keep-running', description: 'with --demo: keep the peer running after the demo' },
   data: { flags: '--data <csv>', description: "candle file (CSV or JSON), or 'default' for the bundled dataset", defaultText: 'default' },
-  islands: { flags: '--islands <n>', description: 'GA islands (independent populations in a ring)', parse: intIn('--islands', ...JOB_LIMITS.islands), defaultText: '4' },
-  population: { flags: '--population <n>', description: 'genomes per island', parse: intIn('--population', ...JOB_LIMITS.population), defaultText: '32' },
-  epochs: { flags: '--epochs <n>', description: 'epochs (migrations between islands)', parse: intIn('--epochs', ...JOB_LIMITS.epochs), defaultText: '4' },
-  generations: { flags: '--generations <n>', description: 'generations per island per epoch', parse: intIn('--generations', ...JOB_LIMITS.generations), defaultText: '5' },
+  islands: { flags: '--islands <n>', description: 'GA islands (independent populations in a ring)', parse: intIn('--islands', ...JOB_LIMITS.islands), defaultText: String(DEFAULT_GA.islands) },
+  population: { flags: '--population <n>', description: 'genomes per island', parse: intIn('--population', ...JOB_LIMITS.population), defaultText: String(DEFAULT_GA.population) },
+  epochs: { flags: '--epochs <n>', description: 'epochs (migrations between islands)', parse: intIn('--epochs', ...JOB_LIMITS.epochs), defaultText: String(DEFAULT_GA.epochs) },
+  generations: { flags: '--generations <n>', description: 'generations per island per epoch', parse: intIn('--generations', ...JOB_LIMITS.generations), defaultText: String(DEFAULT_GA.generations) },
   objective: { flags: '--objective <name>', description: `fitness: ${OBJECTIVES.join(', ')}`, parse: oneOf('--objective', OBJECTIVES), defaultText: 'sharpe' },
-  minTrades: { flags: '--min-trades <n>', description: 'in-sample trades a genome needs to get a fitness', parse: intIn('--min-trades', ...JOB_LIMITS.minTrades), defaultText: '10' },
+  minTrades: { flags: '--min-trades <n>', description: 'in-sample trades a genome needs to get a fitness', parse: intIn('--min-trades', ...JOB_LIMITS.minTrades), defaultText: String(DEFAULT_MIN_TRADES) },
   fee: { flags: '--fee <fraction>', description: 'fee per side, as a fraction (0.001 = 0.1 %)', parse: realIn('--fee', 0, MAX_COST), defaultText: '0.001' },
   slippage: { flags: '--slippage <fraction>', description: 'slippage per side, as a fraction', parse: realIn('--slippage', 0, MAX_COST), defaultText: '0.0005' },
-  oos: { flags: '--oos <fraction>', description: 'fraction of bars at the end kept out of sample', parse: realIn('--oos', 0, MAX_OOS_FRACTION), defaultText: '0.3' },
+  oos: { flags: '--oos <fraction>', description: 'fraction of bars at the end kept out of sample', parse: realIn('--oos', 0, MAX_OOS_FRACTION), defaultText: String(DEFAULT_OOS_FRACTION) },
   seed: { flags: '--seed <n>', description: 'GA seed (same seed, same leaderboard)', parse: intIn('--seed', 0, Number.MAX_SAFE_INTEGER), defaultText: '1' },
   json: { flags: '--json', description: 'print JSON instead of a table' },
   csv: { flags: '--csv', description: 'print the leaderboard as CSV' },
-  top: { flags: '--top <n>', description: 'leaderboard rows to show', parse: intIn('--top', 1, MAX_TOP), defaultText: '10' },
+  top: { flags: '--top <n>', description: 'leaderboard rows to show', parse: intIn('--top', 1, MAX_TOP), defaultText: String(DEFAULT_TOP) },
   wait: { flags: '--wait', description: 'wait until the job is complete' },
   watch: { flags: '--watch', description: 'refresh every 2 seconds until Ctrl-C' },
 } as const satisfies Record<string, OptionSpec>
