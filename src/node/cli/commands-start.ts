@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { StratmeshError } from '../../protocol/errors.js'
+import { connectToPeer } from '../api-client.js'
 import { createApiServer, type ApiServer } from '../api-server.js'
 import { DEFAULT_TOP } from '../api-requests.js'
 import { SECRET_FILE } from '../mesh-secret.js'
@@ -65,6 +66,7 @@ export async function startCommand (opts: StartOptions): Promise<void> {
     demoPath = demoStrategyPath()
     await stat(demoPath).catch(err => { throw new StratmeshError('DEMO_STRATEGY_MISSING', `the bundled example strategy is missing: ${demoPath}`, { cause: err }) })
   }
+  await refuseIfRunning(dataDir)
   const envSecret = process.env[SECRET_ENV]
   // Loaded here, not at the top: libp2p takes seconds to import, and only `start` needs it.
   const { createPeer } = await import('../peer.js')
@@ -153,6 +155,18 @@ export async function startCommand (opts: StartOptions): Promise<void> {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   }
+}
+
+/** A clearer message than the ledger's lock error when this data dir already has a live peer. */
+async function refuseIfRunning (dataDir: string): Promise<void> {
+  let pid: number
+  try {
+    pid = (await connectToPeer(dataDir)).info.pid
+  } catch {
+    return
+  }
+  if (pid === process.pid) return
+  throw new StratmeshError('PEER_ALREADY_RUNNING', `a peer is already running with data dir ${dataDir} (pid ${pid}); stop it with \`peer stop\` or use another --data-dir`, { details: { dataDir, pid } })
 }
 
 /** Submits the example and waits for it; undefined when the peer is stopped first. */
