@@ -33,6 +33,8 @@ export interface LanOptions {
   readonly launch?: PeerLaunch
   /** Keep the run directory (data dirs and logs) after destroy. */
   readonly keep?: boolean
+  /** DEBUG for every peer (e.g. 'stratmesh:*,libp2p:mdns*'); its lines go to the peer's log. */
+  readonly debug?: string
   /** Where harness events go (default: nowhere). */
   readonly log?: (line: string) => void
 }
@@ -81,6 +83,16 @@ export interface Lan {
   tails (lines?: number): Promise<string>
   /** Stops everything and removes the namespaces (and the run dir unless `keep`). Idempotent. */
   destroy (): Promise<void>
+}
+
+function peerEnv (debug: string | undefined): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  // The test's own secret is passed explicitly; one from the environment must not leak in.
+  delete env.STRATMESH_SECRET
+  const d = debug ?? process.env.STRATMESH_LAN_DEBUG
+  if (d !== undefined && d !== '') env.DEBUG = d
+  else delete env.DEBUG
+  return env
 }
 
 const live = new Set<LanImpl>()
@@ -184,6 +196,10 @@ class LanImpl implements Lan {
   }
 }
 
+function groupAlive (pgid: number): boolean {
+  try { process.kill(-pgid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
+}
+
 interface Pending { resolve: (v: unknown) => void, reject: (e: Error) => void, timer: NodeJS.Timeout }
 
 export class LanQueryError extends Error {
@@ -233,7 +249,7 @@ class HostImpl implements LanHost {
     const fh = await open(this.logPath, 'a')
     // `ip netns exec` execs the command itself, so the child's pid is the peer's; detached makes
     // it a process group leader, so signals to -pid reach its evaluators too.
-    const child = spawn('ip', ['netns', 'exec', this.net.ns, ...argv], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', fh.fd, fh.fd] })
+    const child = spawn('ip', ['netns', 'exec', this.net.ns, ...argv], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', fh.fd, fh.fd], env: peerEnv(o.debug) })
     await fh.close()
     this.child = child
     this.frozen = false
@@ -287,9 +303,16 @@ class HostImpl implements LanHost {
   }
 
   async kill (): Promise<void> {
-    if (this.child === undefined) return
+    const pid = this.child?.pid
+    if (pid === undefined) return
     this.signalGroup('SIGKILL')
-    if (!await this.waitExit(EXIT_WAIT_MS)) throw new Error(`${this.name}: peer ${this.child?.pid} survived SIGKILL for ${EXIT_WAIT_MS} ms`)
+    if (!await this.waitExit(EXIT_WAIT_MS)) throw new Error(`${this.name}: peer ${pid} survived SIGKILL for ${EXIT_WAIT_MS} ms`)
+    // The leader is reaped first; its evaluators die with it but are reaped by init a moment later.
+    const deadline = Date.now() + EXIT_WAIT_MS
+    while (groupAlive(pid)) {
+      if (Date.now() > deadline) throw new Error(`${this.name}: processes of group ${pid} survived SIGKILL for ${EXIT_WAIT_MS} ms`)
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
   }
 
   killSync (): void {

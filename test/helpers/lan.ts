@@ -4,6 +4,7 @@
  * `lanTest` prints every peer's log tail when a scenario fails; the demo job and its
  * single-machine leaderboard; and bounded waits on what every host sees.
  */
+import assert from 'node:assert/strict'
 import { after, test, type TestContext } from 'node:test'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -14,8 +15,8 @@ import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { importCandles } from '../../src/engine/data/import-candles.js'
 import type { Candles } from '../../src/engine/types.js'
 import type { LeaderboardRow, JobSpec } from '../../src/engine/job-spec.js'
-import type { SubmitRequest } from '../../src/node/peer-types.js'
-import { referenceLeaderboard } from './reference-run.js'
+import type { SubmitRequest, SubmitResult } from '../../src/node/peer-types.js'
+import { comparable, referenceLeaderboard } from './reference-run.js'
 import { waitFor } from './wait-for.js'
 
 export type { Lan, LanHost } from '../../scripts/lan/lan.js'
@@ -79,9 +80,9 @@ export interface DemoJob {
 }
 
 /** Small enough for 2 shared cores: 3 islands x 3 epochs = 9 units of 8 genomes x 2 generations. */
-export async function demoJob (dir: string, overrides: Partial<SubmitRequest> = {}): Promise<DemoJob> {
+export async function demoJob (dir: string, overrides: Partial<SubmitRequest> = {}, bars = 4000): Promise<DemoJob> {
   const csvPath = join(dir, 'candles.csv')
-  await writeFile(csvPath, toCsv(syntheticCandles({ bars: 4000 })))
+  await writeFile(csvPath, toCsv(syntheticCandles({ bars })))
   const request: SubmitRequest = { strategyPath: STRATEGY, data: csvPath, islands: 3, population: 8, generations: 2, epochs: 3, seed: 42, minTrades: 1, ...overrides }
   return {
     request,
@@ -95,10 +96,17 @@ export async function demoJob (dir: string, overrides: Partial<SubmitRequest> = 
 export async function waitFullMesh (hosts: readonly LanHost[], timeoutMs: number): Promise<number> {
   const start = Date.now()
   const ids = await Promise.all(hosts.map(async h => (await h.status()).self.id))
-  await waitFor(async () => {
-    const views = await Promise.all(hosts.map(async h => await h.status()))
-    return views.every((v, i) => ids.every((id, j) => i === j || v.peers.some(p => p.id === id && p.connected)))
-  }, { timeoutMs, intervalMs: 250, message: `a full mesh of ${hosts.map(h => h.name).join(', ')}` })
+  const seen = new Map<string, string>()
+  try {
+    await waitFor(async () => {
+      const views = await Promise.all(hosts.map(async h => await h.status()))
+      for (const [i, v] of views.entries()) seen.set(hosts[i].name, v.peers.filter(p => !p.self).map(p => `${p.name}:${p.connected ? 'connected' : p.state}`).join(' '))
+      return views.every((v, i) => ids.every((id, j) => i === j || v.peers.some(p => p.id === id && p.connected)))
+    }, { timeoutMs, intervalMs: 250, message: `a full mesh of ${hosts.map(h => h.name).join(', ')}` })
+  } catch (err) {
+    // Who sees whom is what a failed discovery needs explained.
+    throw new Error(`${(err as Error).message}; last views: ${[...seen].map(([h, v]) => `${h} sees [${v}]`).join('; ')}`, { cause: err })
+  }
   return Date.now() - start
 }
 
@@ -106,4 +114,77 @@ export async function waitFullMesh (hosts: readonly LanHost[], timeoutMs: number
 export async function waitJobDone (host: LanHost, jobId: string, timeoutMs: number): Promise<number> {
   await waitFor(async () => (await host.results(jobId, 10)).done, { timeoutMs, intervalMs: 500, message: `job ${jobId.slice(0, 12)} done on ${host.name}` })
   return Date.now()
+}
+
+/** Short, so a lease held by a frozen or cut-off peer expires within a test; renewals come every TTL/3. */
+export const FAULT_LEASE_TTL_MS = 5_000
+/**
+ * Larger than the demo of scenario 2 so a fault lands mid-job and a unit outlives a lease renewal
+ * (TTL/3): 3 islands x 6 epochs = 18 units of 24 genomes x 20 generations on 100 000 bars, about a
+ * second each on this box; the in-process reference costs about as much as the job itself.
+ */
+const FAULT_JOB = { population: 24, generations: 20, epochs: 6 }
+const FAULT_BARS = 100_000
+
+/** A woken or re-plugged laptop should be back in the mesh within a few mDNS rounds (10 s each). */
+export const REJOIN_BOUND_MS = 30_000
+
+/**
+ * Found by the LAN tests (docs/RELIABILITY.md): libp2p 3 dispatches 'peer:discovery' only for a
+ * peer new to its peer store, MeshDialer (src/node/libp2p-node.ts) dials only on that event, and
+ * Peer.rejoin() re-dials bootstrap addresses only. Once the connections to a peer have closed,
+ * nobody dials it again although mDNS keeps finding it. Scenarios that hit exactly this are
+ * reported as TODO (visible, not passed) until it is fixed.
+ */
+export const KNOWN_REDIAL_BUG = 'known bug: peers rediscovered by mDNS are never re-dialled (MeshDialer acts on peer:discovery, which libp2p emits once per peer)'
+
+/** True when `host` and `others` see no connection between them: the known bug, not another failure. */
+export async function isolated (host: LanHost, others: readonly LanHost[]): Promise<boolean> {
+  const [mine, ...theirs] = await Promise.all([host, ...others].map(async h => await h.status()))
+  const id = mine.self.id
+  const otherIds = new Set(theirs.map(v => v.self.id))
+  return !mine.peers.some(p => otherIds.has(p.id) && p.connected) && theirs.every(v => !v.peers.some(p => p.id === id && p.connected))
+}
+
+export interface FaultRun { readonly lan: Lan, readonly job: DemoJob, readonly submitted: SubmitResult }
+
+/** n hosts with a short lease TTL, a full mesh, and the fault job submitted on h0. */
+export async function startFaultJob (createLan: (n: number, o?: LanOptions) => Promise<Lan>, dir: string, n = 3): Promise<FaultRun> {
+  const job = await demoJob(dir, FAULT_JOB, FAULT_BARS)
+  const lan = await createLan(n, { leaseTtlMs: FAULT_LEASE_TTL_MS })
+  await lan.startAll()
+  await waitFullMesh(lan.hosts, 20_000)
+  const submitted = await lan.hosts[0].submit(job.request)
+  return { lan, job, submitted }
+}
+
+/**
+ * Waits until `host` runs a unit and `observer` has the claim in its ledger, so the fault costs
+ * the mesh a lease it knows of (the others must wait for it to expire). Returns the observer's count.
+ */
+export async function waitHoldsLease (host: LanHost, observer: LanHost): Promise<number> {
+  const id = (await host.status()).self.id
+  return await waitFor<number | undefined>(async () => {
+    if ((await host.status()).self.leases === 0) return undefined
+    const seen = (await observer.status()).peers.find(p => p.id === id)?.leases ?? 0
+    return seen > 0 ? seen : undefined
+  }, { timeoutMs: 60_000, intervalMs: 100, message: `${host.name} to hold a lease that ${observer.name} knows of` })
+}
+
+export async function committedOn (host: LanHost, jobId: string): Promise<number> {
+  return (await host.results(jobId, 1)).job.committed
+}
+
+/** Every host counts each unit once, shows one leaderboard, the single-machine one, and no conflict. */
+export async function assertSameResult ({ lan, job, submitted }: FaultRun, hosts: readonly LanHost[] = lan.hosts): Promise<void> {
+  const want = await job.expected(submitted.spec)
+  const boards = await Promise.all(hosts.map(async h => await h.results(submitted.jobId, 10)))
+  for (const [i, r] of boards.entries()) {
+    const name = hosts[i].name
+    // The ledger is keyed by unit: a unit computed twice (by a sleeper and its replacement) counts once.
+    assert.equal(r.job.committed, r.job.total, `${name}: every unit counted exactly once`)
+    assert.deepEqual(r.leaderboard, boards[0].leaderboard, `${name} shows the leaderboard of ${hosts[0].name}`)
+    assert.deepEqual(comparable(r.leaderboard), comparable(want), `${name} matches the single-machine run`)
+  }
+  for (const h of hosts) assert.deepEqual((await h.status()).conflicts, [], `${h.name} sees no conflicting checkpoints`)
 }
