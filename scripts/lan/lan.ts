@@ -155,7 +155,7 @@ class LanImpl implements Lan {
     this.dir = dir
     this.net = net
     this.options = options
-    this.launch = options.launch ?? defaultLaunch()
+    this.launch = options.launch ?? defaultLaunch(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs })
     this.hostImpls = net.hosts.map(h => new HostImpl(this, h))
   }
 

@@ -4,7 +4,8 @@
  *   clock offset, which the fault scenarios need);
  * - 'cli': the user's `peer start` from bin/peer.js (needs `npm run build`), queried with
  *   `peer status|results|submit --json` inside the namespace.
- * STRATMESH_LAN_LAUNCH=cli|runner picks one for a whole run.
+ * STRATMESH_LAN_LAUNCH=cli|runner forces one for a whole run; by default a LAN uses the CLI when it
+ * is built and can do what the LAN asks (see defaultLaunch).
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -27,10 +28,14 @@ export interface PeerStartSpec {
   readonly clockOffsetMs?: number
 }
 
-export function defaultLaunch (): PeerLaunch {
+/**
+ * STRATMESH_LAN_LAUNCH when set; otherwise the user's CLI wherever it can run this LAN (it is built
+ * and nothing it lacks is asked for), else the runner.
+ */
+export function defaultLaunch (needs: Pick<PeerStartSpec, 'leaseTtlMs' | 'clockOffsetMs'> = {}): PeerLaunch {
   const env = process.env.STRATMESH_LAN_LAUNCH
   if (env === 'cli' || env === 'runner') return env
-  return 'runner'
+  return launchProblem('cli', needs) === undefined ? 'cli' : 'runner'
 }
 
 /** Why this launch cannot start a peer with this spec, or undefined when it can. */

@@ -120,10 +120,10 @@ export async function waitJobDone (host: LanHost, jobId: string, timeoutMs: numb
 export const FAULT_LEASE_TTL_MS = 5_000
 /**
  * Larger than the demo of scenario 2 so a fault lands mid-job and a unit outlives a lease renewal
- * (TTL/3): 3 islands x 6 epochs = 18 units of 24 genomes x 20 generations on 100 000 bars, about a
+ * (TTL/3): 3 islands x 6 epochs = 18 units of 48 genomes x 20 generations on 100 000 bars, about a
  * second each on this box; the in-process reference costs about as much as the job itself.
  */
-const FAULT_JOB = { population: 24, generations: 20, epochs: 6 }
+const FAULT_JOB = { population: 48, generations: 20, epochs: 6 }
 const FAULT_BARS = 100_000
 
 /** A woken or re-plugged laptop should be back in the mesh within a few mDNS rounds (10 s each). */

@@ -16,7 +16,7 @@ lanTest('1. discovery: 4 hosts with no addresses given see each other within 10 
   await lan.startAll()
   const started = Date.now()
   const meshMs = await waitFullMesh(lan.hosts, DISCOVERY_BOUND_MS)
-  t.diagnostic(`peers started in ${started - spawned} ms; full mesh ${meshMs} ms after the last peer answered (${Date.now() - spawned} ms after the first spawn)`)
+  t.diagnostic(`${lan.launch}: peers started in ${started - spawned} ms; full mesh ${meshMs} ms after the last peer answered (${Date.now() - spawned} ms after the first spawn)`)
   for (const h of lan.hosts) {
     const st = await h.status()
     // Every connection is on the test LAN's own addresses: proof the peers met over the bridge.
@@ -38,7 +38,7 @@ lanTest('2. the demo job over 3 hosts: every host shows the single-machine leade
   const want = await job.expected(submitted.spec)
   assert.ok(want.length > 0)
   for (const h of lan.hosts) await waitJobDone(h, submitted.jobId, 180_000)
-  t.diagnostic(`job of 9 units done on all 3 hosts ${Date.now() - submittedAt} ms after submit`)
+  t.diagnostic(`${lan.launch}: job of 9 units done on all 3 hosts ${Date.now() - submittedAt} ms after submit`)
   const boards = await Promise.all(lan.hosts.map(async h => await h.results(submitted.jobId, 10)))
   for (const [i, r] of boards.entries()) {
     assert.equal(r.job.committed, r.job.total, `${lan.hosts[i].name} counts every unit once`)
