@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { PeerStatus, ResultsView, SubmitRequest, SubmitResult } from '../../src/node/peer-types.js'
-import { createLanNet, destroyLanNet, destroyLanNetSync, plugIn, runPrefix, setPacketLoss, sweepStale, unplug, type HostNet, type LanNet } from './netns.js'
+import { createLanNet, destroyLanNet, destroyLanNetSync, plugIn, runPrefix, setPacketLoss, sweepStale, tcpReachable, unplug, type HostNet, type LanNet } from './netns.js'
 import { agentArgv, defaultLaunch, peerArgv, queryVia, REPO_ROOT, type PeerLaunch } from './peer-launch.js'
 
 /** A peer starts in about a second; on a loaded 2-core box with tsx compiling, give it more. */
@@ -66,6 +66,8 @@ export interface LanHost {
   unplug (): Promise<void>
   plugIn (): Promise<void>
   setPacketLoss (percent: number): Promise<void>
+  /** Whether a TCP connection from this host to `other` gets through right now. */
+  reaches (other: LanHost): Promise<boolean>
   status (): Promise<PeerStatus>
   results (job?: string, top?: number): Promise<ResultsView>
   submit (req: SubmitRequest): Promise<SubmitResult>
@@ -336,6 +338,8 @@ class HostImpl implements LanHost {
   async unplug (): Promise<void> { await unplug(this.lan.net, this.net); this.lan.log(`${this.name}: unplugged`) }
   async plugIn (): Promise<void> { await plugIn(this.lan.net, this.net); this.lan.log(`${this.name}: plugged in`) }
   async setPacketLoss (percent: number): Promise<void> { await setPacketLoss(this.net, percent) }
+
+  async reaches (other: LanHost): Promise<boolean> { return await tcpReachable(this.net, other.net) }
 
   async status (): Promise<PeerStatus> { return await this.query('status') as PeerStatus }
   async results (job?: string, top = 10): Promise<ResultsView> { return await this.query('results', { ...(job === undefined ? {} : { job }), top }) as ResultsView }

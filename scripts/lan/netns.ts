@@ -4,7 +4,7 @@
  * so mDNS works. Nothing here touches the machine's real interfaces: every link is created inside
  * namespaces whose names start with the run's prefix, and every `ip` call names its namespace.
  */
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -176,7 +176,9 @@ export async function setPacketLoss (h: HostNet, percent: number): Promise<void>
   for (const [chain, hook] of [['in', 'input'], ['out', 'output']]) {
     await nft('add', 'chain', 'inet', NFT_TABLE, chain, `{ type filter hook ${hook} priority 0; }`)
     // Loopback stays intact: the local API and the evaluators' pipes are not the network under test.
-    await nft('add', 'rule', 'inet', NFT_TABLE, chain, hook === 'input' ? 'iifname' : 'oifname', '!=', 'lo', 'numgen', 'random', 'mod', '100', 'lt', String(percent), 'drop')
+    // numgen yields 0..99, so "lt 100" is out of its range: total loss is a plain drop.
+    const sample = percent === 100 ? [] : ['numgen', 'random', 'mod', '100', 'lt', String(percent)]
+    await nft('add', 'rule', 'inet', NFT_TABLE, chain, hook === 'input' ? 'iifname' : 'oifname', '!=', 'lo', ...sample, 'drop')
   }
 }
 
@@ -199,4 +201,31 @@ export function destroyLanNetSync (net: LanNet): void {
     }
   }
   for (const ns of all) shSync('ip', ['netns', 'del', ns])
+}
+
+/** A probe connection's bound: on a bridge a connection takes well under a millisecond. */
+export const PROBE_TIMEOUT_MS = 2_000
+const PROBE_PORT = 7099
+
+/**
+ * True when a TCP connection from `from` to `to` succeeds (a one-shot server in `to`, a client in
+ * `from`, both node: there is no ping here). Both processes are bounded in time and killed by pid.
+ */
+export async function tcpReachable (from: HostNet, to: HostNet): Promise<boolean> {
+  const serverCode = `const s=require('net').createServer(c=>{c.end('ok')});s.listen(${PROBE_PORT},'${to.ip}',()=>process.stdout.write('up\\n'));setTimeout(()=>process.exit(0),${PROBE_TIMEOUT_MS * 2}).unref()`
+  const server = spawn('ip', ['netns', 'exec', to.ns, process.execPath, '-e', serverCode], { stdio: ['ignore', 'pipe', 'ignore'] })
+  try {
+    const up = await new Promise<boolean>(resolve => {
+      const timer = setTimeout(() => { resolve(false) }, PROBE_TIMEOUT_MS * 2)
+      server.stdout.once('data', () => { clearTimeout(timer); resolve(true) })
+      server.once('exit', () => { clearTimeout(timer); resolve(false) })
+    })
+    if (!up) throw new LanSetupError(`the probe server in ${to.ns} did not start`)
+    const clientCode = `const c=require('net').connect(${PROBE_PORT},'${to.ip}');c.setTimeout(${PROBE_TIMEOUT_MS},()=>process.exit(2));c.on('data',()=>process.exit(0));c.on('error',()=>process.exit(1))`
+    return await new Promise<boolean>(resolve => {
+      execFile('ip', ['netns', 'exec', from.ns, process.execPath, '-e', clientCode], { timeout: PROBE_TIMEOUT_MS * 2 }, err => { resolve(err === null) })
+    })
+  } finally {
+    try { server.kill('SIGKILL') } catch {}
+  }
 }

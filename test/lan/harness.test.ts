@@ -1,0 +1,53 @@
+/**
+ * The LAN harness itself: the faults it injects are real (an unplugged host is unreachable, 100 %
+ * loss drops everything), and it leaves nothing behind (namespaces, processes, a dead run's
+ * namespaces). The scenarios' verdicts are only as good as these.
+ */
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { lanTest } from '../helpers/lan.js'
+import { listNamespaces, sh, sweepStale } from '../../scripts/lan/netns.js'
+
+lanTest('harness: unplug and packet loss cut traffic between hosts; plug-in and 0 % restore it', 60_000, async ({ createLan }) => {
+  const lan = await createLan(2)
+  const [a, b] = lan.hosts
+  assert.equal(await a.reaches(b), true, 'hosts reach each other over the bridge')
+  await b.unplug()
+  assert.equal(await a.reaches(b), false, 'an unplugged host is unreachable')
+  await b.plugIn()
+  assert.equal(await a.reaches(b), true, 'a plugged-in host is reachable again')
+  await b.setPacketLoss(100)
+  assert.equal(await a.reaches(b), false, '100 % loss drops everything')
+  await b.setPacketLoss(0)
+  assert.equal(await a.reaches(b), true, '0 % loss removes the rules')
+})
+
+lanTest('harness: destroy stops the peers by pid and removes the namespaces and the run dir', 60_000, async ({ createLan }) => {
+  const lan = await createLan(2)
+  await lan.startAll()
+  const pids = lan.hosts.map(h => h.pid as number)
+  const names = [...lan.net.hosts.map(h => h.ns), lan.net.bridgeNs]
+  await lan.destroy()
+  for (const pid of pids) assert.throws(() => { process.kill(-pid, 0) }, `peer group ${pid} is gone`)
+  const left = await listNamespaces()
+  assert.deepEqual(names.filter(n => left.includes(n)), [])
+  assert.equal(existsSync(lan.dir), false)
+})
+
+lanTest('harness: namespaces of a run that died are swept; those of a live run are kept', 30_000, async () => {
+  // A pid that certainly ended: a process that ran and exited.
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString()
+  const stale = `smt${dead}-h0`
+  const mine = `smt${process.pid}-keep`
+  await sh('ip', ['netns', 'add', stale])
+  await sh('ip', ['netns', 'add', mine])
+  try {
+    const removed = await sweepStale()
+    assert.ok(removed.includes(stale), `the dead run's ${stale} is removed`)
+    assert.ok((await listNamespaces()).includes(mine), 'our own namespace is kept')
+  } finally {
+    await sh('ip', ['netns', 'del', stale]).catch(() => {})
+    await sh('ip', ['netns', 'del', mine]).catch(() => {})
+  }
+})
