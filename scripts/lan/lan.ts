@@ -7,6 +7,7 @@
  * namespaces left by a run that was killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { mkdtemp, mkdir, open, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -195,6 +196,7 @@ class LanImpl implements Lan {
     for (const h of this.hostImpls) h.killSync()
     destroyLanNetSync(this.net)
     live.delete(this)
+    if (this.options.keep !== true) rmSync(this.dir, { recursive: true, force: true })
   }
 }
 
