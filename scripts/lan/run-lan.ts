@@ -1,0 +1,78 @@
+/**
+ * A test LAN by hand: starts N hosts with a peer each, optionally submits the demo job, prints who
+ * sees whom and the job's progress every few seconds, and tears everything down on Ctrl-C or
+ * after --seconds. For looking at the mesh on a real (namespaced) network outside the tests.
+ *
+ *   node --import tsx --import ./src/node/polyfill.ts scripts/lan/run-lan.ts [--hosts 3] [--demo]
+ *     [--seconds 120] [--lease-ttl-ms 5000] [--launch cli|runner] [--keep]
+ */
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { createLan } from './lan.js'
+import { lanUnavailableReason } from './netns.js'
+import type { PeerLaunch } from './peer-launch.js'
+
+/** The run ends by itself after this long unless told otherwise: nothing is left running by accident. */
+const DEFAULT_SECONDS = 120
+const REPORT_EVERY_MS = 3_000
+
+async function main (): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      hosts: { type: 'string', default: '3' },
+      demo: { type: 'boolean', default: false },
+      seconds: { type: 'string', default: String(DEFAULT_SECONDS) },
+      'lease-ttl-ms': { type: 'string' },
+      launch: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  })
+  const why = await lanUnavailableReason()
+  if (why !== undefined) {
+    process.stderr.write(`cannot build a test LAN here: ${why}\n`)
+    process.exit(2)
+  }
+  const t0 = Date.now()
+  const ttl = values['lease-ttl-ms'] === undefined ? undefined : Number(values['lease-ttl-ms'])
+  const lan = await createLan(Number(values.hosts), {
+    keep: values.keep,
+    log: line => { process.stdout.write(`[+${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}\n`) },
+    ...(ttl === undefined ? {} : { leaseTtlMs: ttl }),
+    ...(values.launch === undefined ? {} : { launch: values.launch as PeerLaunch }),
+  })
+  let ending = false
+  const end = async (): Promise<void> => {
+    if (ending) return
+    ending = true
+    await lan.destroy()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => { void end() })
+  try {
+    process.stdout.write(`run dir ${lan.dir}; peers start with ${lan.launch}\n`)
+    await lan.startAll()
+    if (values.demo) {
+      const strategyPath = fileURLToPath(new URL('../../strategies/sma-cross.ts', import.meta.url))
+      const s = await lan.hosts[0].submit({ strategyPath, data: 'default' })
+      process.stdout.write(`submitted demo job ${s.jobId}\n`)
+    }
+    const until = t0 + Number(values.seconds) * 1000
+    while (!ending && Date.now() < until) {
+      for (const h of lan.hosts) {
+        const st = await h.status().catch(err => { process.stdout.write(`${h.name}: ${(err as Error).message}\n`) })
+        if (st === undefined) continue
+        const job = st.jobs.at(-1)
+        const seen = st.peers.filter(p => !p.self).map(p => `${p.name}:${p.connected ? 'up' : p.state}`).join(' ')
+        process.stdout.write(`${h.name} ${h.net.ip} sees [${seen}]${job === undefined ? '' : ` job ${job.committed}/${job.total}`}\n`)
+      }
+      await new Promise(resolve => setTimeout(resolve, REPORT_EVERY_MS))
+    }
+  } finally {
+    await end()
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`)
+  process.exit(1)
+})
