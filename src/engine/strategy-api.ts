@@ -24,9 +24,12 @@ export interface ChoiceParam<T extends string | number = string | number> { read
 export type ParamSpec = IntParam | FloatParam | ChoiceParam
 export type ParamSpace = Readonly<Record<string, ParamSpec>>
 
+/** The value type of one parameter spec (distributes over a union of specs). */
+export type ParamValueOf<P extends ParamSpec> = P extends ChoiceParam<infer T> ? T : number
+
 /** The value type of each parameter, so `p.fast` autocompletes as a number. */
 export type ParamsOf<S extends ParamSpace> = {
-  readonly [K in keyof S]: S[K] extends ChoiceParam<infer T> ? T : number
+  readonly [K in keyof S]: ParamValueOf<S[K]>
 }
 
 export interface BollingerBands { readonly upper: Float64Array, readonly middle: Float64Array, readonly lower: Float64Array }
