@@ -2,8 +2,11 @@
  * The evaluator child: the only process that runs strategy code. Started by the evaluator pool with
  * child_process.fork, a scrubbed environment, a heap cap and Node's permission model; it loads a
  * job's strategy and candles once, then runs whole GA work units on request, reporting each
- * evaluation before it starts so the parent's watchdog knows which genome hung.
+ * evaluation before it starts so the parent's watchdog knows which genome hung. It also recomputes
+ * one genome in detail (equity, drawdown, trades) for the dashboard.
  */
+import { evaluateDetail } from '../engine/backtest-detail.js'
+import { sampleGenomeDetail } from '../engine/downsample.js'
 import { runUnit } from '../engine/ga.js'
 import { evalSetupFor } from '../engine/job-setup.js'
 import { evaluateGenome, type EvalSetup } from '../engine/evaluate.js'
@@ -90,6 +93,12 @@ function handle (m: ParentMessage): ChildMessage {
         skip: new Map(m.skip),
       })
       return { type: 'result', id: m.id, checkpoint }
+    }
+    case 'detail': {
+      const j = job
+      if (j === null || j.key !== m.jobKey) throw new StratmeshError('EVAL_JOB_NOT_LOADED', `job ${m.jobKey} is not loaded in this evaluator`)
+      const detail = evaluateDetail(j.def, j.ctx, m.params, j.setup)
+      return { type: 'detailed', id: m.id, detail: sampleGenomeDetail(detail, { maxPoints: m.maxPoints, maxTrades: m.maxTrades }) }
     }
   }
 }

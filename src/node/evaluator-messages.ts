@@ -4,30 +4,42 @@
  * The child runs other people's code, so the parent checks every message it receives as untrusted
  * input; the child checks the parent's messages as a guard against version skew between the two.
  * Every request carries an `id`; the child answers it with exactly one final message (loaded,
- * result, inspected or error), after any number of progress messages.
+ * result, inspected, detailed or error), after any number of progress messages.
  */
+import type { Trade } from '../engine/backtest-detail.js'
+import type { SampledCurve, SampledGenomeDetail, SampledRange } from '../engine/downsample.js'
 import type { Checkpoint, JobSpec } from '../engine/job-spec.js'
 import type { UnitInput } from '../engine/ga.js'
 import type { ParamSpace } from '../engine/strategy-api.js'
-import type { Candles } from '../engine/types.js'
+import type { Candles, Metrics, ParamValues } from '../engine/types.js'
 import { canonicalString } from '../protocol/canonical.js'
 import { StratmeshError } from '../protocol/errors.js'
 
 /** Longest error message taken from a child: enough for any real message, not a way to flood logs. */
 export const MAX_CHILD_ERROR_CHARS = 2000
+/**
+ * Points per curve in a genome's detail: a chart a few thousand pixels wide shows no more, and
+ * four curves of this size stay far below a megabyte of JSON.
+ */
+export const MAX_DETAIL_POINTS = 2000
+/** Trades listed per range in a genome's detail (the rest are counted): markers beyond this hide the candles. */
+export const MAX_DETAIL_TRADES = 500
 
 export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec }
 export interface RunUnitMessage { readonly type: 'run-unit', readonly id: number, readonly jobKey: string, readonly input: UnitInput, readonly skip: ReadonlyArray<readonly [string, string]> }
 export interface InspectMessage { readonly type: 'inspect', readonly id: number, readonly code: string, readonly fileName: string }
-export type ParentMessage = LoadJobMessage | RunUnitMessage | InspectMessage
+/** Recompute one genome of the loaded job in detail (equity, drawdown, trades), within the limits. */
+export interface DetailMessage { readonly type: 'detail', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly maxPoints: number, readonly maxTrades: number }
+export type ParentMessage = LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage
 
 export interface ReadyMessage { readonly type: 'ready' }
 export interface LoadedMessage { readonly type: 'loaded', readonly id: number }
 export interface ProgressMessage { readonly type: 'progress', readonly id: number, readonly index: number, readonly paramsKey: string }
 export interface ResultMessage { readonly type: 'result', readonly id: number, readonly checkpoint: Checkpoint }
 export interface InspectedMessage { readonly type: 'inspected', readonly id: number, readonly name: string, readonly description?: string, readonly params: ParamSpace }
+export interface DetailedMessage { readonly type: 'detailed', readonly id: number, readonly detail: SampledGenomeDetail }
 export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: string, readonly message: string }
-export type ChildMessage = ReadyMessage | LoadedMessage | ProgressMessage | ResultMessage | InspectedMessage | ErrorMessage
+export type ChildMessage = ReadyMessage | LoadedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | ErrorMessage
 
 function bad (problem: string): StratmeshError {
   return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator message ${problem}`)
@@ -64,6 +76,10 @@ export function parseParentMessage (m: unknown): ParentMessage {
     case 'inspect':
       if (typeof m.code !== 'string' || typeof m.fileName !== 'string') throw bad('inspect lacks code or fileName')
       return m as unknown as InspectMessage
+    case 'detail':
+      if (typeof m.jobKey !== 'string' || !isRecord(m.params)) throw bad('detail lacks jobKey or params')
+      if (!Number.isSafeInteger(m.maxPoints) || !Number.isSafeInteger(m.maxTrades)) throw bad('detail lacks maxPoints or maxTrades')
+      return m as unknown as DetailMessage
     default:
       throw bad(`has unknown type ${JSON.stringify(String(m.type))}`)
   }
@@ -90,6 +106,8 @@ export function parseChildMessage (m: unknown): ChildMessage {
       try { canonicalString(m.params) } catch (err) { throw new StratmeshError('EVAL_BAD_MESSAGE', 'inspected params are not plain data', { cause: err }) }
       return { type: 'inspected', id, name: m.name, params: m.params as ParamSpace, ...(m.description === undefined ? {} : { description: m.description }) }
     }
+    case 'detailed':
+      return { type: 'detailed', id, detail: checkDetail(m.detail) }
     case 'error':
       if (typeof m.code !== 'string' || !/^[A-Z][A-Z0-9_]{0,63}$/.test(m.code) || typeof m.message !== 'string') throw bad('error lacks a code or message')
       return { type: 'error', id, code: m.code, message: m.message.slice(0, MAX_CHILD_ERROR_CHARS) }
@@ -110,4 +128,57 @@ function checkCheckpoint (v: unknown): Checkpoint {
   // A checkpoint is hashed and signed later: refuse one that cannot be encoded canonically now.
   try { canonicalString(v) } catch (err) { throw new StratmeshError('EVAL_BAD_MESSAGE', 'checkpoint is not canonical data', { cause: err }) }
   return v as unknown as Checkpoint
+}
+
+const METRIC_KEYS: ReadonlyArray<keyof Metrics> = ['totalReturn', 'cagr', 'sharpe', 'sortino', 'maxDrawdown', 'calmar', 'trades', 'winRate', 'profitFactor', 'exposure', 'bars']
+
+function checkMetrics (v: unknown): Metrics {
+  if (!isRecord(v) || !METRIC_KEYS.every(k => typeof v[k] === 'number' && Number.isFinite(v[k]))) throw bad('detail metrics are not finite numbers')
+  return Object.fromEntries(METRIC_KEYS.map(k => [k, v[k]])) as unknown as Metrics
+}
+
+function checkCurve (v: unknown, from: number, to: number): SampledCurve {
+  if (!isRecord(v) || !(v.bars instanceof Int32Array) || !(v.values instanceof Float64Array)) throw bad('detail curve must be Int32Array bars and Float64Array values')
+  const { bars, values } = v
+  if (bars.length !== values.length || bars.length > MAX_DETAIL_POINTS) throw bad(`detail curve has ${bars.length} bars for ${values.length} values (at most ${MAX_DETAIL_POINTS})`)
+  for (let k = 0; k < bars.length; k++) {
+    if (bars[k] < from || bars[k] >= to || (k > 0 && bars[k] <= bars[k - 1])) throw bad('detail curve bars must increase within the range')
+    if (!Number.isFinite(values[k])) throw bad('detail curve values must be finite')
+  }
+  return { bars, values }
+}
+
+function checkTrade (v: unknown, from: number, to: number): Trade {
+  if (!isRecord(v) || (v.side !== 1 && v.side !== -1) || typeof v.open !== 'boolean') throw bad('detail trade lacks side or open')
+  const { entryBar, exitBar } = v
+  if (!Number.isSafeInteger(entryBar) || !Number.isSafeInteger(exitBar) || (entryBar as number) < from || (entryBar as number) > (exitBar as number) || (exitBar as number) >= to) {
+    throw bad('detail trade bars must lie within the range')
+  }
+  if (typeof v.return !== 'number' || !(v.return >= -1) || !Number.isFinite(v.return)) throw bad('detail trade return must be a finite number >= -1')
+  return { side: v.side, entryBar: entryBar as number, exitBar: exitBar as number, open: v.open, return: v.return }
+}
+
+function checkRange (v: unknown): SampledRange {
+  if (!isRecord(v) || !Number.isSafeInteger(v.from) || !Number.isSafeInteger(v.to) || (v.from as number) < 0 || (v.from as number) > (v.to as number)) throw bad('detail range lacks from or to')
+  const from = v.from as number
+  const to = v.to as number
+  if (!Array.isArray(v.trades) || v.trades.length > MAX_DETAIL_TRADES) throw bad(`detail trades must be an array of at most ${MAX_DETAIL_TRADES}`)
+  if (!Number.isSafeInteger(v.tradeCount) || (v.tradeCount as number) < v.trades.length) throw bad('detail tradeCount must count at least the trades listed')
+  return {
+    from,
+    to,
+    metrics: checkMetrics(v.metrics),
+    equity: checkCurve(v.equity, from, to),
+    drawdown: checkCurve(v.drawdown, from, to),
+    trades: v.trades.map(t => checkTrade(t, from, to)),
+    tradeCount: v.tradeCount as number,
+  }
+}
+
+/** A genome's detail from a child, rebuilt from checked fields only. */
+function checkDetail (v: unknown): SampledGenomeDetail {
+  if (!isRecord(v) || !isRecord(v.params)) throw bad('detailed lacks a detail with params')
+  if (!(v.fitness === null || (typeof v.fitness === 'number' && Number.isFinite(v.fitness)))) throw bad('detail fitness must be null or a finite number')
+  try { canonicalString(v.params) } catch (err) { throw new StratmeshError('EVAL_BAD_MESSAGE', 'detail params are not plain data', { cause: err }) }
+  return { params: v.params as ParamValues, fitness: v.fitness, inSample: checkRange(v.inSample), outOfSample: checkRange(v.outOfSample) }
 }

@@ -8,16 +8,17 @@
 import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from '@libp2p/interface'
+import type { SampledGenomeDetail } from '../engine/downsample.js'
 import type { Checkpoint, JobSpec } from '../engine/job-spec.js'
 import type { UnitInput } from '../engine/ga.js'
 import { jobId } from '../engine/job-setup.js'
 import type { ParamSpace } from '../engine/strategy-api.js'
-import type { Candles } from '../engine/types.js'
+import type { Candles, ParamValues } from '../engine/types.js'
 import { StratmeshError, isStratmeshError } from '../protocol/errors.js'
 import { evaluatorLaunch, type EvaluatorLaunch } from './evaluator-launch.js'
 import { EvaluatorProcess } from './evaluator-process.js'
 import { startReaper, type Reaper } from './evaluator-reaper.js'
-import type { ChildMessage } from './evaluator-messages.js'
+import { MAX_DETAIL_POINTS, MAX_DETAIL_TRADES, type ChildMessage } from './evaluator-messages.js'
 import { compileStrategy } from './strategy-compiler.js'
 
 /** Ten minutes: what users of other tools found they needed to cut off a stuck backtest, never a slow honest one. */
@@ -78,6 +79,11 @@ export interface EvaluatorPool {
   stop (): Promise<void>
   inspect (source: string, fileName: string): Promise<StrategyInfo>
   runUnit (job: PoolJob, input: UnitInput, opts?: { onProgress?: (done: number, total: number) => void }): Promise<Checkpoint>
+  /**
+   * Recomputes one genome of a job in detail (equity, drawdown, trades), curves sampled to at most
+   * MAX_DETAIL_POINTS points. Runs in an evaluator of its own, like inspect().
+   */
+  detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail>
   stats (): PoolStats
   /** PIDs of the live evaluator processes (for status and tests). */
   pids (): number[]
@@ -177,14 +183,36 @@ class Pool implements EvaluatorPool {
    */
   async inspect (source: string, fileName: string): Promise<StrategyInfo> {
     const code = compileStrategy(source, fileName)
+    return await this.withTransient(async ev => {
+      const m = await ev.request({ type: 'inspect', code, fileName })
+      if (m.type === 'inspected') return { name: m.name, params: m.params, ...(m.description === undefined ? {} : { description: m.description }) }
+      throw answerError(m, 'inspected')
+    })
+  }
+
+  /**
+   * In a fresh evaluator rather than a pooled one: a click on the dashboard must not wait behind
+   * running units (minutes), and the detail is one evaluation, so the start-up cost is small.
+   */
+  async detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail> {
+    const code = this.compile(job)
+    return await this.withTransient(async ev => {
+      const loaded = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec })
+      if (loaded.type !== 'loaded') throw answerError(loaded, 'loaded')
+      const m = await ev.request({ type: 'detail', jobKey: job.key, params, maxPoints: MAX_DETAIL_POINTS, maxTrades: MAX_DETAIL_TRADES })
+      if (m.type === 'detailed') return m.detail
+      throw answerError(m, 'detailed')
+    })
+  }
+
+  /** Runs `fn` with a short-lived evaluator outside the pool's size, killed afterwards whatever happens. */
+  private async withTransient<T> (fn: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
     if (!this.running || this.launch === null) throw new StratmeshError(this.launch === null ? 'POOL_NOT_STARTED' : 'POOL_STOPPED', 'the evaluator pool is not running')
     const ev = this.track(new EvaluatorProcess({ launch: this.launch, evalTimeoutMs: this.evalTimeoutMs, ...(this.log === undefined ? {} : { log: this.log }) }))
     this.transient.add(ev)
     try {
       await ev.ready
-      const m = await ev.request({ type: 'inspect', code, fileName })
-      if (m.type === 'inspected') return { name: m.name, params: m.params, ...(m.description === undefined ? {} : { description: m.description }) }
-      throw answerError(m, 'inspected')
+      return await fn(ev)
     } catch (err) {
       if (isStratmeshError(err) && err.code in RESTART_REASON) this.restarts[RESTART_REASON[err.code]]++
       throw err
