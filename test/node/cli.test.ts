@@ -72,6 +72,8 @@ test('bad option values: exit 2 naming the option; unknown options and commands 
     [['results', '--top', '1.5'], '--top'],
     [['start', '--cpus', '-1', '--no-mdns'], '--cpus'],
     [['start', '--api-port', '70000', '--no-mdns'], '--api-port'],
+    [['start', '--lease-ttl', '0.5', '--no-mdns'], '--lease-ttl'],
+    [['start', '--lease-ttl', 'soon', '--no-mdns'], '--lease-ttl'],
     [['results', '--json', '--csv'], '--csv'],
   ]
   const runs = await Promise.all(cases.map(async ([args]) => await peer([...args, '--data-dir', dir.path])))

@@ -39,6 +39,8 @@ export interface StartOptions {
   readonly mdns?: boolean
   readonly secret?: string
   readonly apiPort?: number
+  /** Seconds (the option's unit); the peer takes milliseconds. */
+  readonly leaseTtl?: number
   readonly demo?: boolean
   readonly keepRunning?: boolean
 }
@@ -79,6 +81,7 @@ export async function startCommand (opts: StartOptions): Promise<void> {
     ...(opts.listen === undefined ? {} : { listen: opts.listen }),
     ...(opts.bootstrap === undefined ? {} : { bootstrap: opts.bootstrap }),
     ...(opts.secret === undefined ? {} : { secret: opts.secret }),
+    ...(opts.leaseTtl === undefined ? {} : { leaseTtlMs: Math.round(opts.leaseTtl * 1000) }),
     ...(envSecret === undefined || envSecret === '' ? {} : { secretEnv: envSecret }),
   })
   await peer.start()

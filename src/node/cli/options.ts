@@ -6,10 +6,11 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { StratmeshError } from '../../protocol/errors.js'
-import { MAX_CORES, MAX_PEER_NAME_CHARS } from '../../protocol/limits.js'
+import { MAX_CORES, MAX_LEASE_TTL_MS, MAX_PEER_NAME_CHARS, MIN_LEASE_TTL_MS } from '../../protocol/limits.js'
 import { DEFAULT_GA, DEFAULT_MIN_TRADES, DEFAULT_OOS_FRACTION, JOB_LIMITS, MAX_COST, MAX_OOS_FRACTION } from '../../engine/job-setup.js'
 import { OBJECTIVES } from '../../engine/types.js'
 import { DEFAULT_TOP, MAX_TOP } from '../api-requests.js'
+import { DEFAULT_LEASE_TTL_MS } from '../scheduler.js'
 
 export const DATA_DIR_ENV = 'STRATMESH_DATA_DIR'
 export const SECRET_ENV = 'STRATMESH_SECRET'
@@ -79,6 +80,7 @@ export const OPTIONS = {
   noMdns: { flags: '--no-mdns', description: 'do not discover peers on the local network by mDNS' },
   secret: { flags: '--secret <secret>', description: 'the mesh secret shared by all your machines', env: SECRET_ENV, defaultText: 'the one stored in the data dir, else a new one' },
   apiPort: { flags: '--api-port <port>', description: 'port of the local API on 127.0.0.1', parse: intIn('--api-port', 0, 65535), defaultText: 'any free port' },
+  leaseTtl: { flags: '--lease-ttl <seconds>', description: 'how long a claim on a work unit lasts unless renewed: how soon the others take over the units of a peer that stops answering; mainly for testing', parse: realIn('--lease-ttl', MIN_LEASE_TTL_MS / 1000, MAX_LEASE_TTL_MS / 1000), defaultText: String(DEFAULT_LEASE_TTL_MS / 1000) },
   demo: { flags: '--demo', description: 'also submit the bundled example strategy on the bundled data, show the leaderboard, then stop' },
   keepRunning: { flags: '--keep-running', description: 'with --demo: keep the peer running after the demo' },
   data: { flags: '--data <csv>', description: "candle file (CSV or JSON), or 'default' for the bundled dataset", defaultText: 'default' },
@@ -119,7 +121,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'start',
     summary: 'run a peer in the foreground: join the mesh and work on every job it can',
     args: [],
-    options: ['dataDir', 'name', 'cpus', 'listen', 'bootstrap', 'noMdns', 'secret', 'apiPort', 'demo', 'keepRunning'],
+    options: ['dataDir', 'name', 'cpus', 'listen', 'bootstrap', 'noMdns', 'secret', 'apiPort', 'leaseTtl', 'demo', 'keepRunning'],
   },
   {
     name: 'submit',
