@@ -18,6 +18,8 @@ export const API_SUBMIT_TIMEOUT_MS = 10 * 60_000
 export interface PeerClient extends PeerControl {
   readonly info: ApiInfo
   readonly dataDir: string
+  /** The dashboard's address with a fresh one-time sign-in code (for `peer open`). */
+  dashboardLink (): Promise<{ url: string }>
 }
 
 export function peerNotRunning (dataDir: string, why: string, cause?: unknown): StratmeshError {
@@ -95,6 +97,10 @@ class HttpPeerClient implements PeerClient {
 
   async submit (req: SubmitRequest): Promise<SubmitResult> {
     return await this.request<SubmitResult>('POST', '/v1/jobs', req, API_SUBMIT_TIMEOUT_MS)
+  }
+
+  async dashboardLink (): Promise<{ url: string }> {
+    return await this.request<{ url: string }>('POST', '/v1/dashboard/link')
   }
 
   /** Asks the peer to stop; resolves once it accepted (the process exits a little later). */

@@ -24,9 +24,17 @@ export function isInputErrorCode (code: string): boolean {
 /** HTTP statuses for the API's own codes; anything else is 400 for input, 500 otherwise. */
 const API_STATUS: Readonly<Record<string, number>> = {
   JOB_NOT_FOUND: 404,
+  ROW_NOT_FOUND: 404,
   API_NOT_FOUND: 404,
   API_UNAUTHORIZED: 401,
+  API_LOGIN_INVALID: 401,
   API_BAD_HOST: 403,
+  API_BAD_ORIGIN: 403,
+  API_FORBIDDEN: 403,
+  DETAIL_UNAVAILABLE: 409,
+  DETAIL_NOT_READY: 503,
+  DETAIL_BUSY: 503,
+  API_BUSY: 503,
   API_METHOD_NOT_ALLOWED: 405,
   API_BODY_TOO_LARGE: 413,
   API_BAD_CONTENT_TYPE: 415,

@@ -16,6 +16,10 @@ export const MAX_TOP = 1000
 const MAX_PATH_CHARS = 4096
 /** Job ids are sha256 hex; a prefix of at least a few characters may name one. */
 const JOB_ID = /^[0-9a-f]{1,64}$/
+/** Leaderboard row ids (dashboard-views.ts rowIdOf): 16 hex characters. */
+const ROW_ID = /^[0-9a-f]{16}$/
+/** Sign-in codes are 32 random bytes in base64url (43 characters). */
+const LOGIN_CODE = /^[A-Za-z0-9_-]{20,100}$/
 
 const INTEGER_FIELDS = ['islands', 'population', 'generations', 'epochs', 'minTrades', 'seed'] as const
 const NUMBER_FIELDS = ['fee', 'slippage', 'oos'] as const
@@ -67,4 +71,27 @@ export function parseResultsQuery (query: URLSearchParams): { jobId: string | un
     if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw bad('top', `must be an integer in [1, ${MAX_TOP}]`)
   }
   return { jobId: job, top }
+}
+
+/** `job=` alone: a job id or prefix, or the latest job when absent or empty. */
+export function parseJobQuery (query: URLSearchParams): string | undefined {
+  const job = query.get('job') || undefined
+  if (job !== undefined && !JOB_ID.test(job)) throw bad('job', 'must be a job id (hex)')
+  return job
+}
+
+/** `job=` and `row=` of /v1/detail: both required. */
+export function parseDetailQuery (query: URLSearchParams): { jobId: string, rowId: string } {
+  const job = parseJobQuery(query)
+  if (job === undefined) throw bad('job', 'is required')
+  const row = query.get('row') ?? ''
+  if (!ROW_ID.test(row)) throw bad('row', 'must be a leaderboard row id (16 hex characters)')
+  return { jobId: job, rowId: row }
+}
+
+export function parseSessionRequest (body: unknown): { code: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('(body)', 'must be a JSON object')
+  const code = (body as Record<string, unknown>).code
+  if (typeof code !== 'string' || !LOGIN_CODE.test(code)) throw bad('code', 'must be the code from a dashboard link')
+  return { code }
 }

@@ -13,6 +13,8 @@ import { jobId as jobIdOf } from '../engine/job-setup.js'
 import { jobs, leaderboard, peers as helloPeers } from '../engine/ledger-queries.js'
 import { createBlobStore, type BlobStore } from './blob-store.js'
 import { createBlobSync, type BlobSync } from './blob-sync.js'
+import { createDashboardData, type DashboardData } from './dashboard-data.js'
+import type { BoardView, DashboardControl, JobProgressView, RowDetailView } from './dashboard-types.js'
 import { createEvaluatorPool, type EvaluatorPool } from './evaluator-pool.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { createJobLibrary } from './job-library.js'
@@ -45,7 +47,7 @@ export interface PeerOptions {
   readonly log?: (line: string) => void
 }
 
-export interface Peer extends PeerControl {
+export interface Peer extends PeerControl, DashboardControl {
   readonly id: string
   readonly secretInfo: MeshSecret
   start (): Promise<void>
@@ -80,6 +82,7 @@ class MeshPeer implements Peer {
   private blobSync!: BlobSync
   private pool!: EvaluatorPool
   private scheduler!: Scheduler
+  private dashboard!: DashboardData
   private startedAt = 0
   private readonly lastSeen = new Map<string, number>()
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
@@ -146,9 +149,19 @@ class MeshPeer implements Peer {
         onWake: () => { this.rejoin() },
         onCommit: (unit, cp) => { opts.log(`committed island ${unit.island} epoch ${unit.epoch} of job ${unit.jobId.slice(0, 12)} (${cp.evaluations} evaluations, best ${cp.best[0]?.fitness ?? '-'})`) },
       })
+      this.dashboard = createDashboardData({
+        state: () => this.logStore.state(),
+        running: () => this.scheduler.running(),
+        results: async (jobId, top) => await this.results(jobId, top),
+        readiness: (jobId, spec) => library.readiness(jobId, spec),
+        detail: async (job, params) => await this.pool.detail(job, params),
+        clock: opts.clock,
+        log: opts.log,
+      })
       await this.sayHello()
       this.scheduler.start()
       this.state = 'running'
+      this.dashboard.start()
     } catch (err) {
       await this.teardown()
       throw err
@@ -244,6 +257,21 @@ class MeshPeer implements Peer {
     }
   }
 
+  async board (jobId: string | undefined, top: number): Promise<BoardView> {
+    this.assertRunning()
+    return await this.dashboard.board(jobId, top)
+  }
+
+  async progress (jobId: string | undefined): Promise<JobProgressView> {
+    this.assertRunning()
+    return await this.dashboard.progress(jobId)
+  }
+
+  async rowDetail (jobId: string, rowId: string): Promise<RowDetailView> {
+    this.assertRunning()
+    return await this.dashboard.rowDetail(jobId, rowId)
+  }
+
   stop (): Promise<void> {
     this.stopPromise ??= (async () => {
       if (this.state === 'running') {
@@ -266,6 +294,7 @@ class MeshPeer implements Peer {
       if (fn === undefined) return
       try { await fn() } catch (err) { this.opts.log(`stopping ${what}: ${(err as Error).message}`) }
     }
+    this.dashboard?.stop()
     await step('evaluators', this.pool === undefined ? undefined : async () => { await this.pool.stop() })
     await step('blob sync', this.blobSync === undefined ? undefined : async () => { await this.blobSync.stop() })
     await step('replicator', this.replicator === undefined ? undefined : async () => { await this.replicator.stop() })

@@ -10,6 +10,7 @@ import { StratmeshError } from '../../protocol/errors.js'
 import { connectToPeer } from '../api-client.js'
 import { createApiServer, type ApiServer } from '../api-server.js'
 import { DEFAULT_TOP } from '../api-requests.js'
+import { START_LINK_TTL_MS } from '../dashboard-auth.js'
 import { SECRET_FILE } from '../mesh-secret.js'
 import type { Peer } from '../peer.js'
 import type { PeerControl, ResultsView } from '../peer-types.js'
@@ -50,6 +51,8 @@ function announce (peer: Peer, dataDir: string, name: string, api: ApiServer, pr
   progress.log(`data dir ${dataDir}`)
   for (const a of peer.listenAddresses()) progress.log(`listening on ${a}`)
   progress.log(`local API on 127.0.0.1:${api.port}`)
+  progress.log(`dashboard: ${api.dashboardUrl(START_LINK_TTL_MS)}`)
+  progress.log('  (this link signs in one browser; `peer open` opens the dashboard with a new one)')
   if (peer.secretInfo.generated) {
     const s = peer.secretInfo.secret
     progress.log(`a new mesh secret was generated and saved in ${join(dataDir, SECRET_FILE)}; to join your other machines to this mesh, run on each:`)
@@ -119,7 +122,7 @@ export async function startCommand (opts: StartOptions): Promise<void> {
       submit: async req => await peer.submit(req),
       stop: async () => { await shutdown('peer stop') },
     }
-    api = createApiServer({ control, dataDir, port: opts.apiPort ?? 0, log })
+    api = createApiServer({ control, dashboard: peer, dataDir, port: opts.apiPort ?? 0, log })
     try {
       await api.start()
     } catch (err) {

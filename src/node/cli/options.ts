@@ -99,6 +99,7 @@ export const OPTIONS = {
   top: { flags: '--top <n>', description: 'leaderboard rows to show', parse: intIn('--top', 1, MAX_TOP), defaultText: String(DEFAULT_TOP) },
   wait: { flags: '--wait', description: 'wait until the job is complete' },
   watch: { flags: '--watch', description: 'refresh every 2 seconds until Ctrl-C' },
+  noBrowser: { flags: '--no-browser', description: 'only print the address; do not start a browser' },
 } as const satisfies Record<string, OptionSpec>
 
 export type OptionKey = keyof typeof OPTIONS
@@ -110,7 +111,7 @@ export interface ArgumentSpec {
 }
 
 export interface CommandSpec {
-  readonly name: 'start' | 'submit' | 'status' | 'results' | 'stop'
+  readonly name: 'start' | 'submit' | 'status' | 'results' | 'open' | 'stop'
   readonly summary: string
   readonly args: readonly ArgumentSpec[]
   readonly options: readonly OptionKey[]
@@ -140,6 +141,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'the merged leaderboard of a job (the latest job when none is given)',
     args: [{ name: 'job', description: 'job id (or a prefix of at least 8 characters)', required: false }],
     options: ['dataDir', 'json', 'csv', 'top', 'wait'],
+  },
+  {
+    name: 'open',
+    summary: 'open the dashboard of the local peer in a browser, signed in (prints its one-time address too)',
+    args: [],
+    options: ['dataDir', 'json', 'noBrowser'],
   },
   {
     name: 'stop',

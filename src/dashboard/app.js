@@ -1,0 +1,192 @@
+// The dashboard: signs in, follows the peer's status live, and shows the selected job's progress,
+// its leaderboard and, for a chosen row, the equity, drawdown and trades recomputed by the peer.
+import { createApi, SignInNeeded } from './api.js'
+import { candleChart, equityChart, lineChart, toPoints } from './charts.js'
+import {
+  BOARD_COLUMNS, num, paramsText, peerNames, renderBoardHead, renderBoardRows, renderJobs, renderMesh,
+  renderMetrics, renderParams, renderUnits, sortRows,
+} from './views.js'
+
+/** Rows fetched for the leaderboard: more than anyone compares, few enough to render at once. */
+const BOARD_TOP = 100
+/** Progress is refreshed at most this often while a job runs (status events come every second). */
+const PROGRESS_EVERY_MS = 2000
+
+const $ = id => document.getElementById(id)
+const api = createApi()
+
+const state = {
+  status: null,
+  jobId: null,
+  jobKey: '',
+  board: null,
+  sort: { key: 'rank', dir: 'asc' },
+  rowId: null,
+  progressAt: 0,
+  charts: null,
+}
+
+function charts () {
+  state.charts ??= {
+    rate: lineChart($('rate-chart'), 'accent', { type: 'price', precision: 1, minMove: 0.1 }),
+    fitness: lineChart($('fitness-chart'), 'up', { type: 'price', precision: 3, minMove: 0.001 }),
+    equity: equityChart($('equity-chart')),
+    candles: candleChart($('candle-chart')),
+  }
+  return state.charts
+}
+
+function showSignIn (why) {
+  $('main').hidden = true
+  $('signin').hidden = false
+  $('signin-why').textContent = why
+  $('live').dataset.state = 'signed-out'
+  $('live').textContent = 'signed out'
+}
+
+function failed (err) {
+  if (err instanceof SignInNeeded) showSignIn(err.message)
+  else console.warn(err)
+}
+
+function selectJob (id) {
+  if (id === state.jobId) return
+  state.jobId = id
+  state.jobKey = ''
+  state.board = null
+  state.rowId = null
+  state.progressAt = 0
+  $('detail-card').hidden = true
+  onStatus(state.status)
+}
+
+function onStatus (status) {
+  if (status === null) return
+  state.status = status
+  $('peer-name').textContent = `${status.self.name} · ${status.self.id.slice(-8)}`
+  renderMesh($('mesh').tBodies[0], status)
+  const jobs = status.jobs
+  if (state.jobId === null || !jobs.some(j => j.id === state.jobId)) state.jobId = jobs.at(-1)?.id ?? null
+  renderJobs($('jobs'), jobs, state.jobId, selectJob)
+  const job = jobs.find(j => j.id === state.jobId)
+  if (job === undefined) return
+  const key = `${job.id}:${job.committed}:${job.done}`
+  const now = Date.now()
+  if (key !== state.jobKey || (!job.done && now - state.progressAt >= PROGRESS_EVERY_MS)) {
+    state.progressAt = now
+    refreshProgress(job.id).catch(failed)
+  }
+  if (key !== state.jobKey) {
+    state.jobKey = key
+    refreshBoard(job.id).catch(failed)
+  }
+}
+
+async function refreshProgress (jobId) {
+  const p = await api.get(`/v1/progress?job=${jobId}`)
+  if (jobId !== state.jobId) return
+  $('progress-title').textContent = `${p.strategy} on ${p.dataset}: ${p.committed}/${p.total} units${p.done ? ', complete' : ''}`
+  renderUnits($('unit-grid'), p, peerNames(state.status))
+  const c = charts()
+  c.rate.set(toPoints(p.history.map(h => h.t), p.history.map(h => h.evalsPerSec)))
+  c.fitness.set(toPoints(p.history.map(h => h.t), p.history.map(h => h.bestFitness)))
+}
+
+async function refreshBoard (jobId) {
+  const b = await api.get(`/v1/board?job=${jobId}&top=${BOARD_TOP}`)
+  if (jobId !== state.jobId) return
+  state.board = b
+  const s = b.job.spec
+  $('board-note').textContent = `${b.rows.length} rows · objective ${s.objective} · last ${Math.round(s.oosFraction * 100)}% of ${s.dataset.bars} bars out of sample${b.done ? '' : ' · job still running'}`
+  renderBoard()
+}
+
+function renderBoard () {
+  renderBoardHead($('board').tHead, state.sort, key => {
+    const col = BOARD_COLUMNS.find(c => c.key === key)
+    // Numbers sort high first (better first), except rank and drawdown where low is better.
+    const lowFirst = key === 'rank' || key.endsWith('.dd') || !col.num
+    state.sort = state.sort.key === key ? { key, dir: state.sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: lowFirst ? 'asc' : 'desc' }
+    renderBoard()
+  })
+  if (state.board === null) return
+  renderBoardRows($('board').tBodies[0], sortRows(state.board.rows, state.sort), state.rowId, selectRow)
+}
+
+async function selectRow (row) {
+  state.rowId = row.id
+  renderBoard()
+  const card = $('detail-card')
+  card.hidden = false
+  card.dataset.state = 'loading'
+  $('detail-title').textContent = `#${row.rank} · ${paramsText(row.params)}`
+  $('detail-status').textContent = 'Recomputing this row on the peer…'
+  renderParams($('params'), row.params)
+  $('copy-note').textContent = ''
+  try {
+    const d = await api.get(`/v1/detail?job=${state.jobId}&row=${row.id}`)
+    if (row.id !== state.rowId) return
+    const c = charts()
+    c.equity.set(d)
+    c.candles.set(d)
+    renderMetrics($('metrics'), d)
+    const shown = d.inSample.trades.length + d.outOfSample.trades.length
+    const total = d.inSample.tradeCount + d.outOfSample.tradeCount
+    $('candle-note').textContent = `${total} trades${shown < total ? ` (first ${shown} marked)` : ''}${d.candles.bucketBars > 1 ? ` · ${d.candles.bucketBars} bars per candle` : ''}`
+    $('detail-status').textContent = d.consistent
+      ? `Fitness ${num(d.row.fitness, 3)}; recomputed metrics match the leaderboard.`
+      : 'Warning: the recomputed metrics differ from the leaderboard row (a version mismatch between peers?).'
+    card.dataset.state = 'ready'
+  } catch (err) {
+    card.dataset.state = 'error'
+    $('detail-status').textContent = `Could not recompute this row: ${err.message}`
+    failed(err)
+  }
+}
+
+async function copyParams () {
+  const row = state.board?.rows.find(r => r.id === state.rowId)
+  if (row === undefined) return
+  const text = JSON.stringify(row.params, null, 2)
+  try {
+    await navigator.clipboard.writeText(text)
+  } catch {
+    // No clipboard permission: select a copy for the user instead.
+    const area = document.createElement('textarea')
+    area.value = text
+    document.body.append(area)
+    area.select()
+    document.execCommand('copy')
+    area.remove()
+  }
+  $('copy-note').textContent = 'copied'
+}
+
+async function main () {
+  $('copy-params').addEventListener('click', () => { copyParams().catch(failed) })
+  try {
+    await api.signIn()
+  } catch (err) {
+    failed(err)
+    return
+  }
+  $('signin').hidden = true
+  $('main').hidden = false
+  if (window.LightweightCharts === undefined) $('board-note').textContent = 'charts unavailable: the chart library did not load'
+  renderBoard()
+  try {
+    onStatus(await api.get('/v1/status'))
+  } catch (err) {
+    failed(err)
+    if (err instanceof SignInNeeded) return
+  }
+  await api.streamStatus(s => { try { onStatus(s) } catch (err) { failed(err) } }, live => {
+    $('live').dataset.state = live
+    $('live').textContent = live === 'live' ? 'live' : live === 'reconnecting' ? 'reconnecting…' : 'signed out'
+    if (live === 'signed-out') showSignIn('The peer no longer knows this browser (it was restarted).')
+  })
+}
+
+// The vendored chart script is deferred like this module: both have run when DOMContentLoaded fires.
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => { void main() })
+else void main()

@@ -1,0 +1,186 @@
+// Rendering the dashboard's tables and lists. Every value reaches the page through textContent
+// (never innerHTML): peer names, parameters and error messages come from other machines.
+
+export function el (tag, props = {}, ...children) {
+  const node = document.createElement(tag)
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null || v === false) continue
+    if (k === 'class') node.className = v
+    else if (k === 'text') node.textContent = v
+    else if (k === 'dataset') Object.assign(node.dataset, v)
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v)
+    else node.setAttribute(k, v === true ? '' : String(v))
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c)
+  return node
+}
+
+export const pct = (x, digits = 1) => x === null || x === undefined ? '–' : `${(x * 100).toFixed(digits)}%`
+export const num = (x, digits = 2) => x === null || x === undefined ? '–' : Number(x).toFixed(digits)
+export const short = id => id.length > 14 ? `${id.slice(0, 6)}…${id.slice(-6)}` : id
+const signClass = x => x > 0 ? 'pos' : x < 0 ? 'neg' : undefined
+
+export function ago (ms) {
+  if (ms === null || ms === undefined) return 'never'
+  if (ms < 2000) return 'now'
+  const s = Math.round(ms / 1000)
+  if (s < 120) return `${s}s ago`
+  const m = Math.round(s / 60)
+  return m < 120 ? `${m}m ago` : `${Math.round(m / 60)}h ago`
+}
+
+/** Peer names by id, for the unit grid and the leaderboard's "found by". */
+export function peerNames (status) {
+  const names = new Map([[status.self.id, `${status.self.name} (this peer)`]])
+  for (const p of status.peers) names.set(p.id, p.name === '?' ? short(p.id) : p.name)
+  return names
+}
+
+export function renderMesh (tbody, status) {
+  const rows = [status.self, ...status.peers].map(p => el('tr', {},
+    el('td', { title: p.id }, el('strong', { text: p.name }), ' ', el('span', { class: 'muted', text: p.self ? '(this peer)' : short(p.id) })),
+    el('td', {}, el('span', { class: `badge ${p.state}`, text: p.state, title: p.reason })),
+    el('td', { class: 'num', text: String(p.cores) }),
+    el('td', { class: 'num', text: String(p.leases) }),
+    el('td', { class: 'num', text: num(p.evalsPerSec, 1) }),
+    el('td', { class: 'muted', text: p.self ? 'now' : ago(p.lastSeenMs) }),
+  ))
+  tbody.replaceChildren(...rows)
+}
+
+export function renderJobs (container, jobs, selectedId, onSelect) {
+  if (jobs.length === 0) return
+  const items = [...jobs].reverse().map(j => {
+    const state = j.done ? 'complete' : !j.runnable ? `cannot run here: ${j.reason}` : `${j.leased} running`
+    return el('button', { type: 'button', class: 'job', 'aria-pressed': String(j.id === selectedId), dataset: { job: j.id }, onclick: () => onSelect(j.id) },
+      el('span', { class: 'name', title: j.id }, el('strong', { text: j.strategy }), ' on ', j.dataset, el('span', { class: 'muted', text: ` · ${j.id.slice(0, 8)}` })),
+      el('span', { class: 'muted', text: `${j.committed}/${j.total} units` }),
+      el('span', { class: 'muted', text: `${state} · best ${j.objective} ${num(j.bestFitness, 3)}` }),
+      el('span', {}),
+      el('span', { class: 'bar' }, el('span', { dataset: { w: String(j.progress) } })),
+    )
+  })
+  container.replaceChildren(...items)
+  // Widths from script, not a style attribute: the page's CSP allows no inline style markup.
+  for (const b of container.querySelectorAll('.bar > span')) b.style.width = `${Math.round(Number(b.dataset.w) * 100)}%`
+}
+
+export function renderUnits (container, progress, names) {
+  if (progress.units === null) {
+    // Too many units to draw one by one: a bar per epoch.
+    container.style.gridTemplateColumns = ''
+    container.replaceChildren(...progress.perEpoch.map(e => {
+      const bar = el('span', { class: 'bar' }, el('span'))
+      const row = el('div', { class: 'epoch-bar' }, el('span', { text: `epoch ${e.epoch}` }), bar, el('span', { class: 'muted', text: `${e.committed}/${progress.islands}` }))
+      bar.firstChild.style.width = `${Math.round(e.committed / progress.islands * 100)}%`
+      return row
+    }))
+    return
+  }
+  container.style.gridTemplateColumns = `repeat(${progress.islands}, minmax(8px, 22px))`
+  container.replaceChildren(...progress.units.map(u => {
+    const who = u.by === undefined ? '' : ` by ${names.get(u.by) ?? short(u.by)}`
+    const what = u.state === 'leased' ? 'running' : u.state === 'waiting' ? 'waiting for epoch ' + (u.epoch - 1) : u.state
+    return el('i', { class: `cell ${u.state}`, title: `island ${u.island}, epoch ${u.epoch}: ${what}${who}`, dataset: { state: u.state } })
+  }))
+}
+
+/** Leaderboard columns: what each shows and how it sorts. `side` groups them under in/out of sample. */
+export const BOARD_COLUMNS = [
+  { key: 'rank', label: '#', num: true, value: r => r.rank, show: r => String(r.rank) },
+  { key: 'fitness', label: 'fitness', num: true, value: r => r.fitness, show: r => num(r.fitness, 3) },
+  { key: 'is.return', side: 'is', label: 'return', num: true, value: r => r.inSample?.totalReturn, show: r => pct(r.inSample?.totalReturn), sign: r => r.inSample?.totalReturn },
+  { key: 'is.sharpe', side: 'is', label: 'Sharpe', num: true, value: r => r.inSample?.sharpe, show: r => num(r.inSample?.sharpe) },
+  { key: 'is.dd', side: 'is', label: 'max DD', num: true, value: r => r.inSample?.maxDrawdown, show: r => pct(r.inSample?.maxDrawdown) },
+  { key: 'is.trades', side: 'is', label: 'trades', num: true, value: r => r.inSample?.trades, show: r => String(r.inSample?.trades ?? '–') },
+  { key: 'oos.return', side: 'oos', label: 'return', num: true, value: r => r.outOfSample?.totalReturn, show: r => pct(r.outOfSample?.totalReturn), sign: r => r.outOfSample?.totalReturn },
+  { key: 'oos.sharpe', side: 'oos', label: 'Sharpe', num: true, value: r => r.outOfSample?.sharpe, show: r => num(r.outOfSample?.sharpe) },
+  { key: 'oos.dd', side: 'oos', label: 'max DD', num: true, value: r => r.outOfSample?.maxDrawdown, show: r => pct(r.outOfSample?.maxDrawdown) },
+  { key: 'oos.trades', side: 'oos', label: 'trades', num: true, value: r => r.outOfSample?.trades, show: r => String(r.outOfSample?.trades ?? '–') },
+  { key: 'retention', label: 'OOS/IS Sharpe', num: true, value: r => r.retention, show: r => r.retention === null ? '–' : pct(r.retention, 0) },
+  { key: 'overfit', label: 'flag', value: r => r.overfit ? 1 : 0, show: () => '' },
+  { key: 'params', label: 'parameters', value: r => paramsText(r.params), show: r => paramsText(r.params) },
+]
+
+export function paramsText (params) {
+  return Object.keys(params).sort().map(k => `${k}=${typeof params[k] === 'number' ? +Number(params[k]).toPrecision(6) : params[k]}`).join(' ')
+}
+
+export function sortRows (rows, sort) {
+  const col = BOARD_COLUMNS.find(c => c.key === sort.key) ?? BOARD_COLUMNS[0]
+  const dir = sort.dir === 'asc' ? 1 : -1
+  return [...rows].sort((a, b) => {
+    const va = col.value(a)
+    const vb = col.value(b)
+    // Missing values sort last whatever the direction.
+    if (va === null || va === undefined) return vb === null || vb === undefined ? a.rank - b.rank : 1
+    if (vb === null || vb === undefined) return -1
+    if (va < vb) return -dir
+    if (va > vb) return dir
+    return a.rank - b.rank
+  })
+}
+
+export function renderBoardHead (thead, sort, onSort) {
+  const groups = el('tr', {},
+    el('th', { colspan: '2' }),
+    el('th', { colspan: '4', class: 'group is sep', text: 'in-sample' }),
+    el('th', { colspan: '4', class: 'group oos sep', text: 'out-of-sample' }),
+    el('th', { colspan: '3', class: 'sep' }),
+  )
+  const cols = el('tr', {}, ...BOARD_COLUMNS.map((c, i) => {
+    const sorted = sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined
+    const sep = i === 2 || i === 6 || i === 10
+    return el('th', {
+      class: `sortable${c.num ? ' num' : ''}${sep ? ' sep' : ''}`,
+      scope: 'col',
+      tabindex: '0',
+      'aria-sort': sorted,
+      dataset: { key: c.key },
+      text: c.label,
+      onclick: () => onSort(c.key),
+      onkeydown: e => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); onSort(c.key) } },
+    })
+  }))
+  thead.replaceChildren(groups, cols)
+}
+
+export function renderBoardRows (tbody, rows, selectedId, onSelect) {
+  tbody.replaceChildren(...rows.map(r => el('tr', {
+    class: r.overfit ? 'overfit' : undefined,
+    tabindex: '0',
+    'aria-selected': String(r.id === selectedId),
+    dataset: { id: r.id, rank: String(r.rank) },
+    onclick: () => onSelect(r),
+    onkeydown: e => { if (e.key === 'Enter') onSelect(r) },
+  }, ...BOARD_COLUMNS.map((c, i) => {
+    const sep = i === 2 || i === 6 || i === 10
+    if (c.key === 'overfit') return el('td', { class: 'flag sep' }, r.overfit ? el('span', { class: 'badge overfit', text: 'overfit' }) : null)
+    const s = c.sign?.(r)
+    return el('td', {
+      class: [c.num ? 'num' : '', sep ? 'sep' : '', c.key === 'params' ? 'params' : '', s === undefined ? '' : signClass(s) ?? ''].filter(Boolean).join(' ') || undefined,
+      dataset: { key: c.key, value: String(c.value(r) ?? '') },
+      text: c.show(r),
+    })
+  }))))
+}
+
+export function renderParams (table, params) {
+  table.replaceChildren(...Object.keys(params).sort().map(k => el('tr', {}, el('td', { text: k }), el('td', { text: String(params[k]) }))))
+}
+
+const METRIC_ROWS = [
+  ['total return', m => pct(m.totalReturn)], ['CAGR', m => pct(m.cagr)], ['Sharpe', m => num(m.sharpe)],
+  ['Sortino', m => num(m.sortino)], ['max drawdown', m => pct(m.maxDrawdown)], ['Calmar', m => num(m.calmar)],
+  ['trades', m => String(m.trades)], ['win rate', m => pct(m.winRate, 0)], ['profit factor', m => num(m.profitFactor)],
+  ['exposure', m => pct(m.exposure, 0)], ['bars', m => String(m.bars)],
+]
+
+export function renderMetrics (table, detail) {
+  const head = el('tr', {}, el('th'), el('th', { class: 'num', text: 'in-sample' }), el('th', { class: 'num', text: 'out-of-sample' }))
+  table.replaceChildren(el('thead', {}, head), el('tbody', {}, ...METRIC_ROWS.map(([label, f]) => el('tr', {},
+    el('td', { text: label }),
+    el('td', { class: 'num', text: f(detail.inSample.metrics) }),
+    el('td', { class: 'num', text: f(detail.outOfSample.metrics) }),
+  ))))
+}
