@@ -10,17 +10,12 @@ import { preSharedKey } from '@libp2p/pnet'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { Uint8ArrayList } from 'uint8arraylist'
-import type { AbortOptions, Connection, ConnectionProtector, Libp2p, Libp2pEvents, Logger, ComponentLogger, MessageStream, PeerId, PeerInfo, PrivateKey, StreamCloseEvent, StreamMessageEvent, TypedEventTarget } from '@libp2p/interface'
+import type { AbortOptions, ConnectionProtector, Libp2p, MessageStream, PeerDiscovery, PrivateKey, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import { StratmeshError } from '../protocol/errors.js'
+import { MeshDialer, type MeshDialerComponents } from './mesh-dialer.js'
 
 /** Listen on every IPv4 interface, on a port the OS picks, unless told otherwise. */
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
-
-/**
- * How often bootstrap addresses we are not connected to are dialled again. Long enough not to
- * hammer a peer that is asleep, short enough that a laptop waking up rejoins within seconds.
- */
-export const REDIAL_INTERVAL_MS = 10_000
 
 /**
  * A dial gives up after this long. Peers are on one LAN or VPN: a healthy handshake takes
@@ -42,6 +37,8 @@ export interface PeerNodeOptions {
   mdns: boolean
   /** A private-network key (swarmKeyFromSecret): peers without the same key cannot connect. */
   swarmKey?: Uint8Array
+  /** User-facing notices from the network layer (e.g. a peer of another mesh on the LAN). */
+  notice?: (message: string) => void
 }
 
 // A type alias, not an interface: libp2p's ServiceMap needs an index signature.
@@ -58,16 +55,18 @@ export type PeerNode = Libp2p<PeerServices>
 export async function createPeerNode (options: PeerNodeOptions): Promise<PeerNode> {
   if (options.swarmKey !== undefined) repairPnetCipherMemory()
   const bootstrap = (options.bootstrap ?? []).map(parseMultiaddr)
+  // mDNS answers every few seconds; the dialer hears each one, not only a peer's first.
+  const sightings = new EventTarget()
   try {
     return await createLibp2p<PeerServices>({
       privateKey: options.privateKey,
-      addresses: { listen: options.listen ?? DEFAULT_LISTEN },
+      addresses: { listen: options.listen ?? DEFAULT_LISTEN, announceFilter: withoutLoopback },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionManager: { dialTimeout: DIAL_TIMEOUT_MS },
       ...(options.swarmKey === undefined ? {} : { connectionProtector: confirmedPreSharedKey(options.swarmKey) }),
-      peerDiscovery: options.mdns ? [mdns()] : [],
+      peerDiscovery: options.mdns ? [withSightings(mdns(), sightings)] : [],
       services: {
         identify: identify(),
         ping: ping(),
@@ -77,7 +76,7 @@ export async function createPeerNode (options: PeerNodeOptions): Promise<PeerNod
         // signing plus verifying each envelope doubled the CPU cost per replicated entry. Message
         // ids are then the hash of the content, so identical messages deduplicate.
         pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, globalSignaturePolicy: 'StrictNoSign' }),
-        meshDialer: (components) => new MeshDialer(components, bootstrap)
+        meshDialer: (components: MeshDialerComponents) => new MeshDialer(components, { bootstrap, sightings, dialTimeoutMs: DIAL_TIMEOUT_MS, ...(options.notice === undefined ? {} : { notice: options.notice }) })
       }
     })
   } catch (err) {
@@ -85,79 +84,38 @@ export async function createPeerNode (options: PeerNodeOptions): Promise<PeerNod
   }
 }
 
+/** Wraps a discovery service so that each of its `peer` events is also sent to `sightings`. */
+function withSightings<C> (factory: (components: C) => PeerDiscovery, sightings: EventTarget): (components: C) => PeerDiscovery {
+  return (components) => {
+    const service = factory(components)
+    service.addEventListener('peer', evt => { sightings.dispatchEvent(new CustomEvent('peer', { detail: evt.detail })) })
+    return service
+  }
+}
+
+/**
+ * The addresses we tell other peers (identify, mDNS): loopback ones only when there is nothing
+ * else, as on a test node listening on 127.0.0.1. A peer on another machine that dials our
+ * 127.0.0.1 reaches itself, and mDNS would otherwise announce them to the whole LAN.
+ */
+export function withoutLoopback (addrs: Multiaddr[]): Multiaddr[] {
+  const outside = addrs.filter(a => !isLoopback(a))
+  return outside.length > 0 ? outside : addrs
+}
+
+function isLoopback (addr: Multiaddr): boolean {
+  const first = addr.getComponents()[0]
+  if (first === undefined) return false
+  if (first.name === 'ip4') return first.value?.startsWith('127.') === true
+  if (first.name === 'ip6') return first.value === '::1' || first.value === '0:0:0:0:0:0:0:1'
+  return false
+}
+
 function parseMultiaddr (addr: string): Multiaddr {
   try {
     return multiaddr(addr)
   } catch (err) {
     throw new StratmeshError('NODE_BAD_ADDRESS', `not a multiaddr: ${addr}`, { cause: err, details: { addr } })
-  }
-}
-
-interface MeshDialerComponents {
-  events: TypedEventTarget<Libp2pEvents>
-  logger: ComponentLogger
-  connectionManager: {
-    openConnection: (peer: PeerId | Multiaddr, options?: { signal?: AbortSignal }) => Promise<Connection>
-    getConnections: (peerId?: PeerId) => Connection[]
-  }
-}
-
-/**
- * Keeps us connected to the peers we know of: libp2p 3 does not dial discovered peers on its own,
- * so peers found by mDNS are dialled here, and bootstrap addresses are re-dialled while down.
- */
-export class MeshDialer {
-  private readonly components: MeshDialerComponents
-  private readonly bootstrap: Multiaddr[]
-  private readonly log: Logger
-  /** The peer behind each bootstrap address, once a dial succeeded. */
-  private readonly bootstrapPeers = new Map<string, PeerId>()
-  private timer: ReturnType<typeof setInterval> | undefined
-  private controller = new AbortController()
-  private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => { this.dialPeer(evt.detail.id) }
-
-  constructor (components: MeshDialerComponents, bootstrap: Multiaddr[]) {
-    this.components = components
-    this.bootstrap = bootstrap
-    this.log = components.logger.forComponent('stratmesh:mesh-dialer')
-  }
-
-  start (): void {
-    this.controller = new AbortController()
-    this.components.events.addEventListener('peer:discovery', this.onDiscovery)
-  }
-
-  afterStart (): void {
-    this.dialBootstrap()
-    if (this.bootstrap.length > 0) {
-      this.timer = setInterval(() => { this.dialBootstrap() }, REDIAL_INTERVAL_MS)
-      this.timer.unref()
-    }
-  }
-
-  stop (): void {
-    this.components.events.removeEventListener('peer:discovery', this.onDiscovery)
-    if (this.timer !== undefined) clearInterval(this.timer)
-    this.timer = undefined
-    this.controller.abort()
-  }
-
-  /** Dials every bootstrap address whose peer we are not connected to. */
-  dialBootstrap (): void {
-    for (const addr of this.bootstrap) {
-      const key = addr.toString()
-      const known = this.bootstrapPeers.get(key)
-      if (known !== undefined && this.components.connectionManager.getConnections(known).length > 0) continue
-      this.components.connectionManager.openConnection(addr, { signal: this.controller.signal })
-        .then(conn => { this.bootstrapPeers.set(key, conn.remotePeer) })
-        .catch(err => { this.log('dial %s failed: %s', key, (err as Error).message) })
-    }
-  }
-
-  private dialPeer (peerId: PeerId): void {
-    if (this.components.connectionManager.getConnections(peerId).length > 0) return
-    this.components.connectionManager.openConnection(peerId, { signal: this.controller.signal })
-      .catch(err => { this.log('dial %p failed: %s', peerId, (err as Error).message) })
   }
 }
 

@@ -26,10 +26,16 @@ import { buildStatus } from './peer-status.js'
 import type { PeerControl, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
 import { createReplicator, type Replicator } from './replicator.js'
 import { logStoreLog } from './replicator-log.js'
-import { createScheduler, type Scheduler } from './scheduler.js'
+import { createScheduler, WAKE_CLAIM_HOLD_MS, type Scheduler } from './scheduler.js'
 
 /** Peer names are shown in tables; longer ones are cut (the ledger refuses more than 64). */
 const MAX_NAME_CHARS = 64
+
+/**
+ * After waking up, a connection from before the sleep must answer a ping within this long or it
+ * is dropped and its peer dialled again. Peers share a LAN: a live one answers in milliseconds.
+ */
+export const WAKE_PROBE_TIMEOUT_MS = 2_000
 
 export interface PeerOptions {
   readonly dataDir: string
@@ -111,6 +117,7 @@ class MeshPeer implements Peer {
         ...(opts.bootstrap === undefined ? {} : { bootstrap: opts.bootstrap }),
         mdns: opts.mdns,
         swarmKey: swarmKeyFromSecret(this.secretInfo.secret),
+        notice: opts.log,
       })
       this.node.addEventListener('peer:connect', evt => { this.lastSeen.set(evt.detail.toString(), opts.clock()); this.scheduler?.kick() })
       this.node.addEventListener('peer:disconnect', evt => { this.lastSeen.set(evt.detail.toString(), opts.clock()) })
@@ -146,7 +153,7 @@ class MeshPeer implements Peer {
         clock: opts.clock,
         ...(opts.leaseTtlMs === undefined ? {} : { leaseTtlMs: opts.leaseTtlMs }),
         log: opts.log,
-        onWake: () => { this.rejoin() },
+        onWake: async () => { await this.rejoin() },
         onCommit: (unit, cp) => { opts.log(`committed island ${unit.island} epoch ${unit.epoch} of job ${unit.jobId.slice(0, 12)} (${cp.evaluations} evaluations, best ${cp.best[0]?.fitness ?? '-'})`) },
       })
       this.dashboard = createDashboardData({
@@ -168,10 +175,29 @@ class MeshPeer implements Peer {
     }
   }
 
-  /** After a sleep: re-dial and re-sync at once instead of waiting for the next timers. */
-  private rejoin (): void {
-    this.node.services.meshDialer.dialBootstrap()
-    this.replicator.syncNow().catch(err => { this.opts.log(`sync after wake-up: ${(err as Error).message}`) })
+  /**
+   * After a sleep: probe the old connections, re-dial at once instead of waiting for the next
+   * timers, and re-sync as soon as a peer is back. The scheduler claims nothing new until this
+   * settles (at most WAKE_CLAIM_HOLD_MS), so the woken peer does not redo finished units.
+   */
+  private async rejoin (): Promise<void> {
+    const before = new Set(this.node.getConnections().map(c => c.id))
+    let answered = false
+    // Connections from before the sleep may be dead without knowing it yet: probe each, drop
+    // the silent ones (the dialer then dials their peers again).
+    for (const conn of this.node.getConnections()) {
+      this.node.services.ping.ping(conn.remotePeer, { signal: AbortSignal.timeout(WAKE_PROBE_TIMEOUT_MS) })
+        .then(() => { answered = true })
+        .catch(() => { conn.abort(new StratmeshError('PEER_SILENT_AFTER_WAKE', 'no answer to a ping after waking up')) })
+    }
+    this.node.services.meshDialer.wake()
+    // An old connection that answered, or a new one, is a peer to sync with.
+    const live = (): boolean => answered || this.node.getConnections().some(c => !before.has(c.id))
+    for (let waited = 0; waited < WAKE_CLAIM_HOLD_MS && this.state === 'running' && !live(); waited += 100) {
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    if (this.state !== 'running') return
+    await this.replicator.syncNow()
   }
 
   private async sayHello (): Promise<void> {

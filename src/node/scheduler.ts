@@ -31,6 +31,12 @@ export const RENEW_FRACTION = 1 / 3
 export const TICK_MS = 1_000
 /** A tick this late means the process did not run for a while: treat it as a sleep. */
 export const SLEEP_GAP_MS = 5_000
+/**
+ * After a sleep, no new unit is claimed until the peer has re-synced (onWake's promise) or this
+ * long has passed: the ledger it holds is stale, and units it would pick were likely finished by
+ * the others meanwhile. A peer with nobody to sync with starts working after this wait.
+ */
+export const WAKE_CLAIM_HOLD_MS = 5_000
 
 export interface RunningUnit {
   readonly jobId: string
@@ -44,8 +50,11 @@ export interface RunningUnit {
 }
 
 export interface SchedulerEvents {
-  /** The process slept for `gapMs`; leases may be gone, connections stale. */
-  onWake?: (gapMs: number) => void
+  /**
+   * The process slept for `gapMs`; leases may be gone, connections stale. Claims wait for the
+   * returned promise (the re-sync), at most WAKE_CLAIM_HOLD_MS.
+   */
+  onWake?: (gapMs: number) => void | Promise<void>
   onCommit?: (unit: RunningUnit, checkpoint: Checkpoint) => void
   log?: (line: string) => void
 }
@@ -81,6 +90,8 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
   let stopping = false
   let claiming = false
   let again = false
+  /** Claims are held until this time (after a wake-up, until re-synced). */
+  let holdUntil = 0
 
   const state = (): LedgerState => opts.logStore.state()
 
@@ -119,6 +130,7 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
         again = false
         while (!stopping && running.size < opts.capacity) {
           const now = opts.clock()
+          if (now < holdUntil) break
           const unit = nextUnit(now)
           if (unit === null) break
           await startUnit(unit, now)
@@ -199,7 +211,10 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
         if (r.leaseUntil <= now) r.abandoned = true
       }
       for (const [key, r] of running) if (r.abandoned) running.delete(key)
-      opts.onWake?.(gap)
+      holdUntil = now + WAKE_CLAIM_HOLD_MS
+      Promise.resolve(opts.onWake?.(gap))
+        .catch((err: unknown) => { log(`re-sync after waking: ${(err as Error).message}`) })
+        .finally(() => { holdUntil = 0; kick() })
     }
     for (const r of running.values()) {
       if (r.abandoned || now < r.leaseUntil - ttl * (1 - RENEW_FRACTION)) continue

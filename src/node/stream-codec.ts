@@ -184,7 +184,19 @@ function dialError (err: unknown, protocol: string, peer: PeerId): StratmeshErro
   const details = { protocol, peer: peer.toString() }
   if (e.name === 'UnsupportedProtocolError') return new StratmeshError('SYNC_UNSUPPORTED_PROTOCOL', `peer does not speak ${protocol}`, { cause: err, details })
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return new StratmeshError('SYNC_TIMEOUT', `opening ${protocol} timed out`, { cause: err, details })
-  return new StratmeshError('SYNC_STREAM_ERROR', `cannot open ${protocol}: ${e.message ?? String(err)}`, { cause: err, details })
+  return new StratmeshError('SYNC_STREAM_ERROR', `cannot open ${protocol}: ${reasonOf(err)}`, { cause: err, details })
+}
+
+/** A readable reason for anything thrown: libp2p sometimes rejects with an Event, not an Error. */
+function reasonOf (err: unknown): string {
+  if (err instanceof Error) return err.message
+  if (err !== null && typeof err === 'object') {
+    const { error, type, message } = err as { error?: unknown, type?: unknown, message?: unknown }
+    if (error instanceof Error) return error.message
+    if (typeof message === 'string') return message
+    if (typeof type === 'string') return `the connection ended (${type} event)`
+  }
+  return String(err)
 }
 
 /** Turns a responder's `error` message into an error on the requesting side. */

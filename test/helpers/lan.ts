@@ -129,23 +129,6 @@ const FAULT_BARS = 100_000
 /** A woken or re-plugged laptop should be back in the mesh within a few mDNS rounds (10 s each). */
 export const REJOIN_BOUND_MS = 30_000
 
-/**
- * Found by the LAN tests (docs/RELIABILITY.md): libp2p 3 dispatches 'peer:discovery' only for a
- * peer new to its peer store, MeshDialer (src/node/libp2p-node.ts) dials only on that event, and
- * Peer.rejoin() re-dials bootstrap addresses only. Once the connections to a peer have closed,
- * nobody dials it again although mDNS keeps finding it. Scenarios that hit exactly this are
- * reported as TODO (visible, not passed) until it is fixed.
- */
-export const KNOWN_REDIAL_BUG = 'known bug: peers rediscovered by mDNS are never re-dialled (MeshDialer acts on peer:discovery, which libp2p emits once per peer)'
-
-/** True when `host` and `others` see no connection between them: the known bug, not another failure. */
-export async function isolated (host: LanHost, others: readonly LanHost[]): Promise<boolean> {
-  const [mine, ...theirs] = await Promise.all([host, ...others].map(async h => await h.status()))
-  const id = mine.self.id
-  const otherIds = new Set(theirs.map(v => v.self.id))
-  return !mine.peers.some(p => otherIds.has(p.id) && p.connected) && theirs.every(v => !v.peers.some(p => p.id === id && p.connected))
-}
-
 export interface FaultRun { readonly lan: Lan, readonly job: DemoJob, readonly submitted: SubmitResult }
 
 /** n hosts with a short lease TTL, a full mesh, and the fault job submitted on h0. */
