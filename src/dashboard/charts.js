@@ -31,7 +31,9 @@ function create (el, restyle, extra = {}) {
   const chart = lib().createChart(el, {
     autoSize: true,
     ...base,
-    layout: { ...base.layout, fontSize: 11 },
+    // The attribution the licence asks for is in the page's footer (notice and link): the logo
+    // would need an inline <style>, which the page's Content-Security-Policy forbids.
+    layout: { ...base.layout, fontSize: 11, attributionLogo: false },
     timeScale: { ...base.timeScale, timeVisible: true, secondsVisible: false },
     crosshair: { mode: 0 },
     ...extra,

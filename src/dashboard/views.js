@@ -15,8 +15,10 @@ export function el (tag, props = {}, ...children) {
   return node
 }
 
-export const pct = (x, digits = 1) => x === null || x === undefined ? '–' : `${(x * 100).toFixed(digits)}%`
-export const num = (x, digits = 2) => x === null || x === undefined ? '–' : Number(x).toFixed(digits)
+/** Capped ratios (the engine bounds them at 1e6) and runaway CAGRs print as powers of ten, not 20 digits. */
+const fixed = (x, digits) => Math.abs(x) >= 1e5 ? x.toExponential(1) : x.toFixed(digits)
+export const pct = (x, digits = 1) => x === null || x === undefined ? '–' : `${fixed(x * 100, digits)}%`
+export const num = (x, digits = 2) => x === null || x === undefined ? '–' : fixed(Number(x), digits)
 export const short = id => id.length > 14 ? `${id.slice(0, 6)}…${id.slice(-6)}` : id
 const signClass = x => x > 0 ? 'pos' : x < 0 ? 'neg' : undefined
 

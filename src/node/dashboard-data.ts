@@ -117,6 +117,8 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
       const id = (await opts.results(jobId, 1)).job.id
       const job = jobs(opts.state()).find(j => j.id === id)
       if (job === undefined) throw new StratmeshError('JOB_NOT_FOUND', `no job ${id} is known to this peer`, { details: { job: id } })
+      // A sample now (the history throttles itself): a job that finished between two ticks still has its end.
+      sample()
       return progressView(opts.state(), job, opts.clock(), history.points(id))
     },
 
