@@ -6,7 +6,7 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { StratmeshError } from '../protocol/errors.js'
+import { StratmeshError, isStratmeshError } from '../protocol/errors.js'
 import { ENGINE_VERSION, type JobSpec } from '../engine/job-spec.js'
 import { decodeDataset } from '../engine/data/dataset-codec.js'
 import { blobHolders } from '../engine/ledger-queries.js'
@@ -16,7 +16,10 @@ import type { BlobStore } from './blob-store.js'
 import type { BlobSync } from './blob-sync.js'
 import type { PoolJob } from './evaluator-pool.js'
 
-/** Wait this long before asking the mesh again for a blob nobody could serve. */
+/**
+ * Wait this long before asking the mesh again for a blob that failed to arrive. A blob that failed
+ * only because no connected peer had it is asked for as soon as one has it (see `servable`).
+ */
 export const BLOB_RETRY_MS = 5_000
 /** Decoded datasets kept in memory: a few jobs on one or two datasets is the common case. */
 const MAX_CACHED_DATASETS = 4
@@ -46,7 +49,13 @@ export interface JobLibraryOptions {
   readonly log: (line: string) => void
 }
 
-interface BlobSlot { status: 'absent' | 'fetching' | 'failed' | 'present', error?: string, retryAt?: number }
+interface BlobSlot {
+  status: 'absent' | 'fetching' | 'failed' | 'present'
+  error?: string
+  retryAt?: number
+  /** The failure was that no connected peer had announced the blob (nothing was transferred). */
+  unavailable?: boolean
+}
 
 export function createJobLibrary (opts: JobLibraryOptions): JobLibrary {
   const blobs = new Map<string, BlobSlot>()
@@ -63,23 +72,37 @@ export function createJobLibrary (opts: JobLibraryOptions): JobLibrary {
     return s
   }
 
+  /** Other peers that announced the blob and are connected now. */
+  function connectedHolders (hash: string): { holders: number, from: PeerId[], size: number } {
+    const holders = blobHolders(opts.state(), hash).filter(h => h.author !== opts.self)
+    const connected = new Set(opts.connected().map(p => p.toString()))
+    const from = holders.filter(h => connected.has(h.author)).map(h => peerIdFromString(h.author))
+    return { holders: holders.length, from, size: holders[0]?.size ?? 0 }
+  }
+
+  /**
+   * A blob nobody connected could serve becomes servable when a connected peer announces it (it
+   * fetched the blob itself) or a holder connects. Waiting out BLOB_RETRY_MS then would idle this
+   * peer: a job submitted on one leaf of a bootstrap star reaches the other leaves this way.
+   */
+  function servable (hash: string, s: BlobSlot): boolean {
+    return s.unavailable === true && connectedHolders(hash).from.length > 0
+  }
+
   /** Makes sure the blob is on disk (fetching it when needed); returns a reason while it is not. */
   function ensureBlob (hash: string, kind: 'strategy' | 'dataset'): string | null {
     const s = slot(hash)
     if (s.status === 'present') return null
     if (s.status === 'fetching') return `fetching the ${kind} blob`
-    if (s.status === 'failed' && (s.retryAt ?? 0) > opts.clock()) return `cannot get the ${kind} blob yet: ${s.error ?? 'unknown error'}`
+    if (s.status === 'failed' && (s.retryAt ?? 0) > opts.clock() && !servable(hash, s)) return `cannot get the ${kind} blob yet: ${s.error ?? 'unknown error'}`
     s.status = 'fetching'
     void (async () => {
       try {
         if (!await opts.blobStore.has(hash)) {
-          const holders = blobHolders(opts.state(), hash).filter(h => h.author !== opts.self)
-          const connected = new Set(opts.connected().map(p => p.toString()))
-          const from = holders.filter(h => connected.has(h.author)).map(h => peerIdFromString(h.author))
+          const { holders, from, size } = connectedHolders(hash)
           if (from.length === 0) {
-            throw new StratmeshError('BLOB_UNAVAILABLE', holders.length === 0 ? 'no peer has announced it' : `none of the ${holders.length} peers that have it is connected`)
+            throw new StratmeshError('BLOB_UNAVAILABLE', holders === 0 ? 'no peer has announced it' : `none of the ${holders} peers that have it is connected`)
           }
-          const size = holders[0].size
           opts.log(`fetching ${kind} ${hash.slice(0, 12)} (${size} bytes) from ${from.length} peer(s)`)
           await opts.blobSync.fetchBlob(hash, size, from)
           for (const cb of stored) cb(hash, size, kind)
@@ -90,6 +113,7 @@ export function createJobLibrary (opts: JobLibraryOptions): JobLibrary {
         s.status = 'failed'
         s.error = (err as Error).message
         s.retryAt = opts.clock() + BLOB_RETRY_MS
+        s.unavailable = isStratmeshError(err, 'BLOB_UNAVAILABLE')
         opts.log(`${kind} blob ${hash.slice(0, 12)}: ${s.error}`)
       }
       opts.onChange()
