@@ -5,7 +5,9 @@
 import { StratmeshError } from '../../protocol/errors.js'
 import { isInputErrorCode } from '../api-errors.js'
 
+/** The command did what it was asked. */
 export const EXIT_OK = 0
+/** A failure not caused by the input: network, disk, a bug. The message says which. */
 export const EXIT_FAILURE = 1
 /** Bad input: an option, a strategy file, a CSV, a request field. */
 export const EXIT_USAGE = 2
