@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { backtest } from '../../src/engine/backtest.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { evaluateGenome } from '../../src/engine/evaluate.js'
+import { atr, donchian, ema, rsi, sma, stdev, wma } from '../../src/engine/indicators/index.js'
 import { runUnit } from '../../src/engine/ga.js'
 import { createJobSpec, evalSetupFor } from '../../src/engine/job-setup.js'
 import { runJobLocally } from '../../src/engine/job-runner.js'
@@ -39,6 +40,13 @@ function bitsHash (value: unknown): string {
     return v
   }
   return createHash('sha256').update(JSON.stringify(walk(value))).digest('hex')
+}
+
+/** sha256 of the raw bytes of a list of series: cheaper than bitsHash for long indicator outputs. */
+function seriesHash (series: readonly Float64Array[]): string {
+  const hash = createHash('sha256')
+  for (const x of series) hash.update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength))
+  return hash.digest('hex')
 }
 
 async function loadStrategy (file: string): Promise<StrategyDefinition> {
@@ -121,6 +129,24 @@ test('backtest: a short ruined by a doubling price, bit for bit', () => {
   assert.equal(bitsHash(results), PINNED.ruin)
 })
 
+test('indicators: every kernel on a series with gaps (NaN, +-Infinity) and long clean runs, bit for bit', () => {
+  const n = 30_000
+  const close = Float64Array.from(market.close.subarray(0, n))
+  const high = Float64Array.from(market.high.subarray(0, n))
+  const low = Float64Array.from(market.low.subarray(0, n))
+  // Gaps in the warm-up, one at a resync boundary, two close together, one near the end.
+  for (const [i, v] of [[3, NaN], [4097, Infinity], [9000, NaN], [9005, -Infinity], [29_990, NaN]] as Array<[number, number]>) {
+    close[i] = v
+    high[i] = v
+  }
+  const out: Float64Array[] = []
+  for (const period of [1, 2, 7, 30, 399, 5000]) {
+    const channel = donchian(high, low, period)
+    out.push(sma(close, period), ema(close, period), wma(close, period), rsi(close, period), stdev(close, period), atr(high, low, close, period), channel.upper, channel.middle, channel.lower)
+  }
+  assert.equal(seriesHash(out), PINNED.indicators)
+})
+
 test('evaluateGenome: every bundled strategy, sampled genomes, every objective, bit for bit', async () => {
   const files = readdirSync(dir).filter(f => f.endsWith('.ts')).sort()
   const base = evalSetupFor(createJobSpec({
@@ -176,6 +202,7 @@ const PINNED = {
   wholeMaxDrawdown: 0.8068712366509646,
   wholeTrades: 910,
   ruin: 'bb5fd98a1c19de276435d93bb6b7e01dfea5e8f7e041fc4c38a226da72baff7b',
+  indicators: '3bfda255a58c0e230f61634ea3fb2915208cdad8bdbb625bcca425bf818c2a59',
   evaluate: 'b1b62260d0814291cb8690ab05b98892f44071fe783d924c25a6beb7ae035181',
   smaFitness: -46.69852147678351,
   smaOosReturn: -0.19831251223895907,
