@@ -25,7 +25,7 @@ function themeOptions (c) {
   }
 }
 
-function create (el, restyle, extra = {}) {
+function create (el, restyle, timeScale = {}) {
   const c = themeColors()
   const base = themeOptions(c)
   const chart = lib().createChart(el, {
@@ -34,9 +34,9 @@ function create (el, restyle, extra = {}) {
     // The attribution the licence asks for is in the page's footer (notice and link): the logo
     // would need an inline <style>, which the page's Content-Security-Policy forbids.
     layout: { ...base.layout, fontSize: 11, attributionLogo: false },
-    timeScale: { ...base.timeScale, timeVisible: true, secondsVisible: false },
+    // A whole backtest must fit the width: up to thousands of points, far below the default half a pixel each.
+    timeScale: { ...base.timeScale, timeVisible: true, secondsVisible: false, minBarSpacing: 0.01, ...timeScale },
     crosshair: { mode: 0 },
-    ...extra,
   })
   const entry = { chart, restyle }
   charts.add(entry)
@@ -71,7 +71,7 @@ const percent = digits => ({ type: 'custom', minMove: 10 ** -digits, formatter: 
 /** One line over time (evaluations per second, best fitness). */
 export function lineChart (el, colour = 'accent', format = { type: 'price', precision: 2, minMove: 0.01 }) {
   let series
-  const entry = create(el, c => series.applyOptions({ color: c[colour] }), { timeScale: { timeVisible: true, secondsVisible: true } })
+  const entry = create(el, c => series.applyOptions({ color: c[colour] }), { secondsVisible: true })
   series = entry.chart.addSeries(lib().LineSeries, { color: themeColors()[colour], lineWidth: 2, priceFormat: format })
   return {
     set (points) {
@@ -123,6 +123,9 @@ function bucketOf (times, t) {
   return lo
 }
 
+/** Above this many trades only entries are marked: exits too would hide the candles. */
+const MARK_EXITS_UP_TO = 150
+
 /** The job's candles (merged when there are many) with the row's trades as markers. */
 export function candleChart (el) {
   let series
@@ -133,7 +136,7 @@ export function candleChart (el) {
     for (const t of trades) {
       const long = t.side === 1
       out.push({ time: t.entry, position: long ? 'belowBar' : 'aboveBar', shape: long ? 'arrowUp' : 'arrowDown', color: long ? c.up : c.down, size: 0.8 })
-      if (!t.open) out.push({ time: t.exit, position: long ? 'aboveBar' : 'belowBar', shape: 'circle', color: c.muted, size: 0.5 })
+      if (!t.open && trades.length <= MARK_EXITS_UP_TO) out.push({ time: t.exit, position: long ? 'aboveBar' : 'belowBar', shape: 'circle', color: c.muted, size: 0.5 })
     }
     if (trades.split !== undefined) out.push({ time: trades.split, position: 'aboveBar', shape: 'square', color: c.oos, text: 'out-of-sample', size: 1 })
     return out.sort((a, b) => a.time - b.time)

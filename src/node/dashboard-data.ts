@@ -24,6 +24,14 @@ import type { RunningUnit } from './scheduler.js'
 export const DETAIL_CACHE_ENTRIES = 16
 /** Details waiting behind the one being computed; more clicks than this are refused (DETAIL_BUSY). */
 export const MAX_QUEUED_DETAILS = 4
+/**
+ * How long a detail waits for its job to be loaded on this peer (after a restart the first click
+ * loads it: local blobs take well under a second; fetching them from another peer may take longer,
+ * and then the page is told to try again).
+ */
+export const DETAIL_READY_WAIT_MS = 15_000
+/** How often readiness is checked meanwhile. */
+const READY_POLL_MS = 100
 
 export interface DashboardDataOptions {
   readonly state: () => LedgerState
@@ -80,8 +88,18 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
     return run
   }
 
+  /** The job's inputs, once loaded; asking is what starts loading them. */
+  async function whenReady (jobId: string, spec: JobSpec): Promise<JobReadiness> {
+    const deadline = opts.clock() + DETAIL_READY_WAIT_MS
+    for (;;) {
+      const ready = opts.readiness(jobId, spec)
+      if (ready.ready || ready.permanent || stopped || opts.clock() >= deadline) return ready
+      await new Promise(resolve => setTimeout(resolve, READY_POLL_MS))
+    }
+  }
+
   async function compute (jobId: string, spec: JobSpec, params: ParamValues): Promise<CachedDetail> {
-    const ready = opts.readiness(jobId, spec)
+    const ready = await whenReady(jobId, spec)
     if (!ready.ready) {
       throw new StratmeshError(ready.permanent ? 'DETAIL_UNAVAILABLE' : 'DETAIL_NOT_READY', `cannot recompute rows of job ${jobId.slice(0, 12)} on this peer: ${ready.reason}`, { details: { job: jobId } })
     }
