@@ -33,11 +33,17 @@
  *
  * Speed: the GA runs this ~100 times a second on 1M bars, so the loop allocates nothing, divides
  * once per bar, computes costs only when the target changes, and keeps unpredictable branches out
- * (see the downside term). The one left is the new-maximum-drawdown test: on an equity curve that
- * keeps making new lows it is a coin flip, and every branch-free form measured slower.
+ * (see the downside term). Bars where the position stays flat or stays the same run in their own
+ * tight loops (a flat bar needs no division at all), and only a change of position takes the
+ * general path. The one unpredictable branch left is the new-maximum-drawdown test: on an equity
+ * curve that keeps making new lows it is a coin flip, and every branch-free form measured slower
+ * (selects by arithmetic lengthen the per-bar dependency chain; Math.min and ?: compile to branches).
+ * Exactness: the results must not change by one bit between versions (peers compare checkpoint
+ * hashes), so a faster form is only acceptable when it performs the same floating-point operations
+ * in the same order; test/engine/pinned-results.test.ts holds that line.
  */
 import { StratmeshError } from '../protocol/errors.js'
-import { emptyMetrics, summarise } from './metrics.js'
+import { emptyMetrics, summarise, type RangeTotals } from './metrics.js'
 import type { Candles, Costs, Metrics } from './types.js'
 
 export { barsPerYear } from './metrics.js'
@@ -77,6 +83,42 @@ function badArgs (message: string, details: Record<string, unknown>): StratmeshE
 
 /** Backtests `positions` over the bars [from, to) of `candles`; see the execution model above. */
 export function backtest (candles: Candles, positions: Float64Array, from: number, to: number, costs: Costs, barsPerYear: number, opts?: BacktestOptions): Metrics {
+  const c = checkArgs(candles, positions, from, to, costs, barsPerYear)
+  const eq = opts?.equity
+  if (eq !== undefined && eq.length < to - from) throw badArgs(`equity array of ${eq.length} for ${to - from} bars`, { equity: eq.length, bars: to - from })
+  if (to === from) return emptyMetrics()
+  return summarise(runRange(candles, positions, from, to, c, eq, -Infinity, Infinity), barsPerYear)
+}
+
+/** A backtest that also checked the positions it read; see backtestInBounds. */
+export interface BoundedBacktest {
+  readonly metrics: Metrics
+  /** False when a position read was NaN or outside [lo, hi]; the metrics then mean nothing. */
+  readonly inBounds: boolean
+  /**
+   * positions[from .. readEnd) were read and checked: to - 1 normally (positions[to - 1] has no
+   * effect on the range), less after a ruin, `from` for a range of fewer than two bars.
+   */
+  readonly readEnd: number
+}
+
+/**
+ * backtest() that also checks every position it reads against [lo, hi], for evaluateGenome: the
+ * check costs nothing because a position is only looked at where it differs from the one before
+ * (every other bar holds a value already checked, or 0). Positions the range never reads (see
+ * readEnd) are the caller's to check. Throws what backtest() throws, which with bad positions can
+ * also be BACKTEST_NON_FINITE (a NaN position makes a NaN equity factor).
+ */
+export function backtestInBounds (candles: Candles, positions: Float64Array, from: number, to: number, costs: Costs, barsPerYear: number, lo: number, hi: number): BoundedBacktest {
+  const c = checkArgs(candles, positions, from, to, costs, barsPerYear)
+  if (to === from) return { metrics: emptyMetrics(), inBounds: true, readEnd: from }
+  const totals = runRange(candles, positions, from, to, c, undefined, lo, hi)
+  // Metrics of out-of-bounds positions may be non-finite; summarise would throw on them.
+  return { metrics: totals.inBounds ? summarise(totals, barsPerYear) : emptyMetrics(), inBounds: totals.inBounds, readEnd: totals.readEnd }
+}
+
+/** Checks backtest()'s arguments; returns the cost per side. */
+function checkArgs (candles: Candles, positions: Float64Array, from: number, to: number, costs: Costs, barsPerYear: number): number {
   const n = candles.length
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > n || from > to) {
     throw badArgs(`range [${from}, ${to}) is not within the ${n} candles`, { from, to, bars: n })
@@ -87,10 +129,22 @@ export function backtest (candles: Candles, positions: Float64Array, from: numbe
     throw badArgs(`fee ${costs.fee} + slippage ${costs.slippage} must be >= 0 and at most ${MAX_COST_PER_SIDE} per side`, { fee: costs.fee, slippage: costs.slippage })
   }
   if (!(barsPerYear > 0) || !Number.isFinite(barsPerYear)) throw badArgs(`barsPerYear must be a positive number, got ${barsPerYear}`, { barsPerYear })
-  const eq = opts?.equity
-  if (eq !== undefined && eq.length < to - from) throw badArgs(`equity array of ${eq.length} for ${to - from} bars`, { equity: eq.length, bars: to - from })
-  if (to === from) return emptyMetrics()
+  return c
+}
 
+interface RangeRun extends RangeTotals {
+  readonly inBounds: boolean
+  readonly readEnd: number
+}
+
+/**
+ * The pass itself, over a non-empty range with valid arguments. Each block of bars runs three
+ * loops: a flat run (no position before or after), a held run (the same non-zero position), and
+ * the general bar (a change of position, a ruin, bad prices) that the two fast loops leave to it.
+ * The fast loops do exactly the general bar's arithmetic minus the parts that are provably no-ops
+ * for them, in the same order, so every sum and product comes out with the same bits.
+ */
+function runRange (candles: Candles, positions: Float64Array, from: number, to: number, c: number, eq: Float64Array | undefined, lo: number, hi: number): RangeRun {
   const open = candles.open
   const close = candles.close
   const tally: TradeTally = { trades: 0, wins: 0, grossWin: 0, grossLoss: 0 }
@@ -107,6 +161,7 @@ export function backtest (candles: Candles, positions: Float64Array, from: numbe
   let wp = 0
   let cp = close[from]
   let ruined = false
+  let inBounds = true
   if (eq !== undefined) eq[0] = 1
 
   let j = from + 1
@@ -116,13 +171,72 @@ export function backtest (candles: Candles, positions: Float64Array, from: numbe
     const shift = moments.mean
     let s1 = 0
     let s2 = 0
-    for (; j < end; j++) {
+    // A flat bar's return is exactly 0, so its deviation from the shift is the same every bar.
+    const flatD = 0 - shift
+    const flatD2 = flatD * flatD
+    while (j < end) {
+      if (positions[j - 1] === wp) {
+        if (wp === 0) {
+          // Flat before and after: the general bar's factor is cp * o / (cp * o), exactly 1 when
+          // both products below are positive and finite (then no price is 0, NaN, infinite or of
+          // the other sign, and no difference overflows). So e, the drawdown, the trade, the
+          // exposure and the downside sum (+0) stay as they are; only the moments take r = 0.
+          for (; j < end; j++) {
+            if (positions[j - 1] !== 0) break
+            const o = open[j]
+            const cl = close[j]
+            const g = cp * o
+            const h = cl * o
+            if (!(g > 0 && h > 0 && g + h < Infinity)) break
+            s1 += flatD
+            s2 += flatD2
+            if (eq !== undefined) eq[j - from] = e
+            cp = cl
+          }
+        } else {
+          // Held: the general bar without the rebalancing branch. A factor that is not > 0 (ruin,
+          // bad prices) is left to the general bar, which computes it again identically.
+          const w = wp
+          const heldFrom = j
+          for (; j < end; j++) {
+            if (positions[j - 1] !== w) break
+            const o = open[j]
+            const cl = close[j]
+            const f = (cp + w * (o - cp)) * (o + w * (cl - o)) / (cp * o)
+            if (!(f > 0)) break
+            tf *= f
+            e *= f
+            if (e > peak) {
+              peak = e
+              floor = peak * (1 - maxDD)
+            } else if (e < floor) {
+              maxDD = 1 - e / peak
+              floor = e
+            }
+            const r = f - 1
+            const d = r - shift
+            s1 += d
+            s2 += d * d
+            // 2 * min(r, 0)^2 without a branch (the sign of r is a coin flip the CPU cannot predict):
+            // r - |r| is 0 for r >= 0 and exactly 2r below; halved once at the end.
+            down2 += r * (r - Math.abs(r))
+            if (eq !== undefined) eq[j - from] = e
+            cp = cl
+          }
+          exposed += j - heldFrom
+        }
+        if (j >= end) break
+      }
+
+      // The general bar.
       const w = positions[j - 1]
       const o = open[j]
       const cl = close[j]
       // The gap and open->close factors over one common denominator: a single division per bar.
       let f = (cp + wp * (o - cp)) * (o + w * (cl - o)) / (cp * o)
       if (w !== wp) {
+        // Written so NaN fails too.
+        if (!(w >= lo && w <= hi)) inBounds = false
         // The rebalancing cost, only paid (and computed) when the target changes.
         f *= 1 - c * Math.abs(w - wp)
         const sp = Math.sign(wp)
@@ -157,22 +271,22 @@ export function backtest (candles: Candles, positions: Float64Array, from: numbe
       const d = r - shift
       s1 += d
       s2 += d * d
-      // 2 * min(r, 0)^2 without a branch (the sign of r is a coin flip the CPU cannot predict):
-      // r - |r| is 0 for r >= 0 and exactly 2r below; halved once at the end.
       down2 += r * (r - Math.abs(r))
       if (eq !== undefined) eq[j - from] = e
       cp = cl
       wp = w
+      j++
       if (ruined) {
         if (w !== 0) closeTrade(tally, -1)
         wp = 0
-        j++
         break
       }
     }
     moments.mergeShifted(j - blockStart, shift, s1, s2)
     if (ruined) break
   }
+  // Positions read: positions[from .. j - 1) (bar k reads positions[k - 1]).
+  const readEnd = j - 1
   if (ruined) {
     // The rest of the range is flat at zero equity: zero returns, no exposure.
     const rest = to - j
@@ -181,7 +295,7 @@ export function backtest (candles: Candles, positions: Float64Array, from: numbe
   }
   if (wp !== 0) closeTrade(tally, tf - 1)
 
-  return summarise({
+  return {
     bars: to - from,
     finalEquity: e,
     mean: moments.mean,
@@ -193,7 +307,9 @@ export function backtest (candles: Candles, positions: Float64Array, from: numbe
     grossWin: tally.grossWin,
     grossLoss: tally.grossLoss,
     exposedBars: exposed,
-  }, barsPerYear)
+    inBounds,
+    readEnd,
+  }
 }
 
 /** Count, mean and sum of squared deviations, merged block by block (Chan et al.'s pairwise update). */

@@ -5,10 +5,10 @@
  * failures become an error string on the result, never an exception.
  */
 import { StratmeshError } from '../protocol/errors.js'
-import { backtest } from './backtest.js'
+import { backtest, backtestInBounds } from './backtest.js'
 import { fitnessOf } from './objective.js'
 import type { ParamsOf, ParamSpace, StrategyContext, StrategyDefinition } from './strategy-api.js'
-import type { Costs, EvalResult, Objective, ParamValues } from './types.js'
+import type { Costs, EvalResult, Metrics, Objective, ParamValues } from './types.js'
 
 /**
  * How far a position may stray outside [-1, 1]: room for floating-point noise in a strategy's own
@@ -81,6 +81,10 @@ export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>
   } catch (err) {
     return failed('STRATEGY_THREW', describeThrown(err))
   }
+  if (isPlainFloat64Array(out) && out.length === n) {
+    const fused = backtestCheckingPositions(ctx, out, setup)
+    if (fused !== null) return { fitness: fitnessOf(fused[0], setup.objective, setup.minTrades), inSample: fused[0], outOfSample: fused[1] }
+  }
   let positions: Float64Array | string
   try {
     positions = checkPositions(out, n)
@@ -93,4 +97,42 @@ export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>
   const inSample = backtest(ctx, positions, 0, setup.split, setup.costs, setup.barsPerYear)
   const outOfSample = backtest(ctx, positions, setup.split, n, setup.costs, setup.barsPerYear)
   return { fitness: fitnessOf(inSample, setup.objective, setup.minTrades), inSample, outOfSample }
+}
+
+/**
+ * A Float64Array itself: not a subclass and not a proxy (ArrayBuffer.isView sees through
+ * neither), so reading its elements runs no strategy code and gives the same values every time.
+ */
+function isPlainFloat64Array (v: unknown): v is Float64Array {
+  return ArrayBuffer.isView(v) && Object.getPrototypeOf(v) === Float64Array.prototype
+}
+
+/**
+ * The usual case in one pass per range instead of a checking pass and then the backtests: each
+ * range checks the positions it reads, and the few it does not read are checked here. Returns
+ * the in-sample and out-of-sample metrics, or null whenever anything is off (a bad position, or
+ * a backtest that threw), and evaluateGenome then takes the separate steps, which report it
+ * exactly as before.
+ */
+function backtestCheckingPositions (ctx: StrategyContext, positions: Float64Array, setup: EvalSetup): [Metrics, Metrics] | null {
+  const n = ctx.length
+  const lo = -1 - POSITION_SLACK
+  const hi = 1 + POSITION_SLACK
+  try {
+    const a = backtestInBounds(ctx, positions, 0, setup.split, setup.costs, setup.barsPerYear, lo, hi)
+    if (!a.inBounds || !allInBounds(positions, a.readEnd, setup.split, lo, hi)) return null
+    const b = backtestInBounds(ctx, positions, setup.split, n, setup.costs, setup.barsPerYear, lo, hi)
+    if (!b.inBounds || !allInBounds(positions, b.readEnd, n, lo, hi)) return null
+    return [a.metrics, b.metrics]
+  } catch {
+    return null
+  }
+}
+
+function allInBounds (positions: Float64Array, from: number, to: number, lo: number, hi: number): boolean {
+  for (let i = from; i < to; i++) {
+    const v = positions[i]
+    if (!(v >= lo && v <= hi)) return false
+  }
+  return true
 }
