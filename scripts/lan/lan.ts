@@ -2,7 +2,8 @@
  * A test LAN: hosts (network namespaces on one bridge), one peer per host with its own data dir
  * and real mDNS, a log per peer, and the faults a real network of laptops has: sleep (SIGSTOP /
  * SIGCONT of the peer's whole process group), crash (SIGKILL) and restart on the same data dir,
- * an unplugged cable, packet loss. destroy() stops every process by pid and deletes every
+ * an unplugged cable, packet loss, and a slow lossy link (delay-link.ts: the kernel here has no
+ * netem). destroy() stops every process by pid (the links' relays too) and deletes every
  * namespace; it also runs on process exit and on SIGINT/SIGTERM, and a new LAN first sweeps away
  * namespaces left by a run that was killed.
  */
@@ -13,7 +14,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { PeerStatus, ResultsView, SubmitRequest, SubmitResult } from '../../src/node/peer-types.js'
-import { createLanNet, destroyLanNet, destroyLanNetSync, plugIn, runPrefix, setPacketLoss, sweepStale, tcpReachable, unplug, type HostNet, type LanNet } from './netns.js'
+import { createLanNet, destroyLanNet, destroyLanNetSync, plugIn, runPrefix, setPacketLoss, sweepStale, tcpReachable, tcpRoundTripMs, unplug, type HostNet, type LanNet } from './netns.js'
+import type { LinkCounts, LinkShape } from './delay-link.js'
 import { agentArgv, defaultLaunch, peerArgv, queryVia, REPO_ROOT, type PeerLaunch } from './peer-launch.js'
 
 /** A peer starts in about a second; on a loaded 2-core box with tsx compiling, give it more. */
@@ -38,6 +40,13 @@ export interface LanOptions {
   readonly debug?: string
   /** Where harness events go (default: nowhere). */
   readonly log?: (line: string) => void
+  /** Joins one host to the bridge by a slow, lossy link (delay and loss each way) instead of a veth. */
+  readonly delayed?: DelayedHost
+}
+
+export interface DelayedHost extends LinkShape {
+  /** Index of the host. */
+  readonly host: number
 }
 
 export interface StartOptions {
@@ -69,6 +78,10 @@ export interface LanHost {
   setPacketLoss (percent: number): Promise<void>
   /** Whether a TCP connection from this host to `other` gets through right now. */
   reaches (other: LanHost): Promise<boolean>
+  /** The TCP round trip from this host to `other`, in ms (the smallest of a few echoes). */
+  roundTripMs (other: LanHost): Promise<number>
+  /** Frames forwarded and dropped by this host's delay link (LAN_NO_DELAY_LINK when it has none). */
+  linkCounts (): Promise<LinkCounts>
   status (): Promise<PeerStatus>
   results (job?: string, top?: number): Promise<ResultsView>
   submit (req: SubmitRequest): Promise<SubmitResult>
@@ -123,7 +136,12 @@ export async function createLan (n: number, options: LanOptions = {}): Promise<L
   const dir = await mkdtemp(join(tmpdir(), prefix))
   let net: LanNet
   try {
-    net = await createLanNet(n, uniquePrefix(prefix))
+    const shapes = new Map<number, LinkShape>()
+    if (options.delayed !== undefined) {
+      const { host, ...shape } = options.delayed
+      shapes.set(host, shape)
+    }
+    net = await createLanNet(n, uniquePrefix(prefix), shapes, log)
   } catch (err) {
     await rm(dir, { recursive: true, force: true })
     throw err
@@ -183,6 +201,10 @@ class LanImpl implements Lan {
     this.destroying ??= (async () => {
       await Promise.all(this.hostImpls.map(async h => { await h.stop().catch(() => {}) }))
       for (const h of this.hostImpls) h.closeAgent()
+      for (const [i, link] of this.net.links) {
+        const counts = await link.stop().catch(() => undefined)
+        this.log(`h${i}: delay link ${link.pid} stopped${counts === undefined ? '' : `: ${JSON.stringify(counts)}`}`)
+      }
       await destroyLanNet(this.net)
       live.delete(this)
       if (this.options.keep !== true) await rm(this.dir, { recursive: true, force: true })
@@ -342,6 +364,13 @@ class HostImpl implements LanHost {
   async setPacketLoss (percent: number): Promise<void> { await setPacketLoss(this.net, percent) }
 
   async reaches (other: LanHost): Promise<boolean> { return await tcpReachable(this.net, other.net) }
+  async roundTripMs (other: LanHost): Promise<number> { return await tcpRoundTripMs(this.net, other.net) }
+
+  async linkCounts (): Promise<LinkCounts> {
+    const link = this.lan.net.links.get(this.index)
+    if (link === undefined) throw new LanQueryError('LAN_NO_DELAY_LINK', `${this.name} is not on a delay link`)
+    return await link.counts()
+  }
 
   async status (): Promise<PeerStatus> { return await this.query('status') as PeerStatus }
   async results (job?: string, top = 10): Promise<ResultsView> { return await this.query('results', { ...(job === undefined ? {} : { job }), top }) as ResultsView }

@@ -1,11 +1,14 @@
 /**
  * The network of a test LAN: N hosts, each a network namespace with one veth into a bridge that
  * lives in a namespace of its own, a private /24 between them, and a multicast route in each host
- * so mDNS works. Nothing here touches the machine's real interfaces: every link is created inside
- * namespaces whose names start with the run's prefix, and every `ip` call names its namespace.
+ * so mDNS works. A host may instead hang on a slow, lossy link: two TAP devices and a relay
+ * process between them (delay-link.ts). Nothing here touches the machine's real interfaces: every
+ * link is created inside namespaces whose names start with the run's prefix, and every `ip` call
+ * names its namespace.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import { promisify } from 'node:util'
+import { startDelayLink, type DelayLink, type LinkShape } from './delay-link.js'
 
 const run = promisify(execFile)
 
@@ -51,12 +54,16 @@ export interface HostNet {
   readonly dev: string
   /** The host's port on the bridge, inside the bridge namespace. */
   readonly bridgePort: string
+  /** Set when the host is joined by a delay link instead of a veth. */
+  readonly shape?: LinkShape
 }
 
 export interface LanNet {
   readonly prefix: string
   readonly bridgeNs: string
   readonly hosts: readonly HostNet[]
+  /** The relay of each host joined by a delay link, by host index; stopped by destroyLanNet. */
+  readonly links: ReadonlyMap<number, DelayLink>
 }
 
 export function runPrefix (pid = process.pid): string {
@@ -115,11 +122,21 @@ export async function sweepStale (): Promise<string[]> {
   return removed
 }
 
-export async function createLanNet (n: number, prefix = runPrefix()): Promise<LanNet> {
+/**
+ * Builds the LAN. `shapes` joins the hosts it names (by index) through a delay link: the relay
+ * runs in the bridge's namespace, creates both TAP devices there, and one of them is moved into
+ * the host's namespace and renamed to the host's interface, so the host looks as if on a veth.
+ */
+export async function createLanNet (n: number, prefix = runPrefix(), shapes: ReadonlyMap<number, LinkShape> = new Map(), log?: (line: string) => void): Promise<LanNet> {
   const bridgeNs = `${prefix}br`
   const hosts: HostNet[] = []
-  for (let i = 0; i < n; i++) hosts.push({ index: i, ns: `${prefix}h${i}`, ip: `${LAN_SUBNET}.${i + 10}`, dev: 'eth0', bridgePort: `p${i}` })
-  const net: LanNet = { prefix, bridgeNs, hosts }
+  for (const i of shapes.keys()) if (!Number.isInteger(i) || i < 0 || i >= n) throw new LanSetupError(`no host ${i} to give a delay link (hosts 0..${n - 1})`)
+  for (let i = 0; i < n; i++) {
+    const shape = shapes.get(i)
+    hosts.push({ index: i, ns: `${prefix}h${i}`, ip: `${LAN_SUBNET}.${i + 10}`, dev: 'eth0', bridgePort: `p${i}`, ...(shape === undefined ? {} : { shape }) })
+  }
+  const links = new Map<number, DelayLink>()
+  const net: LanNet = { prefix, bridgeNs, hosts, links }
   try {
     await sh('ip', ['netns', 'add', bridgeNs])
     const inBr = (...args: string[]): Promise<string> => sh('ip', ['-n', bridgeNs, ...args])
@@ -130,8 +147,15 @@ export async function createLanNet (n: number, prefix = runPrefix()): Promise<La
     await inBr('link', 'set', 'br0', 'up')
     for (const h of hosts) {
       await sh('ip', ['netns', 'add', h.ns])
-      // Both ends are created inside namespaces, so no name ever appears in the root namespace.
-      await sh('ip', ['-n', h.ns, 'link', 'add', h.dev, 'type', 'veth', 'peer', 'name', h.bridgePort, 'netns', bridgeNs])
+      if (h.shape === undefined) {
+        // Both ends are created inside namespaces, so no name ever appears in the root namespace.
+        await sh('ip', ['-n', h.ns, 'link', 'add', h.dev, 'type', 'veth', 'peer', 'name', h.bridgePort, 'netns', bridgeNs])
+      } else {
+        const hostTap = `t${h.index}`
+        links.set(h.index, await startDelayLink({ ns: bridgeNs, hostTap, bridgeTap: h.bridgePort, ...h.shape, ...(log === undefined ? {} : { log }) }))
+        await inBr('link', 'set', hostTap, 'netns', h.ns)
+        await sh('ip', ['-n', h.ns, 'link', 'set', hostTap, 'name', h.dev])
+      }
       await inBr('link', 'set', h.bridgePort, 'master', 'br0')
       await inBr('link', 'set', h.bridgePort, 'up')
       await sh('ip', ['-n', h.ns, 'link', 'set', 'lo', 'up'])
@@ -182,8 +206,9 @@ export async function setPacketLoss (h: HostNet, percent: number): Promise<void>
   }
 }
 
-/** Kills whatever still runs inside our namespaces and deletes them. Never throws. */
+/** Stops the delay links, kills whatever still runs inside our namespaces and deletes them. Never throws. */
 export async function destroyLanNet (net: LanNet): Promise<void> {
+  await Promise.all([...net.links.values()].map(async l => { await l.stop().catch(() => {}) }))
   const all = [...net.hosts.map(h => h.ns), net.bridgeNs]
   for (const ns of all) {
     for (const pid of await namespacePids(ns)) { try { process.kill(pid, 'SIGKILL') } catch {} }
@@ -193,6 +218,7 @@ export async function destroyLanNet (net: LanNet): Promise<void> {
 
 /** The same, synchronously, for process 'exit' and signal handlers. */
 export function destroyLanNetSync (net: LanNet): void {
+  for (const l of net.links.values()) l.killSync()
   const all = [...net.hosts.map(h => h.ns), net.bridgeNs]
   for (const ns of all) {
     for (const s of shSync('ip', ['netns', 'pids', ns]).split('\n')) {
@@ -224,6 +250,39 @@ export async function tcpReachable (from: HostNet, to: HostNet): Promise<boolean
     const clientCode = `const c=require('net').connect(${PROBE_PORT},'${to.ip}');c.setTimeout(${PROBE_TIMEOUT_MS},()=>process.exit(2));c.on('data',()=>process.exit(0));c.on('error',()=>process.exit(1))`
     return await new Promise<boolean>(resolve => {
       execFile('ip', ['netns', 'exec', from.ns, process.execPath, '-e', clientCode], { timeout: PROBE_TIMEOUT_MS * 2 }, err => { resolve(err === null) })
+    })
+  } finally {
+    try { server.kill('SIGKILL') } catch {}
+  }
+}
+
+/** Echoes per round-trip probe; the smallest is reported (a retransmission only adds). */
+const RTT_ECHOES = 5
+
+/**
+ * The TCP round trip from `from` to `to` in ms: the smallest of a few one-byte echoes over one
+ * connection (after the handshake, so ARP and connection set-up are not counted). Processes are
+ * bounded in time and killed by pid, as for tcpReachable.
+ */
+export async function tcpRoundTripMs (from: HostNet, to: HostNet, timeoutMs = 10_000): Promise<number> {
+  const serverCode = `const s=require('net').createServer(c=>{c.setNoDelay(true);c.pipe(c)});s.listen(${PROBE_PORT},'${to.ip}',()=>process.stdout.write('up\\n'));setTimeout(()=>process.exit(0),${timeoutMs * 2}).unref()`
+  const server = spawn('ip', ['netns', 'exec', to.ns, process.execPath, '-e', serverCode], { stdio: ['ignore', 'pipe', 'ignore'] })
+  try {
+    const up = await new Promise<boolean>(resolve => {
+      const timer = setTimeout(() => { resolve(false) }, PROBE_TIMEOUT_MS * 2)
+      server.stdout.once('data', () => { clearTimeout(timer); resolve(true) })
+      server.once('exit', () => { clearTimeout(timer); resolve(false) })
+    })
+    if (!up) throw new LanSetupError(`the echo server in ${to.ns} did not start`)
+    const clientCode = `const c=require('net').connect(${PROBE_PORT},'${to.ip}');c.setNoDelay(true);const rtts=[];let t=0;` +
+      'const ping=()=>{t=performance.now();c.write("x")};' +
+      `c.on('connect',ping);c.on('data',()=>{rtts.push(performance.now()-t);if(rtts.length<${RTT_ECHOES})ping();else{process.stdout.write(String(Math.min(...rtts)));process.exit(0)}});` +
+      `c.on('error',e=>{process.stderr.write(e.message);process.exit(1)});setTimeout(()=>process.exit(2),${timeoutMs}).unref()`
+    return await new Promise<number>((resolve, reject) => {
+      execFile('ip', ['netns', 'exec', from.ns, process.execPath, '-e', clientCode], { timeout: timeoutMs * 2 }, (err, stdout, stderr) => {
+        if (err !== null) reject(new LanSetupError(`round-trip probe ${from.ns} -> ${to.ns} failed: ${stderr.trim() || err.message}`, { cause: err }))
+        else resolve(Number(stdout))
+      })
     })
   } finally {
     try { server.kill('SIGKILL') } catch {}

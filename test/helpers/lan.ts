@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createLan as createLanHarness, type Lan, type LanHost, type LanOptions } from '../../scripts/lan/lan.js'
 import { lanUnavailableReason } from '../../scripts/lan/netns.js'
+import { delayLinkUnavailableReason } from '../../scripts/lan/delay-link.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { importCandles } from '../../src/engine/data/import-candles.js'
 import type { Candles } from '../../src/engine/types.js'
@@ -24,6 +25,8 @@ export { LAN_SUBNET } from '../../scripts/lan/netns.js'
 
 /** False when the LAN tests can run; otherwise the reason, used as node:test's skip message. */
 export const lanSkip: string | false = (await lanUnavailableReason()) ?? false
+/** The same for scenarios with a delay link (they also need TAP devices and python3). */
+export const delayLinkSkip: string | false = lanSkip === false ? delayLinkUnavailableReason() ?? false : lanSkip
 
 const t0 = Date.now()
 /** Harness events with seconds since the file started; on with STRATMESH_LAN_VERBOSE=1. */
@@ -51,8 +54,8 @@ export interface LanTestContext {
  * A LAN scenario: skipped where namespaces cannot be made; on failure it prints the tail of every
  * peer's log (where a real-network failure explains itself); its LANs are destroyed when it ends.
  */
-export function lanTest (name: string, timeoutMs: number, fn: (ctx: LanTestContext) => Promise<void>): void {
-  test(name, { skip: lanSkip, timeout: timeoutMs }, async t => {
+export function lanTest (name: string, timeoutMs: number, fn: (ctx: LanTestContext) => Promise<void>, skip: string | false = lanSkip): void {
+  test(name, { skip, timeout: timeoutMs }, async t => {
     const mine: Lan[] = []
     try {
       await fn({ t, createLan: async (n, options) => { const lan = await createLan(n, options); mine.push(lan); return lan } })

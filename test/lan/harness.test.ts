@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { lanTest } from '../helpers/lan.js'
+import { delayLinkSkip, lanTest, waitFullMesh } from '../helpers/lan.js'
 import { listNamespaces, sh, sweepStale } from '../../scripts/lan/netns.js'
 
 lanTest('harness: unplug and packet loss cut traffic between hosts; plug-in and 0 % restore it', 60_000, async ({ createLan }) => {
@@ -51,3 +51,33 @@ lanTest('harness: namespaces of a run that died are swept; those of a live run a
     await sh('ip', ['netns', 'del', mine]).catch(() => {})
   }
 })
+
+/** One-way delay of the link under test; a round trip through it gains twice this. */
+const LINK_DELAY_MS = 100
+
+lanTest('harness: a delay link adds its delay each way (TCP round trip) and carries mDNS; destroy stops its relay and removes its devices', 60_000, async ({ t, createLan }) => {
+  const lan = await createLan(3, { delayed: { host: 1, delayMs: LINK_DELAY_MS } })
+  const [a, slow, c] = lan.hosts
+  const link = lan.net.links.get(1)
+  assert.ok(link !== undefined)
+  const [viaLink, direct] = [await a.roundTripMs(slow), await a.roundTripMs(c)]
+  t.diagnostic(`TCP round trip h0 -> h1 (delay link, ${LINK_DELAY_MS} ms each way) ${viaLink.toFixed(1)} ms; h0 -> h2 (veth) ${direct.toFixed(1)} ms`)
+  assert.ok(viaLink >= 2 * LINK_DELAY_MS, `a round trip through the link takes at least ${2 * LINK_DELAY_MS} ms (took ${viaLink.toFixed(1)})`)
+  // Generous: the relay is a python process on a loaded 2-core box.
+  assert.ok(viaLink < 2 * LINK_DELAY_MS + 300, `and not much more (took ${viaLink.toFixed(1)})`)
+  assert.ok(direct < LINK_DELAY_MS, `a veth round trip stays fast (took ${direct.toFixed(1)})`)
+  const dev = await sh('ip', ['-n', slow.net.ns, '-d', 'link', 'show', 'eth0'])
+  assert.match(dev, /\btun\b/, 'the slow host\'s eth0 is the relay\'s TAP device')
+  // Peers find each other across the link by mDNS: multicast crosses it like any frame.
+  await lan.startAll()
+  await waitFullMesh(lan.hosts, 30_000)
+  assert.ok((await slow.linkCounts()).forwarded > 0)
+  const pid = link.pid
+  const names = [...lan.net.hosts.map(h => h.ns), lan.net.bridgeNs]
+  await lan.destroy()
+  assert.throws(() => { process.kill(pid, 0) }, `the relay ${pid} is gone`)
+  const left = await listNamespaces()
+  assert.deepEqual(names.filter(n => left.includes(n)), [])
+  // Its devices were only ever in our namespaces; none surfaced in this one when they closed.
+  assert.doesNotMatch(await sh('ip', ['-o', 'link', 'show']), /: (t1|p1)[@:]/)
+}, delayLinkSkip)
