@@ -52,6 +52,8 @@ export interface DelayedHost extends LinkShape {
 export interface StartOptions {
   readonly secret?: string
   readonly clockOffsetMs?: number
+  /** Test only (runner launch): the peer pretends to run this engine version. */
+  readonly engineVersion?: string
 }
 
 export interface LanHost {
@@ -271,6 +273,7 @@ class HostImpl implements LanHost {
       cpus: o.cpus ?? 1,
       ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }),
       ...(opts.clockOffsetMs === undefined ? {} : { clockOffsetMs: opts.clockOffsetMs }),
+      ...(opts.engineVersion === undefined ? {} : { engineVersion: opts.engineVersion }),
     })
     const fh = await open(this.logPath, 'a')
     // `ip netns exec` execs the command itself, so the child's pid is the peer's; detached makes

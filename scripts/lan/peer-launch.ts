@@ -1,7 +1,7 @@
 /**
  * The one place that decides how the harness starts a peer and how it asks it things. Two ways:
- * - 'runner': scripts/lan/peer-runner.ts (createPeer plus the local API; takes a lease TTL and a
- *   clock offset, which the fault scenarios need);
+ * - 'runner': scripts/lan/peer-runner.ts (createPeer plus the local API; takes a lease TTL, a
+ *   clock offset and a test-only engine version, which the fault scenarios need);
  * - 'cli': the user's `peer start` from bin/peer.js (needs `npm run build`), queried with
  *   `peer status|results|submit --json` inside the namespace.
  * STRATMESH_LAN_LAUNCH=cli|runner forces one for a whole run; by default a LAN uses the CLI when it
@@ -26,6 +26,8 @@ export interface PeerStartSpec {
   readonly cpus: number
   readonly leaseTtlMs?: number
   readonly clockOffsetMs?: number
+  /** Test only: the peer announces and runs this engine version instead of its own. */
+  readonly engineVersion?: string
 }
 
 /**
@@ -39,11 +41,12 @@ export function defaultLaunch (needs: Pick<PeerStartSpec, 'leaseTtlMs' | 'clockO
 }
 
 /** Why this launch cannot start a peer with this spec, or undefined when it can. */
-export function launchProblem (launch: PeerLaunch, spec: Pick<PeerStartSpec, 'leaseTtlMs' | 'clockOffsetMs'>): string | undefined {
+export function launchProblem (launch: PeerLaunch, spec: Pick<PeerStartSpec, 'leaseTtlMs' | 'clockOffsetMs' | 'engineVersion'>): string | undefined {
   if (launch === 'runner') return undefined
   if (!existsSync(BUILT_CLI)) return 'the CLI is not built (run `npm run build`)'
   if (spec.leaseTtlMs !== undefined) return '`peer start` takes no lease TTL option'
   if (spec.clockOffsetMs !== undefined && spec.clockOffsetMs !== 0) return '`peer start` takes no clock offset'
+  if (spec.engineVersion !== undefined) return '`peer start` runs the engine version it was built with'
   return undefined
 }
 
@@ -58,6 +61,7 @@ export function peerArgv (launch: PeerLaunch, spec: PeerStartSpec): string[] {
   const argv = [process.execPath, ...TS_NODE_ARGS, 'scripts/lan/peer-runner.ts', '--data-dir', spec.dataDir, '--name', spec.name, '--secret', spec.secret, '--cpus', String(spec.cpus)]
   if (spec.leaseTtlMs !== undefined) argv.push('--lease-ttl-ms', String(spec.leaseTtlMs))
   if (spec.clockOffsetMs !== undefined && spec.clockOffsetMs !== 0) argv.push('--clock-offset-ms', String(spec.clockOffsetMs))
+  if (spec.engineVersion !== undefined) argv.push('--engine-version-for-test', spec.engineVersion)
   return argv
 }
 

@@ -2,10 +2,12 @@
  * A stand-in for `peer start` in the LAN harness: one peer with real mDNS and the same local API
  * as the CLI (api.json and api.token in the data dir, on this namespace's 127.0.0.1), so the
  * harness queries it exactly as it will query the CLI. Unlike the CLI it takes a lease TTL (the
- * fault scenarios need seconds, not the default) and a clock offset. Stops gracefully on SIGTERM.
+ * fault scenarios need seconds, not the default), a clock offset, and an engine version to
+ * pretend to run (the mixed-version scenario). Stops gracefully on SIGTERM.
  *
  *   node --import tsx --import ./src/node/polyfill.ts scripts/lan/peer-runner.ts \
  *     --data-dir DIR --name NAME --secret S [--cpus N] [--lease-ttl-ms MS] [--clock-offset-ms MS]
+ *     [--engine-version-for-test V]
  */
 import { parseArgs } from 'node:util'
 import { createPeer } from '../../src/node/peer.js'
@@ -28,6 +30,7 @@ async function main (): Promise<void> {
       cpus: { type: 'string', default: '1' },
       'lease-ttl-ms': { type: 'string' },
       'clock-offset-ms': { type: 'string', default: '0' },
+      'engine-version-for-test': { type: 'string' },
     },
   })
   const dataDir = values['data-dir']
@@ -45,6 +48,7 @@ async function main (): Promise<void> {
     ...(ttl === undefined ? {} : { leaseTtlMs: ttl }),
     // A machine whose wall clock is off: every timestamp the peer makes moves by the offset.
     ...(offset === 0 ? {} : { clock: () => Date.now() + offset }),
+    ...(values['engine-version-for-test'] === undefined ? {} : { engineVersionForTest: values['engine-version-for-test'] }),
   })
   await peer.start()
   // Created before the signal handlers (which stop it), started after them.

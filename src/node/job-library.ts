@@ -38,6 +38,8 @@ export interface JobLibrary {
 }
 
 export interface JobLibraryOptions {
+  /** The engine version whose jobs this peer runs (default ENGINE_VERSION; tests may differ). */
+  readonly engineVersion?: string
   readonly blobStore: BlobStore
   readonly blobSync: BlobSync
   readonly state: () => LedgerState
@@ -58,6 +60,7 @@ interface BlobSlot {
 }
 
 export function createJobLibrary (opts: JobLibraryOptions): JobLibrary {
+  const engineVersion = opts.engineVersion ?? ENGINE_VERSION
   const blobs = new Map<string, BlobSlot>()
   const sources = new Map<string, string>()
   const datasets = new Map<string, Candles>()
@@ -146,8 +149,8 @@ export function createJobLibrary (opts: JobLibraryOptions): JobLibrary {
 
   return {
     readiness (jobId, spec) {
-      if (spec.engineVersion !== ENGINE_VERSION) {
-        return { ready: false, reason: `needs engine version ${spec.engineVersion}; this peer runs ${ENGINE_VERSION}`, permanent: true }
+      if (spec.engineVersion !== engineVersion) {
+        return { ready: false, reason: `needs engine version ${spec.engineVersion}; this peer runs ${engineVersion}`, permanent: true }
       }
       const bad = broken.get(jobId)
       if (bad !== undefined) return { ready: false, reason: bad, permanent: true }

@@ -4,9 +4,9 @@
  * evaluations it took), so no extra protocol is needed to show them.
  */
 import { ENGINE_VERSION } from '../engine/job-spec.js'
-import { conflicts, countedCommit, jobs, leaderboard, leaseHolder, peers } from '../engine/ledger-queries.js'
+import { conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, leaseHolder, peers } from '../engine/ledger-queries.js'
 import type { LedgerState } from '../engine/ledger-fold.js'
-import type { JobStatusView, PeerState, PeerStatus, PeerView } from './peer-types.js'
+import type { CountsByPeer, JobStatusView, PeerState, PeerStatus, PeerView } from './peer-types.js'
 
 /** Window over which a remote peer's evaluations per second are averaged. */
 export const RATE_WINDOW_MS = 60_000
@@ -16,16 +16,33 @@ export const ASLEEP_WINDOW_MS = 15 * 60_000
 export interface StatusInputs {
   readonly state: LedgerState
   readonly now: number
-  readonly self: { readonly id: string, readonly name: string, readonly cores: number, readonly dataDir: string, readonly startedAt: number, readonly listen: readonly string[], readonly evalsPerSec: number, readonly running: number }
+  readonly self: { readonly id: string, readonly name: string, readonly cores: number, readonly dataDir: string, readonly startedAt: number, readonly listen: readonly string[], readonly evalsPerSec: number, readonly running: number, readonly engineVersion?: string }
   /** Remote addresses of open connections, by peer id. */
   readonly connections: ReadonlyMap<string, readonly string[]>
   readonly lastSeen: ReadonlyMap<string, number>
   readonly blocked: ReadonlyMap<string, string>
-  readonly rejected: Readonly<Record<string, Readonly<Record<string, number>>>>
+  /** Entries the log store refused, by sending peer and code. */
+  readonly rejected: CountsByPeer
+  /** Gossip messages refused whole, by sending peer and code (the replicator's SYNC_* rejections). */
+  readonly refusedMessages?: CountsByPeer
+  readonly syncErrors?: CountsByPeer
+}
+
+/** Adds two per-peer, per-code tables. */
+function addCounts (a: CountsByPeer, b: CountsByPeer): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {}
+  for (const table of [a, b]) {
+    for (const [peer, byCode] of Object.entries(table)) {
+      const mine = out[peer] ?? (out[peer] = {})
+      for (const [code, n] of Object.entries(byCode)) mine[code] = (mine[code] ?? 0) + n
+    }
+  }
+  return out
 }
 
 export function buildStatus (inp: StatusInputs): PeerStatus {
   const { state, now } = inp
+  const engineVersion = inp.self.engineVersion ?? ENGINE_VERSION
   const leasesBy = new Map<string, number>()
   const evalsBy = new Map<string, number>()
   for (const unit of state.units.values()) {
@@ -44,7 +61,7 @@ export function buildStatus (inp: StatusInputs): PeerStatus {
   const selfView: PeerStatus['self'] = {
     id: inp.self.id,
     name: inp.self.name,
-    engineVersion: ENGINE_VERSION,
+    engineVersion,
     cores: inp.self.cores,
     addresses: inp.self.listen,
     connected: true,
@@ -67,9 +84,9 @@ export function buildStatus (inp: StatusInputs): PeerStatus {
     const leases = leasesBy.get(id) ?? 0
     let state: PeerState
     let reason: string | undefined
-    if (hello !== null && hello.engineVersion !== ENGINE_VERSION) {
+    if (hello !== null && hello.engineVersion !== engineVersion) {
       state = 'incompatible'
-      reason = `engine version ${hello.engineVersion}, this peer runs ${ENGINE_VERSION}`
+      reason = `engine version ${hello.engineVersion}, this peer runs ${engineVersion}`
     } else if (connected) state = leases > 0 ? 'working' : 'idle'
     else state = last !== undefined && now - last < ASLEEP_WINDOW_MS ? 'asleep' : 'offline'
     return {
@@ -125,5 +142,13 @@ export function buildStatus (inp: StatusInputs): PeerStatus {
     }
   })
 
-  return { self: selfView, peers: others, jobs: jobViews, conflicts: conflicts(state), rejected: inp.rejected }
+  return {
+    self: selfView,
+    peers: others,
+    jobs: jobViews,
+    conflicts: conflicts(state),
+    rejected: addCounts(inp.rejected, inp.refusedMessages ?? {}),
+    syncErrors: inp.syncErrors ?? {},
+    frozen: equivocationEvidence(state).map(ev => ({ author: ev.author, seq: ev.seq })),
+  }
 }

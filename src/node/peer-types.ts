@@ -45,13 +45,24 @@ export interface JobStatusView {
   readonly bestFitness: number | null
 }
 
+/** Counts by peer id, then error code. */
+export type CountsByPeer = Readonly<Record<string, Readonly<Record<string, number>>>>
+
 export interface PeerStatus {
   readonly self: PeerView & { readonly dataDir: string, readonly uptimeMs: number, readonly listen: readonly string[] }
   readonly peers: readonly PeerView[]
   readonly jobs: readonly JobStatusView[]
   readonly conflicts: readonly Conflict[]
-  /** Entries rejected from each peer, by error code. */
-  readonly rejected: Readonly<Record<string, Readonly<Record<string, number>>>>
+  /**
+   * What each peer sent that was refused, by error code: entries (ENTRY_BAD_SIGNATURE,
+   * ENTRY_TOO_LARGE…; ENTRY_EQUIVOCATION is counted against the author who signed twice) and
+   * whole gossip messages (SYNC_TOO_LARGE, SYNC_BAD_MESSAGE).
+   */
+  readonly rejected: CountsByPeer
+  /** Pull rounds with each peer that failed, by error code (SYNC_TOO_LARGE, SYNC_TIMEOUT…). */
+  readonly syncErrors: CountsByPeer
+  /** Authors frozen for signing two different entries at one seq, and that seq. */
+  readonly frozen: ReadonlyArray<{ readonly author: string, readonly seq: number }>
 }
 
 export interface ResultsView {

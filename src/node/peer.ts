@@ -26,6 +26,7 @@ import { buildStatus } from './peer-status.js'
 import type { PeerControl, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
 import { createReplicator, type Replicator } from './replicator.js'
 import { logStoreLog } from './replicator-log.js'
+import { messageRejections } from './replicator-stats.js'
 import { createScheduler, WAKE_CLAIM_HOLD_MS, type Scheduler } from './scheduler.js'
 
 /** Peer names are shown in tables; longer ones are cut (the ledger refuses more than 64). */
@@ -51,6 +52,12 @@ export interface PeerOptions {
   readonly evalTimeoutMs?: number
   readonly clock?: () => number
   readonly log?: (line: string) => void
+  /**
+   * TEST ONLY: the engine version this peer announces and runs jobs of, instead of the
+   * ENGINE_VERSION it was built with; the LAN test of a mixed-version mesh needs a peer that
+   * differs. Jobs it submits still carry the real version. Never set by the CLI.
+   */
+  readonly engineVersionForTest?: string
 }
 
 export interface Peer extends PeerControl, DashboardControl {
@@ -132,6 +139,7 @@ class MeshPeer implements Peer {
       this.pool = createEvaluatorPool({ size: opts.cores, ...(opts.evalTimeoutMs === undefined ? {} : { evalTimeoutMs: opts.evalTimeoutMs }) })
       await this.pool.start()
       const library = createJobLibrary({
+        engineVersion: this.engineVersion(),
         blobStore: this.blobStore,
         blobSync: this.blobSync,
         state: () => this.logStore.state(),
@@ -200,10 +208,15 @@ class MeshPeer implements Peer {
     await this.replicator.syncNow()
   }
 
+  private engineVersion (): string {
+    return this.opts.engineVersionForTest ?? ENGINE_VERSION
+  }
+
   private async sayHello (): Promise<void> {
     const mine = helloPeers(this.logStore.state()).find(p => p.author === this.id)
-    if (mine !== undefined && mine.engineVersion === ENGINE_VERSION && mine.cores === this.opts.cores && mine.name === this.opts.name) return
-    await this.logStore.append('hello', { engineVersion: ENGINE_VERSION, cores: this.opts.cores, name: this.opts.name })
+    const engineVersion = this.engineVersion()
+    if (mine !== undefined && mine.engineVersion === engineVersion && mine.cores === this.opts.cores && mine.name === this.opts.name) return
+    await this.logStore.append('hello', { engineVersion, cores: this.opts.cores, name: this.opts.name })
   }
 
   listenAddresses (): string[] {
@@ -224,6 +237,7 @@ class MeshPeer implements Peer {
 
   async status (): Promise<PeerStatus> {
     this.assertRunning()
+    const replication = this.replicator.stats()
     return buildStatus({
       state: this.logStore.state(),
       now: this.opts.clock(),
@@ -236,11 +250,14 @@ class MeshPeer implements Peer {
         listen: this.listenAddresses(),
         evalsPerSec: this.pool.stats().evaluationsPerSecond,
         running: this.scheduler.running().length,
+        engineVersion: this.engineVersion(),
       },
       connections: this.connections(),
       lastSeen: this.lastSeen,
       blocked: this.scheduler.blocked(),
       rejected: this.logStore.rejectedCounts(),
+      refusedMessages: messageRejections(replication),
+      syncErrors: replication.syncErrors,
     })
   }
 

@@ -46,6 +46,18 @@ export function countIn (table: Record<string, Record<string, number>>, peer: st
   byCode[code] = (byCode[code] ?? 0) + n
 }
 
+/**
+ * The rejections of whole messages (SYNC_* codes: too large, unreadable), by peer. The table also
+ * holds the entry rejections the log store reported for each peer, which the store counts itself.
+ */
+export function messageRejections (stats: ReplicatorStats): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {}
+  for (const [peer, byCode] of Object.entries(stats.rejections)) {
+    for (const [code, n] of Object.entries(byCode)) if (code.startsWith('SYNC_')) countIn(out, peer, code, n)
+  }
+  return out
+}
+
 /** Total of a per-peer, per-code table, optionally for one code. */
 export function total (table: Record<string, Record<string, number>>, code?: string): number {
   let sum = 0
