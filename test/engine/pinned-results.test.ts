@@ -129,6 +129,36 @@ test('backtest: a short ruined by a doubling price, bit for bit', () => {
   assert.equal(bitsHash(results), PINNED.ruin)
 })
 
+test('backtest: odd prices under flat, held and changing positions, results and errors bit for bit', () => {
+  const base = [100, 101, 99, 102, 103, 104, 100, 98, 97, 99, 101, 102]
+  const odd = [0, -5, NaN, Infinity, -Infinity, 1e200, 1e-200, Number.MAX_VALUE, Number.MIN_VALUE]
+  const shapes = [
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    [-0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5],
+    [0, 0, 1, 1, 0, 0, -1, -1, 0.5, 0, 0, 0],
+  ]
+  const out: unknown[] = []
+  for (const value of odd) {
+    for (const column of ['open', 'close'] as const) {
+      for (const at of [3, 4, 11]) {
+        const open = Float64Array.from(base)
+        const close = Float64Array.from(base, x => x * 1.001)
+        ;(column === 'open' ? open : close)[at] = value
+        const candles: Candles = { length: base.length, time: Float64Array.from(base, (_, i) => i * 60_000), open, high: close, low: open, close, volume: new Float64Array(base.length) }
+        for (const shape of shapes) {
+          try {
+            out.push(backtest(candles, Float64Array.from(shape), 0, base.length, { fee: 0.001, slippage: 0 }, 525_960))
+          } catch (err) {
+            out.push(`${(err as { code?: string }).code}: ${(err as Error).message}`)
+          }
+        }
+      }
+    }
+  }
+  assert.equal(bitsHash(out), PINNED.oddPrices)
+})
+
 test('indicators: every kernel on a series with gaps (NaN, +-Infinity) and long clean runs, bit for bit', () => {
   const n = 30_000
   const close = Float64Array.from(market.close.subarray(0, n))
@@ -202,6 +232,7 @@ const PINNED = {
   wholeMaxDrawdown: 0.8068712366509646,
   wholeTrades: 910,
   ruin: 'bb5fd98a1c19de276435d93bb6b7e01dfea5e8f7e041fc4c38a226da72baff7b',
+  oddPrices: 'e99eb5a42cd00bb2bb7b8829f1fa20d132d9701e0bad255ee3c1a2851b29debc',
   indicators: '3bfda255a58c0e230f61634ea3fb2915208cdad8bdbb625bcca425bf818c2a59',
   evaluate: 'b1b62260d0814291cb8690ab05b98892f44071fe783d924c25a6beb7ae035181',
   smaFitness: -46.69852147678351,
