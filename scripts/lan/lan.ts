@@ -24,6 +24,8 @@ export const PEER_START_TIMEOUT_MS = 30_000
 export const PEER_STOP_TIMEOUT_MS = 10_000
 /** A query answers from memory; a frozen or dead peer must not hang the caller. */
 export const QUERY_TIMEOUT_MS = 15_000
+/** The mesh secret of every peer of a LAN unless the LAN or the start says otherwise. */
+export const DEFAULT_LAN_SECRET = 'stratmesh lan test secret'
 /** How long a killed process may take to be reaped. */
 const EXIT_WAIT_MS = 5_000
 
@@ -269,7 +271,7 @@ class HostImpl implements LanHost {
     const argv = peerArgv(this.lan.launch, {
       dataDir: this.dataDir,
       name: this.name,
-      secret: opts.secret ?? o.secret ?? 'stratmesh lan test secret',
+      secret: opts.secret ?? o.secret ?? DEFAULT_LAN_SECRET,
       cpus: o.cpus ?? 1,
       ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }),
       ...(opts.clockOffsetMs === undefined ? {} : { clockOffsetMs: opts.clockOffsetMs }),

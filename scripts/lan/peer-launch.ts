@@ -67,7 +67,12 @@ export function peerArgv (launch: PeerLaunch, spec: PeerStartSpec): string[] {
 
 /** The host agent, which answers the harness's queries from inside the namespace. */
 export function agentArgv (): string[] {
-  return [process.execPath, ...TS_NODE_ARGS, 'scripts/lan/host-agent.ts']
+  return tsScriptArgv('scripts/lan/host-agent.ts')
+}
+
+/** Runs a TypeScript script of the repo (path relative to its root, which must be the cwd). */
+export function tsScriptArgv (script: string, ...args: string[]): string[] {
+  return [process.execPath, ...TS_NODE_ARGS, script, ...args]
 }
 
 /** How the agent asks the peer: the CLI's own commands when the peer is the CLI. */
