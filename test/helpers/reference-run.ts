@@ -10,6 +10,8 @@ import { leaderboardOf, runJobLocally } from '../../src/engine/job-runner.js'
 import { evaluateGenome } from '../../src/engine/evaluate.js'
 import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import { validateStrategyDefinition } from '../../src/engine/param-space.js'
+import { compileStrategy } from '../../src/node/strategy-compiler.js'
+import { instantiateStrategy } from '../../src/node/strategy-module.js'
 import type { JobSpec, LeaderboardRow } from '../../src/engine/job-spec.js'
 import type { Candles } from '../../src/engine/types.js'
 
@@ -25,4 +27,13 @@ export async function referenceLeaderboard (spec: JobSpec, strategyPath: string,
 /** What must match between two leaderboards: rank, params and fitness (the peer may differ). */
 export function comparable (rows: readonly LeaderboardRow[]): Array<[number, string, number]> {
   return rows.map(r => [r.rank, JSON.stringify(r.params), r.fitness])
+}
+
+/** The same for a strategy given as source (compiled as a peer compiles it), e.g. one that is in no repo. */
+export async function referenceLeaderboardOfSource (spec: JobSpec, source: string, fileName: string, candles: Candles, top: number): Promise<LeaderboardRow[]> {
+  const def = instantiateStrategy(compileStrategy(source, fileName), fileName)
+  const ctx = createStrategyContext(candles)
+  const setup = evalSetupFor(spec, candles)
+  const checkpoints = await runJobLocally(spec, async input => runUnit(input, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) }))
+  return leaderboardOf(checkpoints, top)
 }
