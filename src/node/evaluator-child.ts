@@ -35,6 +35,11 @@ const send = (m: ChildMessage): void => { rawSend(m) }
 // event loop is blocked by a looping strategy this cannot run; the pool's reaper covers that case.
 process.on('disconnect', () => process.exit(0))
 
+// Ctrl-C in a terminal signals the whole foreground process group, evaluators included. The peer
+// shuts down gracefully and ends its evaluators itself; an evaluator that died of the same Ctrl-C
+// first would look like a crashing strategy. SIGTERM/SIGKILL from the pool still end it.
+process.on('SIGINT', () => {})
+
 // Ambient capabilities no evaluation needs: timers and fetch would let strategy code run later,
 // between units, or talk to the network. Node's internals keep their own references.
 for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch']) {

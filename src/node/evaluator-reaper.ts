@@ -4,11 +4,13 @@
  * stuck in a strategy's endless loop would burn a core forever after a SIGKILLed parent. The
  * reaper's event loop is always idle, so it notices the disconnect at once, kills every evaluator
  * it was told about, and exits. It runs trusted code only (a few lines given on its command line).
+ * It ignores SIGINT: a Ctrl-C reaches the whole process group, and the peer ends it in its own time.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 
 const REAPER_CODE = `
 const pids = new Set()
+process.on('SIGINT', () => {})
 process.on('message', m => { if (m && Number.isInteger(m.add)) pids.add(m.add); if (m && Number.isInteger(m.remove)) pids.delete(m.remove); if (m && m.clear) pids.clear() })
 process.on('disconnect', () => { for (const pid of pids) { try { process.kill(pid, 'SIGKILL') } catch {} } process.exit(0) })
 `

@@ -174,6 +174,9 @@ class MeshPeer implements Peer {
         log: opts.log,
       })
       await this.sayHello()
+      // Restarting with unfinished jobs: the others may have finished units since this ledger
+      // was written. Sync before claiming (bounded), as after a sleep.
+      if (jobs(this.logStore.state()).some(j => !j.done)) this.scheduler.holdUntil(this.syncWhenConnected(() => this.node.getConnections().length > 0))
       this.scheduler.start()
       this.state = 'running'
       this.dashboard.start()
@@ -200,11 +203,15 @@ class MeshPeer implements Peer {
     }
     this.node.services.meshDialer.wake()
     // An old connection that answered, or a new one, is a peer to sync with.
-    const live = (): boolean => answered || this.node.getConnections().some(c => !before.has(c.id))
-    for (let waited = 0; waited < WAKE_CLAIM_HOLD_MS && this.state === 'running' && !live(); waited += 100) {
+    await this.syncWhenConnected(() => answered || this.node.getConnections().some(c => !before.has(c.id)))
+  }
+
+  /** Waits (at most WAKE_CLAIM_HOLD_MS) until `live()`, then pulls from every connected peer. */
+  private async syncWhenConnected (live: () => boolean): Promise<void> {
+    for (let waited = 0; waited < WAKE_CLAIM_HOLD_MS && this.state !== 'stopping' && this.state !== 'stopped' && !live(); waited += 100) {
       await new Promise(resolve => setTimeout(resolve, 100))
     }
-    if (this.state !== 'running') return
+    if (this.state === 'stopping' || this.state === 'stopped' || !live()) return
     await this.replicator.syncNow()
   }
 

@@ -68,6 +68,11 @@ export interface Scheduler {
   running (): RunningUnit[]
   /** Jobs this peer cannot run, with the reason. */
   blocked (): Map<string, string>
+  /**
+   * Claims nothing new until `sync` settles, at most WAKE_CLAIM_HOLD_MS: the ledger this peer
+   * holds is stale (it slept, or it restarts with units others may have finished meanwhile).
+   */
+  holdUntil (sync: Promise<void>): void
 }
 
 export interface SchedulerOptions extends SchedulerEvents {
@@ -211,10 +216,7 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
         if (r.leaseUntil <= now) r.abandoned = true
       }
       for (const [key, r] of running) if (r.abandoned) running.delete(key)
-      holdUntil = now + WAKE_CLAIM_HOLD_MS
-      Promise.resolve(opts.onWake?.(gap))
-        .catch((err: unknown) => { log(`re-sync after waking: ${(err as Error).message}`) })
-        .finally(() => { holdUntil = 0; kick() })
+      hold(Promise.resolve(opts.onWake?.(gap)), 're-sync after waking')
     }
     for (const r of running.values()) {
       if (r.abandoned || now < r.leaseUntil - ttl * (1 - RENEW_FRACTION)) continue
@@ -224,12 +226,22 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
     kick()
   }
 
+  function hold (sync: Promise<void>, what: string): void {
+    const until = opts.clock() + WAKE_CLAIM_HOLD_MS
+    holdUntil = Math.max(holdUntil, until)
+    const release = (): void => { if (holdUntil === until) holdUntil = 0; kick() }
+    // Released when the sync settles, or by the clock: claimLoop compares with holdUntil, and the
+    // tick after the hold expires kicks it.
+    sync.catch((err: unknown) => { log(`${what}: ${(err as Error).message}`) }).finally(release)
+  }
+
   function kick (): void {
     if (stopping) return
     void claimLoop()
   }
 
   return {
+    holdUntil (sync) { hold(sync, 're-sync') },
     start () {
       stopping = false
       lastTick = opts.clock()
