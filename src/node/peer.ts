@@ -6,7 +6,11 @@
 import { mkdir } from 'node:fs/promises'
 import { availableParallelism, hostname } from 'node:os'
 import { resolve } from 'node:path'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import { StratmeshError } from '../protocol/errors.js'
+import type { HelloBody } from '../protocol/entry-bodies.js'
+import { MAX_HELLO_ADDRS, MAX_HELLO_ADDR_CHARS } from '../protocol/limits.js'
 import { swarmKeyFromSecret } from '../protocol/swarm-key.js'
 import { ENGINE_VERSION } from '../engine/job-spec.js'
 import { jobId as jobIdOf } from '../engine/job-setup.js'
@@ -31,6 +35,13 @@ import { createScheduler, WAKE_CLAIM_HOLD_MS, type Scheduler } from './scheduler
 
 /** Peer names are shown in tables; longer ones are cut (the ledger refuses more than 64). */
 const MAX_NAME_CHARS = 64
+
+/** The multiaddr protocol code of /p2p/<peer id>. */
+const P2P_CODE = 421
+
+function sameList (a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
 
 /**
  * After waking up, a connection from before the sleep must answer a ping within this long or it
@@ -174,6 +185,8 @@ class MeshPeer implements Peer {
         log: opts.log,
       })
       await this.sayHello()
+      this.logStore.on('entry', ev => { if (ev.entry.type === 'hello') this.learnAddresses(ev.entry.author, (ev.entry.body as HelloBody).addrs) })
+      for (const p of helloPeers(this.logStore.state())) this.learnAddresses(p.author, p.addrs)
       // Restarting with unfinished jobs: the others may have finished units since this ledger
       // was written. Sync before claiming (bounded), as after a sleep.
       if (jobs(this.logStore.state()).some(j => !j.done)) this.scheduler.holdUntil(this.syncWhenConnected(() => this.node.getConnections().length > 0))
@@ -222,8 +235,34 @@ class MeshPeer implements Peer {
   private async sayHello (): Promise<void> {
     const mine = helloPeers(this.logStore.state()).find(p => p.author === this.id)
     const engineVersion = this.engineVersion()
-    if (mine !== undefined && mine.engineVersion === engineVersion && mine.cores === this.opts.cores && mine.name === this.opts.name) return
-    await this.logStore.append('hello', { engineVersion, cores: this.opts.cores, name: this.opts.name })
+    const addrs = this.helloAddrs()
+    if (mine !== undefined && mine.engineVersion === engineVersion && mine.cores === this.opts.cores && mine.name === this.opts.name && sameList(mine.addrs ?? [], addrs)) return
+    await this.logStore.append('hello', { engineVersion, cores: this.opts.cores, name: this.opts.name, addrs })
+  }
+
+  /** The addresses other members may dial us at (as announced: no loopback when there is more). */
+  private helloAddrs (): string[] {
+    return this.node.getMultiaddrs().map(a => a.toString()).filter(a => a.length <= MAX_HELLO_ADDR_CHARS).sort().slice(0, MAX_HELLO_ADDRS)
+  }
+
+  /**
+   * Members announce their addresses in their hello. A peer that met the mesh through one
+   * bootstrap peer (no mDNS across a VPN) learns the others from the ledger and dials them, so the
+   * mesh does not hang on that one peer. Addresses go to the peer store; the dialer does the rest.
+   */
+  private learnAddresses (author: string, addrs: readonly string[] | undefined): void {
+    if (author === this.id || addrs === undefined || addrs.length === 0) return
+    let peerId
+    try { peerId = peerIdFromString(author) } catch { return }
+    if (this.node.getConnections(peerId).length > 0) return
+    const multiaddrs = []
+    for (const a of addrs) {
+      try { multiaddrs.push(multiaddr(a).decapsulateCode(P2P_CODE)) } catch {}
+    }
+    if (multiaddrs.length === 0) return
+    this.node.peerStore.merge(peerId, { multiaddrs })
+      .then(() => { this.node.services.meshDialer.sighted(peerId, true) })
+      .catch(err => { this.opts.log(`addresses of ${author.slice(-8)}: ${(err as Error).message}`) })
   }
 
   listenAddresses (): string[] {

@@ -9,7 +9,7 @@ import { canonicalHash } from './canonical.js'
 import { StratmeshError, isStratmeshError } from './errors.js'
 import {
   MAX_ANNOUNCED_BLOB_BYTES, MAX_BLOBS_PER_ANNOUNCE, MAX_CHECKPOINT_GENOMES, MAX_CORES, MAX_ENGINE_VERSION_CHARS,
-  MAX_GENOME_ERROR_CHARS, MAX_GENOME_PARAMS, MAX_LEASE_TTL_MS, MAX_PARAM_STRING_CHARS, MAX_PEER_NAME_CHARS,
+  MAX_GENOME_ERROR_CHARS, MAX_GENOME_PARAMS, MAX_LEASE_TTL_MS, MAX_PARAM_STRING_CHARS, MAX_PEER_NAME_CHARS, MAX_HELLO_ADDRS, MAX_HELLO_ADDR_CHARS,
   MAX_UNIT_EVALUATIONS, MIN_LEASE_TTL_MS
 } from './limits.js'
 import { validateJobSpec, JOB_LIMITS } from '../engine/job-setup.js'
@@ -18,7 +18,13 @@ import type { Checkpoint, JobSpec } from '../engine/job-spec.js'
 export const ENTRY_TYPES = ['hello', 'job', 'claim', 'renew', 'release', 'commit', 'blob-have'] as const
 export type EntryType = typeof ENTRY_TYPES[number]
 
-export interface HelloBody { readonly engineVersion: string, readonly cores: number, readonly name: string }
+export interface HelloBody {
+  readonly engineVersion: string
+  readonly cores: number
+  readonly name: string
+  /** Multiaddrs the author listens on, so members that met only a bootstrap peer find each other. */
+  readonly addrs?: readonly string[]
+}
 export interface JobBody { readonly spec: JobSpec, readonly id: string }
 export interface UnitRef { readonly jobId: string, readonly island: number, readonly epoch: number }
 export interface ClaimBody extends UnitRef { readonly ttlMs: number }
@@ -166,10 +172,15 @@ type Validator = (body: unknown, field: string) => void
 
 const VALIDATORS: Record<EntryType, Validator> = {
   hello (v, f) {
-    const b = object(v, f, ['engineVersion', 'cores', 'name'])
+    const b = object(v, f, ['engineVersion', 'cores', 'name'], ['addrs'])
     string(b.engineVersion, `${f}.engineVersion`, 1, MAX_ENGINE_VERSION_CHARS)
     int(b.cores, `${f}.cores`, 1, MAX_CORES)
     string(b.name, `${f}.name`, 0, MAX_PEER_NAME_CHARS)
+    if (b.addrs !== undefined) {
+      for (const [i, a] of array(b.addrs, `${f}.addrs`, MAX_HELLO_ADDRS).entries()) {
+        if (!string(a, `${f}.addrs[${i}]`, 1, MAX_HELLO_ADDR_CHARS).startsWith('/')) throw schemaError(`${f}.addrs[${i}]`, 'must be a multiaddr (starting with /)')
+      }
+    }
   },
   job (v, f) {
     const b = object(v, f, ['spec', 'id'])

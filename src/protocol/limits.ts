@@ -28,6 +28,15 @@ export const MAX_ENGINE_VERSION_CHARS = 32
 /** Longest peer name in a hello: a host name, shown in one column of `peer status`. */
 export const MAX_PEER_NAME_CHARS = 64
 
+/**
+ * Addresses a hello may list (so peers that only know a bootstrap peer can dial each other): a
+ * machine has a few interfaces, each with an IPv4 and an IPv6 address.
+ */
+export const MAX_HELLO_ADDRS = 16
+
+/** Longest address in a hello: a multiaddr with a peer id is about 100 characters. */
+export const MAX_HELLO_ADDR_CHARS = 256
+
 /** Most cores a hello may announce: more than any one machine has, small enough to plan with. */
 export const MAX_CORES = 4096
 
