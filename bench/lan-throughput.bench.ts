@@ -1,0 +1,169 @@
+/**
+ * Mesh throughput on the test LAN (network namespaces, real sockets, mDNS; needs root on Linux):
+ * the same CPU-bound job on 1 host vs 2 hosts, one evaluator each, as units per second from
+ * submit to done. Runs alternate (1 then 2 hosts, then 2 then 1…) so drift in the machine's load
+ * hits both alike; the median of RUNS is reported, with the ratio (goal >= 1.8x on 2 idle cores).
+ * Control, in the same run: the same units computed in one plain process vs two at once, with no
+ * mesh, pool or network: how far this machine scales from one busy core to two at all.
+ *
+ *   node --import tsx --import ./src/node/polyfill.ts bench/lan-throughput.bench.ts
+ */
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { performance } from 'node:perf_hooks'
+import { createLan, type Lan, type LanHost } from '../scripts/lan/lan.js'
+import { lanUnavailableReason } from '../scripts/lan/netns.js'
+import { syntheticCandles } from '../src/engine/data/synthetic.js'
+import { importCandles } from '../src/engine/data/import-candles.js'
+import { createJobSpec, evalSetupFor } from '../src/engine/job-setup.js'
+import { runUnit } from '../src/engine/ga.js'
+import { evaluateGenome } from '../src/engine/evaluate.js'
+import { createStrategyContext } from '../src/engine/strategy-context.js'
+import { compileStrategy } from '../src/node/strategy-compiler.js'
+import { instantiateStrategy } from '../src/node/strategy-module.js'
+import { sha256Hex } from '../src/protocol/canonical.js'
+import type { Candles } from '../src/engine/types.js'
+
+/** Timed jobs per configuration; the median is reported. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+const BARS = 100_000
+/** 16 units of about a second each here: 4 islands keep two hosts busy through every epoch. */
+const GA = { islands: 4, epochs: 4, population: 48, generations: 60 }
+/** Units one plain process computes in the control. */
+const CONTROL_UNITS = 8
+/** A job must finish within this: 16 units of seconds each on one host. */
+const JOB_TIMEOUT_MS = 300_000
+const STRATEGY = fileURLToPath(new URL('../strategies/sma-cross.ts', import.meta.url))
+
+function toCsv (c: Candles): string {
+  const lines = ['timestamp,open,high,low,close,volume']
+  for (let i = 0; i < c.length; i++) lines.push(`${c.time[i]},${c.open[i]},${c.high[i]},${c.low[i]},${c.close[i]},${c.volume[i]}`)
+  return lines.join('\n') + '\n'
+}
+
+function median (xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+
+async function until (what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!await check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
+
+async function connected (a: LanHost, b: LanHost): Promise<void> {
+  const idB = (await b.status()).self.id
+  const idA = (await a.status()).self.id
+  await until(`${a.name} and ${b.name} connected`, 60_000, async () =>
+    (await a.status()).peers.some(p => p.id === idB && p.connected) && (await b.status()).peers.some(p => p.id === idA && p.connected))
+}
+
+/** Lines of a peer's log that record a claim or a commit of `jobId`. */
+async function logged (h: LanHost, jobId: string, what: 'claimed unit' | 'committed island'): Promise<number> {
+  const short = jobId.slice(0, 12)
+  return (await h.readLog()).split('\n').filter(l => l.includes(what) && l.includes(short)).length
+}
+
+interface Timed { seconds: number, byH1: number, claims: number }
+
+/** Submits a job with `seed` on h0 and times it from the submit's answer to done on h0. */
+async function timeJob (lan: Lan, csvPath: string, seed: number): Promise<Timed> {
+  const [h0, h1] = lan.hosts
+  const sub = await h0.submit({ strategyPath: STRATEGY, data: csvPath, ...GA, seed, minTrades: 1 })
+  const t0 = performance.now()
+  await until(`job ${sub.jobId.slice(0, 12)} done`, JOB_TIMEOUT_MS, async () => (await h0.results(sub.jobId, 1)).done)
+  const seconds = (performance.now() - t0) / 1000
+  // A unit claimed twice (a claim that lost, or a lease that lapsed) is work done twice.
+  const claims = await logged(h0, sub.jobId, 'claimed unit') + await logged(h1, sub.jobId, 'claimed unit')
+  return { seconds, byH1: await logged(h1, sub.jobId, 'committed island'), claims }
+}
+
+/** Child mode of the control: computes CONTROL_UNITS epoch-0 units in this process; prints seconds. */
+async function plainChild (csvPath: string): Promise<void> {
+  const source = await readFile(STRATEGY, 'utf8')
+  const candles = importCandles(await readFile(csvPath), 'candles.csv').candles
+  const spec = createJobSpec({ strategy: { hash: sha256Hex(source), name: 'sma-cross' }, dataset: { hash: 'e'.repeat(64), name: 'control', bars: candles.length }, ga: { ...GA, islands: CONTROL_UNITS + 1, epochs: 1 }, minTrades: 1 })
+  const def = instantiateStrategy(compileStrategy(source, 'sma-cross.ts'), 'sma-cross.ts')
+  const ctx = createStrategyContext(candles)
+  const setup = evalSetupFor(spec, candles)
+  const env = { def, evaluate: (p: Record<string, number | string>) => evaluateGenome(def, ctx, p, setup) }
+  runUnit({ spec, island: CONTROL_UNITS, epoch: 0, previous: null, migrants: null }, env) // warm-up, untimed
+  const t0 = performance.now()
+  for (let i = 0; i < CONTROL_UNITS; i++) runUnit({ spec, island: i, epoch: 0, previous: null, migrants: null }, env)
+  process.stdout.write(String((performance.now() - t0) / 1000))
+}
+
+async function plainRun (csvPath: string): Promise<number> {
+  const self = fileURLToPath(import.meta.url)
+  return await new Promise((resolve, reject) => {
+    execFile(process.execPath, [...process.execArgv, self, '--plain', csvPath], { timeout: JOB_TIMEOUT_MS }, (err, stdout) => {
+      if (err !== null) reject(err)
+      else resolve(Number(stdout.trim()))
+    })
+  })
+}
+
+async function main (): Promise<void> {
+  const why = await lanUnavailableReason()
+  if (why !== undefined) {
+    console.log(`skipped: ${why}`)
+    return
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'stratmesh-bench-lan-'))
+  const csvPath = join(dir, 'candles.csv')
+  await writeFile(csvPath, toCsv(syntheticCandles({ bars: BARS })))
+  const units = GA.islands * GA.epochs
+  console.log(`mesh throughput: sma-cross on ${BARS} bars, ${GA.islands} islands x ${GA.epochs} epochs = ${units} units of ${GA.population} genomes x ${GA.generations} generations; 1 evaluator per host; median of ${RUNS} jobs per configuration; node ${process.version}`)
+  const lan = await createLan(2, { launch: 'runner', keep: process.env.STRATMESH_LAN_KEEP === '1' })
+  const [h0, h1] = lan.hosts
+  const one: number[] = []
+  const two: number[] = []
+  const shares: number[] = []
+  try {
+    await h0.start()
+    // Untimed: both hosts fetch and decode the dataset, start their evaluators and warm up.
+    await h1.start()
+    await connected(h0, h1)
+    await timeJob(lan, csvPath, 1)
+    let seed = 100
+    for (let r = 0; r < RUNS; r++) {
+      for (const hosts of r % 2 === 0 ? [2, 1] : [1, 2]) {
+        if (hosts === 2 && h1.pid === undefined) { await h1.start(); await connected(h0, h1) }
+        if (hosts === 1 && h1.pid !== undefined) await h1.stop()
+        const t = await timeJob(lan, csvPath, seed++)
+        ;(hosts === 1 ? one : two).push(t.seconds)
+        if (hosts === 2) shares.push(t.byH1)
+        console.log(`run ${r + 1}, ${hosts} host(s): ${t.seconds.toFixed(1)} s = ${(units / t.seconds).toFixed(2)} units/s${hosts === 2 ? `, h1 committed ${t.byH1} of ${units}; ${t.claims} claims` : ''}`)
+      }
+    }
+  } finally {
+    await lan.destroy()
+  }
+  const rate1 = units / median(one)
+  const rate2 = units / median(two)
+  const ratio = rate2 / rate1
+  console.log(`1 host    ${rate1.toFixed(2)} units/s (median ${median(one).toFixed(1)} s per job; runs ${one.map(s => s.toFixed(1)).join(' ')})`)
+  console.log(`2 hosts   ${rate2.toFixed(2)} units/s (median ${median(two).toFixed(1)} s per job; runs ${two.map(s => s.toFixed(1)).join(' ')}; h1 committed ${shares.join(', ')} of ${units})`)
+  console.log(`ratio 2/1 ${ratio.toFixed(2)}x (goal >= 1.8x with 2 idle cores)`)
+
+  // The machine's own ceiling, measured now: the same kind of units in plain processes.
+  const alone = await plainRun(csvPath)
+  const pair = await Promise.all([plainRun(csvPath), plainRun(csvPath)])
+  const control = (2 * CONTROL_UNITS / Math.max(...pair)) / (CONTROL_UNITS / alone)
+  console.log(`control: ${CONTROL_UNITS} units in 1 plain process ${alone.toFixed(1)} s; in each of 2 at once ${pair.map(s => s.toFixed(1)).join(' and ')} s: ${control.toFixed(2)}x (the machine's ceiling for the ratio)`)
+  console.log(`mesh ratio / control ratio: ${(ratio / control * 100).toFixed(0)} % of what two plain processes get here`)
+  await rm(dir, { recursive: true, force: true })
+}
+
+if (process.argv[2] === '--plain') {
+  await plainChild(process.argv[3] as string)
+} else {
+  await main()
+  process.exit(0)
+}
