@@ -1,10 +1,12 @@
 /**
- * Throughput of GA units through the evaluator pool on 1M candles (the bundled SMA-cross strategy,
- * population 32): one evaluator running one unit at a time vs two evaluators running two units
- * concurrently. Prints evaluations/s for each (median of RUNS timed runs), the ratio (goal >= 1.8x
- * on a machine with 2 idle cores), the same unit run in-process (the IPC and sandbox overhead),
- * the peak resident memory of the evaluator processes, and a control: the in-process loop in two
- * plain processes at once, i.e. how far this machine scales from one busy core to two at all.
+ * Throughput of GA units through the evaluator pool on 1M candles (the bundled SMA-cross strategy):
+ * one evaluator running one unit at a time vs two evaluators running two units concurrently.
+ * Prints evaluations/s for each (median of RUNS timed runs), evaluations per CPU second (what one
+ * core delivers, whatever else the machine runs), the ratio (goal >= 1.8x on a machine with 2 idle
+ * cores), the same unit run in-process (the IPC and sandbox overhead) with its indicator cache hit
+ * rate, the peak resident memory of the evaluator processes, and a control: the in-process loop in
+ * two plain processes at once, i.e. how far this machine scales from one busy core to two at all.
+ * The GA shape is BENCH_GA=<population>x<generations> (default 64x10, the shape of the goal).
  * Run: node --import tsx --import ./src/node/polyfill.ts bench/evaluator.bench.ts
  */
 import { execFile } from 'node:child_process'
@@ -25,7 +27,9 @@ import { sha256Hex } from '../src/protocol/canonical.js'
 const BARS = 1_000_000
 /** Timed runs per configuration; the median is reported. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
-const GA = { islands: 64, population: 32, generations: 3, epochs: 1 }
+const GA_SHAPE = /^(\d+)x(\d+)$/.exec(process.env.BENCH_GA ?? '64x10')
+if (GA_SHAPE === null) throw new Error('BENCH_GA must look like 64x10 (population x generations)')
+const GA = { islands: 64, population: Number(GA_SHAPE[1]), generations: Number(GA_SHAPE[2]), epochs: 1 }
 
 function syntheticCandles (n: number): Candles {
   const rng = createPrng(2024)
@@ -103,19 +107,28 @@ async function withPool<T> (size: number, f: (pool: EvaluatorPool) => Promise<T>
   }
 }
 
-function inProcess (): number[] {
+interface InProcess { rates: number[], perCpuSecond: number[], hitRate: number }
+
+function inProcess (): InProcess {
   const def = instantiateStrategy(compileStrategy(source, 'sma-cross.ts'), 'sma-cross.ts')
   const ctx = createStrategyContext(candles)
   const setup = evalSetupFor(spec, candles)
   const env = { def, evaluate: (p: Record<string, number | string>) => evaluateGenome(def, ctx, p, setup) }
   runUnit(unit(nextIsland++), env)
-  const rates: number[] = []
+  const before = ctx.cacheStats()
+  const out: InProcess = { rates: [], perCpuSecond: [], hitRate: 0 }
   for (let r = 0; r < RUNS; r++) {
+    const cpu0 = process.cpuUsage()
     const t0 = performance.now()
     const cp = runUnit(unit(nextIsland++), env)
-    rates.push(cp.evaluations / ((performance.now() - t0) / 1000))
+    const cpu = process.cpuUsage(cpu0)
+    out.rates.push(cp.evaluations / ((performance.now() - t0) / 1000))
+    out.perCpuSecond.push(cp.evaluations / ((cpu.user + cpu.system) / 1e6))
   }
-  return rates
+  const after = ctx.cacheStats()
+  const hits = after.hits - before.hits
+  out.hitRate = hits / (hits + after.misses - before.misses)
+  return out
 }
 
 /**
@@ -137,12 +150,13 @@ async function plainPair (): Promise<number> {
 
 const fmt = (x: number): string => x.toFixed(1)
 if (process.argv.includes('--plain')) {
-  console.log(median(inProcess()))
+  console.log(median(inProcess().rates))
   process.exit(0)
 }
-console.log(`evaluator pool: ${BARS} candles, sma-cross, population ${GA.population}, ${GA.generations} generations, median of ${RUNS} runs`)
+console.log(`evaluator pool: ${BARS} candles, sma-cross, population ${GA.population}, ${GA.generations} generations, median of ${RUNS} runs, node ${process.version}`)
 const local = inProcess()
-console.log(`in-process (no pool)     ${fmt(median(local))} evaluations/s   runs: ${local.map(fmt).join(' ')}`)
+console.log(`in-process (no pool)     ${fmt(median(local.rates))} evaluations/s   runs: ${local.rates.map(fmt).join(' ')}`)
+console.log(`  per CPU second         ${fmt(median(local.perCpuSecond))} evaluations   runs: ${local.perCpuSecond.map(fmt).join(' ')}   indicator cache hits ${(local.hitRate * 100).toFixed(0)} %`)
 const rss: number[] = []
 const report = (label: string, m: Measured): void => {
   console.log(`${label} ${fmt(median(m.rates))} evaluations/s   runs: ${m.rates.map(fmt).join(' ')}   cores used: ${m.coresUsed.map(c => c.toFixed(2)).join(' ')}`)
@@ -153,8 +167,8 @@ const two = await withPool(2, async pool => { const r = await measure(pool, 2); 
 report('2 evaluators, 2 units   ', two)
 console.log(`ratio 2/1                ${(median(two.rates) / median(one.rates)).toFixed(2)}x (goal >= 1.8x with 2 idle cores)`)
 const perCore = (m: Measured): number => median(m.rates.map((r, i) => r / m.coresUsed[i]))
-console.log(`per core used            ${fmt(perCore(one))} vs ${fmt(perCore(two))} evaluations/s (equal = the pool scales; a lower ratio is the machine's load)`)
-console.log(`pool overhead            ${((1 - median(one.rates) / median(local)) * 100).toFixed(1)} % below in-process`)
+console.log(`per CPU second           ${fmt(perCore(one))} (1 evaluator) vs ${fmt(perCore(two))} (2 evaluators) evaluations (goal >= 100; equal = the pool scales, lower with 2 = shared caches, memory bandwidth or neighbours)`)
+console.log(`pool overhead            ${((1 - median(one.rates) / median(local.rates)) * 100).toFixed(1)} % below in-process`)
 const pair = await plainPair()
-console.log(`control: 2 plain processes, no pool: ${fmt(pair)} evaluations/s = ${(pair / median(local)).toFixed(2)}x one in-process run (the machine's ceiling for the ratio)`)
+console.log(`control: 2 plain processes, no pool: ${fmt(pair)} evaluations/s = ${(pair / median(local.rates)).toFixed(2)}x one in-process run (the machine's ceiling for the ratio)`)
 console.log(`evaluator peak RSS       ${rss.map(x => `${fmt(x)} MB`).join(', ')}`)
