@@ -5,7 +5,7 @@
  * core delivers, whatever else the machine runs), the ratio (goal >= 1.8x on a machine with 2 idle
  * cores), the same unit run in-process (the IPC and sandbox overhead) with its indicator cache hit
  * rate, the peak resident memory of the evaluator processes, and a control: the in-process loop in
- * two plain processes at once, i.e. how far this machine scales from one busy core to two at all.
+ * one plain process, then in two at once, i.e. how far this machine scales from one busy core to two.
  * The GA shape is BENCH_GA=<population>x<generations> (default 64x10, the shape of the goal).
  * Run: node --import tsx --import ./src/node/polyfill.ts bench/evaluator.bench.ts
  */
@@ -132,11 +132,12 @@ function inProcess (): InProcess {
 }
 
 /**
- * The machine's own scaling, without the pool: the in-process loop in two plain processes at once.
- * Two busy cores rarely give twice one (shared caches, memory bandwidth, hyperthreads, neighbours
- * on a VM host); the pool can only be judged against this.
+ * The machine's own scaling, without the pool: the in-process loop in one plain process, then in
+ * two at once, measured back to back the same way. Two busy cores rarely give twice one (shared
+ * caches, memory bandwidth, hyperthreads, neighbours on a VM host, the GC's helper threads, which
+ * already use part of the second core when one process runs); the pool can only be judged against this.
  */
-async function plainPair (): Promise<number> {
+async function plainProcesses (count: number): Promise<number> {
   const self = fileURLToPath(import.meta.url)
   const one = (): Promise<number> => new Promise((resolve, reject) => {
     execFile(process.execPath, [...process.execArgv, self, '--plain'], { env: { ...process.env, BENCH_RUNS: String(RUNS) } }, (err, stdout) => {
@@ -144,8 +145,8 @@ async function plainPair (): Promise<number> {
       else resolve(Number(stdout.trim()))
     })
   })
-  const rates = await Promise.all([one(), one()])
-  return rates[0] + rates[1]
+  const rates = await Promise.all(Array.from({ length: count }, one))
+  return rates.reduce((a, b) => a + b, 0)
 }
 
 const fmt = (x: number): string => x.toFixed(1)
@@ -169,6 +170,7 @@ console.log(`ratio 2/1                ${(median(two.rates) / median(one.rates)).
 const perCore = (m: Measured): number => median(m.rates.map((r, i) => r / m.coresUsed[i]))
 console.log(`per CPU second           ${fmt(perCore(one))} (1 evaluator) vs ${fmt(perCore(two))} (2 evaluators) evaluations (goal >= 100; equal = the pool scales, lower with 2 = shared caches, memory bandwidth or neighbours)`)
 console.log(`pool overhead            ${((1 - median(one.rates) / median(local.rates)) * 100).toFixed(1)} % below in-process`)
-const pair = await plainPair()
-console.log(`control: 2 plain processes, no pool: ${fmt(pair)} evaluations/s = ${(pair / median(local.rates)).toFixed(2)}x one in-process run (the machine's ceiling for the ratio)`)
+const single = await plainProcesses(1)
+const pair = await plainProcesses(2)
+console.log(`control, no pool: 1 plain process ${fmt(single)}, 2 at once ${fmt(pair)} evaluations/s = ${(pair / single).toFixed(2)}x (the machine's ceiling for the ratio)`)
 console.log(`evaluator peak RSS       ${rss.map(x => `${fmt(x)} MB`).join(', ')}`)
