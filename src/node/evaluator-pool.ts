@@ -78,7 +78,11 @@ export interface EvaluatorPool {
   start (): Promise<void>
   stop (): Promise<void>
   inspect (source: string, fileName: string): Promise<StrategyInfo>
-  runUnit (job: PoolJob, input: UnitInput, opts?: { onProgress?: (done: number, total: number) => void }): Promise<Checkpoint>
+  /**
+   * Runs one GA unit in an evaluator. Aborting `signal` ends it at once with UNIT_CANCELLED (its
+   * evaluator is killed and replaced): the unit was taken by another peer, no use finishing it.
+   */
+  runUnit (job: PoolJob, input: UnitInput, opts?: { onProgress?: (done: number, total: number) => void, signal?: AbortSignal }): Promise<Checkpoint>
   /**
    * Recomputes one genome of a job in detail (equity, drawdown, trades), curves sampled to at most
    * MAX_DETAIL_POINTS points. Runs in an evaluator of its own, like inspect().
@@ -222,20 +226,27 @@ class Pool implements EvaluatorPool {
     }
   }
 
-  async runUnit (job: PoolJob, input: UnitInput, opts: { onProgress?: (done: number, total: number) => void } = {}): Promise<Checkpoint> {
+  async runUnit (job: PoolJob, input: UnitInput, opts: { onProgress?: (done: number, total: number) => void, signal?: AbortSignal } = {}): Promise<Checkpoint> {
     const code = this.compile(job)
     const id = jobId(input.spec)
+    // A function, not a property read, so the compiler does not narrow it between awaits.
+    const aborted = (): boolean => opts.signal?.aborted === true
+    const cancelled = (cause?: unknown): StratmeshError => new StratmeshError('UNIT_CANCELLED', `unit (${input.island}, ${input.epoch}) of job ${id.slice(0, 12)} was cancelled`, { cause })
     // An estimate: the GA skips genomes it has already seen and re-evaluates a few inherited ones.
     const total = input.spec.ga.population * (input.spec.ga.generations + 1)
     const skip = new Map<string, string>()
     let restarts = 0
     for (;;) {
+      if (aborted()) throw cancelled()
       const ev = await this.acquire(job.key)
+      if (aborted()) { this.release(ev); throw cancelled() }
       if (ev.used && ev.job !== job.key) {
         // It ran another strategy: replace it rather than let this job run in that realm.
         await this.recycle(ev)
         continue
       }
+      const onAbort = (): void => { void ev.kill() }
+      opts.signal?.addEventListener('abort', onAbort, { once: true })
       try {
         await this.ensureLoaded(ev, job, code)
         const m = await ev.request({ type: 'run-unit', jobKey: job.key, input, skip: [...skip] }, index => {
@@ -250,6 +261,7 @@ class Pool implements EvaluatorPool {
         this.unitsRun++
         return cp
       } catch (err) {
+        if (aborted()) throw cancelled(err)
         // Died while idle, before this unit began: try another evaluator (bounded like restarts).
         if (isStratmeshError(err, 'EVAL_GONE') && restarts++ < MAX_UNIT_RESTARTS) continue
         if (!isStratmeshError(err) || !(err.code in RESTART_REASON)) throw err
@@ -266,6 +278,7 @@ class Pool implements EvaluatorPool {
         this.log?.('%s: genome %s -> %s; re-running the unit without it', unit, key, err.code)
         skip.set(key, SKIP_ERROR[err.code])
       } finally {
+        opts.signal?.removeEventListener('abort', onAbort)
         this.release(ev)
       }
     }

@@ -89,6 +89,8 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
   const self = opts.logStore.author
   const log = opts.log ?? (() => {})
   const running = new Map<string, RunningUnit>()
+  /** Ends a running unit's evaluation early (the unit was taken or finished by another peer). */
+  const cancels = new Map<RunningUnit, AbortController>()
   const blocked = new Map<string, string>()
   let timer: ReturnType<typeof setInterval> | undefined
   let lastTick = 0
@@ -166,10 +168,17 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
     running.set(key, record)
     await opts.logStore.append('claim', { jobId: u.jobId, island: u.island, epoch: u.epoch, ttlMs: ttl })
     log(`claimed unit island ${u.island} epoch ${u.epoch} of job ${u.jobId.slice(0, 12)}`)
-    opts.pool.runUnit(readiness.job, input, { onProgress: (done, total) => { record.done = done; record.total = total } })
+    const controller = new AbortController()
+    cancels.set(record, controller)
+    opts.pool.runUnit(readiness.job, input, { onProgress: (done, total) => { record.done = done; record.total = total }, signal: controller.signal })
       .then(async cp => { await finish(record, cp) })
       .catch(err => {
         const e = err as Error & { code?: string }
+        if (e.code === 'UNIT_CANCELLED') {
+          // Someone else holds or finished the unit: give our claim back so status is right.
+          if (!stopping) return opts.logStore.append('release', { jobId: u.jobId, island: u.island, epoch: u.epoch }).then(() => {})
+          return
+        }
         log(`unit island ${u.island} epoch ${u.epoch} failed: ${e.code ?? 'ERROR'}: ${e.message}`)
         if (e.code === 'STRATEGY_SYNTAX' || e.code === 'STRATEGY_FORBIDDEN_IMPORT' || e.code === 'STRATEGY_INVALID' || e.code === 'EVAL_UNIT_FAILED') {
           opts.library.markBroken(u.jobId, `${e.code}: ${e.message}`)
@@ -180,6 +189,7 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
       })
       .catch(err => { log(`release failed: ${(err as Error).message}`) })
       .finally(() => {
+        cancels.delete(record)
         if (running.get(key) === record) running.delete(key)
         kick()
       })
@@ -218,12 +228,33 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
       for (const [key, r] of running) if (r.abandoned) running.delete(key)
       hold(Promise.resolve(opts.onWake?.(gap)), 're-sync after waking')
     }
+    cancelLost(now)
     for (const r of running.values()) {
       if (r.abandoned || now < r.leaseUntil - ttl * (1 - RENEW_FRACTION)) continue
       r.leaseUntil = now + ttl
       await opts.logStore.append('renew', { jobId: r.jobId, island: r.island, epoch: r.epoch, ttlMs: ttl })
     }
     kick()
+  }
+
+  /**
+   * Stops computing units another peer has won or finished. Two peers often claim one unit at the
+   * same moment (at a job's start, when a lease lapses); the ledger picks one holder by (claim hlc,
+   * author), and the other's evaluator would otherwise run the whole unit for nothing.
+   */
+  function cancelLost (now: number): void {
+    for (const [key, r] of running) {
+      const controller = cancels.get(r)
+      if (controller === undefined || controller.signal.aborted) continue
+      const unit = state().units.get(key)
+      const counted = countedCommit(unit)
+      const holder = leaseHolder(unit, now)
+      const why = counted !== null ? `${counted.author.slice(-8)} committed it` : holder !== null && holder.author !== self ? `${holder.author.slice(-8)} holds it` : null
+      if (why === null) continue
+      log(`stopping island ${r.island} epoch ${r.epoch} of job ${r.jobId.slice(0, 12)}: ${why}`)
+      r.abandoned = true
+      controller.abort()
+    }
   }
 
   function hold (sync: Promise<void>, what: string): void {

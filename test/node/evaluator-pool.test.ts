@@ -220,6 +220,33 @@ describe('evaluator pool', () => {
     await small.stop()
   })
 
+  test('a cancelled unit ends at once with UNIT_CANCELLED; its evaluator is replaced and the pool runs the next unit', async () => {
+    const p = createEvaluatorPool({ size: 1, memoryMb: 128 })
+    started.push(p)
+    await p.start()
+    // Long enough to be mid-run when cancelled: many generations of a slow strategy.
+    const job = jobOf('good-sma.ts', undefined, { population: 64, generations: 400 })
+    const controller = new AbortController()
+    let progressed = 0
+    const run = p.runUnit(job, unit(job.spec, 0, 0), { signal: controller.signal, onProgress: done => { progressed = done } })
+    const pidsBefore = p.pids()
+    const until = Date.now() + 20_000
+    while (progressed === 0 && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 20))
+    assert.ok(progressed > 0, 'the unit was running')
+    const cancelledAt = Date.now()
+    controller.abort()
+    await rejectsWith(run, 'UNIT_CANCELLED')
+    assert.ok(Date.now() - cancelledAt < 5_000, 'cancellation does not wait for the unit')
+    assert.deepEqual(p.stats().restarts, { timeout: 0, crash: 0, outOfMemory: 0 }, 'a cancel is not a crash of the strategy')
+    const small = jobOf('good-sma.ts')
+    const cp = await p.runUnit(small, unit(small.spec, 0, 0))
+    assert.deepEqual(cp, inProcess(small, unit(small.spec, 0, 0)), 'the replacement evaluator computes correctly')
+    assert.ok(p.pids().every(pid => !pidsBefore.includes(pid)), 'the cancelled evaluator is gone')
+    // Already aborted: refused before any work.
+    await rejectsWith(p.runUnit(small, unit(small.spec, 0, 0), { signal: AbortSignal.abort() }), 'UNIT_CANCELLED')
+    await p.stop()
+  })
+
   test('stop() kills every evaluator and refuses further work', async () => {
     const p = createEvaluatorPool({ size: 2, memoryMb: 64 })
     started.push(p)
