@@ -4,7 +4,6 @@
  * DNS-rebinding page cannot reach 127.0.0.1 under its own name.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { open, rename, unlink } from 'node:fs/promises'
 
 /** 32 random bytes: 256 bits, unguessable; base64url so it fits a header as is. */
 export const API_TOKEN_BYTES = 32
@@ -36,20 +35,3 @@ export function hostAllowed (host: string | undefined): boolean {
   return m !== null && ALLOWED_HOSTNAMES.has(m[1])
 }
 
-/**
- * Writes a file only its owner can read or write, atomically: a reader sees the old file or the
- * whole new one, never a half-written token.
- */
-export async function writePrivateFile (path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`
-  // 'wx' after removing a leftover: an existing file would keep its old (maybe wider) mode.
-  await unlink(tmp).catch(() => {})
-  const handle = await open(tmp, 'wx', 0o600)
-  try {
-    await handle.writeFile(text)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  try { await rename(tmp, path) } catch (err) { await unlink(tmp).catch(() => {}); throw err }
-}

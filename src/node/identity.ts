@@ -4,12 +4,13 @@
  * silently replaced: a new key would be a new author, and a restored old ledger under a new key
  * would orphan the peer's leases. A damaged file is an IDENTITY_CORRUPT error for a human to fix.
  */
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import { StratmeshError } from '../protocol/errors.js'
+import { writePrivateFile } from './private-file.js'
 
 export const IDENTITY_FILE = 'identity.key'
 
@@ -20,26 +21,6 @@ export interface Identity {
 
 function corrupt (path: string, why: string, cause?: unknown): StratmeshError {
   return new StratmeshError('IDENTITY_CORRUPT', `the identity key ${path} ${why}; restore it from a backup or move it away to start as a new peer`, { cause, details: { path } })
-}
-
-/** Writes the file completely under a temporary name, then renames it: a crash leaves no half key. */
-async function writeAtomically (path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`
-  const handle = await open(tmp, 'w', 0o600)
-  try {
-    await handle.writeFile(bytes)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  try {
-    await rename(tmp, path)
-  } catch (err) {
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-  const dir = await open(join(path, '..'), 'r')
-  try { await dir.sync() } finally { await dir.close() }
 }
 
 export async function loadOrCreateIdentity (dataDir: string): Promise<Identity> {
@@ -62,6 +43,6 @@ export async function loadOrCreateIdentity (dataDir: string): Promise<Identity> 
     return { privateKey: key, peerId: peerIdFromPrivateKey(key) }
   }
   const privateKey = await generateKeyPair('Ed25519')
-  await writeAtomically(path, privateKeyToProtobuf(privateKey))
+  await writePrivateFile(path, privateKeyToProtobuf(privateKey))
   return { privateKey, peerId: peerIdFromPrivateKey(privateKey) }
 }

@@ -5,10 +5,11 @@
  * stored (mode 0600) and shown to the user with the command that joins other machines.
  */
 import { randomBytes } from 'node:crypto'
-import { open, readFile, rename, unlink } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StratmeshError } from '../protocol/errors.js'
 import { MIN_SECRET_LENGTH } from '../protocol/swarm-key.js'
+import { writePrivateFile } from './private-file.js'
 
 export const SECRET_FILE = 'mesh.secret'
 /** 24 random bytes: 192 bits, far beyond guessing, short enough to paste. */
@@ -19,18 +20,6 @@ export interface MeshSecret {
   /** True when this start created it (the user has to copy it to the other machines). */
   readonly generated: boolean
   readonly source: 'flag' | 'env' | 'data-dir' | 'generated'
-}
-
-async function writePrivate (path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`
-  const handle = await open(tmp, 'w', 0o600)
-  try {
-    await handle.writeFile(text)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  try { await rename(tmp, path) } catch (err) { await unlink(tmp).catch(() => {}); throw err }
 }
 
 function check (secret: string, where: string): string {
@@ -51,7 +40,7 @@ export async function resolveMeshSecret (opts: { dataDir: string, flag?: string,
   }
   if (stored !== undefined) return { secret: check(stored, path), generated: false, source: 'data-dir' }
   const secret = randomBytes(GENERATED_SECRET_BYTES).toString('base64url')
-  await writePrivate(path, secret)
+  await writePrivateFile(path, secret)
   return { secret, generated: true, source: 'generated' }
 }
 
@@ -59,6 +48,6 @@ export async function resolveMeshSecret (opts: { dataDir: string, flag?: string,
 async function remember (path: string, s: MeshSecret): Promise<MeshSecret> {
   let stored: string | undefined
   try { stored = (await readFile(path, 'utf8')).trim() } catch { stored = undefined }
-  if (stored !== s.secret) await writePrivate(path, s.secret)
+  if (stored !== s.secret) await writePrivateFile(path, s.secret)
   return s
 }

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { connectToPeer } from '../api-client.js'
-import { writePrivateFile } from '../api-auth.js'
+import { writePrivateFile } from '../private-file.js'
 import { dataDirFrom } from './options.js'
 
 /** The redirect page `peer open` hands the browser; rewritten on every run. */
