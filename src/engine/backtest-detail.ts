@@ -8,7 +8,7 @@
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { backtest } from './backtest.js'
-import { checkPositions, type EvalSetup } from './evaluate.js'
+import { checkPositions, checkSplit, describeThrown, type EvalSetup } from './evaluate.js'
 import { fitnessOf } from './objective.js'
 import type { ParamsOf, ParamSpace, StrategyContext, StrategyDefinition } from './strategy-api.js'
 import type { Candles, Costs, Metrics, ParamValues } from './types.js'
@@ -114,15 +114,12 @@ export function backtestDetail (candles: Candles, positions: Float64Array, from:
  */
 export function evaluateDetail<S extends ParamSpace> (def: StrategyDefinition<S>, ctx: StrategyContext, params: ParamValues, setup: EvalSetup): GenomeDetail {
   const n = ctx.length
-  if (!Number.isInteger(setup.split) || setup.split < 0 || setup.split > n) {
-    throw new StratmeshError('EVAL_BAD_SETUP', `split ${setup.split} is not within the ${n} bars`, { details: { split: setup.split, bars: n } })
-  }
+  checkSplit(setup, n)
   let out: unknown
   try {
     out = def.positions(ctx, params as ParamsOf<S>)
   } catch (err) {
-    const why = err instanceof StratmeshError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err)
-    throw new StratmeshError('STRATEGY_THREW', why, { cause: err })
+    throw new StratmeshError('STRATEGY_THREW', describeThrown(err), { cause: err })
   }
   const positions = checkPositions(out, n)
   if (typeof positions === 'string') throw new StratmeshError('STRATEGY_BAD_POSITIONS', positions)

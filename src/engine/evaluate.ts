@@ -36,7 +36,8 @@ function failed (code: string, message: string): EvalResult {
   return { fitness: null, inSample: null, outOfSample: null, error: text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 3)}...` : text }
 }
 
-function describeThrown (err: unknown): string {
+/** What a strategy threw, as one line (our own errors keep their code). */
+export function describeThrown (err: unknown): string {
   if (err instanceof StratmeshError) return `${err.code}: ${err.message}`
   if (err instanceof Error) return err.message
   return String(err)
@@ -69,12 +70,17 @@ function describeType (v: unknown): string {
   return v.constructor?.name ?? 'object'
 }
 
+/** The in-sample / out-of-sample split must be a bar index within the data (a caller bug if not). */
+export function checkSplit (setup: EvalSetup, bars: number): void {
+  if (!Number.isInteger(setup.split) || setup.split < 0 || setup.split > bars) {
+    throw new StratmeshError('EVAL_BAD_SETUP', `split ${setup.split} is not within the ${bars} bars`, { details: { split: setup.split, bars } })
+  }
+}
+
 /** Evaluates one genome; see the module comment. Throws only for a bad setup (a caller bug). */
 export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>, ctx: StrategyContext, params: ParamValues, setup: EvalSetup): EvalResult {
   const n = ctx.length
-  if (!Number.isInteger(setup.split) || setup.split < 0 || setup.split > n) {
-    throw new StratmeshError('EVAL_BAD_SETUP', `split ${setup.split} is not within the ${n} bars`, { details: { split: setup.split, bars: n } })
-  }
+  checkSplit(setup, n)
   let out: unknown
   try {
     out = def.positions(ctx, params as ParamsOf<S>)
