@@ -8,22 +8,12 @@ import { resolve } from 'node:path'
 import { StratmeshError } from '../../protocol/errors.js'
 import { connectToPeer } from '../api-client.js'
 import type { SubmitRequest, SubmitResult } from '../peer-types.js'
-import type { Objective } from '../../engine/types.js'
 import { dataDirFrom } from './options.js'
 
-export interface SubmitOptions {
+/** The GA and cost settings are the request's own; the CLI adds where to find the peer and the output form. */
+export interface SubmitOptions extends Omit<SubmitRequest, 'strategyPath' | 'data'> {
   readonly dataDir?: string
   readonly data?: string
-  readonly islands?: number
-  readonly population?: number
-  readonly epochs?: number
-  readonly generations?: number
-  readonly objective?: Objective
-  readonly minTrades?: number
-  readonly fee?: number
-  readonly slippage?: number
-  readonly oos?: number
-  readonly seed?: number
   readonly json?: boolean
 }
 
