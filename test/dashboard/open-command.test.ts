@@ -1,32 +1,21 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createApiServer } from '../../src/node/api-server.js'
 import { OPEN_PAGE_FILE } from '../../src/node/cli/commands-open.js'
 import type { PeerControl, PeerStatus, ResultsView, SubmitResult } from '../../src/node/peer-types.js'
 import { tempDir } from '../helpers/temp-dir.js'
+import { runPeerCli, type CliRun } from '../helpers/run-cli.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 /** A CLI run that hangs is a bug; this bounds it so the test fails instead. */
 const CLI_TIMEOUT_MS = 30_000
 
-interface Run { code: number, stdout: string, stderr: string }
+type Run = CliRun
 
+/** Runs the CLI from source as a child process (killed by the timeout if it hangs). */
 async function peer (args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return await new Promise(resolve => {
-    const child = execFile(process.execPath, ['--import', 'tsx', '--import', './src/node/polyfill.ts', 'src/node/cli/main.ts', ...args], {
-      cwd: root,
-      timeout: CLI_TIMEOUT_MS,
-      killSignal: 'SIGKILL',
-      env: { ...process.env, STRATMESH_DEBUG: '', ...env },
-    }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr })
-    })
-    child.stdin?.end()
-  })
+  return await runPeerCli(args, { from: 'source', timeoutMs: CLI_TIMEOUT_MS, env: { ...process.env, STRATMESH_DEBUG: '', ...env } })
 }
 
 const control: PeerControl = {

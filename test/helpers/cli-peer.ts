@@ -17,7 +17,6 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { TestContext } from 'node:test'
 import { connectToPeer } from '../../src/node/api-client.js'
 import type { PeerStatus, ResultsView, SubmitRequest } from '../../src/node/peer-types.js'
@@ -26,8 +25,10 @@ import type { Candles } from '../../src/engine/types.js'
 import type { LeaderboardRow, JobSpec } from '../../src/engine/job-spec.js'
 import { referenceInChild } from './reference-child.js'
 import { waitFor } from './wait-for.js'
+import { REPO_ROOT, runPeerCli, type CliRun } from './run-cli.js'
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export { REPO_ROOT, type CliRun }
+
 const PEER_BIN = join(REPO_ROOT, 'bin', 'peer.js')
 if (!existsSync(join(REPO_ROOT, 'dist', 'node', 'cli', 'main.js'))) throw new Error('the CLI is not built: run `npm run build` before the cli-mesh tests')
 export const STRATEGY = join(REPO_ROOT, 'strategies', 'sma-cross.ts')
@@ -44,23 +45,9 @@ const KILL_WAIT_MS = 10_000
 const LOG_KEEP_CHARS = 64 * 1024
 const LOG_KEEP_LINES = 2000
 
-export interface CliRun { readonly code: number, readonly stdout: string, readonly stderr: string }
-
 /** Runs `peer <args>` from the build as a child process; SIGKILLed if it outlives `timeoutMs`. */
 export async function runCli (args: readonly string[], timeoutMs = CLI_TIMEOUT_MS, env: Record<string, string> = {}): Promise<CliRun> {
-  return await new Promise(resolve => {
-    const child = execFile(process.execPath, [PEER_BIN, ...args], {
-      cwd: REPO_ROOT,
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-      maxBuffer: 16 * 1024 * 1024,
-      env: cliEnv(env),
-    }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1
-      resolve({ code, stdout, stderr })
-    })
-    child.stdin?.end()
-  })
+  return await runPeerCli(args, { timeoutMs, env: cliEnv(env) })
 }
 
 /** The environment of every child: none of the user's stratmesh settings leak into a test. */
