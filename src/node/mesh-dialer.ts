@@ -8,7 +8,7 @@
  * to us) is re-dialled while disconnected, with exponential backoff capped at REDIAL_MAX_MS,
  * forever. A peer that refused our mesh secret is someone else's mesh: it is retried rarely.
  */
-import type { Connection, ComponentLogger, Libp2pEvents, Logger, PeerId, PeerInfo, PeerUpdate, TypedEventTarget } from '@libp2p/interface'
+import type { Connection, ComponentLogger, Libp2pEvents, Logger, PeerId, PeerInfo, TypedEventTarget } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 /** The first re-dial after a connection closed or a dial failed comes this soon. */
@@ -102,11 +102,10 @@ export class MeshDialer {
   private timer: ReturnType<typeof setInterval> | undefined
   private controller = new AbortController()
 
-  private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => { this.sighted(evt.detail.id, true) }
-  private readonly onUpdate = (evt: CustomEvent<PeerUpdate>): void => { if (evt.detail.previous !== undefined) this.sighted(evt.detail.peer.id, false) }
+  private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => { this.sighted(evt.detail.id) }
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => { this.connected(evt.detail) }
   private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => { this.disconnected(evt.detail) }
-  private readonly onSighting = (evt: Event): void => { this.sighted((evt as CustomEvent<PeerInfo>).detail.id, true) }
+  private readonly onSighting = (evt: Event): void => { this.sighted((evt as CustomEvent<PeerInfo>).detail.id) }
   private readonly sightings: EventTarget | undefined
 
   constructor (components: MeshDialerComponents, options: MeshDialerOptions) {
@@ -123,7 +122,6 @@ export class MeshDialer {
     this.controller = new AbortController()
     const events = this.components.events
     events.addEventListener('peer:discovery', this.onDiscovery)
-    events.addEventListener('peer:update', this.onUpdate)
     events.addEventListener('peer:connect', this.onConnect)
     events.addEventListener('peer:disconnect', this.onDisconnect)
     this.sightings?.addEventListener('peer', this.onSighting)
@@ -138,7 +136,6 @@ export class MeshDialer {
   stop (): void {
     const events = this.components.events
     events.removeEventListener('peer:discovery', this.onDiscovery)
-    events.removeEventListener('peer:update', this.onUpdate)
     events.removeEventListener('peer:connect', this.onConnect)
     events.removeEventListener('peer:disconnect', this.onDisconnect)
     this.sightings?.removeEventListener('peer', this.onSighting)
@@ -196,16 +193,15 @@ export class MeshDialer {
   }
 
   /**
-   * Seen by discovery (`fresh`: tracked from now on if new) or its peer-store record changed.
-   * Public so a discovery source can report sightings directly.
+   * Seen: found by discovery (each mDNS answer, not only the first) or announced in the ledger.
+   * A new peer is tracked from now on; a known one is due for a dial soon.
    */
-  sighted (peerId: PeerId, fresh: boolean): void {
+  sighted (peerId: PeerId): void {
     if (peerId.equals(this.components.peerId)) return
     const key = peerId.toString()
     const now = this.now()
     const known = this.peers.get(key)
     if (known === undefined) {
-      if (!fresh) return // peer-store churn about a peer we never chose to track
       this.track(key, { peerId, failures: 0, nextAt: now + this.deferFor(peerId), foreign: false, dialling: false })
       this.sweep()
       return

@@ -261,7 +261,7 @@ class MeshPeer implements Peer {
     }
     if (multiaddrs.length === 0) return
     this.node.peerStore.merge(peerId, { multiaddrs })
-      .then(() => { this.node.services.meshDialer.sighted(peerId, true) })
+      .then(() => { this.node.services.meshDialer.sighted(peerId) })
       .catch(err => { this.opts.log(`addresses of ${author.slice(-8)}: ${(err as Error).message}`) })
   }
 
