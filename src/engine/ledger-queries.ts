@@ -16,7 +16,8 @@ export function unitKey (jobId: string, island: number, epoch: number): string {
   return `${jobId}:${island}:${epoch}`
 }
 
-function byHlcThenAuthor (a: { hlc: Hlc, author: string }, b: { hlc: Hlc, author: string }): number {
+/** The ledger's total order on entries: hybrid logical clock, then author id. */
+export function byHlcThenAuthor (a: { hlc: Hlc, author: string }, b: { hlc: Hlc, author: string }): number {
   return compareHlc(a.hlc, b.hlc) || (a.author < b.author ? -1 : a.author > b.author ? 1 : 0)
 }
 

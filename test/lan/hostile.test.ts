@@ -7,6 +7,7 @@
  * freeze the equivocator), and keep the single-machine leaderboard.
  */
 import assert from 'node:assert/strict'
+import { byHlcThenAuthor } from '../../src/engine/ledger-queries.js'
 import { comparable } from '../helpers/reference-run.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -51,8 +52,12 @@ lanTest('8. a hostile member: forged signature, equivocation, oversized messages
     // A wrong checkpoint for a unit the honest mesh has committed (it arrives second, later hlc).
     const unit = { jobId: submitted.jobId, island: 1, epoch: 1 }
     const ledger = await mallory.pull(ids[0])
-    const honestCommit = ledger.commits.find(c => c.jobId === unit.jobId && c.island === unit.island && c.epoch === unit.epoch)
+    // Two honest peers may both have committed it (a claim race): the one that counts comes first
+    // in the ledger's order, whatever order the pull listed them in.
+    const honestCommits = ledger.commits.filter(c => c.jobId === unit.jobId && c.island === unit.island && c.epoch === unit.epoch).sort(byHlcThenAuthor)
+    const honestCommit = honestCommits[0]
     assert.ok(honestCommit !== undefined, 'the honest commit of the unit is in the ledger')
+    assert.ok(honestCommits.every(c => c.checkpointHash === honestCommit.checkpointHash), 'honest commits of one unit agree')
     const wrong = await mallory.commitWrong(unit)
     assert.notEqual(wrong.checkpointHash, honestCommit.checkpointHash)
     await waitEvery(honest, 'the conflict recorded', st => st.conflicts.some(c => c.other.author === m))
