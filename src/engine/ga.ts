@@ -39,15 +39,18 @@ interface Member {
   readonly result: EvalResult
 }
 
-/** Best first: higher fitness, failed (null) last, ties broken by the genome's key. */
-function compareMembers (a: Member, b: Member): number {
-  const fa = a.result.fitness; const fb = b.result.fitness
+/** The population's order: higher fitness first, failed (null) last, ties broken by the genome's key (paramsKey). */
+export function compareRanked (fa: number | null, ka: string, fb: number | null, kb: string): number {
   if (fa !== fb) {
     if (fa === null) return 1
     if (fb === null) return -1
     return fb - fa
   }
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0
+  return ka < kb ? -1 : ka > kb ? 1 : 0
+}
+
+function compareMembers (a: Member, b: Member): number {
+  return compareRanked(a.result.fitness, a.key, b.result.fitness, b.key)
 }
 
 /** Which checkpoints unit (island, epoch) needs: its own island's and the previous island's, from epoch-1. */

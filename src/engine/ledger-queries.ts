@@ -3,6 +3,13 @@
  * units at a given time, jobs and their progress, conflicts, the merged leaderboard, blob holders,
  * equivocation evidence and the state hash. Pure, and independent of the order entries arrived in:
  * every answer is sorted or chosen by a total order.
+ *
+ * Which commits count is the asking peer's judgement, passed as a CommitTrust: a peer checks other
+ * members' checkpoints before it counts them (src/node/commit-verifier.ts), so a commit may be
+ * trusted, still being checked, or rejected. Verdicts are a pure function of a checkpoint and its
+ * job (the check re-evaluates genomes, and evaluation is deterministic), so honest peers that have
+ * checked the same commits count the same ones and show the same leaderboard. Without a trust
+ * argument every commit is trusted (the ledger's own view; the state hash never depends on trust).
  */
 import { canonicalHash } from '../protocol/canonical.js'
 import { compareHlc, type Hlc } from '../protocol/hlc.js'
@@ -25,14 +32,30 @@ function compareStrings (a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-/** The commit that counts for a unit: the smallest (hlc, author). */
-export function countedCommit (unit: UnitRecord | undefined): CommitRecord | null {
-  if (unit === undefined || unit.commits.length === 0) return null
-  return unit.commits.reduce((best, c) => byHlcThenAuthor(c, best) < 0 ? c : best)
+/** How a peer regards one commit: counted, waiting for its check, or failed its check. */
+export type CommitVerdict = 'trusted' | 'pending' | 'rejected'
+export type CommitTrust = (commit: CommitRecord, unit: UnitRecord) => CommitVerdict
+/** Every commit counts: the ledger's own view, and a peer that checks nothing. */
+export const TRUST_ALL: CommitTrust = () => 'trusted'
+
+/** The commit that counts for a unit: the smallest (hlc, author) among the trusted ones. */
+export function countedCommit (unit: UnitRecord | undefined, trust: CommitTrust = TRUST_ALL): CommitRecord | null {
+  if (unit === undefined) return null
+  let best: CommitRecord | null = null
+  for (const c of unit.commits) {
+    if (trust(c, unit) !== 'trusted') continue
+    if (best === null || byHlcThenAuthor(c, best) < 0) best = c
+  }
+  return best
 }
 
-function hasConflict (unit: UnitRecord | undefined): boolean {
-  const counted = countedCommit(unit)
+/** A unit nobody trusted has finished yet, but with a commit still being checked: wait for the check. */
+export function awaitingCheck (unit: UnitRecord | undefined, trust: CommitTrust = TRUST_ALL): boolean {
+  return unit !== undefined && countedCommit(unit, trust) === null && unit.commits.some(c => trust(c, unit) === 'pending')
+}
+
+function hasConflict (unit: UnitRecord | undefined, trust: CommitTrust): boolean {
+  const counted = countedCommit(unit, trust)
   return counted !== null && (unit as UnitRecord).commits.some(c => c.checkpointHash !== counted.checkpointHash)
 }
 
@@ -50,37 +73,40 @@ export function leaseHolder (unit: UnitRecord | undefined, nowMs: number): Lease
 export type UnitStatus =
   | { readonly status: 'free', readonly conflict: boolean }
   | { readonly status: 'leased', readonly by: string, readonly until: number, readonly conflict: boolean }
+  | { readonly status: 'checking', readonly conflict: boolean }
   | { readonly status: 'committed', readonly by: string, readonly checkpointHash: string, readonly conflict: boolean }
 
-export function unitStatus (state: LedgerState, jobId: string, island: number, epoch: number, nowMs: number): UnitStatus {
+export function unitStatus (state: LedgerState, jobId: string, island: number, epoch: number, nowMs: number, trust: CommitTrust = TRUST_ALL): UnitStatus {
   const unit = state.units.get(unitKey(jobId, island, epoch))
-  const conflict = hasConflict(unit)
-  const counted = countedCommit(unit)
+  const conflict = hasConflict(unit, trust)
+  const counted = countedCommit(unit, trust)
   if (counted !== null) return { status: 'committed', by: counted.author, checkpointHash: counted.checkpointHash, conflict }
+  if (awaitingCheck(unit, trust)) return { status: 'checking', conflict }
   const holder = leaseHolder(unit, nowMs)
   if (holder !== null) return { status: 'leased', by: holder.author, until: holder.until, conflict }
   return { status: 'free', conflict }
 }
 
-function isCommitted (state: LedgerState, jobId: string, island: number, epoch: number): boolean {
-  return countedCommit(state.units.get(unitKey(jobId, island, epoch))) !== null
+function isCommitted (state: LedgerState, jobId: string, island: number, epoch: number, trust: CommitTrust): boolean {
+  return countedCommit(state.units.get(unitKey(jobId, island, epoch)), trust) !== null
 }
 
 /**
- * Units of a job that may be claimed at `nowMs`: neither committed nor leased, with their inputs
- * committed (epoch 0 always; epoch e needs (i, e-1) and (i-1 mod islands, e-1): the ring).
+ * Units of a job that may be claimed at `nowMs`: neither committed, nor being checked, nor leased,
+ * with their inputs committed (epoch 0 always; epoch e needs (i, e-1) and (i-1 mod islands, e-1):
+ * the ring). A unit whose only commits were rejected is claimable: it must be computed honestly.
  * Ordered by (epoch, island); an unknown job has none.
  */
-export function claimableUnits (state: LedgerState, jobId: string, nowMs: number): { island: number, epoch: number }[] {
+export function claimableUnits (state: LedgerState, jobId: string, nowMs: number, trust: CommitTrust = TRUST_ALL): { island: number, epoch: number }[] {
   const job = state.jobs.get(jobId)
   if (job === undefined) return []
   const { islands, epochs } = job.spec.ga
   const out: { island: number, epoch: number }[] = []
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (let island = 0; island < islands; island++) {
-      if (epoch > 0 && !(isCommitted(state, jobId, island, epoch - 1) && isCommitted(state, jobId, (island - 1 + islands) % islands, epoch - 1))) continue
+      if (epoch > 0 && !(isCommitted(state, jobId, island, epoch - 1, trust) && isCommitted(state, jobId, (island - 1 + islands) % islands, epoch - 1, trust))) continue
       const unit = state.units.get(unitKey(jobId, island, epoch))
-      if (countedCommit(unit) === null && leaseHolder(unit, nowMs) === null) out.push({ island, epoch })
+      if (countedCommit(unit, trust) === null && !awaitingCheck(unit, trust) && leaseHolder(unit, nowMs) === null) out.push({ island, epoch })
     }
   }
   return out
@@ -100,13 +126,13 @@ export interface JobView {
 }
 
 /** Every known job, in submission order (hlc, then id). */
-export function jobs (state: LedgerState): JobView[] {
+export function jobs (state: LedgerState, trust: CommitTrust = TRUST_ALL): JobView[] {
   const out: JobView[] = []
   for (const job of state.jobs.values()) {
     const first = job.submissions.reduce((a, b) => byHlcThenAuthor(b, a) < 0 ? b : a)
     const { islands, epochs } = job.spec.ga
     let committed = 0
-    for (let e = 0; e < epochs; e++) for (let i = 0; i < islands; i++) if (isCommitted(state, job.id, i, e)) committed++
+    for (let e = 0; e < epochs; e++) for (let i = 0; i < islands; i++) if (isCommitted(state, job.id, i, e, trust)) committed++
     const total = islands * epochs
     out.push({ id: job.id, spec: job.spec, submitter: first.author, submittedAt: first.hlc, committed, total, progress: committed / total, done: committed === total })
   }
@@ -119,14 +145,16 @@ export interface Conflict {
   readonly epoch: number
   readonly counted: { readonly author: string, readonly checkpointHash: string }
   readonly other: { readonly author: string, readonly checkpointHash: string }
+  /** This peer checked the other checkpoint and found it wrong (not merely different). */
+  readonly rejected: boolean
 }
 
 /** Every commit whose checkpoint differs from the one counted for its unit: never resolved silently. */
-export function conflicts (state: LedgerState): Conflict[] {
+export function conflicts (state: LedgerState, trust: CommitTrust = TRUST_ALL): Conflict[] {
   const out: Conflict[] = []
   for (const key of [...state.units.keys()].sort()) {
     const unit = state.units.get(key) as UnitRecord
-    const counted = countedCommit(unit)
+    const counted = countedCommit(unit, trust)
     if (counted === null) continue
     const seen = new Set<string>()
     for (const c of [...unit.commits].sort(byHlcThenAuthor)) {
@@ -136,21 +164,43 @@ export function conflicts (state: LedgerState): Conflict[] {
       out.push({
         jobId: unit.jobId, island: unit.island, epoch: unit.epoch,
         counted: { author: counted.author, checkpointHash: counted.checkpointHash },
-        other: { author: c.author, checkpointHash: c.checkpointHash }
+        other: { author: c.author, checkpointHash: c.checkpointHash },
+        rejected: trust(c, unit) === 'rejected',
       })
     }
   }
   return out
 }
 
+export interface RejectedCommit {
+  readonly jobId: string
+  readonly island: number
+  readonly epoch: number
+  readonly author: string
+  readonly seq: number
+  readonly checkpointHash: string
+}
+
+/** Every commit this peer checked and found wrong, by unit and then (hlc, author). */
+export function rejectedCommits (state: LedgerState, trust: CommitTrust): RejectedCommit[] {
+  const out: RejectedCommit[] = []
+  for (const key of [...state.units.keys()].sort()) {
+    const unit = state.units.get(key) as UnitRecord
+    for (const c of [...unit.commits].sort(byHlcThenAuthor)) {
+      if (trust(c, unit) === 'rejected') out.push({ jobId: unit.jobId, island: unit.island, epoch: unit.epoch, author: c.author, seq: c.seq, checkpointHash: c.checkpointHash })
+    }
+  }
+  return out
+}
+
 /** The job's leaderboard from its counted commits (units within the job's bounds). */
-export function leaderboard (state: LedgerState, jobId: string, top: number): LeaderboardRow[] {
+export function leaderboard (state: LedgerState, jobId: string, top: number, trust: CommitTrust = TRUST_ALL): LeaderboardRow[] {
   const job = state.jobs.get(jobId)
   if (job === undefined) return []
   const items = []
   for (let epoch = 0; epoch < job.spec.ga.epochs; epoch++) {
     for (let island = 0; island < job.spec.ga.islands; island++) {
-      const counted = countedCommit(state.units.get(unitKey(jobId, island, epoch)))
+      const counted = countedCommit(state.units.get(unitKey(jobId, island, epoch)), trust)
       const checkpoint = counted === null ? undefined : state.checkpoints.get(counted.checkpointHash)
       if (counted !== null && checkpoint !== undefined) items.push({ island, epoch, peer: counted.author, best: checkpoint.best })
     }

@@ -9,7 +9,7 @@ import { StratmeshError } from '../protocol/errors.js'
 import type { SampledGenomeDetail } from '../engine/downsample.js'
 import type { JobSpec } from '../engine/job-spec.js'
 import type { LedgerState } from '../engine/ledger-fold.js'
-import { countedCommit, jobs, leaderboard, unitKey } from '../engine/ledger-queries.js'
+import { countedCommit, jobs, leaderboard, TRUST_ALL, unitKey, type CommitTrust } from '../engine/ledger-queries.js'
 import type { Candles, ParamValues } from '../engine/types.js'
 import { MAX_TOP } from './api-requests.js'
 import type { BoardView, CandlesView, DashboardControl, JobProgressView, RowDetailView } from './dashboard-types.js'
@@ -42,6 +42,8 @@ export interface DashboardDataOptions {
   readonly detail: (job: PoolJob, params: ParamValues) => Promise<SampledGenomeDetail>
   readonly clock: () => number
   readonly log?: (line: string) => void
+  /** Which commits count (default: all): the peer's CommitVerifier's judgement. */
+  readonly trust?: CommitTrust
 }
 
 export interface DashboardData extends DashboardControl {
@@ -65,16 +67,17 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
     const now = opts.clock()
     const localDone = new Map<string, number>()
     for (const r of opts.running()) localDone.set(r.jobId, (localDone.get(r.jobId) ?? 0) + r.done)
-    for (const job of jobs(state)) {
+    const trust = opts.trust ?? TRUST_ALL
+    for (const job of jobs(state, trust)) {
       if (history.finished(job.id)) continue
       let evaluations = localDone.get(job.id) ?? 0
       for (let e = 0; e < job.spec.ga.epochs; e++) {
         for (let i = 0; i < job.spec.ga.islands; i++) {
-          const counted = countedCommit(state.units.get(unitKey(job.id, i, e)))
+          const counted = countedCommit(state.units.get(unitKey(job.id, i, e)), trust)
           if (counted !== null) evaluations += state.checkpoints.get(counted.checkpointHash)?.evaluations ?? 0
         }
       }
-      const best = leaderboard(state, job.id, 1)[0]?.fitness ?? null
+      const best = leaderboard(state, job.id, 1, trust)[0]?.fitness ?? null
       history.record(job.id, { t: now, evaluations, committed: job.committed, bestFitness: best }, job.done)
     }
   }
@@ -133,11 +136,11 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
 
     async progress (jobId): Promise<JobProgressView> {
       const id = (await opts.results(jobId, 1)).job.id
-      const job = jobs(opts.state()).find(j => j.id === id)
+      const job = jobs(opts.state(), opts.trust ?? TRUST_ALL).find(j => j.id === id)
       if (job === undefined) throw new StratmeshError('JOB_NOT_FOUND', `no job ${id} is known to this peer`, { details: { job: id } })
       // A sample now (the history throttles itself): a job that finished between two ticks still has its end.
       sample()
-      return progressView(opts.state(), job, opts.clock(), history.points(id))
+      return progressView(opts.state(), job, opts.clock(), history.points(id), opts.trust ?? TRUST_ALL)
     },
 
     async rowDetail (jobId, rowId): Promise<RowDetailView> {

@@ -7,7 +7,7 @@ import type { SampledCurve, SampledGenomeDetail, SampledRange } from '../engine/
 import { aggregateCandles } from '../engine/downsample.js'
 import type { LeaderboardRow } from '../engine/job-spec.js'
 import type { LedgerState } from '../engine/ledger-fold.js'
-import { countedCommit, leaseHolder, unitKey, type JobView } from '../engine/ledger-queries.js'
+import { awaitingCheck, countedCommit, leaseHolder, TRUST_ALL, unitKey, type CommitTrust, type JobView } from '../engine/ledger-queries.js'
 import { overfitCheck } from '../engine/overfit.js'
 import { paramsKey } from '../engine/param-space.js'
 import type { Candles, Metrics, ParamValues } from '../engine/types.js'
@@ -30,7 +30,7 @@ export function boardRows (rows: readonly LeaderboardRow[]): BoardRow[] {
   return rows.map(r => ({ ...r, id: rowIdOf(r.params), ...overfitCheck(r.inSample, r.outOfSample) }))
 }
 
-export function progressView (state: LedgerState, job: JobView, now: number, history: readonly HistoryPoint[]): JobProgressView {
+export function progressView (state: LedgerState, job: JobView, now: number, history: readonly HistoryPoint[], trust: CommitTrust = TRUST_ALL): JobProgressView {
   const { islands, epochs } = job.spec.ga
   const committed = new Set<string>()
   const perEpoch: EpochSummary[] = []
@@ -41,7 +41,7 @@ export function progressView (state: LedgerState, job: JobView, now: number, his
     let leased = 0
     for (let island = 0; island < islands; island++) {
       const unit = state.units.get(unitKey(job.id, island, epoch))
-      const counted = countedCommit(unit)
+      const counted = countedCommit(unit, trust)
       let cell: UnitState
       let by: string | undefined
       if (counted !== null) {
@@ -49,6 +49,11 @@ export function progressView (state: LedgerState, job: JobView, now: number, his
         by = counted.author
         committed.add(`${island}:${epoch}`)
         done++
+      } else if (awaitingCheck(unit, trust)) {
+        // Finished by another member and being checked here: shown as in flight until it counts.
+        cell = 'leased'
+        by = unit?.commits.find(c => trust(c, unit) === 'pending')?.author
+        leased++
       } else {
         const holder = leaseHolder(unit, now)
         if (holder !== null) {

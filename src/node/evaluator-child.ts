@@ -3,14 +3,15 @@
  * child_process.fork, a scrubbed environment, a heap cap and Node's permission model; it loads a
  * job's strategy and candles once, then runs whole GA work units on request, reporting each
  * evaluation before it starts so the parent's watchdog knows which genome hung. It also recomputes
- * one genome in detail (equity, drawdown, trades) for the dashboard.
+ * one genome in detail (equity, drawdown, trades) for the dashboard, and evaluates lists of
+ * genomes for the peer's check of other members' checkpoints.
  */
 import { evaluateDetail } from '../engine/backtest-detail.js'
 import { sampleGenomeDetail } from '../engine/downsample.js'
 import { runUnit } from '../engine/ga.js'
 import { evalSetupFor } from '../engine/job-setup.js'
 import { evaluateGenome, type EvalSetup } from '../engine/evaluate.js'
-import { paramsKey } from '../engine/param-space.js'
+import { paramsKey, paramsProblem } from '../engine/param-space.js'
 import { createStrategyContext } from '../engine/strategy-context.js'
 import type { StrategyContext, StrategyDefinition } from '../engine/strategy-api.js'
 import { StratmeshError } from '../protocol/errors.js'
@@ -104,6 +105,19 @@ function handle (m: ParentMessage): ChildMessage {
       if (j === null || j.key !== m.jobKey) throw new StratmeshError('EVAL_JOB_NOT_LOADED', `job ${m.jobKey} is not loaded in this evaluator`)
       const detail = evaluateDetail(j.def, j.ctx, m.params, j.setup)
       return { type: 'detailed', id: m.id, detail: sampleGenomeDetail(detail, { maxPoints: m.maxPoints, maxTrades: m.maxTrades }) }
+    }
+    case 'evaluate': {
+      const j = job
+      if (j === null || j.key !== m.jobKey) throw new StratmeshError('EVAL_JOB_NOT_LOADED', `job ${m.jobKey} is not loaded in this evaluator`)
+      // Genomes come from another member's checkpoint: one outside the strategy's space is
+      // recorded as such (the GA never produces one), not run.
+      const results = m.params.map((params, index) => {
+        const problem = paramsProblem(j.def.params, params)
+        if (problem !== null) return { fitness: null, inSample: null, outOfSample: null, error: `GENOME_OUTSIDE_SPACE: ${problem}` }
+        send({ type: 'progress', id: m.id, index, paramsKey: paramsKey(params) })
+        return evaluateGenome(j.def, j.ctx, params, j.setup)
+      })
+      return { type: 'evaluated', id: m.id, results }
     }
   }
 }

@@ -4,14 +4,14 @@
  * The child runs other people's code, so the parent checks every message it receives as untrusted
  * input; the child checks the parent's messages as a guard against version skew between the two.
  * Every request carries an `id`; the child answers it with exactly one final message (loaded,
- * result, inspected, detailed or error), after any number of progress messages.
+ * result, inspected, detailed, evaluated or error), after any number of progress messages.
  */
 import type { Trade } from '../engine/backtest-detail.js'
 import type { SampledCurve, SampledGenomeDetail, SampledRange } from '../engine/downsample.js'
 import type { Checkpoint, JobSpec } from '../engine/job-spec.js'
 import type { UnitInput } from '../engine/ga.js'
 import type { ParamSpace } from '../engine/strategy-api.js'
-import type { Candles, Metrics, ParamValues } from '../engine/types.js'
+import type { Candles, EvalResult, Metrics, ParamValues } from '../engine/types.js'
 import { canonicalString } from '../protocol/canonical.js'
 import { StratmeshError } from '../protocol/errors.js'
 
@@ -24,13 +24,20 @@ export const MAX_CHILD_ERROR_CHARS = 2000
 export const MAX_DETAIL_POINTS = 2000
 /** Trades listed per range in a genome's detail (the rest are counted): markers beyond this hide the candles. */
 export const MAX_DETAIL_TRADES = 500
+/**
+ * Genomes per evaluate request (checking another member's checkpoint): a unit's best list and a
+ * sample of its population fit many times over, and an answer stays far below the IPC limits.
+ */
+export const MAX_EVALUATE_GENOMES = 256
 
 export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec }
 export interface RunUnitMessage { readonly type: 'run-unit', readonly id: number, readonly jobKey: string, readonly input: UnitInput, readonly skip: ReadonlyArray<readonly [string, string]> }
 export interface InspectMessage { readonly type: 'inspect', readonly id: number, readonly code: string, readonly fileName: string }
 /** Recompute one genome of the loaded job in detail (equity, drawdown, trades), within the limits. */
 export interface DetailMessage { readonly type: 'detail', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly maxPoints: number, readonly maxTrades: number }
-export type ParentMessage = LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage
+/** Evaluate genomes of the loaded job, one progress message before each (the watchdog's steps). */
+export interface EvaluateMessage { readonly type: 'evaluate', readonly id: number, readonly jobKey: string, readonly params: readonly ParamValues[] }
+export type ParentMessage = LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage
 
 export interface ReadyMessage { readonly type: 'ready' }
 export interface LoadedMessage { readonly type: 'loaded', readonly id: number }
@@ -38,8 +45,10 @@ export interface ProgressMessage { readonly type: 'progress', readonly id: numbe
 export interface ResultMessage { readonly type: 'result', readonly id: number, readonly checkpoint: Checkpoint }
 export interface InspectedMessage { readonly type: 'inspected', readonly id: number, readonly name: string, readonly description?: string, readonly params: ParamSpace }
 export interface DetailedMessage { readonly type: 'detailed', readonly id: number, readonly detail: SampledGenomeDetail }
+/** The results of an evaluate request, in the order of its genomes. */
+export interface EvaluatedMessage { readonly type: 'evaluated', readonly id: number, readonly results: readonly EvalResult[] }
 export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: string, readonly message: string }
-export type ChildMessage = ReadyMessage | LoadedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | ErrorMessage
+export type ChildMessage = ReadyMessage | LoadedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | ErrorMessage
 
 function bad (problem: string): StratmeshError {
   return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator message ${problem}`)
@@ -80,6 +89,10 @@ export function parseParentMessage (m: unknown): ParentMessage {
       if (typeof m.jobKey !== 'string' || !isRecord(m.params)) throw bad('detail lacks jobKey or params')
       if (!Number.isSafeInteger(m.maxPoints) || !Number.isSafeInteger(m.maxTrades)) throw bad('detail lacks maxPoints or maxTrades')
       return m as unknown as DetailMessage
+    case 'evaluate':
+      if (typeof m.jobKey !== 'string' || !Array.isArray(m.params) || !m.params.every(isRecord)) throw bad('evaluate lacks jobKey or a list of params')
+      if (m.params.length > MAX_EVALUATE_GENOMES) throw bad(`evaluate holds ${m.params.length} genomes, more than ${MAX_EVALUATE_GENOMES}`)
+      return m as unknown as EvaluateMessage
     default:
       throw bad(`has unknown type ${JSON.stringify(String(m.type))}`)
   }
@@ -108,6 +121,9 @@ export function parseChildMessage (m: unknown): ChildMessage {
     }
     case 'detailed':
       return { type: 'detailed', id, detail: checkDetail(m.detail) }
+    case 'evaluated':
+      if (!Array.isArray(m.results) || m.results.length > MAX_EVALUATE_GENOMES) throw bad(`evaluated must hold at most ${MAX_EVALUATE_GENOMES} results`)
+      return { type: 'evaluated', id, results: m.results.map(checkEvalResult) }
     case 'error':
       if (typeof m.code !== 'string' || !/^[A-Z][A-Z0-9_]{0,63}$/.test(m.code) || typeof m.message !== 'string') throw bad('error lacks a code or message')
       return { type: 'error', id, code: m.code, message: m.message.slice(0, MAX_CHILD_ERROR_CHARS) }
@@ -130,10 +146,17 @@ function checkCheckpoint (v: unknown): Checkpoint {
   return v as unknown as Checkpoint
 }
 
+function checkEvalResult (v: unknown): EvalResult {
+  if (!isRecord(v) || !(v.fitness === null || (typeof v.fitness === 'number' && Number.isFinite(v.fitness)))) throw bad('evaluated holds a malformed result')
+  if (v.error !== undefined && typeof v.error !== 'string') throw bad('evaluated result error must be a string')
+  const metrics = (x: unknown): Metrics | null => x === null ? null : checkMetrics(x)
+  return { fitness: v.fitness, inSample: metrics(v.inSample), outOfSample: metrics(v.outOfSample), ...(v.error === undefined ? {} : { error: v.error }) }
+}
+
 const METRIC_KEYS: ReadonlyArray<keyof Metrics> = ['totalReturn', 'cagr', 'sharpe', 'sortino', 'maxDrawdown', 'calmar', 'trades', 'winRate', 'profitFactor', 'exposure', 'bars']
 
 function checkMetrics (v: unknown): Metrics {
-  if (!isRecord(v) || !METRIC_KEYS.every(k => typeof v[k] === 'number' && Number.isFinite(v[k]))) throw bad('detail metrics are not finite numbers')
+  if (!isRecord(v) || !METRIC_KEYS.every(k => typeof v[k] === 'number' && Number.isFinite(v[k]))) throw bad('metrics are not finite numbers')
   return Object.fromEntries(METRIC_KEYS.map(k => [k, v[k]])) as unknown as Metrics
 }
 

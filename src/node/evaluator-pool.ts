@@ -13,12 +13,12 @@ import type { Checkpoint, JobSpec } from '../engine/job-spec.js'
 import type { UnitInput } from '../engine/ga.js'
 import { jobId } from '../engine/job-setup.js'
 import type { ParamSpace } from '../engine/strategy-api.js'
-import type { Candles, ParamValues } from '../engine/types.js'
+import type { Candles, EvalResult, ParamValues } from '../engine/types.js'
 import { StratmeshError, isStratmeshError } from '../protocol/errors.js'
 import { evaluatorLaunch, type EvaluatorLaunch } from './evaluator-launch.js'
 import { EvaluatorProcess } from './evaluator-process.js'
 import { startReaper, type Reaper } from './evaluator-reaper.js'
-import { MAX_DETAIL_POINTS, MAX_DETAIL_TRADES, type ChildMessage } from './evaluator-messages.js'
+import { MAX_DETAIL_POINTS, MAX_DETAIL_TRADES, MAX_EVALUATE_GENOMES, type ChildMessage } from './evaluator-messages.js'
 import { compileStrategy } from './strategy-compiler.js'
 
 /** Ten minutes: what users of other tools found they needed to cut off a stuck backtest, never a slow honest one. */
@@ -88,6 +88,13 @@ export interface EvaluatorPool {
    * MAX_DETAIL_POINTS points. Runs in an evaluator of its own, like inspect().
    */
   detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail>
+  /**
+   * Evaluates genomes of a job (at most MAX_EVALUATE_GENOMES) in a pooled evaluator, taking its
+   * turn with the units; results in the order of `params`. A genome outside the strategy's space
+   * gets an error result instead of an evaluation. Fails (EVAL_TIMEOUT, EVAL_CRASHED...) when a
+   * genome kills its evaluator: nothing is skipped, the caller decides.
+   */
+  evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]>
   stats (): PoolStats
   /** PIDs of the live evaluator processes (for status and tests). */
   pids (): number[]
@@ -207,6 +214,33 @@ class Pool implements EvaluatorPool {
       if (m.type === 'detailed') return m.detail
       throw answerError(m, 'detailed')
     })
+  }
+
+  async evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]> {
+    if (params.length > MAX_EVALUATE_GENOMES) throw new StratmeshError('POOL_BAD_OPTIONS', `at most ${MAX_EVALUATE_GENOMES} genomes per request, got ${params.length}`)
+    const code = this.compile(job)
+    for (let attempt = 0; ; attempt++) {
+      const ev = await this.acquire(job.key)
+      if (ev.used && ev.job !== job.key) {
+        // It ran another strategy: replace it rather than let this job run in that realm.
+        await this.recycle(ev)
+        continue
+      }
+      try {
+        await this.ensureLoaded(ev, job, code)
+        const m = await ev.request({ type: 'evaluate', jobKey: job.key, params }, () => { this.countEvaluation() })
+        if (m.type !== 'evaluated') throw answerError(m, 'evaluated')
+        if (m.results.length !== params.length) throw new StratmeshError('EVAL_BAD_MESSAGE', `evaluator returned ${m.results.length} results for ${params.length} genomes`)
+        return [...m.results]
+      } catch (err) {
+        // Died while idle, before the request began: try another evaluator (bounded).
+        if (isStratmeshError(err, 'EVAL_GONE') && attempt < MAX_UNIT_RESTARTS) continue
+        if (isStratmeshError(err) && err.code in RESTART_REASON) this.restarts[RESTART_REASON[err.code]]++
+        throw err
+      } finally {
+        this.release(ev)
+      }
+    }
   }
 
   /** Runs `fn` with a short-lived evaluator outside the pool's size, killed afterwards whatever happens. */

@@ -4,8 +4,9 @@
  * evaluations it took), so no extra protocol is needed to show them.
  */
 import { ENGINE_VERSION } from '../engine/job-spec.js'
-import { conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, leaseHolder, peers } from '../engine/ledger-queries.js'
+import { conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, leaseHolder, peers, TRUST_ALL, type CommitTrust } from '../engine/ledger-queries.js'
 import type { LedgerState } from '../engine/ledger-fold.js'
+import type { VerifierStats } from './commit-verifier.js'
 import type { CountsByPeer, JobStatusView, PeerState, PeerStatus, PeerView } from './peer-types.js'
 
 /** Window over which a remote peer's evaluations per second are averaged. */
@@ -26,6 +27,9 @@ export interface StatusInputs {
   /** Gossip messages refused whole, by sending peer and code (the replicator's SYNC_* rejections). */
   readonly refusedMessages?: CountsByPeer
   readonly syncErrors?: CountsByPeer
+  /** Which commits count here (default: all), and how the checks stand. */
+  readonly trust?: CommitTrust
+  readonly verification?: VerifierStats
 }
 
 /** Adds two per-peer, per-code tables. */
@@ -42,11 +46,12 @@ function addCounts (a: CountsByPeer, b: CountsByPeer): Record<string, Record<str
 
 export function buildStatus (inp: StatusInputs): PeerStatus {
   const { state, now } = inp
+  const trust = inp.trust ?? TRUST_ALL
   const engineVersion = inp.self.engineVersion ?? ENGINE_VERSION
   const leasesBy = new Map<string, number>()
   const evalsBy = new Map<string, number>()
   for (const unit of state.units.values()) {
-    const counted = countedCommit(unit)
+    const counted = countedCommit(unit, trust)
     if (counted === null) {
       const holder = leaseHolder(unit, now)
       if (holder !== null) leasesBy.set(holder.author, (leasesBy.get(holder.author) ?? 0) + 1)
@@ -115,15 +120,15 @@ export function buildStatus (inp: StatusInputs): PeerStatus {
     others.push(view(id, null))
   }
 
-  const jobViews: JobStatusView[] = jobs(state).map(j => {
+  const jobViews: JobStatusView[] = jobs(state, trust).map(j => {
     let leased = 0
     for (let e = 0; e < j.spec.ga.epochs; e++) {
       for (let i = 0; i < j.spec.ga.islands; i++) {
         const unit = state.units.get(`${j.id}:${i}:${e}`)
-        if (countedCommit(unit) === null && leaseHolder(unit, now) !== null) leased++
+        if (countedCommit(unit, trust) === null && leaseHolder(unit, now) !== null) leased++
       }
     }
-    const best = leaderboard(state, j.id, 1)[0]
+    const best = leaderboard(state, j.id, 1, trust)[0]
     const reason = j.done ? undefined : inp.blocked.get(j.id)
     return {
       id: j.id,
@@ -146,7 +151,13 @@ export function buildStatus (inp: StatusInputs): PeerStatus {
     self: selfView,
     peers: others,
     jobs: jobViews,
-    conflicts: conflicts(state),
+    conflicts: conflicts(state, trust),
+    checks: {
+      checked: inp.verification?.checked ?? 0,
+      pending: inp.verification?.pending ?? 0,
+      rejected: inp.verification?.rejected ?? [],
+      unchecked: [...(inp.verification?.unchecked ?? new Map<string, string>())].map(([jobId, reason]) => ({ jobId, reason })),
+    },
     rejected: addCounts(inp.rejected, inp.refusedMessages ?? {}),
     syncErrors: inp.syncErrors ?? {},
     frozen: equivocationEvidence(state).map(ev => ({ author: ev.author, seq: ev.seq })),

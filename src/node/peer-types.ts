@@ -5,6 +5,7 @@
 import type { JobSpec, LeaderboardRow } from '../engine/job-spec.js'
 import type { Objective } from '../engine/types.js'
 import type { Conflict } from '../engine/ledger-queries.js'
+import type { Rejection } from './commit-verifier.js'
 
 export type PeerState = 'working' | 'idle' | 'asleep' | 'offline' | 'incompatible'
 
@@ -53,6 +54,17 @@ export interface PeerStatus {
   readonly peers: readonly PeerView[]
   readonly jobs: readonly JobStatusView[]
   readonly conflicts: readonly Conflict[]
+  /**
+   * This peer's checks of other members' checkpoints (src/node/commit-verifier.ts): how many are
+   * known right, how many wait, the commits found wrong (with why), and the jobs whose commits
+   * count unchecked because this peer cannot run them.
+   */
+  readonly checks: {
+    readonly checked: number
+    readonly pending: number
+    readonly rejected: readonly Rejection[]
+    readonly unchecked: ReadonlyArray<{ readonly jobId: string, readonly reason: string }>
+  }
   /**
    * What each peer sent that was refused, by error code: entries (ENTRY_BAD_SIGNATURE,
    * ENTRY_TOO_LARGE…; ENTRY_EQUIVOCATION is counted against the author who signed twice) and

@@ -17,6 +17,7 @@ import { jobId as jobIdOf } from '../engine/job-setup.js'
 import { jobs, leaderboard, peers as helloPeers } from '../engine/ledger-queries.js'
 import { createBlobStore, type BlobStore } from './blob-store.js'
 import { createBlobSync, type BlobSync } from './blob-sync.js'
+import { createCommitVerifier, type CommitVerifier } from './commit-verifier.js'
 import { createDashboardData, type DashboardData } from './dashboard-data.js'
 import type { BoardView, DashboardControl, JobProgressView, RowDetailView } from './dashboard-types.js'
 import { createEvaluatorPool, type EvaluatorPool } from './evaluator-pool.js'
@@ -106,6 +107,7 @@ class MeshPeer implements Peer {
   private blobSync!: BlobSync
   private pool!: EvaluatorPool
   private scheduler!: Scheduler
+  private verifier!: CommitVerifier
   private dashboard!: DashboardData
   private startedAt = 0
   private readonly lastSeen = new Map<string, number>()
@@ -141,6 +143,7 @@ class MeshPeer implements Peer {
       this.node.addEventListener('peer:disconnect', evt => { this.lastSeen.set(evt.detail.toString(), opts.clock()) })
       this.logStore.on('entry', ev => {
         if (!ev.local) this.lastSeen.set(ev.entry.author, opts.clock())
+        if (!ev.local && ev.entry.type === 'commit') this.verifier?.kick()
         this.scheduler?.kick()
       })
       this.replicator = createReplicator({ node: this.node, log: logStoreLog(this.logStore) })
@@ -157,15 +160,27 @@ class MeshPeer implements Peer {
         self: this.id,
         connected: () => this.node.getPeers(),
         clock: opts.clock,
-        onChange: () => { this.scheduler?.kick() },
+        onChange: () => { this.verifier?.kick(); this.scheduler?.kick() },
         log: opts.log,
       })
       library.onBlobStored((hash, size, kind) => {
         // Having fetched it, we can serve it too.
         this.logStore.append('blob-have', { blobs: [{ hash, size, kind }] }).catch(err => { opts.log(`announce: ${(err as Error).message}`) })
       })
+      this.verifier = createCommitVerifier({
+        self: this.id,
+        dataDir: opts.dataDir,
+        state: () => this.logStore.state(),
+        library,
+        pool: this.pool,
+        onChange: () => { this.scheduler?.kick() },
+        log: opts.log,
+      })
+      await this.verifier.start()
       this.scheduler = createScheduler({
         logStore: this.logStore,
+        trust: this.verifier.trust,
+        vouch: async hash => { await this.verifier.vouch(hash) },
         pool: this.pool,
         library,
         capacity: opts.cores,
@@ -183,13 +198,14 @@ class MeshPeer implements Peer {
         detail: async (job, params) => await this.pool.detail(job, params),
         clock: opts.clock,
         log: opts.log,
+        trust: this.verifier.trust,
       })
       await this.sayHello()
       this.logStore.on('entry', ev => { if (ev.entry.type === 'hello') this.learnAddresses(ev.entry.author, (ev.entry.body as HelloBody).addrs) })
       for (const p of helloPeers(this.logStore.state())) this.learnAddresses(p.author, p.addrs)
       // Restarting with unfinished jobs: the others may have finished units since this ledger
       // was written. Sync before claiming (bounded), as after a sleep.
-      if (jobs(this.logStore.state()).some(j => !j.done)) this.scheduler.holdUntil(this.syncWhenConnected(() => this.node.getConnections().length > 0))
+      if (jobs(this.logStore.state(), this.verifier.trust).some(j => !j.done)) this.scheduler.holdUntil(this.syncWhenConnected(() => this.node.getConnections().length > 0))
       this.scheduler.start()
       this.state = 'running'
       this.dashboard.start()
@@ -304,12 +320,14 @@ class MeshPeer implements Peer {
       rejected: this.logStore.rejectedCounts(),
       refusedMessages: messageRejections(replication),
       syncErrors: replication.syncErrors,
+      trust: this.verifier.trust,
+      verification: this.verifier.stats(),
     })
   }
 
   async results (jobId: string | undefined, top: number): Promise<ResultsView> {
     this.assertRunning()
-    const all = jobs(this.logStore.state())
+    const all = jobs(this.logStore.state(), this.verifier.trust)
     const job = jobId === undefined ? all.at(-1) : all.find(j => j.id === jobId || (jobId.length >= 8 && j.id.startsWith(jobId)))
     if (job === undefined) {
       throw new StratmeshError('JOB_NOT_FOUND', jobId === undefined ? 'no job has been submitted to this mesh yet' : `no job ${jobId} is known to this peer`, { details: { job: jobId } })
@@ -317,7 +335,7 @@ class MeshPeer implements Peer {
     return {
       job: { id: job.id, spec: job.spec, submitter: job.submitter, committed: job.committed, total: job.total },
       done: job.done,
-      leaderboard: leaderboard(this.logStore.state(), job.id, top),
+      leaderboard: leaderboard(this.logStore.state(), job.id, top, this.verifier.trust),
     }
   }
 
@@ -384,6 +402,7 @@ class MeshPeer implements Peer {
       try { await fn() } catch (err) { this.opts.log(`stopping ${what}: ${(err as Error).message}`) }
     }
     this.dashboard?.stop()
+    await step('checks', this.verifier === undefined ? undefined : async () => { await this.verifier.stop() })
     await step('evaluators', this.pool === undefined ? undefined : async () => { await this.pool.stop() })
     await step('blob sync', this.blobSync === undefined ? undefined : async () => { await this.blobSync.stop() })
     await step('replicator', this.replicator === undefined ? undefined : async () => { await this.replicator.stop() })

@@ -12,7 +12,7 @@
  */
 import { sha256Hex } from '../protocol/canonical.js'
 import { canonicalHash } from '../protocol/canonical.js'
-import { claimableUnits, countedCommit, jobs, leaseHolder, unitKey } from '../engine/ledger-queries.js'
+import { claimableUnits, countedCommit, jobs, leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../engine/ledger-queries.js'
 import { unitInputs, type UnitInput } from '../engine/ga.js'
 import type { Checkpoint } from '../engine/job-spec.js'
 import type { LedgerState } from '../engine/ledger-fold.js'
@@ -82,10 +82,15 @@ export interface SchedulerOptions extends SchedulerEvents {
   readonly capacity: number
   readonly clock: () => number
   readonly leaseTtlMs?: number
+  /** Which commits count (default: all). A peer passes its CommitVerifier's judgement. */
+  readonly trust?: CommitTrust
+  /** Called with the hash of every checkpoint this peer computed, before it is committed. */
+  readonly vouch?: (checkpointHash: string) => Promise<void>
 }
 
 export function createScheduler (opts: SchedulerOptions): Scheduler {
   const ttl = opts.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS
+  const trust = opts.trust ?? TRUST_ALL
   const self = opts.logStore.author
   const log = opts.log ?? (() => {})
   const running = new Map<string, RunningUnit>()
@@ -108,17 +113,17 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
   }
 
   function checkpointOf (jobId: string, island: number, epoch: number): Checkpoint | null {
-    const counted = countedCommit(state().units.get(unitKey(jobId, island, epoch)))
+    const counted = countedCommit(state().units.get(unitKey(jobId, island, epoch)), trust)
     return counted === null ? null : state().checkpoints.get(counted.checkpointHash) ?? null
   }
 
   function nextUnit (now: number): { jobId: string, island: number, epoch: number } | null {
     blocked.clear()
-    for (const job of jobs(state())) {
+    for (const job of jobs(state(), trust)) {
       if (job.done) continue
       const readiness = opts.library.readiness(job.id, job.spec)
       if (!readiness.ready) { blocked.set(job.id, readiness.reason); continue }
-      const free = claimableUnits(state(), job.id, now).filter(u => !running.has(unitKey(job.id, u.island, u.epoch)))
+      const free = claimableUnits(state(), job.id, now, trust).filter(u => !running.has(unitKey(job.id, u.island, u.epoch)))
       if (free.length === 0) continue
       const lowest = Math.min(...free.map(u => u.epoch))
       const pick = free.filter(u => u.epoch === lowest)
@@ -197,11 +202,12 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
 
   async function finish (record: RunningUnit, cp: Checkpoint): Promise<void> {
     if (stopping) return
+    const hash = canonicalHash(cp)
+    await opts.vouch?.(hash)
     const now = opts.clock()
     const unit = state().units.get(unitKey(record.jobId, record.island, record.epoch))
-    const counted = countedCommit(unit)
-    const hash = canonicalHash(cp)
-    if (counted !== null && counted.checkpointHash === hash) return // someone else committed the same result
+    if (unit?.commits.some(c => c.checkpointHash === hash) === true) return // someone else committed the same result
+    const counted = countedCommit(unit, trust)
     if (record.abandoned || now >= record.leaseUntil) {
       const holder = leaseHolder(unit, now)
       if (counted === null && holder !== null && holder.author !== self) {
@@ -240,16 +246,18 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
   /**
    * Stops computing units another peer has won or finished. Two peers often claim one unit at the
    * same moment (at a job's start, when a lease lapses); the ledger picks one holder by (claim hlc,
-   * author), and the other's evaluator would otherwise run the whole unit for nothing.
+   * author), and the other's evaluator would otherwise run the whole unit for nothing. A commit
+   * still being checked stops it too (the check waits for an evaluator, maybe this one): if the
+   * check fails, the unit is claimable again.
    */
   function cancelLost (now: number): void {
     for (const [key, r] of running) {
       const controller = cancels.get(r)
       if (controller === undefined || controller.signal.aborted) continue
       const unit = state().units.get(key)
-      const counted = countedCommit(unit)
+      const done = unit?.commits.find(c => c.author !== self && trust(c, unit) !== 'rejected')
       const holder = leaseHolder(unit, now)
-      const why = counted !== null ? `${counted.author.slice(-8)} committed it` : holder !== null && holder.author !== self ? `${holder.author.slice(-8)} holds it` : null
+      const why = done !== undefined ? `${done.author.slice(-8)} committed it` : holder !== null && holder.author !== self ? `${holder.author.slice(-8)} holds it` : null
       if (why === null) continue
       log(`stopping island ${r.island} epoch ${r.epoch} of job ${r.jobId.slice(0, 12)}: ${why}`)
       r.abandoned = true

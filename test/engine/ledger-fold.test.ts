@@ -10,8 +10,8 @@ import { canonicalHash } from '../../src/protocol/canonical.js'
 import { createJobSpec } from '../../src/engine/job-setup.js'
 import type { BestGenome, Checkpoint } from '../../src/engine/job-spec.js'
 import {
-  applyEntry, applyEvidence, blobHolders, claimableUnits, conflicts, emptyLedger, equivocationEvidence, foldEntries, jobs,
-  leaderboard, stateHash, unitStatus
+  applyEntry, applyEvidence, blobHolders, claimableUnits, conflicts, countedCommit, emptyLedger, equivocationEvidence, foldEntries, jobs,
+  leaderboard, rejectedCommits, stateHash, unitKey, unitStatus, type CommitTrust, type CommitVerdict
 } from '../../src/engine/ledger-fold.js'
 
 /** One author writing its chain with explicit hlc wall times. */
@@ -92,7 +92,7 @@ test('a unit is counted once: the smallest (hlc, author) commit; a different che
   ]
   const state = apply(entries)
   assert.deepEqual(unitStatus(state, jobId, 0, 0, 0), { status: 'committed', by: b.id, checkpointHash: cp1.checkpointHash, conflict: true })
-  assert.deepEqual(conflicts(state), [{ jobId, island: 0, epoch: 0, counted: { author: b.id, checkpointHash: cp1.checkpointHash }, other: { author: c.id, checkpointHash: cp2.checkpointHash } }])
+  assert.deepEqual(conflicts(state), [{ jobId, island: 0, epoch: 0, counted: { author: b.id, checkpointHash: cp1.checkpointHash }, other: { author: c.id, checkpointHash: cp2.checkpointHash }, rejected: false }])
   const harmless = apply(entries.slice(0, 2))
   assert.deepEqual(conflicts(harmless), [], 'an identical checkpoint is a duplicate, not a conflict')
   assert.equal(unitStatus(harmless, jobId, 0, 0, 0).conflict, false)
@@ -211,4 +211,35 @@ test('equivocation freezes the author from that seq on, un-counts its later entr
     assert.deepEqual(unitStatus(s, jobId, 2, 0, 45), { status: 'leased', by: b.id, until: 9040, conflict: false })
     assert.equal(jobs(s).length, 1, 'entries before the fork still count')
   }
+})
+
+test('with a trust judgement, only trusted commits count: a pending one holds its unit, a rejected one frees it', async () => {
+  const [a, b, c] = await writers(3)
+  // c (the smallest hlc: it would count without checks) commits a wrong (0,0); b commits the right one later.
+  const wrong = commitBody(0, 0, [best(9, 1e6)])
+  const right = commitBody(0, 0, [best(1, 2)])
+  const state = apply([
+    await a.write('job', { spec, id: jobId }, [100, 0]),
+    await c.write('commit', wrong, [1000, 0]),
+    await c.write('commit', commitBody(1, 0, [best(5, 3)]), [1001, 0]),
+  ])
+  const verdicts = new Map<string, CommitVerdict>()
+  const trust: CommitTrust = commit => verdicts.get(commit.checkpointHash) ?? 'pending'
+  assert.equal(countedCommit(state.units.get(unitKey(jobId, 0, 0))), state.units.get(unitKey(jobId, 0, 0))?.commits[0], 'without judgement the earliest counts')
+  assert.deepEqual(unitStatus(state, jobId, 0, 0, 0, trust), { status: 'checking', conflict: false })
+  assert.deepEqual(claimableUnits(state, jobId, 0, trust), [{ island: 2, epoch: 0 }], 'units being checked are neither claimable nor inputs')
+  assert.deepEqual([jobs(state, trust)[0].committed, leaderboard(state, jobId, 10, trust).length], [0, 0])
+
+  verdicts.set(wrong.checkpointHash, 'rejected')
+  verdicts.set(commitBody(1, 0, [best(5, 3)]).checkpointHash, 'trusted')
+  assert.deepEqual(unitStatus(state, jobId, 0, 0, 0, trust), { status: 'free', conflict: false })
+  assert.deepEqual(claimableUnits(state, jobId, 0, trust), [{ island: 0, epoch: 0 }, { island: 2, epoch: 0 }], 'a unit with only rejected commits is computed again')
+  assert.deepEqual(rejectedCommits(state, trust).map(r => [r.island, r.epoch, r.author, r.checkpointHash]), [[0, 0, c.id, wrong.checkpointHash]])
+  assert.deepEqual(leaderboard(state, jobId, 10, trust).map(r => r.params.a), [5])
+
+  applyEntry(state, await b.write('commit', right, [2000, 0]))
+  verdicts.set(right.checkpointHash, 'trusted')
+  assert.deepEqual(unitStatus(state, jobId, 0, 0, 0, trust), { status: 'committed', by: b.id, checkpointHash: right.checkpointHash, conflict: true })
+  assert.deepEqual(conflicts(state, trust), [{ jobId, island: 0, epoch: 0, counted: { author: b.id, checkpointHash: right.checkpointHash }, other: { author: c.id, checkpointHash: wrong.checkpointHash }, rejected: true }])
+  assert.deepEqual(leaderboard(state, jobId, 10, trust).map(r => [r.params.a, r.peer]), [[5, c.id], [1, b.id]], 'the wrong winner is gone, the honest row counts')
 })

@@ -95,25 +95,30 @@ lanTest('8. a hostile member: forged signature, equivocation, oversized messages
     }
 
     // The hostile member commits first: a unit nobody has computed yet, with a second key (the
-    // first is frozen). Nothing arrives to conflict with it: honest peers never recompute a unit
-    // that is already committed, and the fold counts the earliest commit.
-    await t.test('8b. a wrong checkpoint committed before any honest one does not reach the leaderboard', { todo: 'BUG: the fold counts the earliest (hlc, author) commit of a unit unverified; see docs/RELIABILITY.md' }, async () => {
+    // first is frozen). Counted by (hlc, author) it would win; every honest peer checks it first
+    // (src/node/commit-verifier.ts), rejects it, computes the unit and records the conflict.
+    await t.test('8b. a wrong checkpoint committed before any honest one does not reach the leaderboard', async () => {
       const jobB = await demoJob(dir.path, { seed: 43 })
       const hostile = mallory as HostileMember
       const second = (await hostile.authors())[1]
       const subB = await honest[0].submit(jobB.request)
       const last = { jobId: subB.jobId, island: 0, epoch: (jobB.request.epochs ?? 3) - 1 }
-      await hostile.commitWrong(last, { key: 1, template: { jobId: submitted.jobId, island: 0, epoch: 2 } })
+      const wrongB = await hostile.commitWrong(last, { key: 1, template: { jobId: submitted.jobId, island: 0, epoch: 2 } })
       for (const h of honest) await waitJobDone(h, subB.jobId, 120_000)
       const wantB = comparable(await jobB.expected(subB.spec))
       const seen = await Promise.all(honest.map(async h => ({ h, st: await h.status(), board: await h.results(subB.jobId, 10) })))
       for (const { h, st, board } of seen) {
         const top = board.leaderboard[0]
-        t.diagnostic(`${h.name}: job B top row fitness ${top?.fitness} by ${top?.peer === second ? 'the hostile member' : top?.peer?.slice(-6)}; conflicts on job B: ${st.conflicts.filter(c => c.jobId === subB.jobId).length}`)
+        t.diagnostic(`${h.name}: job B top row fitness ${top?.fitness} by ${top?.peer === second ? 'the hostile member' : top?.peer?.slice(-6)}; conflicts on job B: ${st.conflicts.filter(c => c.jobId === subB.jobId).length}; rejected: ${JSON.stringify(st.checks.rejected.map(r => r.reason))}`)
       }
-      for (const { h, board } of seen) {
+      for (const { h, st, board } of seen) {
         assert.ok(!board.leaderboard.some(r => r.fitness === GARBAGE_FITNESS), `${h.name}: no garbage row`)
         assert.deepEqual(comparable(board.leaderboard), wantB, `${h.name}: the single-machine leaderboard`)
+        assert.ok(st.checks.rejected.some(r => r.jobId === subB.jobId && r.author === second && r.checkpointHash === wrongB.checkpointHash), `${h.name}: the wrong commit is listed as rejected`)
+        const onB = st.conflicts.filter(c => c.jobId === subB.jobId)
+        assert.deepEqual(onB.map(c => [c.island, c.epoch, c.other.author, c.other.checkpointHash, c.rejected]), [[last.island, last.epoch, second, wrongB.checkpointHash, true]],
+          `${h.name}: one conflict on job B: an honest commit counted, the hostile one rejected`)
+        assert.ok(ids.includes(onB[0].counted.author), `${h.name}: the counted commit is an honest peer's`)
       }
     })
   } finally {

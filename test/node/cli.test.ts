@@ -91,7 +91,15 @@ test('--help lists every command', async () => {
 test('results, status and submit against a running API (fake peer): output, JSON, exit codes', async t => {
   const dir = await tempDir()
   const requests: SubmitRequest[] = []
-  const status = { self: { id: '12D3KooWself', name: 'box', engineVersion: '1', cores: 2, addresses: ['/ip4/10.0.0.2/tcp/4001'], connected: true, self: true, lastSeenMs: 0, leases: 1, evalsPerSec: 12.5, state: 'working', dataDir: dir.path, uptimeMs: 5000, listen: [] }, peers: [], jobs: [], conflicts: [], rejected: {} }
+  const status = { self: { id: '12D3KooWself', name: 'box', engineVersion: '1', cores: 2, addresses: ['/ip4/10.0.0.2/tcp/4001'], connected: true, self: true, lastSeenMs: 0, leases: 1, evalsPerSec: 12.5, state: 'working', dataDir: dir.path, uptimeMs: 5000, listen: [] },
+    peers: [],
+    jobs: [],
+    conflicts: [],
+    checks: { checked: 3, pending: 2, rejected: [{ jobId: 'cd'.repeat(32), island: 1, epoch: 2, author: '12D3KooWmallory', seq: 4, checkpointHash: 'ef'.repeat(32), reason: 'best genome 0 is not the population\'s genome 0' }], unchecked: [] },
+    rejected: {},
+    syncErrors: { '12D3KooWmallory': { SYNC_TOO_LARGE: 2 } },
+    frozen: [{ author: '12D3KooWmallory', seq: 7 }],
+  }
   const results = { job: { id: 'ab'.repeat(32), spec: { strategy: { name: 's' }, dataset: { name: 'd', bars: 100 }, oosFraction: 0.3, objective: 'sharpe', costs: { fee: 0.001, slippage: 0.0005 }, seed: 1 }, submitter: 'x', committed: 2, total: 2 }, done: true, leaderboard: [{ rank: 1, params: { fast: 5 }, fitness: 1.5, inSample: null, outOfSample: null, island: 0, epoch: 1, peer: 'p' }] }
   const control: PeerControl = {
     async status () { return status as unknown as PeerStatus },
@@ -131,6 +139,10 @@ test('results, status and submit against a running API (fake peer): output, JSON
   oneLine(unknownJob, 'JOB_NOT_FOUND')
   assert.equal(st.code, 0)
   assert.match(st.stdout, /\* box +12D3KooWself +10\.0\.0\.2:4001/)
+  assert.match(st.stdout, /1 commit\(s\) failed this peer's check[^\n]*\n {2}job cdcdcdcd\S* island 1 epoch 2 by \S+: best genome 0 is not the population's genome 0/)
+  assert.match(st.stdout, /checking 2 commit\(s\)/)
+  assert.match(st.stdout, /frozen[^\n]*\n {2}\S+ from seq 7/)
+  assert.match(st.stdout, /failed pulls:\n {2}from \S+: SYNC_TOO_LARGE x2/)
   assert.deepEqual(JSON.parse(stJson.stdout), status)
   // A bad CSV found by the peer: exit 2, the peer's message, and the request carried absolute paths.
   assert.equal(submit.code, 2)

@@ -27,13 +27,29 @@ export function statusText (s: PeerStatus): string {
   if (s.conflicts.length > 0) {
     out.push('', `WARNING: ${s.conflicts.length} unit(s) have two different checkpoints (a faulty peer or a version mismatch):`)
     for (const c of s.conflicts) {
-      out.push(`  job ${shortId(c.jobId)} island ${c.island} epoch ${c.epoch}: counted ${shortId(c.counted.author)} ${c.counted.checkpointHash.slice(0, 12)}, other ${shortId(c.other.author)} ${c.other.checkpointHash.slice(0, 12)}`)
+      out.push(`  job ${shortId(c.jobId)} island ${c.island} epoch ${c.epoch}: counted ${shortId(c.counted.author)} ${c.counted.checkpointHash.slice(0, 12)}, other ${shortId(c.other.author)} ${c.other.checkpointHash.slice(0, 12)}${c.rejected ? ' (checked here: wrong)' : ''}`)
     }
+  }
+  const checks = s.checks
+  if (checks.rejected.length > 0) {
+    out.push('', `WARNING: ${checks.rejected.length} commit(s) failed this peer's check and do not count:`)
+    for (const r of checks.rejected) out.push(`  job ${shortId(r.jobId)} island ${r.island} epoch ${r.epoch} by ${shortId(r.author)}: ${r.reason}`)
+  }
+  if (checks.pending > 0) out.push('', `checking ${checks.pending} commit(s) from other peers`)
+  for (const u of checks.unchecked) out.push('', `job ${shortId(u.jobId)}: commits count unchecked (${u.reason})`)
+  if (s.frozen.length > 0) {
+    out.push('', 'frozen (signed two different entries at one seq; nothing they sign from there counts):')
+    for (const f of s.frozen) out.push(`  ${shortId(f.author)} from seq ${f.seq}`)
   }
   const rejected = Object.entries(s.rejected).filter(([, byCode]) => Object.keys(byCode).length > 0)
   if (rejected.length > 0) {
     out.push('', 'entries rejected:')
     for (const [peer, byCode] of rejected) out.push(`  from ${shortId(peer)}: ${Object.entries(byCode).map(([code, n]) => `${code} x${n}`).join(', ')}`)
+  }
+  const syncErrors = Object.entries(s.syncErrors).filter(([, byCode]) => Object.keys(byCode).length > 0)
+  if (syncErrors.length > 0) {
+    out.push('', 'failed pulls:')
+    for (const [peer, byCode] of syncErrors) out.push(`  from ${shortId(peer)}: ${Object.entries(byCode).map(([code, n]) => `${code} x${n}`).join(', ')}`)
   }
   return out.join('\n') + '\n'
 }

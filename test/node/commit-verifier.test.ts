@@ -1,0 +1,131 @@
+/**
+ * A member that commits wrong checkpoints first (with a backdated clock, so they would count under
+ * the ledger's (hlc, author) order) against a real peer: the peer checks them in its evaluators,
+ * rejects them, computes the units itself, and ends with the single-machine leaderboard, the
+ * rejections named in status and kept across a restart.
+ */
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { syntheticCandles } from '../../src/engine/data/synthetic.js'
+import { importCandles } from '../../src/engine/data/import-candles.js'
+import { evaluateGenome } from '../../src/engine/evaluate.js'
+import { runUnit } from '../../src/engine/ga.js'
+import { evalSetupFor } from '../../src/engine/job-setup.js'
+import type { Checkpoint } from '../../src/engine/job-spec.js'
+import { byHlcThenAuthor, unitKey } from '../../src/engine/ledger-queries.js'
+import { validateStrategyDefinition } from '../../src/engine/param-space.js'
+import { createStrategyContext } from '../../src/engine/strategy-context.js'
+import type { Candles, Metrics } from '../../src/engine/types.js'
+import { loadOrCreateIdentity } from '../../src/node/identity.js'
+import { createPeerNode } from '../../src/node/libp2p-node.js'
+import { createLogStore } from '../../src/node/log-store.js'
+import { createPeer, type Peer } from '../../src/node/peer.js'
+import { createReplicator } from '../../src/node/replicator.js'
+import { logStoreLog } from '../../src/node/replicator-log.js'
+import { canonicalHash } from '../../src/protocol/canonical.js'
+import { swarmKeyFromSecret } from '../../src/protocol/swarm-key.js'
+import { comparable, referenceLeaderboard } from '../helpers/reference-run.js'
+import { tempDir } from '../helpers/temp-dir.js'
+import { waitFor } from '../helpers/wait-for.js'
+
+const STRATEGY = fileURLToPath(new URL('../../strategies/sma-cross.ts', import.meta.url))
+const SECRET = 'commit verifier test secret'
+const EPOCHS = 5
+/** How far back the hostile member's clock runs: its entries sort before every honest one. */
+const BACKDATE_MS = 3_600_000
+
+const cleanups: Array<() => Promise<void>> = []
+after(async () => { for (const fn of cleanups.reverse()) await fn().catch(() => {}) })
+
+function toCsv (c: Candles): string {
+  const lines = ['timestamp,open,high,low,close,volume']
+  for (let i = 0; i < c.length; i++) lines.push(`${c.time[i]},${c.open[i]},${c.high[i]},${c.low[i]},${c.close[i]},${c.volume[i]}`)
+  return lines.join('\n') + '\n'
+}
+
+/** A member with a real key, ledger and replicator, whose clock runs an hour behind (its hlc is its own to choose). */
+async function startHostile (): Promise<{ author: string, addr: string, logStore: ReturnType<typeof createLogStore> }> {
+  const dir = await tempDir('stratmesh-hostile-')
+  const { privateKey, peerId } = await loadOrCreateIdentity(dir.path)
+  const node = await createPeerNode({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, swarmKey: swarmKeyFromSecret(SECRET) })
+  const logStore = createLogStore({ dataDir: dir.path, privateKey, clock: () => Date.now() - BACKDATE_MS })
+  await logStore.start()
+  const replicator = createReplicator({ node, log: logStoreLog(logStore) })
+  await replicator.start()
+  cleanups.push(async () => { await replicator.stop(); await logStore.stop(); await node.stop() })
+  return { author: peerId.toString(), addr: node.getMultiaddrs()[0].toString(), logStore }
+}
+
+async function startPeer (dataDir: string, bootstrap: string[]): Promise<Peer> {
+  const peer = await createPeer({ dataDir, name: 'honest', cpus: 1, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, mdns: false, secret: SECRET, leaseTtlMs: 5_000 })
+  await peer.start()
+  cleanups.push(async () => { await peer.stop() })
+  return peer
+}
+
+test('wrong checkpoints committed first are checked, rejected, computed again and shown as conflicts; the leaderboard is the honest one', async () => {
+  const dir = await tempDir()
+  const csvPath = join(dir.path, 'candles.csv')
+  await writeFile(csvPath, toCsv(syntheticCandles({ bars: 4000 })))
+  const candles = importCandles(await readFile(csvPath), 'candles.csv').candles
+  const hostile = await startHostile()
+  const peerDir = join(dir.path, 'peer')
+  let peer = await startPeer(peerDir, [hostile.addr])
+  await waitFor(async () => (await peer.status()).peers.some(p => p.connected), { message: 'the peer connects to the hostile member', timeoutMs: 20_000 })
+
+  const submitted = await peer.submit({ strategyPath: STRATEGY, data: csvPath, islands: 2, population: 8, generations: 2, epochs: EPOCHS, seed: 5, minTrades: 1 })
+  // The hostile member's ledger refuses the honest entries (an hour ahead of its clock); it needs
+  // none of them to commit: the job id is all it takes.
+
+  // Honest numbers computed here, then lied about, for both units of the last epoch (nobody can
+  // have computed those yet: they need every epoch before).
+  const def = validateStrategyDefinition((await import(pathToFileURL(STRATEGY).href) as { default: unknown }).default, STRATEGY)
+  const ctx = createStrategyContext(candles)
+  const setup = evalSetupFor(submitted.spec, candles)
+  const real = runUnit({ spec: submitted.spec, island: 0, epoch: 0, previous: null, migrants: null }, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) })
+  const last = EPOCHS - 1
+  // Unit (0, last): consistent in shape, the winner's numbers inflated. Only evaluating it tells.
+  const inflated: Checkpoint = {
+    ...real,
+    epoch: last,
+    population: [{ ...real.population[0], fitness: 1e6 }, ...real.population.slice(1)],
+    best: [{ ...real.best[0], fitness: 1e6, inSample: { ...(real.best[0].inSample as Metrics), sharpe: 1e6 } }, ...real.best.slice(1)],
+  }
+  // Unit (1, last): a winner nobody found, added to the best list only.
+  const invented: Checkpoint = { ...real, island: 1, epoch: last, best: [{ ...real.best[0], params: { fast: 7, slow: 395 }, fitness: 1e6 }, ...real.best.slice(1)] }
+  const wrong = [inflated, invented].map(cp => ({ cp, hash: canonicalHash(cp) }))
+  for (const { cp, hash } of wrong) {
+    await hostile.logStore.append('commit', { jobId: submitted.jobId, island: cp.island, epoch: cp.epoch, checkpointHash: hash, checkpoint: cp })
+  }
+
+  await waitFor(async () => (await peer.results(submitted.jobId, 10)).done, { message: 'the job done on the honest peer', timeoutMs: 90_000, intervalMs: 200 })
+  const want = await referenceLeaderboard(submitted.spec, STRATEGY, candles, 10)
+  const board = await peer.results(submitted.jobId, 10)
+  assert.deepEqual(comparable(board.leaderboard), comparable(want), 'the single-machine leaderboard')
+  assert.ok(board.leaderboard.every(r => r.peer === peer.id), 'every counted row is the honest peer\'s')
+
+  const st = await peer.status()
+  assert.deepEqual(st.checks.rejected.map(r => [r.island, r.epoch, r.author, r.checkpointHash]),
+    [[0, last, hostile.author, wrong[0].hash], [1, last, hostile.author, wrong[1].hash]])
+  assert.match(st.checks.rejected[0].reason, /^best genome 0 .* records fitness 1000000, evaluating it gives/)
+  assert.match(st.checks.rejected[1].reason, /best genome 0 is not the population's genome 0/)
+  assert.equal(st.checks.pending, 0)
+  assert.deepEqual(st.conflicts.map(c => [c.island, c.epoch, c.counted.author, c.other.author, c.other.checkpointHash, c.rejected]),
+    [[0, last, peer.id, hostile.author, wrong[0].hash, true], [1, last, peer.id, hostile.author, wrong[1].hash, true]])
+  // The wrong commits came first in the ledger's order: without the checks they would have counted.
+  const hostileState = hostile.logStore.state()
+  for (const island of [0, 1]) {
+    const commits = [...(hostileState.units.get(unitKey(submitted.jobId, island, last))?.commits ?? [])].sort(byHlcThenAuthor)
+    assert.equal(commits[0]?.author, hostile.author, `island ${island}: the hostile commit is the earliest`)
+  }
+
+  // Verdicts are kept: after a restart the rejections stand before anything is evaluated again.
+  await peer.stop()
+  peer = await startPeer(peerDir, [])
+  const again = await peer.status()
+  assert.deepEqual(again.checks.rejected.map(r => r.checkpointHash), wrong.map(w => w.hash))
+  assert.deepEqual(comparable((await peer.results(submitted.jobId, 10)).leaderboard), comparable(want))
+})
