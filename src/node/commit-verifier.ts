@@ -42,6 +42,8 @@ export interface VerifierStats {
   readonly checked: number
   /** Remote commits of runnable jobs not checked yet. */
   readonly pending: number
+  /** Genomes evaluated for checks since this peer started (what checking has cost). */
+  readonly evaluations: number
   readonly rejected: readonly Rejection[]
   /** Jobs whose commits count unchecked, with the reason they cannot be checked here. */
   readonly unchecked: ReadonlyMap<string, string>
@@ -77,6 +79,7 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
   let stopping = false
   let scanning: Promise<void> | null = null
   let again = false
+  let evaluations = 0
 
   async function record (hash: string, found: Verdict): Promise<void> {
     const verdict: Verdict = found.ok ? found : { ok: false, reason: found.reason.slice(0, MAX_REJECTION_REASON_CHARS) }
@@ -113,6 +116,7 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
       let results: EvalResult[]
       try {
         results = await opts.pool.evaluate(job, missing.map(g => g.params))
+        evaluations += missing.length
       } catch (err) {
         const e = err as Error & { code?: string }
         if (stopping || e.code === 'POOL_STOPPED') throw err
@@ -229,7 +233,7 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
         const v = verdicts.get(r.checkpointHash)
         return { ...r, reason: v !== undefined && !v.ok ? v.reason : 'unknown' }
       })
-      return { checked, pending, rejected, unchecked: new Map(unchecked) }
+      return { checked, pending, evaluations, rejected, unchecked: new Map(unchecked) }
     },
   }
 }

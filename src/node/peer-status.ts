@@ -155,6 +155,7 @@ export function buildStatus (inp: StatusInputs): PeerStatus {
     checks: {
       checked: inp.verification?.checked ?? 0,
       pending: inp.verification?.pending ?? 0,
+      evaluations: inp.verification?.evaluations ?? 0,
       rejected: inp.verification?.rejected ?? [],
       unchecked: [...(inp.verification?.unchecked ?? new Map<string, string>())].map(([jobId, reason]) => ({ jobId, reason })),
     },

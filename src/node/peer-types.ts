@@ -62,6 +62,8 @@ export interface PeerStatus {
   readonly checks: {
     readonly checked: number
     readonly pending: number
+    /** Genomes this peer evaluated to check others' checkpoints since it started. */
+    readonly evaluations: number
     readonly rejected: readonly Rejection[]
     readonly unchecked: ReadonlyArray<{ readonly jobId: string, readonly reason: string }>
   }

@@ -95,7 +95,7 @@ test('results, status and submit against a running API (fake peer): output, JSON
     peers: [],
     jobs: [],
     conflicts: [],
-    checks: { checked: 3, pending: 2, rejected: [{ jobId: 'cd'.repeat(32), island: 1, epoch: 2, author: '12D3KooWmallory', seq: 4, checkpointHash: 'ef'.repeat(32), reason: 'best genome 0 is not the population\'s genome 0' }], unchecked: [] },
+    checks: { checked: 3, pending: 2, evaluations: 40, rejected: [{ jobId: 'cd'.repeat(32), island: 1, epoch: 2, author: '12D3KooWmallory', seq: 4, checkpointHash: 'ef'.repeat(32), reason: 'best genome 0 is not the population\'s genome 0' }], unchecked: [] },
     rejected: {},
     syncErrors: { '12D3KooWmallory': { SYNC_TOO_LARGE: 2 } },
     frozen: [{ author: '12D3KooWmallory', seq: 7 }],

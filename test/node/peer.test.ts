@@ -32,7 +32,7 @@ async function startPeer (name: string, bootstrap: string[] = [], secret = SECRE
   return peer
 }
 
-test('three peers finish a job together and each shows the leaderboard of a single-machine run', async () => {
+test('three peers finish a job together and each shows the leaderboard of a single-machine run', async t => {
   const dir = await tempDir()
   const csvPath = join(dir.path, 'candles.csv')
   await writeFile(csvPath, toCsv(syntheticCandles({ bars: 4000 })))
@@ -56,6 +56,13 @@ test('three peers finish a job together and each shows the leaderboard of a sing
   const st = await a.status()
   assert.equal(st.jobs[0].committed, 9)
   assert.deepEqual(st.conflicts, [])
+  // Each peer checked the others' commits and found them right; the cost is a few evaluations per unit.
+  for (const p of [a, b, c]) {
+    const { checks } = await p.status()
+    assert.deepEqual([checks.rejected, checks.pending], [[], 0], `${p.id.slice(-6)}: nothing rejected or left to check`)
+    assert.ok(checks.checked > 0, `${p.id.slice(-6)}: it checked remote commits`)
+    t.diagnostic(`${p.id.slice(-6)}: ${checks.checked} checkpoints known right, ${checks.evaluations} evaluations spent on checks`)
+  }
 })
 
 test('a peer with the wrong secret is not admitted', async () => {
