@@ -18,10 +18,10 @@ import type { BollingerBands, DonchianChannel, MacdLines, StrategyContext } from
 import type { Candles } from './types.js'
 
 /**
- * Default bound on cached indicator bytes per context. There is one evaluator per core, so this
- * is multiplied by the core count: 256 MiB x 8 cores stays within 2 GiB. It holds 32 series of 1M
- * bars, or 320 of 100k bars: the distinct (indicator, period) working set of a GA generation for a
- * strategy using a few indicators, so steady-state generations mostly hit.
+ * Bound on cached indicator bytes for a context created without one (tests, benches, tools). The
+ * evaluators do not use it: the pool sizes their bound from the machine's memory and its core
+ * count (src/node/cache-budget.ts), since there is one evaluator per core and a bound that suits a
+ * 2-core box would make a 10-core laptop swap. 256 MiB holds 32 series of 1M bars, or 320 of 100k.
  */
 export const DEFAULT_MAX_CACHE_BYTES = 256 * 1024 * 1024
 

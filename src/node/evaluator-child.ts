@@ -86,7 +86,7 @@ function handle (m: ParentMessage): ChildMessage {
       claimRealm()
       const def = instantiateStrategy(m.code, m.fileName)
       const setup = evalSetupFor(m.spec, m.candles)
-      job = { key: m.jobKey, def, ctx: createStrategyContext(m.candles), setup }
+      job = { key: m.jobKey, def, ctx: createStrategyContext(m.candles, { maxCacheBytes: m.maxCacheBytes }), setup }
       return { type: 'loaded', id: m.id }
     }
     case 'run-unit': {

@@ -30,7 +30,8 @@ export const MAX_DETAIL_TRADES = 500
  */
 export const MAX_EVALUATE_GENOMES = 256
 
-export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec }
+/** Load a job's strategy and candles; `maxCacheBytes` bounds the child's indicator cache (see cache-budget.ts). */
+export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec, readonly maxCacheBytes: number }
 export interface RunUnitMessage { readonly type: 'run-unit', readonly id: number, readonly jobKey: string, readonly input: UnitInput, readonly skip: ReadonlyArray<readonly [string, string]> }
 export interface InspectMessage { readonly type: 'inspect', readonly id: number, readonly code: string, readonly fileName: string }
 /** Recompute one genome of the loaded job in detail (equity, drawdown, trades), within the limits. */
@@ -77,6 +78,7 @@ export function parseParentMessage (m: unknown): ParentMessage {
       if (typeof m.jobKey !== 'string' || typeof m.code !== 'string' || typeof m.fileName !== 'string') throw bad('load-job lacks jobKey, code or fileName')
       if (!isCandles(m.candles)) throw bad('load-job candles must be Float64Array columns of one length')
       if (!isRecord(m.spec)) throw bad('load-job lacks a spec')
+      if (!Number.isSafeInteger(m.maxCacheBytes) || (m.maxCacheBytes as number) < 0) throw bad('load-job maxCacheBytes must be an integer >= 0')
       return m as unknown as LoadJobMessage
     case 'run-unit':
       if (typeof m.jobKey !== 'string' || !isRecord(m.input) || !Array.isArray(m.skip)) throw bad('run-unit lacks jobKey, input or skip')

@@ -15,6 +15,7 @@ import { jobId } from '../engine/job-setup.js'
 import type { ParamSpace } from '../engine/strategy-api.js'
 import type { Candles, EvalResult, ParamValues } from '../engine/types.js'
 import { StratmeshError, isStratmeshError } from '../protocol/errors.js'
+import { evaluatorCacheBytes } from './cache-budget.js'
 import { evaluatorLaunch, type EvaluatorLaunch } from './evaluator-launch.js'
 import { EvaluatorProcess } from './evaluator-process.js'
 import { startReaper, type Reaper } from './evaluator-reaper.js'
@@ -24,9 +25,10 @@ import { compileStrategy } from './strategy-compiler.js'
 /** Ten minutes: what users of other tools found they needed to cut off a stuck backtest, never a slow honest one. */
 export const DEFAULT_EVAL_TIMEOUT_MS = 600_000
 /**
- * Heap cap per evaluator. A 1M-candle job holds ~48 MB of candles (outside the heap) plus an
- * indicator cache bounded at 256 MB; 1 GiB of heap covers the GA and a strategy's own arrays with
- * room to spare, while one evaluator per core on an 8-core, 16 GB laptop cannot exhaust it.
+ * Heap cap per evaluator. A 1M-candle job holds ~48 MB of candles and the indicator cache (see
+ * cache-budget.ts), both typed arrays outside the heap this caps; 1 GiB of heap covers the GA and a
+ * strategy's own arrays with room to spare, while one evaluator per core on an 8-core, 16 GB
+ * laptop cannot exhaust it.
  */
 export const DEFAULT_MEMORY_MB = 1024
 /** Smallest heap cap accepted: Node and the engine take ~10 MB of heap before any strategy runs. */
@@ -48,6 +50,11 @@ export interface EvaluatorPoolOptions {
   readonly size?: number
   readonly evalTimeoutMs?: number
   readonly memoryMb?: number
+  /**
+   * Bound on each evaluator's indicator cache, in MiB (0: no cache). Default: sized from the
+   * machine's memory and the pool's size by evaluatorCacheBytes (cache-budget.ts).
+   */
+  readonly cacheMb?: number
   readonly logger?: Logger
   /** Milliseconds from any fixed origin; for evaluations/s. */
   readonly now?: () => number
@@ -115,6 +122,7 @@ class Pool implements EvaluatorPool {
   private readonly size: number
   private readonly evalTimeoutMs: number
   private readonly memoryMb: number
+  private readonly cacheBytes: number
   private readonly log: Logger | undefined
   private readonly now: () => number
   private launch: EvaluatorLaunch | null = null
@@ -139,11 +147,13 @@ class Pool implements EvaluatorPool {
     this.size = opts.size ?? availableParallelism()
     this.evalTimeoutMs = opts.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS
     this.memoryMb = opts.memoryMb ?? DEFAULT_MEMORY_MB
+    this.cacheBytes = opts.cacheMb === undefined ? evaluatorCacheBytes(this.size) : opts.cacheMb * 1024 * 1024
     this.log = opts.logger
     this.now = opts.now ?? (() => performance.now())
     if (!Number.isInteger(this.size) || this.size < 1) throw new StratmeshError('POOL_BAD_OPTIONS', `size must be a positive integer, got ${this.size}`)
     if (!(this.evalTimeoutMs > 0)) throw new StratmeshError('POOL_BAD_OPTIONS', `evalTimeoutMs must be positive, got ${this.evalTimeoutMs}`)
     if (!Number.isInteger(this.memoryMb) || this.memoryMb < MIN_MEMORY_MB) throw new StratmeshError('POOL_BAD_OPTIONS', `memoryMb must be an integer >= ${MIN_MEMORY_MB}, got ${this.memoryMb}`)
+    if (opts.cacheMb !== undefined && !(Number.isInteger(opts.cacheMb) && opts.cacheMb >= 0)) throw new StratmeshError('POOL_BAD_OPTIONS', `cacheMb must be an integer >= 0, got ${opts.cacheMb}`)
   }
 
   async start (): Promise<void> {
@@ -208,7 +218,7 @@ class Pool implements EvaluatorPool {
   async detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail> {
     const code = this.compile(job)
     return await this.withTransient(async ev => {
-      const loaded = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec })
+      const loaded = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec, maxCacheBytes: this.cacheBytes })
       if (loaded.type !== 'loaded') throw answerError(loaded, 'loaded')
       const m = await ev.request({ type: 'detail', jobKey: job.key, params, maxPoints: MAX_DETAIL_POINTS, maxTrades: MAX_DETAIL_TRADES })
       if (m.type === 'detailed') return m.detail
@@ -332,7 +342,7 @@ class Pool implements EvaluatorPool {
   private async ensureLoaded (ev: EvaluatorProcess, job: PoolJob, code: string): Promise<void> {
     if (ev.job === job.key) return
     ev.used = true
-    const m = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec })
+    const m = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec, maxCacheBytes: this.cacheBytes })
     if (m.type !== 'loaded') throw answerError(m, 'loaded')
     ev.job = job.key
   }

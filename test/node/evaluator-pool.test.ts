@@ -112,6 +112,19 @@ describe('evaluator pool', () => {
     assert.ok(progress.every(([d, t], i) => d === Math.min(i + 1, t) && t === 8 * 3))
   })
 
+  test('the indicator cache bound changes no result: a pool without a cache gives the same bytes; bad bounds are refused', async () => {
+    for (const cacheMb of [-1, 1.5]) {
+      assert.throws(() => createEvaluatorPool({ size: 1, cacheMb }), (e: unknown) => isStratmeshError(e, 'POOL_BAD_OPTIONS'))
+    }
+    const job = jobOf('good-sma.ts')
+    const uncached = createEvaluatorPool({ size: 1, memoryMb: 128, cacheMb: 0 })
+    started.push(uncached)
+    await uncached.start()
+    const a = await uncached.runUnit(job, unit(job.spec, 1, 0))
+    await uncached.stop()
+    assert.equal(canonicalHash(a), canonicalHash(await pool.runUnit(job, unit(job.spec, 1, 0))))
+  })
+
   test('a throwing strategy, bad positions and nondeterminism become recorded errors; the unit completes', async () => {
     const expected: Record<string, RegExp> = {
       throw: /^STRATEGY_THREW: boom from the strategy/,
