@@ -13,6 +13,7 @@ import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
+import { evaluatorCacheBytes } from '../src/node/cache-budget.js'
 import { createEvaluatorPool, type EvaluatorPool, type PoolJob } from '../src/node/evaluator-pool.js'
 import { compileStrategy } from '../src/node/strategy-compiler.js'
 import { instantiateStrategy } from '../src/node/strategy-module.js'
@@ -111,7 +112,8 @@ interface InProcess { rates: number[], perCpuSecond: number[], hitRate: number }
 
 function inProcess (): InProcess {
   const def = instantiateStrategy(compileStrategy(source, 'sma-cross.ts'), 'sma-cross.ts')
-  const ctx = createStrategyContext(candles)
+  // The bound a pool of one evaluator gives its evaluator on this machine.
+  const ctx = createStrategyContext(candles, { maxCacheBytes: evaluatorCacheBytes(1) })
   const setup = evalSetupFor(spec, candles)
   const env = { def, evaluate: (p: Record<string, number | string>) => evaluateGenome(def, ctx, p, setup) }
   runUnit(unit(nextIsland++), env)
@@ -154,7 +156,9 @@ if (process.argv.includes('--plain')) {
   console.log(median(inProcess().rates))
   process.exit(0)
 }
+const mib = (n: number): string => `${(evaluatorCacheBytes(n) / 1024 / 1024).toFixed(0)} MiB`
 console.log(`evaluator pool: ${BARS} candles, sma-cross, population ${GA.population}, ${GA.generations} generations, median of ${RUNS} runs, node ${process.version}`)
+console.log(`indicator cache per evaluator (sized from this machine): ${mib(1)} with 1 evaluator, ${mib(2)} with 2`)
 const local = inProcess()
 console.log(`in-process (no pool)     ${fmt(median(local.rates))} evaluations/s   runs: ${local.rates.map(fmt).join(' ')}`)
 console.log(`  per CPU second         ${fmt(median(local.perCpuSecond))} evaluations   runs: ${local.perCpuSecond.map(fmt).join(' ')}   indicator cache hits ${(local.hitRate * 100).toFixed(0)} %`)
