@@ -32,6 +32,15 @@ export const MAX_REJECTION_REASON_CHARS = 300
 export const CHECK_MEMO_ENTRIES = 4096
 /** Jobs whose remembered results are kept (least recently checked dropped first). */
 const CHECK_MEMO_JOBS = 4
+/**
+ * Failures of a check that a genome caused here (it ran too long, crashed or ran out of memory in
+ * this peer's evaluator): the checkpoint is rejected, so the unit is computed again, but the
+ * verdict is not kept on disk (a faster or roomier run may pass). Any other failure (the pool
+ * stopped or cannot start evaluators) leaves the commit pending, to be checked later.
+ */
+const GENOME_FAILURES = new Set(['EVAL_TIMEOUT', 'EVAL_CRASHED', 'EVAL_OUT_OF_MEMORY'])
+/** After a round of checks that could not run, the next round starts this much later. */
+const CHECK_RETRY_MS = 10_000
 
 type Verdict = { readonly ok: true } | { readonly ok: false, readonly reason: string }
 
@@ -80,11 +89,12 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
   let scanning: Promise<void> | null = null
   let again = false
   let evaluations = 0
+  let retry: ReturnType<typeof setTimeout> | undefined
 
-  async function record (hash: string, found: Verdict): Promise<void> {
+  async function record (hash: string, found: Verdict, keep = true): Promise<void> {
     const verdict: Verdict = found.ok ? found : { ok: false, reason: found.reason.slice(0, MAX_REJECTION_REASON_CHARS) }
     verdicts.set(hash, verdict)
-    await db?.put(hash, JSON.stringify(verdict))
+    if (keep) await db?.put(hash, JSON.stringify(verdict))
   }
 
   const trust: CommitTrust = (c: CommitRecord, unit: UnitRecord) => {
@@ -105,10 +115,13 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
     return memo
   }
 
-  /** Checks one checkpoint; returns its verdict. Throws only when the pool stops. */
-  async function check (unit: UnitRecord, hash: string, cp: Checkpoint, job: Parameters<EvaluatorPool['evaluate']>[0]): Promise<Verdict> {
+  /**
+   * Checks one checkpoint; returns its verdict and whether to keep it on disk. Throws when the
+   * check could not run here at all (see GENOME_FAILURES).
+   */
+  async function check (unit: UnitRecord, hash: string, cp: Checkpoint, job: Parameters<EvaluatorPool['evaluate']>[0]): Promise<{ verdict: Verdict, keep: boolean }> {
     const shape = checkpointShapeProblem(cp, job.spec, unit.jobId, unit.island, unit.epoch)
-    if (shape !== null) return { ok: false, reason: shape }
+    if (shape !== null) return { verdict: { ok: false, reason: shape }, keep: true }
     const plan = checkPlan(cp, hash)
     const memo = memoOf(unit.jobId)
     const missing = plan.genomes.filter(g => !memo.has(g.key))
@@ -119,13 +132,13 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
         evaluations += missing.length
       } catch (err) {
         const e = err as Error & { code?: string }
-        if (stopping || e.code === 'POOL_STOPPED') throw err
-        return { ok: false, reason: `checking it failed here (${e.code ?? 'ERROR'}: ${e.message}); the unit is computed again` }
+        if (stopping || e.code === undefined || !GENOME_FAILURES.has(e.code)) throw err
+        return { verdict: { ok: false, reason: `checking it failed here (${e.code}: ${e.message}); the unit is computed again` }, keep: false }
       }
       missing.forEach((g, i) => memo.set(g.key, results[i]))
     }
     const numbers = checkpointNumbersProblem(cp, plan, memo)
-    return numbers === null ? { ok: true } : { ok: false, reason: numbers }
+    return { verdict: numbers === null ? { ok: true } : { ok: false, reason: numbers }, keep: true }
   }
 
   async function scanOnce (): Promise<void> {
@@ -166,9 +179,9 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
         if (verdicts.has(commit.checkpointHash)) continue
         const cp = state.checkpoints.get(commit.checkpointHash)
         if (cp === undefined) continue
-        const verdict = await check(unit, commit.checkpointHash, cp, ready.job)
+        const { verdict, keep } = await check(unit, commit.checkpointHash, cp, ready.job)
         if (stopping) return
-        await record(commit.checkpointHash, verdict)
+        await record(commit.checkpointHash, verdict, keep)
         if (!verdict.ok) {
           opts.log(`rejected the commit of island ${unit.island} epoch ${unit.epoch} of job ${jobId.slice(0, 12)} by ${commit.author.slice(-8)}: ${verdict.reason}`)
         }
@@ -187,7 +200,13 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
           await scanOnce()
         } while (again && !stopping)
       } catch (err) {
-        if (!stopping) opts.log(`checking commits: ${(err as Error).message}`)
+        // Left pending, checked in a later round.
+        if (!stopping) {
+          opts.log(`checking commits: ${(err as Error).message}; trying again in ${CHECK_RETRY_MS / 1000} s`)
+          clearTimeout(retry)
+          retry = setTimeout(kick, CHECK_RETRY_MS)
+          retry.unref()
+        }
       } finally {
         scanning = null
       }
@@ -213,6 +232,7 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
       // A scan may be waiting for an evaluator; it sees `stopping` (or the pool's POOL_STOPPED)
       // and ends without recording anything more.
       stopping = true
+      clearTimeout(retry)
       const closing = db
       db = null
       await closing?.close()
