@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { MAX_CHILD_ERROR_CHARS, parseChildMessage, parseParentMessage } from '../../src/node/evaluator-messages.js'
+import { MAX_CHILD_ERROR_CHARS, MAX_EVALUATE_GENOMES, parseChildMessage, parseParentMessage } from '../../src/node/evaluator-messages.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
 
 const genome = { params: { a: 1 }, fitness: 0.5 }
@@ -45,4 +45,22 @@ test('parent messages are checked in the child, candles included', () => {
   assert.equal(parseParentMessage({ type: 'run-unit', id: 2, jobKey: 'k', input: {}, skip: [['a', 'EVAL_TIMEOUT: x']] }).type, 'run-unit')
   assert.ok(refused(() => parseParentMessage({ type: 'run-unit', id: 2, jobKey: 'k', input: {}, skip: [['a']] })))
   assert.ok(refused(() => parseParentMessage({ type: 'inspect', code: '', fileName: 'a.ts' })), 'an id is required')
+})
+
+test('evaluate requests and their answers are checked: a list of params within the cap, results with finite metrics', () => {
+  const params = [{ fast: 5, slow: 30 }, { fast: 7, slow: 40 }]
+  assert.deepEqual(parseParentMessage({ type: 'evaluate', id: 4, jobKey: 'k', params }), { type: 'evaluate', id: 4, jobKey: 'k', params })
+  assert.ok(refused(() => parseParentMessage({ type: 'evaluate', id: 4, jobKey: 'k', params: [1] })), 'params must be objects')
+  assert.ok(refused(() => parseParentMessage({ type: 'evaluate', id: 4, jobKey: 'k', params: Array.from({ length: MAX_EVALUATE_GENOMES + 1 }, () => ({ a: 1 })) })), 'at most MAX_EVALUATE_GENOMES')
+  const metrics = { totalReturn: 0.1, cagr: 0.2, sharpe: 1, sortino: 1.5, maxDrawdown: 0.05, calmar: 4, trades: 12, winRate: 0.5, profitFactor: 1.2, exposure: 0.4, bars: 100 }
+  const ok = parseChildMessage({ type: 'evaluated', id: 4, results: [{ fitness: 1, inSample: { ...metrics, extra: 9 }, outOfSample: metrics }, { fitness: null, inSample: null, outOfSample: null, error: 'STRATEGY_THREW: x' }] })
+  assert.deepEqual(ok, { type: 'evaluated', id: 4, results: [{ fitness: 1, inSample: metrics, outOfSample: metrics }, { fitness: null, inSample: null, outOfSample: null, error: 'STRATEGY_THREW: x' }] }, 'unknown metric fields are dropped')
+  const bad: unknown[] = [
+    { type: 'evaluated', id: 4, results: 'no' },
+    { type: 'evaluated', id: 4, results: [{ fitness: Infinity, inSample: null, outOfSample: null }] },
+    { type: 'evaluated', id: 4, results: [{ fitness: 1, inSample: { ...metrics, sharpe: NaN }, outOfSample: null }] },
+    { type: 'evaluated', id: 4, results: [{ fitness: 1, inSample: null, outOfSample: null, error: 3 }] },
+    { type: 'evaluated', id: 4, results: Array.from({ length: MAX_EVALUATE_GENOMES + 1 }, () => ({ fitness: null, inSample: null, outOfSample: null })) },
+  ]
+  for (const m of bad) assert.ok(refused(() => parseChildMessage(m)), JSON.stringify(m).slice(0, 120))
 })
