@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createJobSpec } from '../../src/engine/job-setup.js'
 import { emptyLedger, type LedgerState, type UnitRecord } from '../../src/engine/ledger-fold.js'
-import { jobs, unitKey } from '../../src/engine/ledger-queries.js'
+import { jobs, unitKey, type CommitTrust } from '../../src/engine/ledger-queries.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { emptyMetrics } from '../../src/engine/metrics.js'
 import { boardRows, candlesView, MAX_DETAIL_CANDLES, MAX_PROGRESS_CELLS, progressView, rowIdOf } from '../../src/node/dashboard-views.js'
@@ -43,6 +43,14 @@ test('progress: committed, running, ready and waiting units, per epoch; a huge j
   assert.deepEqual(p.perEpoch, [{ epoch: 0, committed: 2, leased: 1 }, { epoch: 1, committed: 0, leased: 0 }, { epoch: 2, committed: 0, leased: 0 }])
   assert.equal(p.committed, 2)
   assert.equal(p.total, 9)
+
+  // With this peer's checks: B's commit of (1,0) is still being checked (in flight, not counted,
+  // so (1,1) waits), A's commit of (0,0) was found wrong (the unit is to be computed again).
+  const trust: CommitTrust = c => c.author === 'B' ? 'pending' : 'rejected'
+  const checked = progressView(state, jobs(state, trust)[0], 1_000, [], trust)
+  const cellsChecked = Object.fromEntries((checked.units ?? []).map(u => [`${u.island}:${u.epoch}`, [u.state, u.by]]))
+  assert.deepEqual([cellsChecked['0:0'], cellsChecked['1:0'], cellsChecked['1:1']], [['ready', undefined], ['leased', 'B'], ['waiting', undefined]])
+  assert.equal(checked.committed, 0)
 
   const big = ledgerWith(256, Math.ceil((MAX_PROGRESS_CELLS + 1) / 256))
   const q = progressView(big.state, jobs(big.state)[0], 0, [])
