@@ -36,6 +36,12 @@ export const MIN_EVALUATOR_CACHE_MB = 64
  */
 export const MAX_EVALUATOR_CACHE_MB = 1024
 
+/**
+ * Largest explicit bound accepted (`peer start --cache-mb`): 64 GiB per evaluator is beyond any
+ * machine this runs on, so a larger number is a unit mistake (bytes given for MiB).
+ */
+export const MAX_CACHE_MB_OPTION = 64 * 1024
+
 const MIB = 1024 * 1024
 
 /**

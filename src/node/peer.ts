@@ -54,6 +54,8 @@ export interface PeerOptions {
   readonly dataDir: string
   readonly name?: string
   readonly cpus?: number
+  /** Indicator cache per evaluator, in MiB; default sized from the machine (cache-budget.ts). */
+  readonly cacheMb?: number
   readonly listen?: string[]
   readonly bootstrap?: string[]
   readonly mdns: boolean
@@ -150,7 +152,11 @@ class MeshPeer implements Peer {
       await this.replicator.start()
       this.blobSync = createBlobSync({ node: this.node, blobStore: this.blobStore })
       await this.blobSync.start()
-      this.pool = createEvaluatorPool({ size: opts.cores, ...(opts.evalTimeoutMs === undefined ? {} : { evalTimeoutMs: opts.evalTimeoutMs }) })
+      this.pool = createEvaluatorPool({
+        size: opts.cores,
+        ...(opts.evalTimeoutMs === undefined ? {} : { evalTimeoutMs: opts.evalTimeoutMs }),
+        ...(opts.cacheMb === undefined ? {} : { cacheMb: opts.cacheMb }),
+      })
       await this.pool.start()
       const library = createJobLibrary({
         engineVersion: this.engineVersion(),

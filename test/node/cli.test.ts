@@ -59,6 +59,7 @@ test('bad option values: exit 2 naming the option; unknown options and commands 
     [['submit', 'strategies/sma-cross.ts', '--objective', 'profit'], '--objective'],
     [['results', '--top', '1.5'], '--top'],
     [['start', '--cpus', '-1', '--no-mdns'], '--cpus'],
+    [['start', '--cache-mb', '-1', '--no-mdns'], '--cache-mb'],
     [['start', '--api-port', '70000', '--no-mdns'], '--api-port'],
     [['start', '--lease-ttl', '0.5', '--no-mdns'], '--lease-ttl'],
     [['start', '--lease-ttl', 'soon', '--no-mdns'], '--lease-ttl'],

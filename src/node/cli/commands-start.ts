@@ -40,6 +40,7 @@ export interface StartOptions {
   readonly dataDir?: string
   readonly name?: string
   readonly cpus?: number
+  readonly cacheMb?: number
   readonly listen?: string[]
   readonly bootstrap?: string[]
   readonly mdns?: boolean
@@ -86,6 +87,7 @@ export async function startCommand (opts: StartOptions): Promise<void> {
     log,
     ...(opts.name === undefined ? {} : { name: opts.name }),
     ...(opts.cpus === undefined ? {} : { cpus: opts.cpus }),
+    ...(opts.cacheMb === undefined ? {} : { cacheMb: opts.cacheMb }),
     ...(opts.listen === undefined ? {} : { listen: opts.listen }),
     ...(opts.bootstrap === undefined ? {} : { bootstrap: opts.bootstrap }),
     ...(opts.secret === undefined ? {} : { secret: opts.secret }),

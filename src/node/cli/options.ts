@@ -10,6 +10,7 @@ import { MAX_CORES, MAX_LEASE_TTL_MS, MAX_PEER_NAME_CHARS, MIN_LEASE_TTL_MS } fr
 import { DEFAULT_GA, DEFAULT_MIN_TRADES, DEFAULT_OOS_FRACTION, JOB_LIMITS, MAX_COST, MAX_OOS_FRACTION } from '../../engine/job-setup.js'
 import { OBJECTIVES } from '../../engine/types.js'
 import { DEFAULT_TOP, MAX_TOP } from '../api-requests.js'
+import { MAX_CACHE_MB_OPTION } from '../cache-budget.js'
 import { DEFAULT_LEASE_TTL_MS } from '../scheduler.js'
 
 export const DATA_DIR_ENV = 'STRATMESH_DATA_DIR'
@@ -75,6 +76,7 @@ export const OPTIONS = {
   dataDir: { flags: '--data-dir <dir>', description: 'where this peer keeps its identity, ledger and blobs', env: DATA_DIR_ENV, defaultText: '~/.stratmesh' },
   name: { flags: '--name <name>', description: 'name shown to other peers', parse: text('--name', MAX_PEER_NAME_CHARS), defaultText: 'the host name' },
   cpus: { flags: '--cpus <n>', description: 'evaluator processes to run (cores to use)', parse: intIn('--cpus', 1, MAX_CORES), defaultText: 'all cores' },
+  cacheMb: { flags: '--cache-mb <n>', description: 'indicator cache of each evaluator process, in MiB (0: none); results do not depend on it', parse: intIn('--cache-mb', 0, MAX_CACHE_MB_OPTION), defaultText: 'a quarter of the memory split between the evaluators, 64 to 1024 each' },
   listen: { flags: '--listen <addr>', description: 'multiaddr to listen on (repeatable)', repeatable: true, defaultText: '/ip4/0.0.0.0/tcp/0' },
   bootstrap: { flags: '--bootstrap <addr...>', description: 'multiaddrs of peers to dial (for peers mDNS cannot see)' },
   noMdns: { flags: '--no-mdns', description: 'do not discover peers on the local network by mDNS' },
@@ -122,7 +124,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'start',
     summary: 'run a peer in the foreground: join the mesh and work on every job it can',
     args: [],
-    options: ['dataDir', 'name', 'cpus', 'listen', 'bootstrap', 'noMdns', 'secret', 'apiPort', 'leaseTtl', 'demo', 'keepRunning'],
+    options: ['dataDir', 'name', 'cpus', 'cacheMb', 'listen', 'bootstrap', 'noMdns', 'secret', 'apiPort', 'leaseTtl', 'demo', 'keepRunning'],
   },
   {
     name: 'submit',
