@@ -45,6 +45,12 @@ export const MAX_START_FAILURES = 3
 const COMPILED_CACHE = 16
 /** The window evaluations/s is measured over: long enough to smooth generation boundaries. */
 export const RATE_WINDOW_MS = 10_000
+/**
+ * An idle checker (the evaluator that checks other members' checkpoints) is ended after this:
+ * checks come in bursts as units are committed, and between jobs the checker would otherwise keep
+ * a job's candles and indicator cache for nothing.
+ */
+export const CHECKER_IDLE_MS = 60_000
 
 export interface EvaluatorPoolOptions {
   readonly size?: number
@@ -96,10 +102,12 @@ export interface EvaluatorPool {
    */
   detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail>
   /**
-   * Evaluates genomes of a job (at most MAX_EVALUATE_GENOMES) in a pooled evaluator, taking its
-   * turn with the units; results in the order of `params`. A genome outside the strategy's space
-   * gets an error result instead of an evaluation. Fails (EVAL_TIMEOUT, EVAL_CRASHED...) when a
-   * genome kills its evaluator: nothing is skipped, the caller decides.
+   * Evaluates genomes of a job (at most MAX_EVALUATE_GENOMES), for checking other members'
+   * checkpoints; results in the order of `params`. Runs in the pool's checker, an evaluator of its
+   * own outside the pool's size (requests one at a time), so a check never waits behind units:
+   * next-epoch units wait for their inputs' checks. A genome outside the strategy's space gets an
+   * error result instead of an evaluation. Fails (EVAL_TIMEOUT, EVAL_CRASHED...) when a genome
+   * kills the checker: nothing is skipped, the caller decides.
    */
   evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]>
   stats (): PoolStats
@@ -130,6 +138,10 @@ class Pool implements EvaluatorPool {
   private readonly evaluators = new Set<EvaluatorProcess>()
   /** Short-lived evaluators for inspect(), outside the pool's size. */
   private readonly transient = new Set<EvaluatorProcess>()
+  /** The evaluator that runs evaluate() requests (also in `transient`), ended when idle. */
+  private checker: EvaluatorProcess | null = null
+  private checkerIdle: ReturnType<typeof setTimeout> | undefined
+  private checkerQueue: Promise<unknown> = Promise.resolve()
   /** Evaluators handed to a caller, between acquire() and release(). */
   private readonly leased = new Set<EvaluatorProcess>()
   /** Set when evaluators keep dying before they are ready: no point starting more. */
@@ -173,6 +185,7 @@ class Pool implements EvaluatorPool {
 
   async stop (): Promise<void> {
     this.running = false
+    clearTimeout(this.checkerIdle)
     this.leased.clear()
     for (const w of this.waiters.splice(0)) w.reject(new StratmeshError('POOL_STOPPED', 'the evaluator pool was stopped'))
     await Promise.all([...this.evaluators, ...this.transient].map(ev => ev.kill()))
@@ -229,13 +242,15 @@ class Pool implements EvaluatorPool {
   async evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]> {
     if (params.length > MAX_EVALUATE_GENOMES) throw new StratmeshError('POOL_BAD_OPTIONS', `at most ${MAX_EVALUATE_GENOMES} genomes per request, got ${params.length}`)
     const code = this.compile(job)
+    const run = this.checkerQueue.then(async () => await this.evaluateOnChecker(job, code, params))
+    this.checkerQueue = run.catch(() => {})
+    return await run
+  }
+
+  private async evaluateOnChecker (job: PoolJob, code: string, params: readonly ParamValues[]): Promise<EvalResult[]> {
     for (let attempt = 0; ; attempt++) {
-      const ev = await this.acquire(job.key)
-      if (ev.used && ev.job !== job.key) {
-        // It ran another strategy: replace it rather than let this job run in that realm.
-        await this.recycle(ev)
-        continue
-      }
+      const ev = await this.checkerFor(job.key)
+      clearTimeout(this.checkerIdle)
       try {
         await this.ensureLoaded(ev, job, code)
         const m = await ev.request({ type: 'evaluate', jobKey: job.key, params }, () => { this.countEvaluation() })
@@ -243,14 +258,46 @@ class Pool implements EvaluatorPool {
         if (m.results.length !== params.length) throw new StratmeshError('EVAL_BAD_MESSAGE', `evaluator returned ${m.results.length} results for ${params.length} genomes`)
         return [...m.results]
       } catch (err) {
-        // Died while idle, before the request began: try another evaluator (bounded).
+        // Died while idle, before the request began: start another (bounded).
         if (isStratmeshError(err, 'EVAL_GONE') && attempt < MAX_UNIT_RESTARTS) continue
         if (isStratmeshError(err) && err.code in RESTART_REASON) this.restarts[RESTART_REASON[err.code]]++
         throw err
       } finally {
-        this.release(ev)
+        // A job's candles and cache are not kept in an idle checker for long.
+        clearTimeout(this.checkerIdle)
+        this.checkerIdle = setTimeout(() => { void this.retireChecker() }, CHECKER_IDLE_MS)
+        this.checkerIdle.unref()
       }
     }
+  }
+
+  /** The checker for a job: the current one if it is alive and holds this job (or none yet), else a new one. */
+  private async checkerFor (jobKey: string): Promise<EvaluatorProcess> {
+    if (!this.running || this.launch === null) throw new StratmeshError(this.launch === null ? 'POOL_NOT_STARTED' : 'POOL_STOPPED', 'the evaluator pool is not running')
+    const current = this.checker
+    if (current !== null && current.state !== 'dead' && current.state !== 'stopping' && (!current.used || current.job === jobKey)) {
+      await current.ready
+      return current
+    }
+    // One strategy per process lifetime: a checker that ran another job is replaced.
+    await this.retireChecker()
+    const ev = this.track(new EvaluatorProcess({ launch: this.launch, evalTimeoutMs: this.evalTimeoutMs, ...(this.log === undefined ? {} : { log: this.log }) }))
+    this.transient.add(ev)
+    this.checker = ev
+    void ev.exited.then(() => {
+      this.transient.delete(ev)
+      if (this.checker === ev) this.checker = null
+    })
+    await ev.ready
+    return ev
+  }
+
+  private async retireChecker (): Promise<void> {
+    const ev = this.checker
+    this.checker = null
+    if (ev === null) return
+    await ev.kill()
+    this.transient.delete(ev)
   }
 
   /** Runs `fn` with a short-lived evaluator outside the pool's size, killed afterwards whatever happens. */

@@ -260,6 +260,30 @@ describe('evaluator pool', () => {
     await p.stop()
   })
 
+  test('evaluate (checks of others\' checkpoints) runs in a checker of its own: it does not wait for a busy pool, equals in-process evaluation, and a hanging genome is EVAL_TIMEOUT', async () => {
+    const p = createEvaluatorPool({ size: 1, evalTimeoutMs: 1500, memoryMb: 128 })
+    started.push(p)
+    await p.start()
+    const long = jobOf('good-sma.ts', undefined, { population: 64, generations: 400 })
+    const controller = new AbortController()
+    const busy = p.runUnit(long, unit(long.spec, 0, 0), { signal: controller.signal }).catch(() => null)
+    const job = jobOf('good-sma.ts')
+    const params = [{ fast: 3, slow: 20 }, { fast: 9, slow: 44 }, { fast: 99, slow: 20 }]
+    const results = await p.evaluate(job, params)
+    assert.ok(p.stats().busy === 1, 'the pooled evaluator was still on its unit')
+    const def = instantiateStrategy(compileStrategy(job.source, job.fileName), job.fileName)
+    const ctx = createStrategyContext(candles)
+    const setup = evalSetupFor(job.spec, candles)
+    assert.deepEqual(results.slice(0, 2), params.slice(0, 2).map(q => evaluateGenome(def, ctx, q, setup)), 'the same results as in-process')
+    assert.match(results[2].error ?? '', /^GENOME_OUTSIDE_SPACE: /, 'a genome outside the space is not run')
+    controller.abort()
+    await busy
+    const loops = jobOf('loops.js')
+    await rejectsWith(p.evaluate(loops, [{ x: 3, period: 5 }]), 'EVAL_TIMEOUT')
+    assert.deepEqual((await p.evaluate(loops, [{ x: 1, period: 5 }])).map(r => r.error), [undefined], 'a new checker after the hang')
+    await p.stop()
+  })
+
   test('stop() kills every evaluator and refuses further work', async () => {
     const p = createEvaluatorPool({ size: 2, memoryMb: 64 })
     started.push(p)
