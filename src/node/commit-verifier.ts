@@ -21,7 +21,7 @@ import { Level } from 'level'
 import { checkPlan, checkpointNumbersProblem, checkpointShapeProblem } from '../engine/checkpoint-check.js'
 import type { Checkpoint } from '../engine/job-spec.js'
 import type { CommitRecord, LedgerState, UnitRecord } from '../engine/ledger-fold.js'
-import { rejectedCommits, type CommitTrust, type RejectedCommit } from '../engine/ledger-queries.js'
+import { jobs, rejectedCommits, type CommitTrust, type RejectedCommit } from '../engine/ledger-queries.js'
 import type { EvalResult } from '../engine/types.js'
 import type { EvaluatorPool } from './evaluator-pool.js'
 import type { JobLibrary } from './job-library.js'
@@ -63,7 +63,7 @@ export interface CommitVerifierOptions {
   readonly dataDir: string
   readonly state: () => LedgerState
   readonly library: Pick<JobLibrary, 'readiness'>
-  readonly pool: Pick<EvaluatorPool, 'evaluate'>
+  readonly pool: Pick<EvaluatorPool, 'evaluate' | 'warmChecker'>
   /** A verdict changed what counts. */
   readonly onChange: () => void
   readonly log: (line: string) => void
@@ -84,6 +84,8 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
   const verdicts = new Map<string, Verdict>()
   const unchecked = new Map<string, string>()
   const memos = new Map<string, Map<string, EvalResult>>()
+  /** Jobs the checker was warmed for (once each). */
+  const warmed = new Set<string>()
   let db: Level<string, string> | null = null
   let stopping = false
   let scanning: Promise<void> | null = null
@@ -141,8 +143,24 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
     return { verdict: numbers === null ? { ok: true } : { ok: false, reason: numbers }, keep: true }
   }
 
+  /**
+   * Running jobs of a mesh with other members: have the checker load the job now, before the
+   * first remote commit arrives, so that check (which the next epoch's units wait for) starts at once.
+   */
+  function warmChecker (state: LedgerState): void {
+    if (![...state.peers.keys()].some(a => a !== opts.self)) return
+    for (const job of jobs(state, trust)) {
+      if (job.done || warmed.has(job.id)) continue
+      const ready = opts.library.readiness(job.id, job.spec)
+      if (!ready.ready) continue
+      warmed.add(job.id)
+      opts.pool.warmChecker(ready.job).catch(err => { if (!stopping) opts.log(`warming the checker: ${(err as Error).message}`) })
+    }
+  }
+
   async function scanOnce (): Promise<void> {
     const state = opts.state()
+    warmChecker(state)
     const todo = new Map<string, Array<{ unit: UnitRecord, commit: CommitRecord }>>()
     for (const unit of state.units.values()) {
       const seen = new Set<string>()

@@ -110,6 +110,11 @@ export interface EvaluatorPool {
    * kills the checker: nothing is skipped, the caller decides.
    */
   evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]>
+  /**
+   * Starts the checker and loads the job into it ahead of the first check: a process start and a
+   * job load (~0.3 s) would otherwise delay the first check, and with it the units that wait for it.
+   */
+  warmChecker (job: PoolJob): Promise<void>
   stats (): PoolStats
   /** PIDs of the live evaluator processes (for status and tests). */
   pids (): number[]
@@ -245,6 +250,10 @@ class Pool implements EvaluatorPool {
     const run = this.checkerQueue.then(async () => await this.evaluateOnChecker(job, code, params))
     this.checkerQueue = run.catch(() => {})
     return await run
+  }
+
+  async warmChecker (job: PoolJob): Promise<void> {
+    await this.evaluate(job, [])
   }
 
   private async evaluateOnChecker (job: PoolJob, code: string, params: readonly ParamValues[]): Promise<EvalResult[]> {
