@@ -60,7 +60,8 @@ export function peerArgv (launch: PeerLaunch, spec: PeerStartSpec): string[] {
   }
   const argv = [process.execPath, ...TS_NODE_ARGS, 'scripts/lan/peer-runner.ts', '--data-dir', spec.dataDir, '--name', spec.name, '--secret', spec.secret, '--cpus', String(spec.cpus)]
   if (spec.leaseTtlMs !== undefined) argv.push('--lease-ttl-ms', String(spec.leaseTtlMs))
-  if (spec.clockOffsetMs !== undefined && spec.clockOffsetMs !== 0) argv.push('--clock-offset-ms', String(spec.clockOffsetMs))
+  // One argument with '=': a negative offset given separately would read as an option (-25000).
+  if (spec.clockOffsetMs !== undefined && spec.clockOffsetMs !== 0) argv.push(`--clock-offset-ms=${spec.clockOffsetMs}`)
   if (spec.engineVersion !== undefined) argv.push('--engine-version-for-test', spec.engineVersion)
   return argv
 }
