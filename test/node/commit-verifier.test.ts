@@ -8,25 +8,14 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { importCandles } from '../../src/engine/data/import-candles.js'
-import { evaluateGenome } from '../../src/engine/evaluate.js'
-import { runUnit } from '../../src/engine/ga.js'
-import { evalSetupFor } from '../../src/engine/job-setup.js'
 import type { Checkpoint } from '../../src/engine/job-spec.js'
 import { byHlcThenAuthor, unitKey } from '../../src/engine/ledger-queries.js'
-import { validateStrategyDefinition } from '../../src/engine/param-space.js'
-import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import type { Candles, Metrics } from '../../src/engine/types.js'
-import { loadOrCreateIdentity } from '../../src/node/identity.js'
-import { createPeerNode } from '../../src/node/libp2p-node.js'
-import { createLogStore } from '../../src/node/log-store.js'
 import { createPeer, type Peer } from '../../src/node/peer.js'
-import { createReplicator } from '../../src/node/replicator.js'
-import { logStoreLog } from '../../src/node/replicator-log.js'
-import { canonicalHash } from '../../src/protocol/canonical.js'
-import { swarmKeyFromSecret } from '../../src/protocol/swarm-key.js'
+import { honestFirstUnit, startDishonestMember } from '../helpers/dishonest-member.js'
 import { comparable, referenceLeaderboard } from '../helpers/reference-run.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -46,19 +35,6 @@ function toCsv (c: Candles): string {
   return lines.join('\n') + '\n'
 }
 
-/** A member with a real key, ledger and replicator, whose clock runs an hour behind (its hlc is its own to choose). */
-async function startHostile (): Promise<{ author: string, addr: string, logStore: ReturnType<typeof createLogStore> }> {
-  const dir = await tempDir('stratmesh-hostile-')
-  const { privateKey, peerId } = await loadOrCreateIdentity(dir.path)
-  const node = await createPeerNode({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, swarmKey: swarmKeyFromSecret(SECRET) })
-  const logStore = createLogStore({ dataDir: dir.path, privateKey, clock: () => Date.now() - BACKDATE_MS })
-  await logStore.start()
-  const replicator = createReplicator({ node, log: logStoreLog(logStore) })
-  await replicator.start()
-  cleanups.push(async () => { await replicator.stop(); await logStore.stop(); await node.stop() })
-  return { author: peerId.toString(), addr: node.getMultiaddrs()[0].toString(), logStore }
-}
-
 async function startPeer (dataDir: string, bootstrap: string[]): Promise<Peer> {
   const peer = await createPeer({ dataDir, name: 'honest', cpus: 1, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, mdns: false, secret: SECRET, leaseTtlMs: 5_000 })
   await peer.start()
@@ -71,7 +47,8 @@ test('wrong checkpoints committed first are checked, rejected, computed again an
   const csvPath = join(dir.path, 'candles.csv')
   await writeFile(csvPath, toCsv(syntheticCandles({ bars: 4000 })))
   const candles = importCandles(await readFile(csvPath), 'candles.csv').candles
-  const hostile = await startHostile()
+  // Its clock runs an hour behind (an hlc is its author's to choose).
+  const hostile = await startDishonestMember(SECRET, -BACKDATE_MS)
   const peerDir = join(dir.path, 'peer')
   let peer = await startPeer(peerDir, [hostile.addr])
   await waitFor(async () => (await peer.status()).peers.some(p => p.connected), { message: 'the peer connects to the hostile member', timeoutMs: 20_000 })
@@ -82,10 +59,7 @@ test('wrong checkpoints committed first are checked, rejected, computed again an
 
   // Honest numbers computed here, then lied about, for both units of the last epoch (nobody can
   // have computed those yet: they need every epoch before).
-  const def = validateStrategyDefinition((await import(pathToFileURL(STRATEGY).href) as { default: unknown }).default, STRATEGY)
-  const ctx = createStrategyContext(candles)
-  const setup = evalSetupFor(submitted.spec, candles)
-  const real = runUnit({ spec: submitted.spec, island: 0, epoch: 0, previous: null, migrants: null }, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) })
+  const real = await honestFirstUnit(submitted.spec, STRATEGY, candles)
   const last = EPOCHS - 1
   // Unit (0, last): consistent in shape, the winner's numbers inflated. Only evaluating it tells.
   const inflated: Checkpoint = {
@@ -96,10 +70,8 @@ test('wrong checkpoints committed first are checked, rejected, computed again an
   }
   // Unit (1, last): a winner nobody found, added to the best list only.
   const invented: Checkpoint = { ...real, island: 1, epoch: last, best: [{ ...real.best[0], params: { fast: 7, slow: 395 }, fitness: 1e6 }, ...real.best.slice(1)] }
-  const wrong = [inflated, invented].map(cp => ({ cp, hash: canonicalHash(cp) }))
-  for (const { cp, hash } of wrong) {
-    await hostile.logStore.append('commit', { jobId: submitted.jobId, island: cp.island, epoch: cp.epoch, checkpointHash: hash, checkpoint: cp })
-  }
+  const wrong = []
+  for (const cp of [inflated, invented]) wrong.push({ cp, hash: await hostile.commit(cp) })
 
   await waitFor(async () => (await peer.results(submitted.jobId, 10)).done, { message: 'the job done on the honest peer', timeoutMs: 90_000, intervalMs: 200 })
   const want = await referenceLeaderboard(submitted.spec, STRATEGY, candles, 10)
