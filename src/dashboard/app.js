@@ -3,7 +3,7 @@
 import { createApi, SignInNeeded } from './api.js'
 import { candleChart, equityChart, lineChart, toPoints } from './charts.js'
 import {
-  BOARD_COLUMNS, num, paramsText, peerNames, renderBoardHead, renderBoardRows, renderJobs, renderMesh,
+  BOARD_COLUMNS, num, paramsText, peerNames, renderBoardHead, renderBoardRows, renderJobs, renderMesh, renderWarnings,
   renderMetrics, renderParams, renderUnits, sortRows,
 } from './views.js'
 
@@ -65,6 +65,7 @@ function onStatus (status) {
   state.status = status
   $('peer-name').textContent = `${status.self.name} · ${status.self.id.slice(-8)}`
   renderMesh($('mesh').tBodies[0], status)
+  renderWarnings($('mesh-warnings'), status, peerNames(status))
   const jobs = status.jobs
   if (state.jobId === null || !jobs.some(j => j.id === state.jobId)) state.jobId = jobs.at(-1)?.id ?? null
   renderJobs($('jobs'), jobs, state.jobId, selectJob)

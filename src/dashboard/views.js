@@ -50,6 +50,26 @@ export function renderMesh (tbody, status) {
   tbody.replaceChildren(...rows)
 }
 
+/**
+ * What the peer found wrong with other machines (status.checks, conflicts, frozen authors): a
+ * machine whose results fail the checks is broken or tampered with, and its owner should know.
+ */
+export function renderWarnings (container, status, names) {
+  const name = id => names.get(id) ?? short(id)
+  const items = []
+  const byAuthor = new Map()
+  for (const r of status.checks?.rejected ?? []) byAuthor.set(r.author, [...(byAuthor.get(r.author) ?? []), r])
+  for (const [author, list] of byAuthor) {
+    items.push(el('li', {}, el('strong', { text: name(author) }), ` committed ${list.length} result(s) that failed this peer's check and do not count; the first: island ${list[0].island}, epoch ${list[0].epoch}: ${list[0].reason}`))
+  }
+  const others = (status.conflicts ?? []).filter(c => !c.rejected)
+  if (others.length > 0) items.push(el('li', { text: `${others.length} unit(s) have two different results that both passed the checks (a version mismatch or a bug)` }))
+  for (const f of status.frozen ?? []) items.push(el('li', {}, el('strong', { text: name(f.author) }), ` signed two different entries at seq ${f.seq}: nothing it signs from there counts`))
+  if ((status.checks?.pending ?? 0) > 0) items.push(el('li', { class: 'muted', text: `checking ${status.checks.pending} result(s) from other machines` }))
+  container.replaceChildren(...items)
+  container.hidden = items.length === 0
+}
+
 export function renderJobs (container, jobs, selectedId, onSelect) {
   if (jobs.length === 0) return
   const items = [...jobs].reverse().map(j => {

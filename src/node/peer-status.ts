@@ -57,7 +57,8 @@ export function buildStatus (inp: StatusInputs): PeerStatus {
       if (holder !== null) leasesBy.set(holder.author, (leasesBy.get(holder.author) ?? 0) + 1)
     }
     for (const c of unit.commits) {
-      if (c.hlc[0] < now - RATE_WINDOW_MS) continue
+      // A rejected checkpoint's evaluation count is as made up as the rest of it.
+      if (c.hlc[0] < now - RATE_WINDOW_MS || trust(c, unit) === 'rejected') continue
       const cp = state.checkpoints.get(c.checkpointHash)
       if (cp !== undefined) evalsBy.set(c.author, (evalsBy.get(c.author) ?? 0) + cp.evaluations)
     }

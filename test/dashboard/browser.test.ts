@@ -14,11 +14,13 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { createPeer, type Peer } from '../../src/node/peer.js'
 import { createApiServer, API_TOKEN_FILE, type ApiServer } from '../../src/node/api-server.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
+import { importCandles } from '../../src/engine/data/import-candles.js'
 import type { BoardView, JobProgressView, RowDetailView } from '../../src/node/dashboard-types.js'
 import type { Candles } from '../../src/engine/types.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { bodyBackground, countPixels, horizontalOverflow, readClipboard } from './page-probes.js'
 import { waitFor } from '../helpers/wait-for.js'
+import { honestFirstUnit, startDishonestMember } from '../helpers/dishonest-member.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -26,6 +28,7 @@ const ARTIFACTS = join(root, 'test-artifacts', 'dashboard')
 const STRATEGY = join(root, 'strategies', 'sma-cross.ts')
 /** Every wait in the browser is bounded by this. */
 const UI_TIMEOUT_MS = 20_000
+const SECRET = 'dashboard test mesh secret'
 /**
  * Chromium must not reach for the internet (there is none here, and a test must not try): no
  * background networking, component updates, sync or QUIC probing; a fresh profile every run.
@@ -57,7 +60,7 @@ test('dashboard: a finished job in a real browser (sign-in, mesh, units, sortabl
   let api: ApiServer | undefined
   let context: BrowserContext | undefined
   try {
-    peer = await createPeer({ dataDir: join(dir.path, 'peer'), name: 'dash', cpus: 1, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, secret: 'dashboard test mesh secret' })
+    peer = await createPeer({ dataDir: join(dir.path, 'peer'), name: 'dash', cpus: 1, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, secret: SECRET })
     await peer.start()
     const p = peer
     api = createApiServer({ control: p, dashboard: p, dataDir: join(dir.path, 'peer') })
@@ -92,6 +95,14 @@ test('dashboard: a finished job in a real browser (sign-in, mesh, units, sortabl
     assert.equal(missing.status, 404)
     assert.equal(missing.body.error.code, 'ROW_NOT_FOUND')
 
+    // Another member commits a wrong result for a finished unit: the peer's check rejects it, and
+    // the page must say so (a broken or tampered machine is its owner's business).
+    const member = await startDishonestMember(SECRET)
+    await member.dial(p.listenAddresses()[0])
+    const honest = await honestFirstUnit(job.spec, STRATEGY, importCandles(await readFile(csvPath), 'candles.csv').candles)
+    await member.commit({ ...honest, island: 1, epoch: 1, best: [{ ...honest.best[0], params: { fast: 7, slow: 395 }, fitness: 1e6 }, ...honest.best.slice(1)] })
+    await waitFor(async () => (await p.status()).checks.rejected.length === 1, { message: 'the wrong commit checked and rejected', timeoutMs: 30_000, intervalMs: 200 })
+
     context = await chromium.launchPersistentContext(join(dir.path, 'chromium-profile'), {
       executablePath: CHROMIUM,
       headless: true,
@@ -115,6 +126,8 @@ test('dashboard: a finished job in a real browser (sign-in, mesh, units, sortabl
     assert.match(await page.locator('#mesh tbody').innerText(), /dash/)
     await waitFor(async () => await page.locator('#unit-grid .cell.committed').count() === 4, { message: 'four committed units drawn', timeoutMs: UI_TIMEOUT_MS })
     await page.waitForSelector('#live[data-state="live"]')
+    await page.waitForSelector('#mesh-warnings:not([hidden])')
+    assert.match(await page.locator('#mesh-warnings').innerText(), /committed 1 result\(s\) that failed this peer's check and do not count; the first: island 1, epoch 1: best genome 0 is not the population's genome 0/)
 
     // Sorting: out-of-sample return, best first, then reversed.
     await page.click('#board th[data-key="oos.return"]')
