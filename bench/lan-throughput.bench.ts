@@ -25,7 +25,7 @@ import { createStrategyContext } from '../src/engine/strategy-context.js'
 import { compileStrategy } from '../src/node/strategy-compiler.js'
 import { instantiateStrategy } from '../src/node/strategy-module.js'
 import { sha256Hex } from '../src/protocol/canonical.js'
-import type { Candles } from '../src/engine/types.js'
+import { candlesCsv } from '../test/helpers/candles-csv.js'
 
 /** Timed jobs per configuration; the median is reported. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
@@ -37,12 +37,6 @@ const CONTROL_UNITS = 8
 /** A job must finish within this: 16 units of seconds each on one host. */
 const JOB_TIMEOUT_MS = 300_000
 const STRATEGY = fileURLToPath(new URL('../strategies/sma-cross.ts', import.meta.url))
-
-function toCsv (c: Candles): string {
-  const lines = ['timestamp,open,high,low,close,volume']
-  for (let i = 0; i < c.length; i++) lines.push(`${c.time[i]},${c.open[i]},${c.high[i]},${c.low[i]},${c.close[i]},${c.volume[i]}`)
-  return lines.join('\n') + '\n'
-}
 
 function median (xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -117,7 +111,7 @@ async function main (): Promise<void> {
   }
   const dir = await mkdtemp(join(tmpdir(), 'stratmesh-bench-lan-'))
   const csvPath = join(dir, 'candles.csv')
-  await writeFile(csvPath, toCsv(syntheticCandles({ bars: BARS })))
+  await writeFile(csvPath, candlesCsv(syntheticCandles({ bars: BARS })))
   const units = GA.islands * GA.epochs
   console.log(`mesh throughput: sma-cross on ${BARS} bars, ${GA.islands} islands x ${GA.epochs} epochs = ${units} units of ${GA.population} genomes x ${GA.generations} generations; 1 evaluator per host; median of ${RUNS} jobs per configuration; node ${process.version}`)
   const lan = await createLan(2, { launch: 'runner', keep: process.env.STRATMESH_LAN_KEEP === '1' })

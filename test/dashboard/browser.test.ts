@@ -16,11 +16,11 @@ import { createApiServer, API_TOKEN_FILE, type ApiServer } from '../../src/node/
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { importCandles } from '../../src/engine/data/import-candles.js'
 import type { BoardView, JobProgressView, RowDetailView } from '../../src/node/dashboard-types.js'
-import type { Candles } from '../../src/engine/types.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { bodyBackground, countPixels, horizontalOverflow, readClipboard } from './page-probes.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { honestFirstUnit, startDishonestMember } from '../helpers/dishonest-member.js'
+import { candlesCsv } from '../helpers/candles-csv.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -37,12 +37,6 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the dashboard browser test`
 
-function toCsv (c: Candles): string {
-  const lines = ['timestamp,open,high,low,close,volume']
-  for (let i = 0; i < c.length; i++) lines.push(`${c.time[i]},${c.open[i]},${c.high[i]},${c.low[i]},${c.close[i]},${c.volume[i]}`)
-  return lines.join('\n') + '\n'
-}
-
 async function pixelsOf (page: Page, selector: string, cssVar: string, tolerance = 40): Promise<number> {
   return await page.evaluate(countPixels, [selector, cssVar, tolerance] as const)
 }
@@ -54,7 +48,7 @@ async function columnValues (page: Page, key: string): Promise<number[]> {
 test('dashboard: a finished job in a real browser (sign-in, mesh, units, sortable leaderboard, equity and trades, dark mode, laptop width)', { skip, timeout: 180_000 }, async () => {
   const dir = await tempDir('stratmesh-dashboard-')
   const csvPath = join(dir.path, 'candles.csv')
-  await writeFile(csvPath, toCsv(syntheticCandles({ bars: 4000, seed: 3 })))
+  await writeFile(csvPath, candlesCsv(syntheticCandles({ bars: 4000, seed: 3 })))
   await mkdir(ARTIFACTS, { recursive: true })
   let peer: Peer | undefined
   let api: ApiServer | undefined

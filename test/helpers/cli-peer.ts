@@ -21,11 +21,11 @@ import type { TestContext } from 'node:test'
 import { connectToPeer } from '../../src/node/api-client.js'
 import type { PeerStatus, ResultsView, SubmitRequest } from '../../src/node/peer-types.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
-import type { Candles } from '../../src/engine/types.js'
 import type { LeaderboardRow, JobSpec } from '../../src/engine/job-spec.js'
 import { referenceInChild } from './reference-child.js'
 import { waitFor } from './wait-for.js'
 import { REPO_ROOT, runPeerCli, type CliRun } from './run-cli.js'
+import { candlesCsv } from './candles-csv.js'
 
 export { REPO_ROOT, type CliRun }
 
@@ -310,16 +310,10 @@ export async function waitFullMesh (peers: readonly CliPeer[], timeoutMs = 20_00
   return Date.now() - start
 }
 
-function toCsv (c: Candles): string {
-  const lines = ['timestamp,open,high,low,close,volume']
-  for (let i = 0; i < c.length; i++) lines.push(`${c.time[i]},${c.open[i]},${c.high[i]},${c.low[i]},${c.close[i]},${c.volume[i]}`)
-  return lines.join('\n') + '\n'
-}
-
 /** Writes synthetic candles as CSV; returns the path. */
 export async function writeCandlesCsv (dir: string, bars: number, fileName = 'candles.csv'): Promise<string> {
   const path = join(dir, fileName)
-  await writeFile(path, toCsv(syntheticCandles({ bars })))
+  await writeFile(path, candlesCsv(syntheticCandles({ bars })))
   return path
 }
 

@@ -14,11 +14,11 @@ import { lanUnavailableReason } from '../../scripts/lan/netns.js'
 import { delayLinkUnavailableReason } from '../../scripts/lan/delay-link.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { importCandles } from '../../src/engine/data/import-candles.js'
-import type { Candles } from '../../src/engine/types.js'
 import type { LeaderboardRow, JobSpec } from '../../src/engine/job-spec.js'
 import type { SubmitRequest, SubmitResult } from '../../src/node/peer-types.js'
 import { comparable, referenceLeaderboard } from './reference-run.js'
 import { waitFor } from './wait-for.js'
+import { candlesCsv } from './candles-csv.js'
 
 export type { Lan, LanHost } from '../../scripts/lan/lan.js'
 export { LAN_SUBNET } from '../../scripts/lan/netns.js'
@@ -70,12 +70,6 @@ export function lanTest (name: string, timeoutMs: number, fn: (ctx: LanTestConte
 
 export const STRATEGY = fileURLToPath(new URL('../../strategies/sma-cross.ts', import.meta.url))
 
-function toCsv (c: Candles): string {
-  const lines = ['timestamp,open,high,low,close,volume']
-  for (let i = 0; i < c.length; i++) lines.push(`${c.time[i]},${c.open[i]},${c.high[i]},${c.low[i]},${c.close[i]},${c.volume[i]}`)
-  return lines.join('\n') + '\n'
-}
-
 export interface DemoJob {
   readonly request: SubmitRequest
   /** The leaderboard every host must show: the same job run unit by unit in this process. */
@@ -85,7 +79,7 @@ export interface DemoJob {
 /** Small enough for 2 shared cores: 3 islands x 3 epochs = 9 units of 8 genomes x 2 generations. */
 export async function demoJob (dir: string, overrides: Partial<SubmitRequest> = {}, bars = 4000): Promise<DemoJob> {
   const csvPath = join(dir, 'candles.csv')
-  await writeFile(csvPath, toCsv(syntheticCandles({ bars })))
+  await writeFile(csvPath, candlesCsv(syntheticCandles({ bars })))
   const request: SubmitRequest = { strategyPath: STRATEGY, data: csvPath, islands: 3, population: 8, generations: 2, epochs: 3, seed: 42, minTrades: 1, ...overrides }
   return {
     request,

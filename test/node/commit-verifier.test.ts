@@ -13,12 +13,13 @@ import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { importCandles } from '../../src/engine/data/import-candles.js'
 import type { Checkpoint } from '../../src/engine/job-spec.js'
 import { byHlcThenAuthor, unitKey } from '../../src/engine/ledger-queries.js'
-import type { Candles, Metrics } from '../../src/engine/types.js'
+import type { Metrics } from '../../src/engine/types.js'
 import { createPeer, type Peer } from '../../src/node/peer.js'
 import { honestFirstUnit, startDishonestMember } from '../helpers/dishonest-member.js'
 import { comparable, referenceLeaderboard } from '../helpers/reference-run.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
+import { candlesCsv } from '../helpers/candles-csv.js'
 
 const STRATEGY = fileURLToPath(new URL('../../strategies/sma-cross.ts', import.meta.url))
 const SECRET = 'commit verifier test secret'
@@ -28,12 +29,6 @@ const BACKDATE_MS = 3_600_000
 
 const cleanups: Array<() => Promise<void>> = []
 after(async () => { for (const fn of cleanups.reverse()) await fn().catch(() => {}) })
-
-function toCsv (c: Candles): string {
-  const lines = ['timestamp,open,high,low,close,volume']
-  for (let i = 0; i < c.length; i++) lines.push(`${c.time[i]},${c.open[i]},${c.high[i]},${c.low[i]},${c.close[i]},${c.volume[i]}`)
-  return lines.join('\n') + '\n'
-}
 
 async function startPeer (dataDir: string, bootstrap: string[]): Promise<Peer> {
   const peer = await createPeer({ dataDir, name: 'honest', cpus: 1, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, mdns: false, secret: SECRET, leaseTtlMs: 5_000 })
@@ -45,7 +40,7 @@ async function startPeer (dataDir: string, bootstrap: string[]): Promise<Peer> {
 test('wrong checkpoints committed first are checked, rejected, computed again and shown as conflicts; the leaderboard is the honest one', async () => {
   const dir = await tempDir()
   const csvPath = join(dir.path, 'candles.csv')
-  await writeFile(csvPath, toCsv(syntheticCandles({ bars: 4000 })))
+  await writeFile(csvPath, candlesCsv(syntheticCandles({ bars: 4000 })))
   const candles = importCandles(await readFile(csvPath), 'candles.csv').candles
   // Its clock runs an hour behind (an hlc is its author's to choose).
   const hostile = await startDishonestMember(SECRET, -BACKDATE_MS)

@@ -10,16 +10,10 @@ import { tempDir } from '../helpers/temp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { comparable, referenceLeaderboard } from '../helpers/reference-run.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
-import type { Candles } from '../../src/engine/types.js'
+import { candlesCsv } from '../helpers/candles-csv.js'
 
 const STRATEGY = fileURLToPath(new URL('../../strategies/sma-cross.ts', import.meta.url))
 const SECRET = 'peer test mesh secret'
-
-function toCsv (c: Candles): string {
-  const lines = ['timestamp,open,high,low,close,volume']
-  for (let i = 0; i < c.length; i++) lines.push(`${c.time[i]},${c.open[i]},${c.high[i]},${c.low[i]},${c.close[i]},${c.volume[i]}`)
-  return lines.join('\n') + '\n'
-}
 
 const started: Peer[] = []
 after(async () => { await Promise.all(started.map(async p => { await p.stop() })) })
@@ -35,7 +29,7 @@ async function startPeer (name: string, bootstrap: string[] = [], secret = SECRE
 test('three peers finish a job together and each shows the leaderboard of a single-machine run', async t => {
   const dir = await tempDir()
   const csvPath = join(dir.path, 'candles.csv')
-  await writeFile(csvPath, toCsv(syntheticCandles({ bars: 4000 })))
+  await writeFile(csvPath, candlesCsv(syntheticCandles({ bars: 4000 })))
   const a = await startPeer('a')
   const addr = a.listenAddresses()[0]
   const b = await startPeer('b', [addr])
