@@ -106,7 +106,9 @@ export function claimableUnits (state: LedgerState, jobId: string, nowMs: number
     for (let island = 0; island < islands; island++) {
       if (epoch > 0 && !(isCommitted(state, jobId, island, epoch - 1, trust) && isCommitted(state, jobId, (island - 1 + islands) % islands, epoch - 1, trust))) continue
       const unit = state.units.get(unitKey(jobId, island, epoch))
-      if (countedCommit(unit, trust) === null && !awaitingCheck(unit, trust) && leaseHolder(unit, nowMs) === null) out.push({ island, epoch })
+      // Every commit (if any) rejected: neither counted nor being checked.
+      const open = unit === undefined || unit.commits.every(c => trust(c, unit) === 'rejected')
+      if (open && leaseHolder(unit, nowMs) === null) out.push({ island, epoch })
     }
   }
   return out

@@ -23,7 +23,7 @@ import type { Checkpoint } from '../engine/job-spec.js'
 import type { CommitRecord, LedgerState, UnitRecord } from '../engine/ledger-fold.js'
 import { jobs, rejectedCommits, type CommitTrust, type RejectedCommit } from '../engine/ledger-queries.js'
 import type { EvalResult } from '../engine/types.js'
-import type { EvaluatorPool } from './evaluator-pool.js'
+import type { EvaluatorPool, PoolJob } from './evaluator-pool.js'
 import type { JobLibrary } from './job-library.js'
 
 /** Longest reason kept with a rejection (it is shown in status and kept on disk). */
@@ -121,7 +121,7 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
    * Checks one checkpoint; returns its verdict and whether to keep it on disk. Throws when the
    * check could not run here at all (see GENOME_FAILURES).
    */
-  async function check (unit: UnitRecord, hash: string, cp: Checkpoint, job: Parameters<EvaluatorPool['evaluate']>[0]): Promise<{ verdict: Verdict, keep: boolean }> {
+  async function check (unit: UnitRecord, hash: string, cp: Checkpoint, job: PoolJob): Promise<{ verdict: Verdict, keep: boolean }> {
     const shape = checkpointShapeProblem(cp, job.spec, unit.jobId, unit.island, unit.epoch)
     if (shape !== null) return { verdict: { ok: false, reason: shape }, keep: true }
     const plan = checkPlan(cp, hash)

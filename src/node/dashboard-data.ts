@@ -54,6 +54,7 @@ export interface DashboardData extends DashboardControl {
 interface CachedDetail { readonly detail: SampledGenomeDetail, readonly candles: Candles, readonly candleView: CandlesView }
 
 export function createDashboardData (opts: DashboardDataOptions): DashboardData {
+  const trust = opts.trust ?? TRUST_ALL
   const history = createJobHistory()
   const cache = new Map<string, CachedDetail>()
   const inFlight = new Map<string, Promise<CachedDetail>>()
@@ -67,7 +68,6 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
     const now = opts.clock()
     const localDone = new Map<string, number>()
     for (const r of opts.running()) localDone.set(r.jobId, (localDone.get(r.jobId) ?? 0) + r.done)
-    const trust = opts.trust ?? TRUST_ALL
     for (const job of jobs(state, trust)) {
       if (history.finished(job.id)) continue
       let evaluations = localDone.get(job.id) ?? 0
@@ -136,11 +136,11 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
 
     async progress (jobId): Promise<JobProgressView> {
       const id = (await opts.results(jobId, 1)).job.id
-      const job = jobs(opts.state(), opts.trust ?? TRUST_ALL).find(j => j.id === id)
+      const job = jobs(opts.state(), trust).find(j => j.id === id)
       if (job === undefined) throw new StratmeshError('JOB_NOT_FOUND', `no job ${id} is known to this peer`, { details: { job: id } })
       // A sample now (the history throttles itself): a job that finished between two ticks still has its end.
       sample()
-      return progressView(opts.state(), job, opts.clock(), history.points(id), opts.trust ?? TRUST_ALL)
+      return progressView(opts.state(), job, opts.clock(), history.points(id), trust)
     },
 
     async rowDetail (jobId, rowId): Promise<RowDetailView> {

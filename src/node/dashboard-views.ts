@@ -7,7 +7,7 @@ import type { SampledCurve, SampledGenomeDetail, SampledRange } from '../engine/
 import { aggregateCandles } from '../engine/downsample.js'
 import type { LeaderboardRow } from '../engine/job-spec.js'
 import type { LedgerState } from '../engine/ledger-fold.js'
-import { awaitingCheck, countedCommit, leaseHolder, TRUST_ALL, unitKey, type CommitTrust, type JobView } from '../engine/ledger-queries.js'
+import { countedCommit, leaseHolder, TRUST_ALL, unitKey, type CommitTrust, type JobView } from '../engine/ledger-queries.js'
 import { overfitCheck } from '../engine/overfit.js'
 import { paramsKey } from '../engine/param-space.js'
 import type { Candles, Metrics, ParamValues } from '../engine/types.js'
@@ -42,6 +42,7 @@ export function progressView (state: LedgerState, job: JobView, now: number, his
     for (let island = 0; island < islands; island++) {
       const unit = state.units.get(unitKey(job.id, island, epoch))
       const counted = countedCommit(unit, trust)
+      const checking = counted === null ? unit?.commits.find(c => trust(c, unit) === 'pending') : undefined
       let cell: UnitState
       let by: string | undefined
       if (counted !== null) {
@@ -49,10 +50,10 @@ export function progressView (state: LedgerState, job: JobView, now: number, his
         by = counted.author
         committed.add(`${island}:${epoch}`)
         done++
-      } else if (awaitingCheck(unit, trust)) {
+      } else if (checking !== undefined) {
         // Finished by another member and being checked here: shown as in flight until it counts.
         cell = 'leased'
-        by = unit?.commits.find(c => trust(c, unit) === 'pending')?.author
+        by = checking.author
         leased++
       } else {
         const holder = leaseHolder(unit, now)

@@ -247,8 +247,8 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
    * Stops computing units another peer has won or finished. Two peers often claim one unit at the
    * same moment (at a job's start, when a lease lapses); the ledger picks one holder by (claim hlc,
    * author), and the other's evaluator would otherwise run the whole unit for nothing. A commit
-   * still being checked stops it too (the check waits for an evaluator, maybe this one): if the
-   * check fails, the unit is claimable again.
+   * still being checked stops it too (it is almost always the same result; if its check fails, the
+   * unit is claimable again).
    */
   function cancelLost (now: number): void {
     for (const [key, r] of running) {
