@@ -236,8 +236,7 @@ class Pool implements EvaluatorPool {
   async detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail> {
     const code = this.compile(job)
     return await this.withTransient(async ev => {
-      const loaded = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec, maxCacheBytes: this.cacheBytes })
-      if (loaded.type !== 'loaded') throw answerError(loaded, 'loaded')
+      await this.ensureLoaded(ev, job, code)
       const m = await ev.request({ type: 'detail', jobKey: job.key, params, maxPoints: MAX_DETAIL_POINTS, maxTrades: MAX_DETAIL_TRADES })
       if (m.type === 'detailed') return m.detail
       throw answerError(m, 'detailed')
@@ -290,7 +289,7 @@ class Pool implements EvaluatorPool {
     }
     // One strategy per process lifetime: a checker that ran another job is replaced.
     await this.retireChecker()
-    const ev = this.track(new EvaluatorProcess({ launch: this.launch, evalTimeoutMs: this.evalTimeoutMs, ...(this.log === undefined ? {} : { log: this.log }) }))
+    const ev = this.startChild(this.launch)
     this.transient.add(ev)
     this.checker = ev
     void ev.exited.then(() => {
@@ -312,7 +311,7 @@ class Pool implements EvaluatorPool {
   /** Runs `fn` with a short-lived evaluator outside the pool's size, killed afterwards whatever happens. */
   private async withTransient<T> (fn: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
     if (!this.running || this.launch === null) throw new StratmeshError(this.launch === null ? 'POOL_NOT_STARTED' : 'POOL_STOPPED', 'the evaluator pool is not running')
-    const ev = this.track(new EvaluatorProcess({ launch: this.launch, evalTimeoutMs: this.evalTimeoutMs, ...(this.log === undefined ? {} : { log: this.log }) }))
+    const ev = this.startChild(this.launch)
     this.transient.add(ev)
     try {
       await ev.ready
@@ -403,8 +402,9 @@ class Pool implements EvaluatorPool {
     ev.job = job.key
   }
 
-  /** Registers a child with the reaper until it exits. */
-  private track (ev: EvaluatorProcess): EvaluatorProcess {
+  /** Starts an evaluator child, registered with the reaper until it exits. */
+  private startChild (launch: EvaluatorLaunch): EvaluatorProcess {
+    const ev = new EvaluatorProcess({ launch, evalTimeoutMs: this.evalTimeoutMs, ...(this.log === undefined ? {} : { log: this.log }) })
     this.reaper?.watch(ev.pid)
     void ev.exited.then(() => this.reaper?.unwatch(ev.pid))
     return ev
@@ -417,7 +417,7 @@ class Pool implements EvaluatorPool {
 
   private spawn (): EvaluatorProcess {
     if (this.launch === null) throw new StratmeshError('POOL_NOT_STARTED', 'the evaluator pool is not started')
-    const ev = this.track(new EvaluatorProcess({ launch: this.launch, evalTimeoutMs: this.evalTimeoutMs, ...(this.log === undefined ? {} : { log: this.log }) }))
+    const ev = this.startChild(this.launch)
     this.evaluators.add(ev)
     let readied = false
     ev.ready.then(() => { readied = true; this.startFailures = 0; this.dispatch() }, () => { /* handled on exit */ })
