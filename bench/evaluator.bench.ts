@@ -17,7 +17,7 @@ import { evaluatorCacheBytes } from '../src/node/cache-budget.js'
 import { createEvaluatorPool, type EvaluatorPool, type PoolJob } from '../src/node/evaluator-pool.js'
 import { compileStrategy } from '../src/node/strategy-compiler.js'
 import { instantiateStrategy } from '../src/node/strategy-module.js'
-import { runUnit, type UnitInput } from '../src/engine/ga.js'
+import { runUnit, type UnitEnv, type UnitInput } from '../src/engine/ga.js'
 import { evaluateGenome } from '../src/engine/evaluate.js'
 import { createJobSpec, evalSetupFor } from '../src/engine/job-setup.js'
 import { createStrategyContext } from '../src/engine/strategy-context.js'
@@ -115,7 +115,7 @@ function inProcess (): InProcess {
   // The bound a pool of one evaluator gives its evaluator on this machine.
   const ctx = createStrategyContext(candles, { maxCacheBytes: evaluatorCacheBytes(1) })
   const setup = evalSetupFor(spec, candles)
-  const env = { def, evaluate: (p: Record<string, number | string>) => evaluateGenome(def, ctx, p, setup) }
+  const env: UnitEnv = { def, evaluate: (p, scope) => evaluateGenome(def, ctx, p, setup, scope) }
   runUnit(unit(nextIsland++), env)
   const before = ctx.cacheStats()
   const out: InProcess = { rates: [], perCpuSecond: [], hitRate: 0 }

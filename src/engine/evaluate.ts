@@ -3,6 +3,11 @@
  * the split), check what it returned, then backtest the in-sample range [0, split) for fitness and
  * the out-of-sample range [split, n) for the leaderboard. Strategy code is other people's code: its
  * failures become an error string on the result, never an exception.
+ *
+ * The GA needs only the fitness of most genomes: their out-of-sample metrics are never read (a
+ * checkpoint keeps metrics for its best genomes alone). Scope 'fitness' skips that backtest (30 %
+ * of the bars by default) but checks every position all the same, so fitness and error are the
+ * ones 'full' gives, bit for bit.
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { backtest, backtestInBounds } from './backtest.js'
@@ -77,8 +82,15 @@ export function checkSplit (setup: EvalSetup, bars: number): void {
   }
 }
 
+/**
+ * What an evaluation computes: 'full' gives the in-sample and out-of-sample metrics; 'fitness'
+ * leaves outOfSample null on a successful result (the fitness, the in-sample metrics and any error
+ * are those of 'full').
+ */
+export type EvalScope = 'fitness' | 'full'
+
 /** Evaluates one genome; see the module comment. Throws only for a bad setup (a caller bug). */
-export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>, ctx: StrategyContext, params: ParamValues, setup: EvalSetup): EvalResult {
+export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>, ctx: StrategyContext, params: ParamValues, setup: EvalSetup, scope: EvalScope = 'full'): EvalResult {
   const n = ctx.length
   checkSplit(setup, n)
   let out: unknown
@@ -88,7 +100,7 @@ export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>
     return failed('STRATEGY_THREW', describeThrown(err))
   }
   if (isPlainFloat64Array(out) && out.length === n) {
-    const fused = backtestCheckingPositions(ctx, out, setup)
+    const fused = backtestCheckingPositions(ctx, out, setup, scope)
     if (fused !== null) return { fitness: fitnessOf(fused[0], setup.objective, setup.minTrades), inSample: fused[0], outOfSample: fused[1] }
   }
   let positions: Float64Array | string
@@ -101,7 +113,7 @@ export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>
   if (typeof positions === 'string') return failed('STRATEGY_BAD_POSITIONS', positions)
   // The context carries the candle columns: the backtest reads them straight from it.
   const inSample = backtest(ctx, positions, 0, setup.split, setup.costs, setup.barsPerYear)
-  const outOfSample = backtest(ctx, positions, setup.split, n, setup.costs, setup.barsPerYear)
+  const outOfSample = scope === 'full' ? backtest(ctx, positions, setup.split, n, setup.costs, setup.barsPerYear) : null
   return { fitness: fitnessOf(inSample, setup.objective, setup.minTrades), inSample, outOfSample }
 }
 
@@ -116,17 +128,18 @@ function isPlainFloat64Array (v: unknown): v is Float64Array {
 /**
  * The usual case in one pass per range instead of a checking pass and then the backtests: each
  * range checks the positions it reads, and the few it does not read are checked here. Returns
- * the in-sample and out-of-sample metrics, or null whenever anything is off (a bad position, or
- * a backtest that threw), and evaluateGenome then takes the separate steps, which report it
- * exactly as before.
+ * the in-sample and out-of-sample metrics (null for scope 'fitness', whose out-of-sample positions
+ * are only checked), or null whenever anything is off (a bad position, or a backtest that threw),
+ * and evaluateGenome then takes the separate steps, which report it exactly as before.
  */
-function backtestCheckingPositions (ctx: StrategyContext, positions: Float64Array, setup: EvalSetup): [Metrics, Metrics] | null {
+function backtestCheckingPositions (ctx: StrategyContext, positions: Float64Array, setup: EvalSetup, scope: EvalScope): [Metrics, Metrics | null] | null {
   const n = ctx.length
   const lo = -1 - POSITION_SLACK
   const hi = 1 + POSITION_SLACK
   try {
     const a = backtestInBounds(ctx, positions, 0, setup.split, setup.costs, setup.barsPerYear, lo, hi)
     if (!a.inBounds || !allInBounds(positions, a.readEnd, setup.split, lo, hi)) return null
+    if (scope === 'fitness') return allInBounds(positions, setup.split, n, lo, hi) ? [a.metrics, null] : null
     const b = backtestInBounds(ctx, positions, setup.split, n, setup.costs, setup.barsPerYear, lo, hi)
     if (!b.inBounds || !allInBounds(positions, b.readEnd, n, lo, hi)) return null
     return [a.metrics, b.metrics]

@@ -11,6 +11,7 @@ import { createPrng, type Prng } from './prng.js'
 import type { BestGenome, Checkpoint, Genome, JobSpec } from './job-spec.js'
 import { jobId } from './job-setup.js'
 import type { StrategyDefinition } from './strategy-api.js'
+import type { EvalScope } from './evaluate.js'
 import type { EvalResult, ParamValues } from './types.js'
 
 /** Rows of full metrics a checkpoint carries: enough for a leaderboard, small enough for an entry. */
@@ -26,9 +27,17 @@ export interface UnitInput {
 
 export interface UnitEnv {
   readonly def: StrategyDefinition
-  readonly evaluate: (params: ParamValues) => EvalResult
-  /** Called before each evaluation, so a watchdog can tell which genome hung. */
-  readonly onEvaluation?: (index: number, params: ParamValues) => void
+  /**
+   * Evaluates a genome. The unit asks for scope 'fitness' while it searches and for 'full' only
+   * for the genomes that make its `best` list; an env may always give 'full' results (the
+   * checkpoint is the same bytes either way, only slower).
+   */
+  readonly evaluate: (params: ParamValues, scope: EvalScope) => EvalResult
+  /**
+   * Called before each evaluation, so a watchdog can tell which genome hung. `repeat`: a genome
+   * evaluated again for its out-of-sample metrics, not counted in `evaluations`.
+   */
+  readonly onEvaluation?: (index: number, params: ParamValues, repeat: boolean) => void
   /** Genomes (by paramsKey) not to evaluate, with the error to record instead. */
   readonly skip?: ReadonlyMap<string, string>
 }
@@ -88,7 +97,7 @@ export function runUnit (input: UnitInput, env: UnitEnv): Checkpoint {
   let evaluations = 0
   let errors = 0
 
-  const evaluate = (params: ParamValues): Member => {
+  const evaluate = (params: ParamValues, scope: EvalScope = 'fitness'): Member => {
     const key = paramsKey(params)
     const cached = known.get(key)
     if (cached !== undefined) return { key, params, result: cached }
@@ -97,8 +106,8 @@ export function runUnit (input: UnitInput, env: UnitEnv): Checkpoint {
     if (skipped !== undefined) {
       result = { fitness: null, inSample: null, outOfSample: null, error: skipped }
     } else {
-      env.onEvaluation?.(evaluations, params)
-      result = env.evaluate(params)
+      env.onEvaluation?.(evaluations, params, false)
+      result = env.evaluate(params, scope)
       evaluations++
     }
     if (result.error !== undefined) errors++
@@ -119,7 +128,7 @@ export function runUnit (input: UnitInput, env: UnitEnv): Checkpoint {
   remember(input.previous)
   remember(input.migrants)
 
-  let population = initialPopulation(input, env.def, rng).map(evaluate)
+  let population = initialPopulation(input, env.def, rng).map(p => evaluate(p))
   population.sort(compareMembers)
 
   for (let g = 0; g < ga.generations; g++) {
@@ -147,7 +156,12 @@ export function runUnit (input: UnitInput, env: UnitEnv): Checkpoint {
     if (r.inSample === null) {
       // Inherited without metrics: evaluate again (same result by determinism) to get them.
       known.delete(m.key)
-      r = evaluate(m.params).result
+      r = evaluate(m.params, 'full').result
+    } else if (r.outOfSample === null) {
+      // Evaluated here for its fitness alone: the same evaluation again for its out-of-sample
+      // metrics. Not counted: `evaluations` counts genomes, and this one was counted already.
+      env.onEvaluation?.(evaluations, m.params, true)
+      r = env.evaluate(m.params, 'full')
     }
     best.push(toBest(m.params, r))
   }

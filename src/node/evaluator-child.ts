@@ -94,8 +94,8 @@ function handle (m: ParentMessage): ChildMessage {
       if (j === null || j.key !== m.jobKey) throw new StratmeshError('EVAL_JOB_NOT_LOADED', `job ${m.jobKey} is not loaded in this evaluator`)
       const checkpoint = runUnit(m.input, {
         def: j.def,
-        evaluate: params => evaluateGenome(j.def, j.ctx, params, j.setup),
-        onEvaluation: (index, params) => send({ type: 'progress', id: m.id, index, paramsKey: paramsKey(params) }),
+        evaluate: (params, scope) => evaluateGenome(j.def, j.ctx, params, j.setup, scope),
+        onEvaluation: (index, params, repeat) => send({ type: 'progress', id: m.id, index, paramsKey: paramsKey(params), ...(repeat ? { repeat: true } : {}) }),
         skip: new Map(m.skip),
       })
       return { type: 'result', id: m.id, checkpoint }

@@ -42,7 +42,12 @@ export type ParentMessage = LoadJobMessage | RunUnitMessage | InspectMessage | D
 
 export interface ReadyMessage { readonly type: 'ready' }
 export interface LoadedMessage { readonly type: 'loaded', readonly id: number }
-export interface ProgressMessage { readonly type: 'progress', readonly id: number, readonly index: number, readonly paramsKey: string }
+/**
+ * An evaluation is starting (it re-arms the parent's watchdog and names the genome it blames for a
+ * hang). `repeat`: the same genome again within the unit, for its out-of-sample metrics; not a new
+ * evaluation, so not counted.
+ */
+export interface ProgressMessage { readonly type: 'progress', readonly id: number, readonly index: number, readonly paramsKey: string, readonly repeat?: true }
 export interface ResultMessage { readonly type: 'result', readonly id: number, readonly checkpoint: Checkpoint }
 export interface InspectedMessage { readonly type: 'inspected', readonly id: number, readonly name: string, readonly description?: string, readonly params: ParamSpace }
 export interface DetailedMessage { readonly type: 'detailed', readonly id: number, readonly detail: SampledGenomeDetail }
@@ -111,7 +116,8 @@ export function parseChildMessage (m: unknown): ChildMessage {
       return { type: 'loaded', id }
     case 'progress':
       if (!Number.isSafeInteger(m.index) || (m.index as number) < 0 || typeof m.paramsKey !== 'string') throw bad('progress lacks index or paramsKey')
-      return { type: 'progress', id, index: m.index as number, paramsKey: m.paramsKey }
+      if (m.repeat !== undefined && m.repeat !== true) throw bad('progress repeat is not true')
+      return { type: 'progress', id, index: m.index as number, paramsKey: m.paramsKey, ...(m.repeat === true ? { repeat: true } : {}) }
     case 'result':
       return { type: 'result', id, checkpoint: checkCheckpoint(m.checkpoint) }
     case 'inspected': {

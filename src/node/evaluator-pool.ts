@@ -348,7 +348,8 @@ class Pool implements EvaluatorPool {
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       try {
         await this.ensureLoaded(ev, job, code)
-        const m = await ev.request({ type: 'run-unit', jobKey: job.key, input, skip: [...skip] }, index => {
+        const m = await ev.request({ type: 'run-unit', jobKey: job.key, input, skip: [...skip] }, (index, _key, repeat) => {
+          if (repeat) return
           this.countEvaluation()
           opts.onProgress?.(Math.min(index + 1, total), total)
         })

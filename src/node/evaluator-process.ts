@@ -31,7 +31,7 @@ interface Pending {
   readonly id: number
   readonly resolve: (m: ChildMessage) => void
   readonly reject: (err: StratmeshError) => void
-  readonly onProgress?: (index: number, paramsKey: string) => void
+  readonly onProgress?: (index: number, paramsKey: string, repeat: boolean) => void
 }
 
 export class EvaluatorProcess {
@@ -98,7 +98,7 @@ export class EvaluatorProcess {
   }
 
   /** Sends one request and resolves with the child's final answer (which may be an error message). */
-  request (req: EvaluatorRequest, onProgress?: (index: number, paramsKey: string) => void): Promise<ChildMessage> {
+  request (req: EvaluatorRequest, onProgress?: (index: number, paramsKey: string, repeat: boolean) => void): Promise<ChildMessage> {
     // Dead while idle (a strategy's leftover promise can crash it between requests): the caller retries elsewhere.
     if (this.state === 'dead' || this.state === 'stopping') return Promise.reject(new StratmeshError('EVAL_GONE', `evaluator ${this.pid} has exited`))
     if (this.state !== 'idle') return Promise.reject(new StratmeshError('EVAL_BUSY', `evaluator ${this.pid} is ${this.state}`))
@@ -155,7 +155,7 @@ export class EvaluatorProcess {
     if (m.type === 'progress') {
       this.lastKey = m.paramsKey
       this.arm()
-      p.onProgress?.(m.index, m.paramsKey)
+      p.onProgress?.(m.index, m.paramsKey, m.repeat === true)
       return
     }
     this.disarm()

@@ -6,6 +6,7 @@ import { createPrng } from '../../src/engine/prng.js'
 import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import { defineStrategy, int, type StrategyContext, type StrategyDefinition } from '../../src/engine/strategy-api.js'
 import { StratmeshError, isStratmeshError } from '../../src/protocol/errors.js'
+import type { ParamValues } from '../../src/engine/types.js'
 
 const N = 400
 const SETUP: EvalSetup = { costs: { fee: 0.001, slippage: 0.0005 }, objective: 'sharpe', minTrades: 1, split: 300, barsPerYear: 252 }
@@ -156,4 +157,25 @@ test('with the real strategy context: an SMA cross evaluates to the backtest of 
   const want = backtest(candles, expected, 0, 300, SETUP.costs, 252)
   for (const k of Object.keys(want) as (keyof typeof want)[]) assert.ok(near(r.inSample?.[k] ?? NaN, want[k]), `${k}: ${r.inSample?.[k]} vs ${want[k]}`)
   assert.ok(r.inSample !== null && r.inSample.trades >= 3)
+})
+
+test("scope 'fitness' gives the fitness, in-sample metrics and errors of 'full', without the out-of-sample backtest", () => {
+  const withAt = (i: number, v: number): Float64Array => { const a = momentum.positions(ctx, { lag: 5 }).slice(); a[i] = v; return a }
+  const cases: Array<[string, StrategyDefinition, ParamValues]> = [
+    ['valid', momentum, { lag: 5 }],
+    ['valid, another genome', momentum, { lag: 17 }],
+    ['bad position in-sample', returning(withAt(120, NaN)), {}],
+    ['bad position out-of-sample only', returning(withAt(N - 7, 2)), {}],
+    ['bad position on the last in-sample bar (not read by its backtest)', returning(withAt(SETUP.split - 1, -3)), {}],
+    ['wrong length', returning(new Float64Array(N - 1)), {}],
+    ['throws', { name: 't', params: {}, positions: () => { throw new Error('boom') } }, {}],
+  ]
+  for (const [what, def, params] of cases) {
+    const full = evaluateGenome(def, ctx, params, SETUP, 'full')
+    const fit = evaluateGenome(def, ctx, params, SETUP, 'fitness')
+    assert.deepEqual({ ...fit }, { ...full, outOfSample: null }, what)
+    if (full.error === undefined) assert.notEqual(full.outOfSample, null, `${what}: full has out-of-sample metrics`)
+  }
+  // The out-of-sample error is found by 'fitness' too: without the check it would score the genome.
+  assert.match(evaluateGenome(returning(withAt(N - 7, 2)), ctx, {}, SETUP, 'fitness').error ?? '', new RegExp(`bar ${N - 7} is 2`))
 })

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { runUnit, unitInputs, type UnitEnv } from '../../src/engine/ga.js'
+import { BEST_PER_UNIT, runUnit, unitInputs, type UnitEnv } from '../../src/engine/ga.js'
 import { createJobSpec, jobId } from '../../src/engine/job-setup.js'
 import { leaderboardOf, runJobLocally } from '../../src/engine/job-runner.js'
 import { canonicalHash } from '../../src/protocol/canonical.js'
@@ -138,4 +138,23 @@ test('inputs are checked: a unit refuses a checkpoint of the wrong unit or job',
   assert.throws(() => runUnit({ spec: s, island: 5, epoch: 0, previous: null, migrants: null }, env), /island 5/)
   assert.deepEqual(unitInputs(3, 0, 2), { previous: [0, 1], migrants: [2, 1] })
   assert.deepEqual(unitInputs(1, 0, 2), { previous: [0, 1], migrants: null })
+})
+
+test("a unit searches with scope 'fitness' and asks for 'full' only for its best genomes; the checkpoint is the one a full-only env gives", () => {
+  const s = spec({ islands: 1, population: 24, generations: 5 })
+  const scopes: string[] = []
+  // Out-of-sample metrics only when asked for, as the real evaluator does.
+  const scoped: UnitEnv = { def, evaluate: (p, scope) => { scopes.push(scope); const r = landscape(p); return scope === 'full' ? r : { ...r, outOfSample: null } } }
+  const first = runUnit({ spec: s, island: 0, epoch: 0, previous: null, migrants: null }, scoped)
+  assert.equal(canonicalHash(first), canonicalHash(runUnit({ spec: s, island: 0, epoch: 0, previous: null, migrants: null }, env)))
+  const fullCalls = scopes.filter(x => x === 'full').length
+  assert.equal(fullCalls, BEST_PER_UNIT, 'one full evaluation per best genome')
+  assert.equal(scopes.length - fullCalls, first.evaluations, 'the search evaluated each counted genome once, for its fitness')
+  for (const b of first.best) assert.notEqual(b.outOfSample, null)
+  // The next epoch inherits metrics for the previous best, and only its new best genomes are evaluated again.
+  scopes.length = 0
+  const next = runUnit({ spec: s, island: 0, epoch: 1, previous: first, migrants: null }, scoped)
+  assert.equal(canonicalHash(next), canonicalHash(runUnit({ spec: s, island: 0, epoch: 1, previous: first, migrants: null }, env)))
+  const inherited = new Set(first.best.map(b => paramsKey(b.params)))
+  assert.equal(scopes.filter(x => x === 'full').length, next.best.filter(b => !inherited.has(paramsKey(b.params))).length)
 })

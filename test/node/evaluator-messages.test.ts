@@ -14,6 +14,7 @@ function refused (f: () => unknown): boolean {
 test('well-formed child messages pass; the error text is capped', () => {
   assert.deepEqual(parseChildMessage({ type: 'ready' }), { type: 'ready' })
   assert.deepEqual(parseChildMessage({ type: 'progress', id: 3, index: 0, paramsKey: 'k', extra: 1 }), { type: 'progress', id: 3, index: 0, paramsKey: 'k' })
+  assert.deepEqual(parseChildMessage({ type: 'progress', id: 3, index: 5, paramsKey: 'k', repeat: true }), { type: 'progress', id: 3, index: 5, paramsKey: 'k', repeat: true })
   assert.equal(parseChildMessage({ type: 'result', id: 1, checkpoint }).type, 'result')
   const e = parseChildMessage({ type: 'error', id: 1, code: 'STRATEGY_INVALID', message: 'x'.repeat(MAX_CHILD_ERROR_CHARS * 2) })
   assert.equal(e.type === 'error' && e.message.length, MAX_CHILD_ERROR_CHARS)
@@ -23,6 +24,7 @@ test('malformed child messages are refused: the child runs untrusted code', () =
   const bad: unknown[] = [
     null, 'ready', { type: 'nope', id: 1 }, { type: 'progress', index: 0, paramsKey: 'k' },
     { type: 'progress', id: 1, index: -1, paramsKey: 'k' },
+    { type: 'progress', id: 1, index: 0, paramsKey: 'k', repeat: 'yes' },
     { type: 'error', id: 1, code: 'not a code', message: 'm' },
     { type: 'result', id: 1, checkpoint: { ...checkpoint, island: 'zero' } },
     { type: 'result', id: 1, checkpoint: { ...checkpoint, population: [{ params: { a: 1 }, fitness: '1' }] } },
