@@ -1,6 +1,7 @@
 /**
  * Throughput of GA units through the evaluator pool on 1M candles (the bundled SMA-cross strategy):
- * one evaluator running one unit at a time vs two evaluators running two units concurrently.
+ * one evaluator running one unit at a time vs two evaluators running two units concurrently, in
+ * interleaved rounds (the ratio is also given round by round).
  * Prints evaluations/s for each (median of RUNS timed runs), evaluations per CPU second (what one
  * core delivers, whatever else the machine runs), the ratio (goal >= 1.8x on a machine with 2 idle
  * cores), the same unit run in-process (the IPC and sandbox overhead) with its indicator cache hit
@@ -79,32 +80,36 @@ function cpuSeconds (pid: number): number {
 interface Measured { rates: number[], coresUsed: number[] }
 
 let nextIsland = 0
-/**
- * Runs `concurrent` units at once, RUNS times; returns evaluations/s per run and the cores the
- * evaluators actually got (their CPU time / wall time), which tells a slow pool from a busy machine.
- */
-async function measure (pool: EvaluatorPool, concurrent: number): Promise<Measured> {
-  // Untimed: sends the candles to every evaluator and warms its code and indicator cache.
-  await Promise.all(Array.from({ length: concurrent }, () => pool.runUnit(job, unit(nextIsland++))))
-  const out: Measured = { rates: [], coresUsed: [] }
-  for (let r = 0; r < RUNS; r++) {
-    const cpu0 = pool.pids().reduce((s, p) => s + cpuSeconds(p), 0)
-    const t0 = performance.now()
-    const cps = await Promise.all(Array.from({ length: concurrent }, () => pool.runUnit(job, unit(nextIsland++))))
-    const seconds = (performance.now() - t0) / 1000
-    out.rates.push(cps.reduce((n, c) => n + c.evaluations, 0) / seconds)
-    out.coresUsed.push((pool.pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0) / seconds)
-  }
-  return out
+
+/** One unit per evaluator of `pool`, all at once (untimed the first time: it sends the candles and warms caches). */
+async function round (pool: EvaluatorPool, size: number, m: Measured): Promise<void> {
+  const cpu0 = pool.pids().reduce((s, p) => s + cpuSeconds(p), 0)
+  const t0 = performance.now()
+  const cps = await Promise.all(Array.from({ length: size }, () => pool.runUnit(job, unit(nextIsland++))))
+  const seconds = (performance.now() - t0) / 1000
+  m.rates.push(cps.reduce((n, c) => n + c.evaluations, 0) / seconds)
+  m.coresUsed.push((pool.pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0) / seconds)
 }
 
-async function withPool<T> (size: number, f: (pool: EvaluatorPool) => Promise<T>): Promise<T> {
-  const pool = createEvaluatorPool({ size })
-  await pool.start()
+/**
+ * A pool of one evaluator and a pool of two (each with the cache bound its size gives), RUNS
+ * rounds each, interleaved (1, 2, 2, 1, 1, 2...) so a change in the neighbours' load hits both
+ * alike; returns evaluations/s per round and the cores the evaluators actually got (their CPU time
+ * / wall time), which tells a slow pool from a busy machine.
+ */
+async function measurePools (): Promise<{ one: Measured, two: Measured, rss: number[] }> {
+  const pools = [createEvaluatorPool({ size: 1 }), createEvaluatorPool({ size: 2 })]
   try {
-    return await f(pool)
+    for (const p of pools) await p.start()
+    for (const [k, p] of pools.entries()) await round(p, k + 1, { rates: [], coresUsed: [] })
+    const [one, two]: Measured[] = [{ rates: [], coresUsed: [] }, { rates: [], coresUsed: [] }]
+    for (let r = 0; r < RUNS; r++) {
+      const order = r % 2 === 0 ? [0, 1] : [1, 0]
+      for (const k of order) await round(pools[k], k + 1, k === 0 ? one : two)
+    }
+    return { one, two, rss: pools.flatMap(p => p.pids().map(peakRssMb)) }
   } finally {
-    await pool.stop()
+    for (const p of pools) await p.stop()
   }
 }
 
@@ -162,15 +167,14 @@ console.log(`indicator cache per evaluator (sized from this machine): ${mib(1)} 
 const local = inProcess()
 console.log(`in-process (no pool)     ${fmt(median(local.rates))} evaluations/s   runs: ${local.rates.map(fmt).join(' ')}`)
 console.log(`  per CPU second         ${fmt(median(local.perCpuSecond))} evaluations   runs: ${local.perCpuSecond.map(fmt).join(' ')}   indicator cache hits ${(local.hitRate * 100).toFixed(0)} %`)
-const rss: number[] = []
 const report = (label: string, m: Measured): void => {
   console.log(`${label} ${fmt(median(m.rates))} evaluations/s   runs: ${m.rates.map(fmt).join(' ')}   cores used: ${m.coresUsed.map(c => c.toFixed(2)).join(' ')}`)
 }
-const one = await withPool(1, async pool => { const r = await measure(pool, 1); rss.push(...pool.pids().map(peakRssMb)); return r })
+const { one, two, rss } = await measurePools()
 report('1 evaluator, 1 unit     ', one)
-const two = await withPool(2, async pool => { const r = await measure(pool, 2); rss.push(...pool.pids().map(peakRssMb)); return r })
 report('2 evaluators, 2 units   ', two)
-console.log(`ratio 2/1                ${(median(two.rates) / median(one.rates)).toFixed(2)}x (goal >= 1.8x with 2 idle cores)`)
+const pairs = two.rates.map((r, i) => r / one.rates[i])
+console.log(`ratio 2/1                ${(median(two.rates) / median(one.rates)).toFixed(2)}x on medians; round by round ${pairs.map(x => x.toFixed(2)).join(' ')}, median ${median(pairs).toFixed(2)}x (goal >= 1.8x with 2 idle cores)`)
 const perCore = (m: Measured): number => median(m.rates.map((r, i) => r / m.coresUsed[i]))
 console.log(`per CPU second           ${fmt(perCore(one))} (1 evaluator) vs ${fmt(perCore(two))} (2 evaluators) evaluations (goal >= 100; equal = the pool scales, lower with 2 = shared caches, memory bandwidth or neighbours)`)
 console.log(`pool overhead            ${((1 - median(one.rates) / median(local.rates)) * 100).toFixed(1)} % below in-process`)
