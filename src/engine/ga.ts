@@ -162,6 +162,11 @@ export function runUnit (input: UnitInput, env: UnitEnv): Checkpoint {
       // metrics. Not counted: `evaluations` counts genomes, and this one was counted already.
       env.onEvaluation?.(evaluations, m.params, true)
       r = env.evaluate(m.params, 'full')
+      if (r.fitness !== m.result.fitness || r.error !== m.result.error) {
+        // Only a strategy whose output depends on more than its inputs gets here; a checkpoint
+        // mixing the two results would fail every peer's check, so the unit fails instead.
+        throw new StratmeshError('STRATEGY_NONDETERMINISTIC', `genome ${m.key} evaluated twice gave fitness ${m.result.fitness}, then ${r.fitness}${r.error === undefined ? '' : ` (${r.error})`}`)
+      }
     }
     best.push(toBest(m.params, r))
   }

@@ -4,6 +4,7 @@ import { BEST_PER_UNIT, runUnit, unitInputs, type UnitEnv } from '../../src/engi
 import { createJobSpec, jobId } from '../../src/engine/job-setup.js'
 import { leaderboardOf, runJobLocally } from '../../src/engine/job-runner.js'
 import { canonicalHash } from '../../src/protocol/canonical.js'
+import { isStratmeshError } from '../../src/protocol/errors.js'
 import { choice, defineStrategy, float, int } from '../../src/engine/strategy-api.js'
 import { paramsKey, paramsProblem } from '../../src/engine/param-space.js'
 import type { EvalResult, Metrics, ParamValues } from '../../src/engine/types.js'
@@ -157,4 +158,11 @@ test("a unit searches with scope 'fitness' and asks for 'full' only for its best
   assert.equal(canonicalHash(next), canonicalHash(runUnit({ spec: s, island: 0, epoch: 1, previous: first, migrants: null }, env)))
   const inherited = new Set(first.best.map(b => paramsKey(b.params)))
   assert.equal(scopes.filter(x => x === 'full').length, next.best.filter(b => !inherited.has(paramsKey(b.params))).length)
+})
+
+test('a best genome whose second evaluation disagrees with its first fails the unit (STRATEGY_NONDETERMINISTIC)', () => {
+  const s = spec({ islands: 1, population: 16, generations: 2 })
+  // A strategy whose full evaluation drifts from its search evaluation.
+  const drifting: UnitEnv = { def, evaluate: (p, scope) => { const r = landscape(p); return scope === 'full' ? { ...r, fitness: (r.fitness ?? 0) + 1e-9 } : { ...r, outOfSample: null } } }
+  assert.throws(() => runUnit({ spec: s, island: 0, epoch: 0, previous: null, migrants: null }, drifting), (e: unknown) => isStratmeshError(e, 'STRATEGY_NONDETERMINISTIC'))
 })
