@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { BEST_PER_UNIT, runUnit, unitInputs, type UnitEnv } from '../../src/engine/ga.js'
+import { BEST_PER_UNIT, FITNESS_SEARCH_MIN_EVALUATIONS, runUnit, unitInputs, type UnitEnv } from '../../src/engine/ga.js'
 import { createJobSpec, jobId } from '../../src/engine/job-setup.js'
 import { leaderboardOf, runJobLocally } from '../../src/engine/job-runner.js'
 import { canonicalHash } from '../../src/protocol/canonical.js'
@@ -152,6 +152,12 @@ test("a unit searches with scope 'fitness' and asks for 'full' only for its best
   assert.equal(fullCalls, BEST_PER_UNIT, 'one full evaluation per best genome')
   assert.equal(scopes.length - fullCalls, first.evaluations, 'the search evaluated each counted genome once, for its fitness')
   for (const b of first.best) assert.notEqual(b.outOfSample, null)
+  assert.ok(s.ga.population * (s.ga.generations + 1) >= FITNESS_SEARCH_MIN_EVALUATIONS)
+  // A unit too small to gain from it evaluates every genome in full, and repeats none.
+  const small = spec({ islands: 1, population: 8, generations: 2 })
+  scopes.length = 0
+  const tiny = runUnit({ spec: small, island: 0, epoch: 0, previous: null, migrants: null }, scoped)
+  assert.ok(scopes.length === tiny.evaluations && scopes.every(x => x === 'full'), `small units search in full (${scopes.length} calls for ${tiny.evaluations})`)
   // The next epoch inherits metrics for the previous best, and only its new best genomes are evaluated again.
   scopes.length = 0
   const next = runUnit({ spec: s, island: 0, epoch: 1, previous: first, migrants: null }, scoped)
@@ -161,7 +167,7 @@ test("a unit searches with scope 'fitness' and asks for 'full' only for its best
 })
 
 test('a best genome whose second evaluation disagrees with its first fails the unit (STRATEGY_NONDETERMINISTIC)', () => {
-  const s = spec({ islands: 1, population: 16, generations: 2 })
+  const s = spec({ islands: 1, population: 24, generations: 5 })
   // A strategy whose full evaluation drifts from its search evaluation.
   const drifting: UnitEnv = { def, evaluate: (p, scope) => { const r = landscape(p); return scope === 'full' ? { ...r, fitness: (r.fitness ?? 0) + 1e-9 } : { ...r, outOfSample: null } } }
   assert.throws(() => runUnit({ spec: s, island: 0, epoch: 0, previous: null, migrants: null }, drifting), (e: unknown) => isStratmeshError(e, 'STRATEGY_NONDETERMINISTIC'))

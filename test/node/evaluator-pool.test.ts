@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createEvaluatorPool, type EvaluatorPool, type PoolJob } from '../../src/node/evaluator-pool.js'
 import { compileStrategy } from '../../src/node/strategy-compiler.js'
 import { instantiateStrategy } from '../../src/node/strategy-module.js'
-import { runUnit, type UnitInput } from '../../src/engine/ga.js'
+import { FITNESS_SEARCH_MIN_EVALUATIONS, runUnit, type UnitInput } from '../../src/engine/ga.js'
 import { evaluateGenome } from '../../src/engine/evaluate.js'
 import { evalSetupFor } from '../../src/engine/job-setup.js'
 import { createStrategyContext } from '../../src/engine/strategy-context.js'
@@ -110,6 +110,14 @@ describe('evaluator pool', () => {
     assert.ok(a0.best.length > 0 && a0.best[0].fitness !== null)
     assert.equal(progress.length, a0.evaluations, 'one progress report per evaluation')
     assert.ok(progress.every(([d, t], i) => d === Math.min(i + 1, t) && t === 8 * 3))
+    // A unit large enough to search by fitness alone (its best genomes evaluated again at the end).
+    const big = jobOf('good-sma.ts', undefined, { population: 20, generations: 4 })
+    assert.ok(big.spec.ga.population * (big.spec.ga.generations + 1) >= FITNESS_SEARCH_MIN_EVALUATIONS)
+    const bigProgress: number[] = []
+    const c0 = await pool.runUnit(big, unit(big.spec, 0, 0), { onProgress: d => bigProgress.push(d) })
+    assert.equal(canonicalHash(c0), canonicalHash(inProcess(big, unit(big.spec, 0, 0))))
+    assert.equal(bigProgress.length, c0.evaluations, 'the repeats are not reported as evaluations')
+    assert.ok(c0.best.length > 0 && c0.best.every(b => b.outOfSample !== null))
   })
 
   test('the indicator cache bound changes no result: a pool without a cache gives the same bytes; bad bounds are refused', async () => {
