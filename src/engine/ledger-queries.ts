@@ -49,16 +49,6 @@ export function countedCommit (unit: UnitRecord | undefined, trust: CommitTrust 
   return best
 }
 
-/** A unit nobody trusted has finished yet, but with a commit still being checked: wait for the check. */
-export function awaitingCheck (unit: UnitRecord | undefined, trust: CommitTrust = TRUST_ALL): boolean {
-  return unit !== undefined && countedCommit(unit, trust) === null && unit.commits.some(c => trust(c, unit) === 'pending')
-}
-
-function hasConflict (unit: UnitRecord | undefined, trust: CommitTrust): boolean {
-  const counted = countedCommit(unit, trust)
-  return counted !== null && (unit as UnitRecord).commits.some(c => c.checkpointHash !== counted.checkpointHash)
-}
-
 /** The lease holding a unit at `nowMs`: the active lease with the smallest (claim hlc, author). */
 export function leaseHolder (unit: UnitRecord | undefined, nowMs: number): LeaseRecord | null {
   if (unit === undefined) return null
@@ -78,10 +68,12 @@ export type UnitStatus =
 
 export function unitStatus (state: LedgerState, jobId: string, island: number, epoch: number, nowMs: number, trust: CommitTrust = TRUST_ALL): UnitStatus {
   const unit = state.units.get(unitKey(jobId, island, epoch))
-  const conflict = hasConflict(unit, trust)
   const counted = countedCommit(unit, trust)
+  // A conflict is a commit that differs from the counted one.
+  const conflict = counted !== null && (unit as UnitRecord).commits.some(c => c.checkpointHash !== counted.checkpointHash)
   if (counted !== null) return { status: 'committed', by: counted.author, checkpointHash: counted.checkpointHash, conflict }
-  if (awaitingCheck(unit, trust)) return { status: 'checking', conflict }
+  // Finished by nobody it trusts yet, but with a commit still being checked: wait for the check.
+  if (unit !== undefined && unit.commits.some(c => trust(c, unit) === 'pending')) return { status: 'checking', conflict }
   const holder = leaseHolder(unit, nowMs)
   if (holder !== null) return { status: 'leased', by: holder.author, until: holder.until, conflict }
   return { status: 'free', conflict }
