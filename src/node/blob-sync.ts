@@ -104,9 +104,10 @@ export function createBlobSync (options: BlobSyncOptions): BlobSync {
     let offset = req.offset
     for await (const piece of blobStore.readRange(req.hash, req.offset, length, chunkBytes)) {
       const out = options.tamperServedChunk === undefined ? piece : options.tamperServedChunk(piece, req.hash, offset)
-      await channel.send(out)
-      offset += piece.byteLength
+      // Counted before the send: the requester may hold the whole blob before our send resolves.
       stats.servedBytes += piece.byteLength
+      offset += piece.byteLength
+      await channel.send(out)
     }
   }
 
