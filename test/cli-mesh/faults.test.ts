@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import { tempDir } from '../helpers/temp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { comparable } from '../helpers/reference-run.js'
+import { agreedResults } from '../helpers/agreed-results.js'
 import type { LeaderboardRow } from '../../src/engine/job-spec.js'
 import type { PeerStatus, ResultsView, SubmitRequest, SubmitResult } from '../../src/node/peer-types.js'
 import { groupPids, jsonOf, singleMachineLeaderboard, STRATEGY, submitArgs, waitFullMesh, withCliMesh, writeCandlesCsv, type CliMesh, type CliPeer } from '../helpers/cli-peer.js'
@@ -81,7 +82,10 @@ async function resultsViaCli (p: CliPeer, jobId: string): Promise<ResultsView> {
 }
 
 /** Every peer counts each unit once, shows the same leaderboard, the single-machine one, and no conflict. */
-async function assertSameResult (peers: readonly CliPeer[], boards: readonly ResultsView[], want: readonly LeaderboardRow[]): Promise<void> {
+async function assertSameResult (peers: readonly CliPeer[], done: readonly ResultsView[], want: readonly LeaderboardRow[]): Promise<void> {
+  assert.ok(done.every(r => r.done), 'every peer reported the job done')
+  const jobId = done[0].job.id
+  const boards = await agreedResults(peers, async p => jsonOf<ResultsView>(await p.cli(['results', jobId, '--json', '--top', '10']), `${p.name} results`))
   for (const [i, r] of boards.entries()) {
     const name = peers[i].name
     assert.equal(r.done, true, `${name}: the job is done`)

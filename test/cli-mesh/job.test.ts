@@ -10,6 +10,7 @@ import { DEFAULT_LEASE_TTL_MS } from '../../src/node/scheduler.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { comparable } from '../helpers/reference-run.js'
+import { agreedResults } from '../helpers/agreed-results.js'
 import type { LeaderboardRow } from '../../src/engine/job-spec.js'
 import type { PeerStatus, ResultsView, SubmitResult } from '../../src/node/peer-types.js'
 import type { SubmitRequest } from '../../src/node/peer-types.js'
@@ -66,8 +67,9 @@ test('three CLI peers finish a job; each `peer results --json` shows the leaderb
     // Submitted on p2, not on the bootstrap peer: the job and its blobs travel from a leaf.
     const submitted = jsonOf<SubmitResult>(await p2.cli(submitArgs(request)), 'p2 submit')
     assert.equal(submitted.jobId, alone?.job.id, 'the same job (same strategy, data, settings) has the same id')
-    const boards = await Promise.all(peers.map(async p => await resultsViaCli(p, submitted.jobId)))
+    await Promise.all(peers.map(async p => await resultsViaCli(p, submitted.jobId)))
     t.diagnostic(`three peers: ${submitted.spec.ga.islands * submitted.spec.ga.epochs} units done on all in ${Date.now() - start} ms`)
+    const boards = await agreedResults(peers, async p => jsonOf<ResultsView>(await p.cli(['results', submitted.jobId, '--json', '--top', '10']), `${p.name} results`))
 
     const statuses = await Promise.all(peers.map(async p => jsonOf<PeerStatus>(await p.cli(['status', '--json']), `${p.name} status`)))
     const committers = new Set(boards[0].leaderboard.map(r => r.peer ?? '?'))

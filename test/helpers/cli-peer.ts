@@ -41,6 +41,8 @@ export const PEER_START_TIMEOUT_MS = 30_000
 export const PEER_STOP_TIMEOUT_MS = 20_000
 /** SIGKILL ends a process at once; this only bounds the wait should the kernel take its time. */
 const KILL_WAIT_MS = 10_000
+/** How long exited() waits, after the exit, for the rest of a peer's output. */
+const OUTPUT_DRAIN_MS = 2_000
 /** Kept of each peer's output, for the failure report. */
 const LOG_KEEP_CHARS = 64 * 1024
 const LOG_KEEP_LINES = 2000
@@ -193,6 +195,8 @@ class CliPeerImpl implements CliPeer {
   private readonly options: CliPeerOptions
   private child: ChildProcess | undefined
   private exit: Promise<{ code: number | null, signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null })
+  /** Settles once the child's output pipes have closed (after 'exit', its last lines may still be in them). */
+  private outputClosed: Promise<void> = Promise.resolve()
   private output = ''
   private partial = ''
   private readonly lines: Array<{ readonly at: number, readonly text: string }> = []
@@ -237,6 +241,7 @@ class CliPeerImpl implements CliPeer {
     this.child = child
     child.stdout?.setEncoding('utf8').on('data', (s: string) => { this.append(s) })
     child.stderr?.setEncoding('utf8').on('data', (s: string) => { this.append(s) })
+    this.outputClosed = new Promise(resolve => { child.once('close', () => { resolve() }) })
     this.exit = new Promise(resolve => {
       child.once('exit', (code, signal) => {
         this.append(`[test] ${new Date().toISOString()} exited code ${code} signal ${signal}\n`)
@@ -293,6 +298,9 @@ class CliPeerImpl implements CliPeer {
 
   async exited (timeoutMs = PEER_STOP_TIMEOUT_MS): Promise<{ code: number | null, signal: NodeJS.Signals | null }> {
     const r = await within(this.exit, timeoutMs, `${this.name} to exit`)
+    // Its last lines ("peer stopped") may still be in the pipes: read them, for a bounded moment
+    // (a process of its group still holding the pipes open must not hang the test here).
+    await Promise.race([this.outputClosed, new Promise(resolve => setTimeout(resolve, OUTPUT_DRAIN_MS))])
     const pid = this.child?.pid
     if (pid !== undefined && (await groupPids(pid)).length === 0) liveGroups.delete(pid)
     return r

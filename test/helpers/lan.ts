@@ -18,6 +18,7 @@ import type { LeaderboardRow, JobSpec } from '../../src/engine/job-spec.js'
 import type { SubmitRequest, SubmitResult } from '../../src/node/peer-types.js'
 import { comparable, referenceLeaderboard } from './reference-run.js'
 import { waitFor } from './wait-for.js'
+import { agreedResults } from './agreed-results.js'
 import { candlesCsv } from './candles-csv.js'
 
 export type { Lan, LanHost } from '../../scripts/lan/lan.js'
@@ -158,7 +159,7 @@ export async function committedOn (host: LanHost, jobId: string): Promise<number
 /** Every host counts each unit once, shows one leaderboard, the single-machine one, and no conflict. */
 export async function assertSameResult ({ lan, job, submitted }: FaultRun, hosts: readonly LanHost[] = lan.hosts): Promise<void> {
   const want = await job.expected(submitted.spec)
-  const boards = await Promise.all(hosts.map(async h => await h.results(submitted.jobId, 10)))
+  const boards = await agreedResults(hosts, async h => await h.results(submitted.jobId, 10))
   for (const [i, r] of boards.entries()) {
     const name = hosts[i].name
     // The ledger is keyed by unit: a unit computed twice (by a sleeper and its replacement) counts once.

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { comparable, referenceLeaderboardOfSource } from '../helpers/reference-run.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { demoJob, lanTest, waitFullMesh, waitJobDone } from '../helpers/lan.js'
+import { agreedResults } from '../helpers/agreed-results.js'
 import { importCandles } from '../../src/engine/data/import-candles.js'
 import { ENGINE_VERSION } from '../../src/engine/job-spec.js'
 
@@ -72,7 +73,7 @@ lanTest('9. a strategy only on h0 runs on every host; a host with another engine
   t.diagnostic(`job of ${submitted.spec.ga.islands * submitted.spec.ga.epochs} units done on all 3 hosts ${Date.now() - submittedAt} ms after submit`)
 
   const want = comparable(await referenceLeaderboardOfSource(submitted.spec, LAN_ONLY_STRATEGY, 'lan-only-cross.ts', importCandles(csv, 'candles.csv').candles, 10))
-  const boards = await Promise.all(lan.hosts.map(async h => await h.results(submitted.jobId, 10)))
+  const boards = await agreedResults(lan.hosts, async h => await h.results(submitted.jobId, 10))
   for (const [i, r] of boards.entries()) {
     assert.equal(r.job.committed, r.job.total)
     assert.deepEqual(comparable(r.leaderboard), want, `${lan.hosts[i].name} shows the single-machine leaderboard`)

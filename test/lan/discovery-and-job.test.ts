@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { comparable } from '../helpers/reference-run.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { demoJob, LAN_SUBNET, lanTest, waitFullMesh, waitJobDone } from '../helpers/lan.js'
+import { agreedResults } from '../helpers/agreed-results.js'
 
 /** The issue's bound: a user who starts four machines sees all of them within ten seconds. */
 const DISCOVERY_BOUND_MS = 10_000
@@ -39,7 +40,7 @@ lanTest('2. the demo job over 3 hosts: every host shows the single-machine leade
   assert.ok(want.length > 0)
   for (const h of lan.hosts) await waitJobDone(h, submitted.jobId, 180_000)
   t.diagnostic(`${lan.launch}: job of 9 units done on all 3 hosts ${Date.now() - submittedAt} ms after submit`)
-  const boards = await Promise.all(lan.hosts.map(async h => await h.results(submitted.jobId, 10)))
+  const boards = await agreedResults(lan.hosts, async h => await h.results(submitted.jobId, 10))
   for (const [i, r] of boards.entries()) {
     assert.equal(r.job.committed, r.job.total, `${lan.hosts[i].name} counts every unit once`)
     assert.deepEqual(r.leaderboard, boards[0].leaderboard, `${lan.hosts[i].name} has the same leaderboard as h0`)

@@ -13,6 +13,7 @@ import { tempDir } from '../helpers/temp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { GARBAGE_FITNESS, startHostile, type HostileMember } from '../helpers/hostile.js'
 import { demoJob, lanTest, waitFullMesh, waitJobDone, type LanHost } from '../helpers/lan.js'
+import { agreedResults } from '../helpers/agreed-results.js'
 import type { PeerStatus } from '../../src/node/peer-types.js'
 
 /** Rejection codes that mean "not now" (replicator-log.ts): a relay of a frozen author's entry is one. */
@@ -78,7 +79,7 @@ lanTest('8. a hostile member: forged signature, equivocation, oversized messages
     })
 
     const want = comparable(await jobA.expected(submitted.spec))
-    const boards = await Promise.all(honest.map(async h => await h.results(submitted.jobId, 10)))
+    const boards = await agreedResults(honest, async h => await h.results(submitted.jobId, 10))
     for (const [i, h] of honest.entries()) {
       const st = await h.status()
       t.diagnostic(`${h.name}: rejected from the hostile member ${JSON.stringify(st.rejected[m])}; its failed pulls ${JSON.stringify(st.syncErrors[m])}; frozen ${JSON.stringify(st.frozen.map(f => [f.author.slice(-6), f.seq]))}`)

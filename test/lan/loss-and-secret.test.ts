@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { comparable } from '../helpers/reference-run.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { delayLinkSkip, demoJob, lanTest, waitFullMesh, waitJobDone } from '../helpers/lan.js'
+import { agreedResults } from '../helpers/agreed-results.js'
 
 /** Every frame in or out of one host is dropped with this probability, each way (the delay link). */
 const LOSS_PERCENT = 20
@@ -29,7 +30,7 @@ lanTest(`6. ${LOSS_PERCENT} % packet loss and ${DELAY_MS} ms delay on one host f
   t.diagnostic(`${lan.launch}: full mesh ${meshMs} ms after the peers answered (${Date.now() - spawned} ms in all); job done on all ${Date.now() - submittedAt} ms after submit; the slow link forwarded ${link.forwarded} frames and dropped ${link.lost}`)
   assert.ok(link.lost > 0, 'the link really dropped frames')
   const want = await job.expected(submitted.spec)
-  const boards = await Promise.all(lan.hosts.map(async h => await h.results(submitted.jobId, 10)))
+  const boards = await agreedResults(lan.hosts, async h => await h.results(submitted.jobId, 10))
   for (const [i, r] of boards.entries()) {
     assert.equal(r.job.committed, r.job.total)
     assert.deepEqual(r.leaderboard, boards[0].leaderboard, `${lan.hosts[i].name} has h0's leaderboard`)

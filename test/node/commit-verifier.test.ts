@@ -68,7 +68,11 @@ test('wrong checkpoints committed first are checked, rejected, computed again an
   const wrong = []
   for (const cp of [inflated, invented]) wrong.push({ cp, hash: await hostile.commit(cp) })
 
+  // Done, and both wrong commits checked: had they reached the peer after its own commits of those
+  // units, the job would count as done while their checks still ran.
   await waitFor(async () => (await peer.results(submitted.jobId, 10)).done, { message: 'the job done on the honest peer', timeoutMs: 90_000, intervalMs: 200 })
+  await waitFor(async () => { const c = (await peer.status()).checks; return c.pending === 0 && c.rejected.length >= 2 },
+    { message: 'both wrong commits checked on the honest peer', timeoutMs: 60_000, intervalMs: 200 })
   const want = await referenceLeaderboard(submitted.spec, STRATEGY, candles, 10)
   const board = await peer.results(submitted.jobId, 10)
   assert.deepEqual(comparable(board.leaderboard), comparable(want), 'the single-machine leaderboard')

@@ -29,7 +29,8 @@ test('peer start --demo: progress, then a leaderboard with a profitable in-sampl
   const started = Date.now()
   const code = await new Promise<number | null>((resolve, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the demo did not end within ${DEMO_TIMEOUT_MS} ms:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`)) }, DEMO_TIMEOUT_MS)
-    child.on('exit', c => { clearTimeout(timer); resolve(c) })
+    // 'close', not 'exit': at 'exit' the last lines ("peer stopped") may still be in the pipes.
+    child.on('close', c => { clearTimeout(timer); resolve(c) })
   })
   const out = stdout + stderr
   assert.equal(code, 0, out.slice(-3000))

@@ -245,8 +245,9 @@ describe('evaluator pool', () => {
     const p = createEvaluatorPool({ size: 1, memoryMb: 128 })
     started.push(p)
     await p.start()
-    // Long enough to be mid-run when cancelled: many generations of a slow strategy.
-    const job = jobOf('good-sma.ts', undefined, { population: 64, generations: 400 })
+    // Still running when cancelled: a slow strategy whose float parameter gives the GA new
+    // genomes for all of its 400 generations (minutes of work).
+    const job = jobOf('slow-sma.ts', undefined, { population: 64, generations: 400 })
     const controller = new AbortController()
     let progressed = 0
     const run = p.runUnit(job, unit(job.spec, 0, 0), { signal: controller.signal, onProgress: done => { progressed = done } })
@@ -272,7 +273,8 @@ describe('evaluator pool', () => {
     const p = createEvaluatorPool({ size: 1, evalTimeoutMs: 1500, memoryMb: 128 })
     started.push(p)
     await p.start()
-    const long = jobOf('good-sma.ts', undefined, { population: 64, generations: 400 })
+    // Minutes of work (see the cancel test), so the pooled evaluator is busy throughout.
+    const long = jobOf('slow-sma.ts', undefined, { population: 64, generations: 400 })
     const controller = new AbortController()
     const busy = p.runUnit(long, unit(long.spec, 0, 0), { signal: controller.signal }).catch(() => null)
     const job = jobOf('good-sma.ts')

@@ -43,9 +43,8 @@ test('a dropped connection is dialled again, by both ends if need be', async () 
   assert.ok(a.services.meshDialer.view().some(v => v.peer === b.peerId.toString()))
   await a.hangUp(b.peerId)
   await waitFor(() => !connected(a, b), { timeoutMs: 2_000, message: 'the hang-up' })
-  const dropped = Date.now()
+  // Bounded: within the first redial delay, the dial's defer and a loaded machine's slack.
   await waitFor(() => connected(a, b) && connected(b, a), { timeoutMs: REDIAL_MIN_MS + DIAL_DEFER_MS + 5_000, message: 'the re-dial' })
-  assert.ok(Date.now() - dropped <= REDIAL_MIN_MS + DIAL_DEFER_MS + 5_000)
 })
 
 test('a peer that goes away is dialled with backoff for as long as it takes, and wake() dials at once', async () => {
