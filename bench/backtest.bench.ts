@@ -7,7 +7,13 @@
  *       with a warm indicator cache (positions(), the position check, both backtests, metrics);
  *   (b') the same with scope 'fitness', as the GA evaluates every genome but its unit's best: the
  *       out-of-sample positions are checked, not backtested (see src/engine/evaluate.ts);
- *   (c) backtest() alone over all bars, on the same positions.
+ *   (c) backtest() alone over all bars, on the same positions;
+ *   (d) the same strategy as a GA runs it: whole units (64 genomes x 10 generations, the GA goal's
+ *       shape, each round a new island) in-process through runUnit and evaluateGenome, with one
+ *       indicator cache kept across units as an evaluator keeps it through a job. Every call of
+ *       the evaluation (the search's and the end-of-unit repeats alike) runs the strategy over all
+ *       the bars, so candles/s = calls x bars / CPU time. It mixes what (b) and (b') fix: genomes
+ *       of every (fast, slow), their SMA computations on cache misses, and the GA's own work.
  * Prints candles/s of CPU time (median and best of RUNS timed runs after warm-up), the ratio b/a
  * (goal >= 0.6) and b in candles/s (goal >= 100M/s). (b) moves three times the memory of (a): the
  * strategy reads two SMA arrays and writes the positions, and the backtests read open, close and
@@ -17,17 +23,23 @@
 import { readFileSync } from 'node:fs'
 import { backtest } from '../src/engine/backtest.js'
 import { evaluateGenome, type EvalSetup } from '../src/engine/evaluate.js'
+import { runUnit, type UnitEnv } from '../src/engine/ga.js'
+import { createJobSpec, evalSetupFor } from '../src/engine/job-setup.js'
+import { sha256Hex } from '../src/protocol/canonical.js'
 import { createPrng } from '../src/engine/prng.js'
 import { createStrategyContext } from '../src/engine/strategy-context.js'
 import type { Candles, Costs } from '../src/engine/types.js'
+import { evaluatorCacheBytes } from '../src/node/cache-budget.js'
 import { compileStrategy } from '../src/node/strategy-compiler.js'
 import { instantiateStrategy } from '../src/node/strategy-module.js'
 
 const BARS = 1_000_000
 /** Timed runs per case; the median is reported. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 11)
-/** Untimed runs on the full data before timing. */
+/** Untimed runs on the full data before timing (GA units: one). */
 const WARMUP = 3
+/** Shape of the GA units of (d): the GA goal's. */
+const GA = { islands: 256, population: 64, generations: 10, epochs: 1 }
 /**
  * Many short untimed runs first, so every function is optimised as a whole with full type
  * feedback (as it is after the GA's first few hundred evaluations). Warming up on long runs
@@ -109,8 +121,8 @@ function median (xs: number[]): number {
  * the process's CPU time, not wall time: on a shared machine wall time measures the neighbours (the
  * cases allocate nothing once warm, so no GC thread time is counted).
  */
-function timeRounds (runs: Array<() => number>): Array<{ median: number, best: number, all: number[] }> {
-  for (let i = 0; i < WARMUP; i++) for (const run of runs) run()
+function timeRounds (runs: Array<() => number>, warmups: number[]): Array<{ median: number, best: number, all: number[] }> {
+  runs.forEach((run, k) => { for (let i = 0; i < warmups[k]; i++) run() })
   const ms: number[][] = runs.map(() => [])
   for (let round = 0; round < RUNS; round++) {
     runs.forEach((run, k) => {
@@ -166,12 +178,39 @@ if (!(Math.abs(check[0] - check[1]) <= 1e-9 * Math.abs(check[0]))) {
   throw new Error(`fused and engine paths disagree: ${check[0]} vs ${check[1]}`)
 }
 
-const [a, b, b2, c] = timeRounds([
+// (d): the job as the GA sees it, on the same candles and setup.
+const spec = createJobSpec({
+  strategy: { hash: sha256Hex(source), name: 'sma-cross' },
+  dataset: { hash: 'f'.repeat(64), name: 'bench-1m', bars: BARS },
+  ga: GA,
+  minTrades: 0,
+  fee: COSTS.fee,
+  slippage: COSTS.slippage,
+  oosFraction: 0.3,
+})
+// The cache bound a pool of one evaluator gives its evaluator on this machine.
+const gaCtx = createStrategyContext(candles, { maxCacheBytes: evaluatorCacheBytes(1) })
+const gaSetup = evalSetupFor(spec, candles)
+let gaCalls = 0
+const gaEnv: UnitEnv = { def, evaluate: (p, scope) => { gaCalls++; return evaluateGenome(def, gaCtx, p, gaSetup, scope) } }
+let island = 0
+/** Runs one unit; returns its evaluation calls (per bar of work: each call runs all BARS bars). */
+const gaUnit = (): number => {
+  const before = gaCalls
+  runUnit({ spec, island: island++, epoch: 0, previous: null, migrants: null }, gaEnv)
+  return gaCalls - before
+}
+const gaCallsPerRun: number[] = []
+
+const [a, b, b2, c, d] = timeRounds([
   () => fused(candles, COSTS, setup.split),
   engine,
   search,
   () => backtest(candles, positions, 0, BARS, COSTS, BARS_PER_YEAR).totalReturn,
-])
+  () => { const n = gaUnit(); gaCallsPerRun.push(n); return n },
+], [WARMUP, WARMUP, WARMUP, WARMUP, 1])
+// The warm-up unit's calls are not timed.
+gaCallsPerRun.shift()
 
 const mps = (ms: number): number => BARS / ms / 1000
 const rate = (ms: number): string => `${mps(ms).toFixed(1)}M candles/s`
@@ -186,3 +225,11 @@ console.log(row('(c) backtest() alone, all bars', c))
 console.log(`  (b) = ${mps(b.median).toFixed(1)}M candles/s on the median (goal >= 100M/s)`)
 console.log(`  ratio b/a (throughput) = ${(a.median / b.median).toFixed(2)} on medians, ${(a.best / b.best).toFixed(2)} on best runs (goal >= 0.6)`)
 console.log(`  (b') = ${mps(b2.median).toFixed(1)}M candles/s, ratio b'/a = ${(a.median / b2.median).toFixed(2)} on medians, ${(a.best / b2.best).toFixed(2)} on best runs`)
+// (d) per round: calls x bars / CPU time of that round's unit.
+const gaRates = d.all.map((ms, i) => gaCallsPerRun[i] * BARS / ms / 1000)
+const gaMedian = median(gaRates)
+console.log(`  (d) GA units of ${GA.population} x ${GA.generations}, ${median(gaCallsPerRun)} evaluation calls each (median), unit CPU ${median(d.all).toFixed(0)} ms: ` +
+  `${gaMedian.toFixed(1)}M candles/s on the median (runs ${Math.min(...gaRates).toFixed(0)}-${Math.max(...gaRates).toFixed(0)}M/s), ratio d/a = ${(gaMedian / mps(a.median)).toFixed(2)} on medians, ` +
+  // A unit takes seconds: against the reference timed just before it, round by round.
+  `${median(gaRates.map((r, i) => r / mps(a.all[i]))).toFixed(2)} round by round (median); ` +
+  `indicator cache ${JSON.stringify(gaCtx.cacheStats())}`)
