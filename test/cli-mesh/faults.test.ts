@@ -13,7 +13,7 @@ import { comparable } from '../helpers/reference-run.js'
 import { agreedResults } from '../helpers/agreed-results.js'
 import type { LeaderboardRow } from '../../src/engine/job-spec.js'
 import type { PeerStatus, ResultsView, SubmitRequest, SubmitResult } from '../../src/node/peer-types.js'
-import { groupPids, jsonOf, singleMachineLeaderboard, STRATEGY, submitArgs, waitFullMesh, withCliMesh, writeCandlesCsv, type CliMesh, type CliPeer } from '../helpers/cli-peer.js'
+import { groupPids, jsonOf, resultsViaCli, singleMachineLeaderboard, STRATEGY, submitArgs, waitFullMesh, withCliMesh, writeCandlesCsv, type CliMesh, type CliPeer } from '../helpers/cli-peer.js'
 
 /** Seconds. Short, so a frozen peer's leases lapse within the test; renewals come every second. */
 const LEASE_TTL_S = 3
@@ -77,15 +77,11 @@ async function waitLeaseOfItsOwn (candidates: readonly CliPeer[], observer: CliP
   }, { timeoutMs: 30_000, intervalMs: 50, message: `a leaf to hold a lease of its own that ${observer.name} knows of` })
 }
 
-async function resultsViaCli (p: CliPeer, jobId: string): Promise<ResultsView> {
-  return jsonOf<ResultsView>(await p.cli(['results', jobId, '--json', '--wait', '--top', '10'], JOB_DONE_TIMEOUT_MS), `${p.name} results --wait`)
-}
-
 /** Every peer counts each unit once, shows the same leaderboard, the single-machine one, and no conflict. */
 async function assertSameResult (peers: readonly CliPeer[], done: readonly ResultsView[], want: readonly LeaderboardRow[]): Promise<void> {
   assert.ok(done.every(r => r.done), 'every peer reported the job done')
   const jobId = done[0].job.id
-  const boards = await agreedResults(peers, async p => jsonOf<ResultsView>(await p.cli(['results', jobId, '--json', '--top', '10']), `${p.name} results`))
+  const boards = await agreedResults(peers, async p => await resultsViaCli(p, jobId))
   for (const [i, r] of boards.entries()) {
     const name = peers[i].name
     assert.equal(r.done, true, `${name}: the job is done`)
@@ -131,7 +127,7 @@ test(`sleep: a peer frozen with leases for 3x the lease TTL (${LEASE_TTL_S} s); 
 
     const want = await reference(submitted)
     t.diagnostic(`single-machine reference ready ${Date.now() - wokeAt} ms after the wake-up`)
-    const boards = await Promise.all(peers.map(async p => await resultsViaCli(p, submitted.jobId)))
+    const boards = await Promise.all(peers.map(async p => await resultsViaCli(p, submitted.jobId, JOB_DONE_TIMEOUT_MS)))
     const doneAt = Date.now()
     t.diagnostic(`job done on all three (the woken peer caught up) ${doneAt - wokeAt} ms after the wake-up; the woken peer committed ${sleeper.linesSince(wokeAt).filter(l => l.text.startsWith('committed ')).length} unit(s) after it`)
     await assertSameResult(peers, boards, want)
@@ -163,7 +159,7 @@ test('crash: a peer SIGKILLed mid-job with its evaluators and restarted on the s
     t.diagnostic(`${victim.name} killed with ${atKill.job.committed}/${atKill.job.total} units committed; answering again ${restartedMs} ms after the kill; connected to p0 ${rejoinMs} ms after it`)
 
     const want = await reference(submitted)
-    const boards = await Promise.all(peers.map(async p => await resultsViaCli(p, submitted.jobId)))
+    const boards = await Promise.all(peers.map(async p => await resultsViaCli(p, submitted.jobId, JOB_DONE_TIMEOUT_MS)))
     t.diagnostic(`job done on all three ${Date.now() - killedAt} ms after the kill`)
     await assertSameResult(peers, boards, want)
   })

@@ -14,7 +14,7 @@ import { agreedResults } from '../helpers/agreed-results.js'
 import type { LeaderboardRow } from '../../src/engine/job-spec.js'
 import type { PeerStatus, ResultsView, SubmitResult } from '../../src/node/peer-types.js'
 import type { SubmitRequest } from '../../src/node/peer-types.js'
-import { groupPids, jsonOf, livePids, singleMachineLeaderboard, STRATEGY, submitArgs, withCliMesh, writeCandlesCsv, type CliPeer } from '../helpers/cli-peer.js'
+import { groupPids, jsonOf, livePids, resultsViaCli, singleMachineLeaderboard, STRATEGY, submitArgs, withCliMesh, writeCandlesCsv, type CliPeer } from '../helpers/cli-peer.js'
 
 /** 3 islands x 4 epochs = 12 units of a fraction of a second each: the whole job takes seconds. */
 const SMALL_JOB = { islands: 3, epochs: 4, population: 24, generations: 10, seed: 7, minTrades: 1 }
@@ -22,10 +22,8 @@ const SMALL_BARS = 20_000
 /** A second job, far longer than the test lets it run: the peers are stopped while they work on it. */
 const BUSY_JOB = { seed: 8, epochs: 30, population: 48, generations: 20 }
 
-async function resultsViaCli (p: CliPeer, jobId: string): Promise<ResultsView> {
-  // --wait polls the peer every second until every unit is committed (bounded by the CLI timeout).
-  return jsonOf<ResultsView>(await p.cli(['results', jobId, '--json', '--wait', '--top', '10'], 60_000), `${p.name} results --wait`)
-}
+/** Bound on `peer results --wait` for the small job. */
+const JOB_DONE_TIMEOUT_MS = 60_000
 
 /** PIDs of the peer's group while it runs: the peer, its evaluators and their reaper. */
 async function runningGroup (p: CliPeer): Promise<number[]> {
@@ -49,7 +47,7 @@ test('three CLI peers finish a job; each `peer results --json` shows the leaderb
     const start = Date.now()
     const submitted = jsonOf<SubmitResult>(await solo.cli(submitArgs(request)), 'solo submit')
     engineRun = singleMachineLeaderboard(submitted.spec, csv)
-    alone = await resultsViaCli(solo, submitted.jobId)
+    alone = await resultsViaCli(solo, submitted.jobId, JOB_DONE_TIMEOUT_MS)
     t.diagnostic(`one peer: ${alone.job.total} units in ${Date.now() - start} ms`)
   })
   assert.ok(alone !== undefined && alone.done && alone.leaderboard.length > 0)
@@ -67,9 +65,9 @@ test('three CLI peers finish a job; each `peer results --json` shows the leaderb
     // Submitted on p2, not on the bootstrap peer: the job and its blobs travel from a leaf.
     const submitted = jsonOf<SubmitResult>(await p2.cli(submitArgs(request)), 'p2 submit')
     assert.equal(submitted.jobId, alone?.job.id, 'the same job (same strategy, data, settings) has the same id')
-    await Promise.all(peers.map(async p => await resultsViaCli(p, submitted.jobId)))
+    await Promise.all(peers.map(async p => await resultsViaCli(p, submitted.jobId, JOB_DONE_TIMEOUT_MS)))
     t.diagnostic(`three peers: ${submitted.spec.ga.islands * submitted.spec.ga.epochs} units done on all in ${Date.now() - start} ms`)
-    const boards = await agreedResults(peers, async p => jsonOf<ResultsView>(await p.cli(['results', submitted.jobId, '--json', '--top', '10']), `${p.name} results`))
+    const boards = await agreedResults(peers, async p => await resultsViaCli(p, submitted.jobId))
 
     const statuses = await Promise.all(peers.map(async p => jsonOf<PeerStatus>(await p.cli(['status', '--json']), `${p.name} status`)))
     const committers = new Set(boards[0].leaderboard.map(r => r.peer ?? '?'))

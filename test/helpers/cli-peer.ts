@@ -76,6 +76,15 @@ export function jsonOf<T> (r: CliRun, what: string): T {
   return JSON.parse(r.stdout) as T
 }
 
+/**
+ * A peer's top 10 of a job as `peer results --json` prints it. With `waitMs`, `--wait`: the CLI
+ * polls the peer every second until every unit is committed, bounded by that timeout.
+ */
+export async function resultsViaCli (p: CliPeer, jobId: string, waitMs?: number): Promise<ResultsView> {
+  const wait = waitMs === undefined ? [] : ['--wait']
+  return jsonOf<ResultsView>(await p.cli(['results', jobId, '--json', ...wait, '--top', '10'], waitMs), `${p.name} results${wait.length === 0 ? '' : ' --wait'}`)
+}
+
 interface ProcessRow { readonly pid: number, readonly pgid: number }
 
 /** Live processes (zombies are dead, only not yet reaped); ps works alike on Linux and macOS. */
