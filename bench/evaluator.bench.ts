@@ -1,7 +1,7 @@
 /**
  * Throughput of GA units through the evaluator pool on 1M candles (the bundled SMA-cross strategy):
- * one evaluator running one unit at a time vs two evaluators running two units concurrently, in
- * interleaved rounds (the ratio is also given round by round).
+ * a pool of one evaluator vs a pool of two, each fed from a queue of units as the peer feeds it, in
+ * interleaved rounds (the ratio is also given round by round; see round() for what is counted).
  * Prints evaluations/s for each (median of RUNS timed runs), evaluations per CPU second (what one
  * core delivers, whatever else the machine runs), the ratio (goal >= 1.8x on a machine with 2 idle
  * cores), the same unit run in-process (the IPC and sandbox overhead) with its indicator cache hit
@@ -79,16 +79,46 @@ function cpuSeconds (pid: number): number {
 
 interface Measured { rates: number[], coresUsed: number[] }
 
+/** Units each evaluator is given per round. */
+const UNITS_PER_EVALUATOR = 2
+
 let nextIsland = 0
 
-/** One unit per evaluator of `pool`, all at once (untimed the first time: it sends the candles and warms caches). */
+/**
+ * One round: UNITS_PER_EVALUATOR units per evaluator of `pool` in one queue, each evaluator taking
+ * the next unit as soon as it has finished one, as the peer's scheduler feeds its evaluators.
+ * Evaluations are counted over the time every evaluator had work: from the start until the queue
+ * runs dry and the first evaluator finds nothing left (the evaluations of finished units plus those
+ * the running units have reached). Waiting for the slowest unit instead would count the others'
+ * idle time at the end of each round; units differ in length (the GA skips genomes it has seen),
+ * and in a job an evaluator that finishes takes the next unit at once. The first round of a pool
+ * is untimed: it sends the candles and warms the caches.
+ */
 async function round (pool: EvaluatorPool, size: number, m: Measured): Promise<void> {
+  const queue = Array.from({ length: size * UNITS_PER_EVALUATOR }, () => unit(nextIsland++))
+  const running = new Array<number>(size).fill(0)
+  let finished = 0
   const cpu0 = pool.pids().reduce((s, p) => s + cpuSeconds(p), 0)
   const t0 = performance.now()
-  const cps = await Promise.all(Array.from({ length: size }, () => pool.runUnit(job, unit(nextIsland++))))
-  const seconds = (performance.now() - t0) / 1000
-  m.rates.push(cps.reduce((n, c) => n + c.evaluations, 0) / seconds)
-  m.coresUsed.push((pool.pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0) / seconds)
+  let busy: { seconds: number, evaluations: number, cpu: number } | null = null
+  const worker = async (k: number): Promise<void> => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      running[k] = 0
+      const cp = await pool.runUnit(job, next, { onProgress: done => { running[k] = done } })
+      running[k] = 0
+      finished += cp.evaluations
+    }
+    busy ??= {
+      seconds: (performance.now() - t0) / 1000,
+      evaluations: finished + running.reduce((a, b) => a + b, 0),
+      cpu: pool.pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0,
+    }
+  }
+  await Promise.all(Array.from({ length: size }, async (_, k) => { await worker(k) }))
+  const w = busy as { seconds: number, evaluations: number, cpu: number } | null
+  if (w === null) throw new Error('a round ended without a measurement')
+  m.rates.push(w.evaluations / w.seconds)
+  m.coresUsed.push(w.cpu / w.seconds)
 }
 
 /**
@@ -171,8 +201,8 @@ const report = (label: string, m: Measured): void => {
   console.log(`${label} ${fmt(median(m.rates))} evaluations/s   runs: ${m.rates.map(fmt).join(' ')}   cores used: ${m.coresUsed.map(c => c.toFixed(2)).join(' ')}`)
 }
 const { one, two, rss } = await measurePools()
-report('1 evaluator, 1 unit     ', one)
-report('2 evaluators, 2 units   ', two)
+report(`1 evaluator, ${UNITS_PER_EVALUATOR} units    `, one)
+report(`2 evaluators, ${2 * UNITS_PER_EVALUATOR} units  `, two)
 const pairs = two.rates.map((r, i) => r / one.rates[i])
 console.log(`ratio 2/1                ${(median(two.rates) / median(one.rates)).toFixed(2)}x on medians; round by round ${pairs.map(x => x.toFixed(2)).join(' ')}, median ${median(pairs).toFixed(2)}x (goal >= 1.8x with 2 idle cores)`)
 const perCore = (m: Measured): number => median(m.rates.map((r, i) => r / m.coresUsed[i]))
