@@ -48,9 +48,10 @@ for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask
 }
 forbidNondeterminism()
 // Process powers the permission model leaves open: signalling other processes (the peer included;
-// _debugProcess would open the peer's inspector), loading native code, and speaking for the child
-// on the IPC channel. The child needs none of them after this point.
-for (const name of ['send', 'kill', '_kill', '_debugProcess', '_debugEnd', '_linkedBinding', 'dlopen', 'binding', 'chdir']) {
+// _debugProcess would open the peer's inspector), loading native code, any built-in module without
+// an import (getBuiltinModule, Node >= 20.16: the network, randomness, clocks), and speaking for the
+// child on the IPC channel. The child needs none of them after this point.
+for (const name of ['send', 'kill', '_kill', '_debugProcess', '_debugEnd', '_linkedBinding', 'dlopen', 'binding', 'getBuiltinModule', 'chdir']) {
   (process as unknown as Record<string, unknown>)[name] = () => { throw new StratmeshError('STRATEGY_FORBIDDEN', `strategies may not use process.${name}`) }
 }
 

@@ -83,6 +83,8 @@ describe('evaluator pool', () => {
     assert.equal(seen.patchSort, 'ok:undefined', 'built-ins can be patched: hence one strategy per evaluator lifetime')
     assert.match(seen.kill, /^denied:STRATEGY_FORBIDDEN:/, 'no signals to other processes (the peer)')
     assert.match(seen.debugProcess, /^denied:STRATEGY_FORBIDDEN:/, 'no opening an inspector in another process')
+    assert.match(seen.builtinNet, /^denied:STRATEGY_FORBIDDEN:/, 'no built-in modules (the network) through process.getBuiltinModule')
+    assert.match(seen.builtinCrypto, /^denied:STRATEGY_FORBIDDEN:/, 'no built-in modules (randomness) through process.getBuiltinModule')
     assert.equal(seen.setTimeout, 'undefined')
     assert.equal(seen.fetch, 'undefined')
   })
