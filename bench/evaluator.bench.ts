@@ -77,7 +77,8 @@ function cpuSeconds (pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
-interface Measured { rates: number[], coresUsed: number[] }
+/** Per round: evaluations/s, the evaluators' CPU time / wall time, and the parent's (this process: the pool's side of the IPC). */
+interface Measured { rates: number[], coresUsed: number[], parentCores: number[] }
 
 /** Units each evaluator is given per round. */
 const UNITS_PER_EVALUATOR = 2
@@ -99,8 +100,9 @@ async function round (pool: EvaluatorPool, size: number, m: Measured): Promise<v
   const running = new Array<number>(size).fill(0)
   let finished = 0
   const cpu0 = pool.pids().reduce((s, p) => s + cpuSeconds(p), 0)
+  const parent0 = process.cpuUsage()
   const t0 = performance.now()
-  let busy: { seconds: number, evaluations: number, cpu: number } | null = null
+  let busy: { seconds: number, evaluations: number, cpu: number, parent: number } | null = null
   const worker = async (k: number): Promise<void> => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
       running[k] = 0
@@ -108,17 +110,21 @@ async function round (pool: EvaluatorPool, size: number, m: Measured): Promise<v
       running[k] = 0
       finished += cp.evaluations
     }
-    busy ??= {
+    if (busy !== null) return
+    const parent = process.cpuUsage(parent0)
+    busy = {
       seconds: (performance.now() - t0) / 1000,
       evaluations: finished + running.reduce((a, b) => a + b, 0),
       cpu: pool.pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0,
+      parent: (parent.user + parent.system) / 1e6,
     }
   }
   await Promise.all(Array.from({ length: size }, async (_, k) => { await worker(k) }))
-  const w = busy as { seconds: number, evaluations: number, cpu: number } | null
+  const w = busy as { seconds: number, evaluations: number, cpu: number, parent: number } | null
   if (w === null) throw new Error('a round ended without a measurement')
   m.rates.push(w.evaluations / w.seconds)
   m.coresUsed.push(w.cpu / w.seconds)
+  m.parentCores.push(w.parent / w.seconds)
 }
 
 /**
@@ -131,8 +137,8 @@ async function measurePools (): Promise<{ one: Measured, two: Measured, rss: num
   const pools = [createEvaluatorPool({ size: 1 }), createEvaluatorPool({ size: 2 })]
   try {
     for (const p of pools) await p.start()
-    for (const [k, p] of pools.entries()) await round(p, k + 1, { rates: [], coresUsed: [] })
-    const [one, two]: Measured[] = [{ rates: [], coresUsed: [] }, { rates: [], coresUsed: [] }]
+    for (const [k, p] of pools.entries()) await round(p, k + 1, { rates: [], coresUsed: [], parentCores: [] })
+    const [one, two]: Measured[] = [{ rates: [], coresUsed: [], parentCores: [] }, { rates: [], coresUsed: [], parentCores: [] }]
     for (let r = 0; r < RUNS; r++) {
       const order = r % 2 === 0 ? [0, 1] : [1, 0]
       for (const k of order) await round(pools[k], k + 1, k === 0 ? one : two)
@@ -198,7 +204,7 @@ const local = inProcess()
 console.log(`in-process (no pool)     ${fmt(median(local.rates))} evaluations/s   runs: ${local.rates.map(fmt).join(' ')}`)
 console.log(`  per CPU second         ${fmt(median(local.perCpuSecond))} evaluations   runs: ${local.perCpuSecond.map(fmt).join(' ')}   indicator cache hits ${(local.hitRate * 100).toFixed(0)} %`)
 const report = (label: string, m: Measured): void => {
-  console.log(`${label} ${fmt(median(m.rates))} evaluations/s   runs: ${m.rates.map(fmt).join(' ')}   cores used: ${m.coresUsed.map(c => c.toFixed(2)).join(' ')}`)
+  console.log(`${label} ${fmt(median(m.rates))} evaluations/s   runs: ${m.rates.map(fmt).join(' ')}   cores used: ${m.coresUsed.map(c => c.toFixed(2)).join(' ')}   parent: ${m.parentCores.map(c => c.toFixed(3)).join(' ')}`)
 }
 const { one, two, rss } = await measurePools()
 report(`1 evaluator, ${UNITS_PER_EVALUATOR} units    `, one)
