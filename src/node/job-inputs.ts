@@ -54,11 +54,11 @@ export function defaultDatasetBytes (): { bytes: Uint8Array, bars: number } {
 
 export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPool, blobStore: BlobStore }): Promise<PreparedJob> {
   const sourceBytes = await readUserFile(req.strategyPath, 'strategy', MAX_STRATEGY_FILE_BYTES)
-  const fileName = basename(req.strategyPath)
   const source = sourceBytes.toString('utf8')
   // Loads it in an evaluator and checks its declared parameters: a broken strategy fails here,
-  // before anything reaches the mesh.
-  const info = await deps.pool.inspect(source, fileName)
+  // before anything reaches the mesh. Errors name the file by the path the user gave (as every
+  // other error of a submit does), so an editor can open it at the line.
+  const info = await deps.pool.inspect(source, req.strategyPath)
 
   let datasetBytes: Uint8Array
   let datasetName: string
@@ -71,7 +71,7 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
     bars = encoded.bars
   } else {
     const raw = await readUserFile(req.data, 'data', MAX_DATA_FILE_BYTES)
-    const imported = importCandles(raw, basename(req.data))
+    const imported = importCandles(raw, req.data)
     datasetBytes = encodeDataset(imported.candles)
     datasetName = basename(req.data)
     bars = imported.candles.length
