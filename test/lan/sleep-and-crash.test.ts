@@ -32,7 +32,8 @@ lanTest('3. sleep: a host frozen with leases for 3x the lease TTL; the job compl
   sleeper.thaw()
   const thawedAt = Date.now()
   t.diagnostic(`sleeper held ${heldBy} lease(s) (h0's view); h0 saw them expire ${expiredAfter ?? 'never'} ms after the freeze; ${during} unit(s) committed while it slept`)
-  assert.ok(expiredAfter !== undefined && expiredAfter <= LEASE_TTL_MS + 2_000, 'the sleeper\'s leases expire within a TTL (plus a tick) in the others\' view')
+  // The takeover goal: within TTL + 5 s (a lease renewed just before the freeze lapses a TTL later).
+  assert.ok(expiredAfter !== undefined && expiredAfter <= LEASE_TTL_MS + 5_000, 'the sleeper\'s leases expire within a TTL plus 5 s in the others\' view')
   assert.ok(during > 0, 'the others kept working while the sleeper slept')
 
   // The hosts that stayed awake finish on their own, with the single-machine leaderboard.
