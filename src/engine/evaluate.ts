@@ -97,6 +97,8 @@ export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>
   try {
     out = def.positions(ctx, params as ParamsOf<S>)
   } catch (err) {
+    // The evaluator's budget on the typed arrays a strategy makes stops it this way (src/node/array-budget.ts).
+    if (err instanceof StratmeshError && err.code === 'EVAL_OUT_OF_MEMORY') return failed(err.code, err.message)
     return failed('STRATEGY_THREW', describeThrown(err))
   }
   if (isPlainFloat64Array(out) && out.length === n) {

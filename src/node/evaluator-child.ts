@@ -15,6 +15,7 @@ import { paramsKey, paramsProblem } from '../engine/param-space.js'
 import { createStrategyContext } from '../engine/strategy-context.js'
 import type { StrategyContext, StrategyDefinition } from '../engine/strategy-api.js'
 import { StratmeshError } from '../protocol/errors.js'
+import { installArrayBudget } from './array-budget.js'
 import { parseParentMessage, type ChildMessage, type ParentMessage } from './evaluator-messages.js'
 import { forbidNondeterminism, instantiateStrategy } from './strategy-module.js'
 
@@ -47,6 +48,8 @@ for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask
   Reflect.deleteProperty(globalThis, name)
 }
 forbidNondeterminism()
+// Before any strategy code runs: the typed-array constructors it will see are the counting ones.
+const arrays = installArrayBudget()
 // Process powers the permission model leaves open: signalling other processes (the peer included;
 // _debugProcess would open the peer's inspector), loading native code, any built-in module without
 // an import (getBuiltinModule, Node >= 20.16: the network, randomness, clocks), and speaking for the
@@ -68,6 +71,26 @@ function claimRealm (): void {
   used = true
 }
 
+/** The definition whose positions() counts the typed arrays it makes against `maxBytes` per call. */
+function withArrayBudget (def: StrategyDefinition, maxBytes: number): StrategyDefinition {
+  return {
+    name: def.name,
+    ...(def.description === undefined ? {} : { description: def.description }),
+    params: def.params,
+    ...(def.constraints === undefined ? {} : { constraints: def.constraints }),
+    positions: (ctx, p) => arrays.counted(maxBytes, () => def.positions(ctx, p)),
+  }
+}
+
+/** The context with its methods (the engine's indicators and output()) outside the budget. */
+function engineCallsExempt (ctx: StrategyContext): StrategyContext {
+  const wrapped: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(ctx)) {
+    wrapped[key] = typeof value === 'function' ? (...args: unknown[]) => arrays.exempt(() => (value as (...a: unknown[]) => unknown).apply(ctx, args)) : value
+  }
+  return wrapped as unknown as StrategyContext
+}
+
 function errorMessage (id: number, err: unknown): ChildMessage {
   if (err instanceof StratmeshError) return { type: 'error', id, code: err.code, message: err.message }
   const e = err as { message?: unknown } | null
@@ -85,9 +108,9 @@ function handle (m: ParentMessage): ChildMessage {
     }
     case 'load-job': {
       claimRealm()
-      const def = instantiateStrategy(m.code, m.fileName)
+      const def = withArrayBudget(instantiateStrategy(m.code, m.fileName), m.maxArrayBytes)
       const setup = evalSetupFor(m.spec, m.candles)
-      job = { key: m.jobKey, def, ctx: createStrategyContext(m.candles, { maxCacheBytes: m.maxCacheBytes }), setup }
+      job = { key: m.jobKey, def, ctx: engineCallsExempt(createStrategyContext(m.candles, { maxCacheBytes: m.maxCacheBytes })), setup }
       return { type: 'loaded', id: m.id }
     }
     case 'run-unit': {

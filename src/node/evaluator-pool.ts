@@ -34,6 +34,12 @@ export const DEFAULT_MEMORY_MB = 1024
 /** Smallest heap cap accepted: Node and the engine take ~10 MB of heap before any strategy runs. */
 export const MIN_MEMORY_MB = 32
 /**
+ * Typed arrays a strategy may make in one evaluation, as a multiple of the heap cap (the heap cap
+ * does not see them; src/node/array-budget.ts counts them): 2 GiB with the default cap, 256
+ * full-length arrays of a 1M-candle job, where a strategy needs a handful.
+ */
+export const ARRAY_BUDGET_PER_HEAP = 2
+/**
  * Evaluator restarts (timeouts, crashes) one unit may cause before it fails with EVAL_UNIT_FAILED.
  * Each costs up to evalTimeoutMs; a strategy that hangs or crashes on more genomes than this in
  * one unit is broken, and its author learns more from a failed unit than from hours of skipping.
@@ -398,7 +404,7 @@ class Pool implements EvaluatorPool {
   private async ensureLoaded (ev: EvaluatorProcess, job: PoolJob, code: string): Promise<void> {
     if (ev.job === job.key) return
     ev.used = true
-    const m = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec, maxCacheBytes: this.cacheBytes })
+    const m = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec, maxCacheBytes: this.cacheBytes, maxArrayBytes: this.memoryMb * ARRAY_BUDGET_PER_HEAP * 1024 * 1024 })
     if (m.type !== 'loaded') throw answerError(m, 'loaded')
     ev.job = job.key
   }

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createEvaluatorPool, type EvaluatorPool, type PoolJob } from '../../src/node/evaluator-pool.js'
+import { ARRAY_BUDGET_PER_HEAP, createEvaluatorPool, MIN_MEMORY_MB, type EvaluatorPool, type PoolJob } from '../../src/node/evaluator-pool.js'
 import { compileStrategy } from '../../src/node/strategy-compiler.js'
 import { instantiateStrategy } from '../../src/node/strategy-module.js'
 import { FITNESS_SEARCH_MIN_EVALUATIONS, runUnit, type UnitInput } from '../../src/engine/ga.js'
@@ -219,6 +219,32 @@ describe('evaluator pool', () => {
     assert.equal(pids.length, 1, 'the pool still has its evaluator')
     await small.stop()
     assert.ok(pids.every(p => !isAlive(p)), 'stop() leaves no evaluator alive')
+  })
+
+  test('typed arrays a strategy hoards stop at the array budget (EVAL_OUT_OF_MEMORY) without a restart; what the engine makes for it does not count', async () => {
+    // The smallest heap cap, so a 64 MiB budget; 100 SMAs of 100k bars are 80 MB the engine makes.
+    const small = createEvaluatorPool({ size: 1, evalTimeoutMs: 20_000, memoryMb: MIN_MEMORY_MB })
+    started.push(small)
+    await small.start()
+    const bars = 100_000
+    const source = readFixture('hoards.ts')
+    const spec = specFor(source, 'hoards.ts', bars)
+    const job: PoolJob = { key: 'hoards', source, fileName: 'hoards.ts', candles: randomCandles(bars), spec }
+    const cp = await small.runUnit(job, unit(spec, 0, 0))
+    const budget = MIN_MEMORY_MB * ARRAY_BUDGET_PER_HEAP
+    for (const g of cp.population) {
+      if (g.params.mode === 0) assert.equal(g.error, undefined, `mode 0 (period ${String(g.params.period)}) runs`)
+      else assert.equal(g.error, `EVAL_OUT_OF_MEMORY: the strategy's typed arrays passed the budget of ${budget} MiB allocated in one evaluation`, `mode ${String(g.params.mode)}`)
+    }
+    assert.ok(cp.population.some(g => g.params.mode === 0) && cp.population.some(g => g.params.mode !== 0), 'the unit met both kinds')
+    // Each route by itself, through the checker's evaluator (its own process, the same budget).
+    const each = await small.evaluate(job, [0, 1, 2, 3].map(mode => ({ mode, period: 5 })))
+    assert.equal(each[0].error, undefined)
+    for (const r of each.slice(1)) assert.match(r.error ?? '', /^EVAL_OUT_OF_MEMORY: the strategy's typed arrays passed the budget/)
+    assert.deepEqual(small.stats().restarts, { timeout: 0, crash: 0, outOfMemory: 0 }, 'no evaluator was replaced')
+    // The same unit again gives the same checkpoint: the count is of bytes made, not of memory in use.
+    assert.equal(canonicalHash(await small.runUnit(job, unit(spec, 0, 0))), canonicalHash(cp))
+    await small.stop()
   })
 
   test('unbounded allocation hits the memory cap (EVAL_OUT_OF_MEMORY) and a dying process is EVAL_CRASHED; units complete', async () => {
