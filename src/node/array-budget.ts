@@ -57,7 +57,9 @@ export function installArrayBudget (): ArrayBudget {
     }
     if (typeof a0 === 'number') return a0 * bytesPerElement
     if (isBuffer(a0)) return 0 // a view on memory that exists already
-    return undefined
+    // An array or array-like: its length, before the copy (an iterable without one is counted after).
+    const length = typeof a0 === 'object' && a0 !== null ? (a0 as { length?: unknown }).length : undefined
+    return typeof length === 'number' ? length * bytesPerElement : undefined
   }
 
   for (const name of [...TYPED_ARRAYS, ...BUFFERS]) {

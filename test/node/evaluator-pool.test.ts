@@ -238,7 +238,7 @@ describe('evaluator pool', () => {
     }
     assert.ok(cp.population.some(g => g.params.mode === 0) && cp.population.some(g => g.params.mode !== 0), 'the unit met both kinds')
     // Each route by itself, through the checker's evaluator (its own process, the same budget).
-    const each = await small.evaluate(job, [0, 1, 2, 3].map(mode => ({ mode, period: 5 })))
+    const each = await small.evaluate(job, [0, 1, 2, 3, 4].map(mode => ({ mode, period: 5 })))
     assert.equal(each[0].error, undefined)
     for (const r of each.slice(1)) assert.match(r.error ?? '', /^EVAL_OUT_OF_MEMORY: the strategy's typed arrays passed the budget/)
     assert.deepEqual(small.stats().restarts, { timeout: 0, crash: 0, outOfMemory: 0 }, 'no evaluator was replaced')
