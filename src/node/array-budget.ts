@@ -34,7 +34,9 @@ let installed: ArrayBudget | undefined
 export function installArrayBudget (): ArrayBudget {
   if (installed !== undefined) return installed
   const g = globalThis as unknown as Record<string, unknown>
-  const isBuffer = (v: unknown): boolean => v instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)
+  // The real buffer constructors, before they are wrapped below.
+  const bufferTypes = BUFFERS.map(name => g[name]).filter((c): c is new () => object => typeof c === 'function')
+  const isBuffer = (v: unknown): boolean => bufferTypes.some(c => v instanceof c)
   let counting = false
   let limit = 0
   let made = 0
@@ -48,9 +50,9 @@ export function installArrayBudget (): ArrayBudget {
   }
 
   /** Bytes a constructor call is about to make, when known before it runs; undefined: count the result. */
-  function requested (name: string, bytesPerElement: number, args: readonly unknown[]): number | undefined {
+  function requested (buffer: boolean, bytesPerElement: number, args: readonly unknown[]): number | undefined {
     const a0 = args[0]
-    if (name === 'ArrayBuffer' || name === 'SharedArrayBuffer') {
+    if (buffer) {
       // A resizable buffer may grow to its maxByteLength without another constructor call.
       const max = (args[1] as { maxByteLength?: unknown } | undefined)?.maxByteLength
       return Math.max(Number(a0) || 0, Number(max) || 0)
@@ -66,6 +68,7 @@ export function installArrayBudget (): ArrayBudget {
     const target = g[name] as (new (...args: unknown[]) => { byteLength: number }) & { BYTES_PER_ELEMENT?: number, prototype: { constructor: unknown } }
     if (typeof target !== 'function') continue
     const bytesPerElement = target.BYTES_PER_ELEMENT ?? 1
+    const buffer = bufferTypes.includes(target)
     const proxy: typeof target = new Proxy(target, {
       construct (t, args, newTarget) {
         // `new Float64Array(n)` reaches here with the proxy as newTarget. Passed on, V8 would derive
@@ -74,7 +77,7 @@ export function installArrayBudget (): ArrayBudget {
         // usual map; a strategy's own subclass (newTarget a class) keeps its own.
         const mapFrom = newTarget === proxy ? t : newTarget
         if (!counting) return Reflect.construct(t, args, mapFrom) as object
-        const before = requested(name, bytesPerElement, args)
+        const before = requested(buffer, bytesPerElement, args)
         if (before !== undefined) charge(before)
         const result = Reflect.construct(t, args, mapFrom) as { byteLength: number }
         if (before === undefined) charge(result.byteLength)
