@@ -80,6 +80,9 @@ function cpuSeconds (pid: number): number {
 /** Per round: evaluations/s, the evaluators' CPU time / wall time, and the parent's (this process: the pool's side of the IPC). */
 interface Measured { rates: number[], coresUsed: number[], parentCores: number[] }
 
+/** What one round measured, over the time every evaluator had work (see round()). */
+interface Busy { seconds: number, evaluations: number, cpu: number, parent: number }
+
 /** Units each evaluator is given per round. */
 const UNITS_PER_EVALUATOR = 2
 
@@ -102,7 +105,7 @@ async function round (pool: EvaluatorPool, size: number, m: Measured): Promise<v
   const cpu0 = pool.pids().reduce((s, p) => s + cpuSeconds(p), 0)
   const parent0 = process.cpuUsage()
   const t0 = performance.now()
-  let busy: { seconds: number, evaluations: number, cpu: number, parent: number } | null = null
+  let busy: Busy | null = null
   const worker = async (k: number): Promise<void> => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
       running[k] = 0
@@ -120,7 +123,7 @@ async function round (pool: EvaluatorPool, size: number, m: Measured): Promise<v
     }
   }
   await Promise.all(Array.from({ length: size }, async (_, k) => { await worker(k) }))
-  const w = busy as { seconds: number, evaluations: number, cpu: number, parent: number } | null
+  const w = busy as Busy | null
   if (w === null) throw new Error('a round ended without a measurement')
   m.rates.push(w.evaluations / w.seconds)
   m.coresUsed.push(w.cpu / w.seconds)

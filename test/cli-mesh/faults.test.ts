@@ -63,6 +63,15 @@ async function startFaultMesh (mesh: CliMesh): Promise<{ peers: CliPeer[], submi
   return { peers: [p0, p1, p2], submitted }
 }
 
+/** What a peer logs when it claims a unit, before the unit's name. */
+const CLAIMED = 'claimed unit '
+
+/** The last claim in a peer's log so far: the unit, the whole line, and when the line arrived. */
+function lastClaim (peer: CliPeer): { unit: string, text: string, at: number } | undefined {
+  const line = peer.linesSince(0).filter(l => l.text.startsWith(CLAIMED)).at(-1)
+  return line === undefined ? undefined : { unit: line.text.slice(CLAIMED.length), text: line.text, at: line.at }
+}
+
 /**
  * Waits until one of `candidates` runs a unit that it alone claimed and `observer` has the claim
  * in its ledger, so the fault costs the mesh a lease it knows of and nobody else is computing that
@@ -74,12 +83,12 @@ async function waitLeaseOfItsOwn (candidates: readonly CliPeer[], observer: CliP
   const ids = await Promise.all(candidates.map(async c => (await c.status()).self.id))
   return await waitFor(async () => {
     for (const [i, peer] of candidates.entries()) {
-      const claim = peer.linesSince(0).filter(l => l.text.startsWith('claimed unit ')).at(-1)
+      const claim = lastClaim(peer)
       if (claim === undefined || Date.now() - claim.at < SETTLE_MS) continue
       if (all.some(o => o !== peer && o.linesSince(0).some(l => l.text === claim.text))) continue
       if ((await peer.status()).self.leases === 0) continue
       if (((await observer.status()).peers.find(p => p.id === ids[i])?.leases ?? 0) === 0) continue
-      return { peer, id: ids[i], unit: claim.text.slice('claimed unit '.length) }
+      return { peer, id: ids[i], unit: claim.unit }
     }
     return undefined
   }, { timeoutMs: 30_000, intervalMs: 50, message: `a leaf to hold a lease of its own that ${observer.name} knows of` })
@@ -116,7 +125,7 @@ test(`sleep: a peer frozen with leases for 3x the lease TTL (${LEASE_TTL_S} s); 
     // unit and claimed the next between the choice and the signal, that claim's line may have
     // still been in the pipe. Frozen, it writes nothing more.
     await new Promise(resolve => setTimeout(resolve, DRAIN_MS))
-    const held = sleeper.linesSince(0).filter(l => l.text.startsWith('claimed unit ')).at(-1)?.text.slice('claimed unit '.length) ?? chosen
+    const held = lastClaim(sleeper)?.unit ?? chosen
     assert.ok(before < submitted.spec.ga.islands * submitted.spec.ga.epochs, 'frozen mid-job')
 
     // The scenario is "asleep for 3 TTLs": a fixed span of the fault itself, during which p0 is watched.
@@ -132,7 +141,7 @@ test(`sleep: a peer frozen with leases for 3x the lease TTL (${LEASE_TTL_S} s); 
     sleeper.signalGroup('SIGCONT')
     const wokeAt = Date.now()
     // Who claimed the sleeper's unit, and when (from the peers' own logs, timed as they arrived).
-    const takeover = awake.flatMap(p => p.linesSince(frozenAt).filter(l => l.text === `claimed unit ${held}`).map(l => `${p.name} after ${l.at - frozenAt} ms`))
+    const takeover = awake.flatMap(p => p.linesSince(frozenAt).filter(l => l.text === `${CLAIMED}${held}`).map(l => `${p.name} after ${l.at - frozenAt} ms`))
     t.diagnostic(`the sleeper ${sleeper.name} held the lease of ${held} alone; p0 saw it lapse ${expiredAfter ?? 'never'} ms after the freeze; taken over by ${takeover.join(', ') || 'nobody'}; ${during} unit(s) committed while it slept`)
     assert.ok(expiredAfter !== undefined && expiredAfter <= LEASE_TTL_S * 1000 + LAPSE_SLACK_MS, 'the sleeper\'s lease lapses within a TTL (plus the takeover goal\'s 5 s) in p0\'s view')
     assert.ok(during > 0, 'the others kept working while it slept')
