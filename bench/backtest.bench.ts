@@ -28,10 +28,10 @@ import { createJobSpec, evalSetupFor } from '../src/engine/job-setup.js'
 import { sha256Hex } from '../src/protocol/canonical.js'
 import { createPrng } from '../src/engine/prng.js'
 import { createStrategyContext } from '../src/engine/strategy-context.js'
-import type { Candles, Costs } from '../src/engine/types.js'
-import { evaluatorCacheBytes } from '../src/node/cache-budget.js'
-import { compileStrategy } from '../src/node/strategy-compiler.js'
-import { instantiateStrategy } from '../src/node/strategy-module.js'
+import type { Candles, Costs } from '../src/protocol/types.js'
+import { evaluatorCacheBytes } from '../src/node/evaluators/cache-budget.js'
+import { compileStrategy } from '../src/node/evaluators/strategy-compiler.js'
+import { instantiateStrategy } from '../src/node/evaluators/strategy-module.js'
 
 const BARS = 1_000_000
 /** Timed runs per case; the median is reported. */

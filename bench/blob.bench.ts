@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { createPeerNode, type PeerNode } from '../src/node/libp2p-node.js'
-import { createBlobStore } from '../src/node/blob-store.js'
-import { createBlobSync } from '../src/node/blob-sync.js'
+import { createPeerNode, type PeerNode } from '../src/node/mesh/libp2p-node.js'
+import { createBlobStore } from '../src/node/blobs/blob-store.js'
+import { createBlobSync } from '../src/node/blobs/blob-sync.js'
 import { swarmKeyFromSecret } from '../src/protocol/swarm-key.js'
 
 const BLOB_MB = Number(process.argv[2] ?? 100)

@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { createLogStore, type LogStore } from '../src/node/log-store.js'
+import { createLogStore, type LogStore } from '../src/node/replication/log-store.js'
 import { canonicalHash } from '../src/protocol/canonical.js'
 import { MAX_LOG_RANGE_ENTRIES } from '../src/protocol/limits.js'
 import type { Entry } from '../src/protocol/entry.js'
-import { foldEntries, stateHash } from '../src/engine/ledger-fold.js'
-import type { Checkpoint } from '../src/engine/job-spec.js'
+import { foldEntries, stateHash } from '../src/ledger/fold.js'
+import type { Checkpoint } from '../src/protocol/job-spec.js'
 
 const ENTRIES = Number(process.argv[2] ?? 100_000)
 /** fsync'd appends are bounded by the disk's flush latency: a few thousand show the rate. */

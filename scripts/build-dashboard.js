@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const out = join(resolve(root, process.argv[2] ?? 'dist'), 'dashboard')
 const src = join(root, 'src', 'dashboard')
-// The names src/node/dashboard-assets.ts serves.
+// The names src/node/dashboard/assets.ts serves.
 const VENDOR_SCRIPT = 'lightweight-charts.standalone.production.js'
 const VENDOR_LICENSE = 'lightweight-charts.LICENSE.txt'
 

@@ -12,7 +12,7 @@
 import { execFile } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { connectToPeer } from '../../src/node/api-client.js'
+import { connectToPeer } from '../../src/node/api/client.js'
 import type { SubmitRequest } from '../../src/node/peer-types.js'
 
 /** A CLI query answers from memory; more than this means the peer is stuck (or frozen). */

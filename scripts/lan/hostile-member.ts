@@ -24,9 +24,9 @@ import {
   LEDGER_TOPIC, MAX_GOSSIP_MESSAGE_BYTES, MAX_SYNC_FRAME_BYTES, SYNC_PROTOCOL, encodeJsonFrame, validateSyncRequest,
   validateSyncResponse, type SyncRequest, type SyncResponse
 } from '../../src/protocol/sync-messages.js'
-import type { Checkpoint } from '../../src/engine/job-spec.js'
-import { createPeerNode, type PeerNode } from '../../src/node/libp2p-node.js'
-import { request, serve } from '../../src/node/stream-codec.js'
+import type { Checkpoint } from '../../src/protocol/job-spec.js'
+import { createPeerNode, type PeerNode } from '../../src/node/mesh/libp2p-node.js'
+import { request, serve } from '../../src/node/mesh/stream-codec.js'
 
 /** Ends by itself after this long: a forgotten process must not outlive the test by much. */
 const LIFETIME_MS = 10 * 60_000

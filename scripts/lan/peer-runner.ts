@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util'
 import { createPeer } from '../../src/node/peer.js'
-import { createApiServer, type ApiServer } from '../../src/node/api-server.js'
+import { createApiServer, type ApiServer } from '../../src/node/api/server.js'
 
 function stamp (line: string): string {
   return `${new Date().toISOString()} ${line}\n`

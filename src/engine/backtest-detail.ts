@@ -11,7 +11,7 @@ import { backtest } from './backtest.js'
 import { checkPositions, checkSplit, describeThrown, type EvalSetup } from './evaluate.js'
 import { fitnessOf } from './objective.js'
 import type { ParamsOf, ParamSpace, StrategyContext, StrategyDefinition } from './strategy-api.js'
-import type { Candles, Costs, Metrics, ParamValues } from './types.js'
+import type { Candles, Costs, Metrics, ParamValues } from '../protocol/types.js'
 
 export interface Trade {
   /** 1 long, -1 short. */

@@ -44,7 +44,7 @@
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { emptyMetrics, summarise, type RangeTotals } from './metrics.js'
-import type { Candles, Costs, Metrics } from './types.js'
+import type { Candles, Costs, Metrics } from '../protocol/types.js'
 
 export { barsPerYear } from './metrics.js'
 

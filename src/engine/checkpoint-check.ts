@@ -18,10 +18,10 @@
  */
 import { canonicalString } from '../protocol/canonical.js'
 import { BEST_PER_UNIT, compareRanked } from './ga.js'
-import type { Checkpoint, Genome, JobSpec } from './job-spec.js'
+import type { Checkpoint, Genome, JobSpec } from '../protocol/job-spec.js'
 import { paramsKey } from './param-space.js'
 import { createPrng } from './prng.js'
-import type { EvalResult, ParamValues } from './types.js'
+import type { EvalResult, ParamValues } from '../protocol/types.js'
 
 /** Genomes outside `best` re-evaluated per checkpoint. */
 export const POPULATION_SAMPLE = 4

@@ -6,7 +6,7 @@
  */
 import { StratmeshError } from '../protocol/errors.js'
 import type { GenomeDetail, RangeDetail, Trade } from './backtest-detail.js'
-import type { Candles, Metrics, ParamValues } from './types.js'
+import type { Candles, Metrics, ParamValues } from '../protocol/types.js'
 
 /** A curve sampled at some bars: `bars[k]` is the bar index of `values[k]`, increasing. */
 export interface SampledCurve {

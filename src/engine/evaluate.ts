@@ -13,7 +13,7 @@ import { StratmeshError } from '../protocol/errors.js'
 import { backtest, backtestInBounds } from './backtest.js'
 import { fitnessOf } from './objective.js'
 import type { ParamsOf, ParamSpace, StrategyContext, StrategyDefinition } from './strategy-api.js'
-import type { Costs, EvalResult, Metrics, Objective, ParamValues } from './types.js'
+import type { Costs, EvalResult, Metrics, Objective, ParamValues } from '../protocol/types.js'
 
 /**
  * How far a position may stray outside [-1, 1]: room for floating-point noise in a strategy's own
@@ -97,7 +97,7 @@ export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>
   try {
     out = def.positions(ctx, params as ParamsOf<S>)
   } catch (err) {
-    // The evaluator's budget on the typed arrays a strategy makes stops it this way (src/node/array-budget.ts).
+    // The evaluator's budget on the typed arrays a strategy makes stops it this way (src/node/evaluators/array-budget.ts).
     if (err instanceof StratmeshError && err.code === 'EVAL_OUT_OF_MEMORY') return failed(err.code, err.message)
     return failed('STRATEGY_THREW', describeThrown(err))
   }

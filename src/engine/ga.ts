@@ -8,11 +8,11 @@
 import { StratmeshError } from '../protocol/errors.js'
 import { crossoverParams, mutateParams, paramsKey, paramsProblem, sampleParams } from './param-space.js'
 import { createPrng, type Prng } from './prng.js'
-import type { BestGenome, Checkpoint, Genome, JobSpec } from './job-spec.js'
+import type { BestGenome, Checkpoint, Genome, JobSpec } from '../protocol/job-spec.js'
 import { jobId } from './job-setup.js'
 import type { StrategyDefinition } from './strategy-api.js'
 import type { EvalScope } from './evaluate.js'
-import type { EvalResult, ParamValues } from './types.js'
+import type { EvalResult, ParamValues } from '../protocol/types.js'
 
 /** Rows of full metrics a checkpoint carries: enough for a leaderboard, small enough for an entry. */
 export const BEST_PER_UNIT = 10

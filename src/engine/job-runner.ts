@@ -3,9 +3,9 @@
  * once. The mesh does the same through the ledger; this is the single-peer reference (and the
  * engine of `peer start --demo` when no other peer is around).
  */
-import type { Checkpoint, JobSpec, LeaderboardRow } from './job-spec.js'
+import type { Checkpoint, JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
 import { unitInputs, type UnitInput } from './ga.js'
-import { mergeLeaderboard } from './leaderboard.js'
+import { mergeLeaderboard } from '../ledger/leaderboard.js'
 
 export type UnitRunner = (input: UnitInput) => Promise<Checkpoint>
 

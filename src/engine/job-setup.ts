@@ -5,8 +5,8 @@ import { StratmeshError } from '../protocol/errors.js'
 import { canonicalHash } from '../protocol/canonical.js'
 import type { EvalSetup } from './evaluate.js'
 import { barsPerYear } from './backtest.js'
-import { ENGINE_VERSION, type GaSettings, type JobSpec } from './job-spec.js'
-import { OBJECTIVES, type Candles, type Objective } from './types.js'
+import { ENGINE_VERSION, type GaSettings, type JobSpec } from '../protocol/job-spec.js'
+import { OBJECTIVES, type Candles, type Objective } from '../protocol/types.js'
 
 /** GA defaults: small enough that the demo finishes in a minute or two on one laptop. */
 export const DEFAULT_GA: GaSettings = {

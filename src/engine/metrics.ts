@@ -16,7 +16,7 @@
  *   totalReturn is not (it only overflows on absurd data, which throws BACKTEST_NON_FINITE).
  */
 import { StratmeshError } from '../protocol/errors.js'
-import type { Metrics } from './types.js'
+import type { Metrics } from '../protocol/types.js'
 
 /**
  * Bound on every ratio metric. Finite values are needed for canonical JSON, and one lucky genome

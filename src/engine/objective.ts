@@ -2,7 +2,7 @@
  * Objectives: which metric the GA maximises. Fitness is always "higher is better".
  */
 import { StratmeshError } from '../protocol/errors.js'
-import type { Metrics, Objective } from './types.js'
+import type { Metrics, Objective } from '../protocol/types.js'
 
 /** The metric an objective maximises. */
 export function objectiveValue (metrics: Metrics, objective: Objective): number {

@@ -3,7 +3,7 @@
  * Judged on the Sharpe ratio because it is annualised, so a 70 % in-sample range and a 30 %
  * out-of-sample range compare directly (total returns over ranges of different lengths do not).
  */
-import type { Metrics } from './types.js'
+import type { Metrics } from '../protocol/types.js'
 
 /**
  * A row whose out-of-sample Sharpe is below this fraction of its (positive) in-sample Sharpe is

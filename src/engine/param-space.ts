@@ -5,7 +5,7 @@
 import { StratmeshError } from '../protocol/errors.js'
 import type { Prng } from './prng.js'
 import type { ParamSpace, ParamSpec, StrategyDefinition } from './strategy-api.js'
-import type { ParamValues } from './types.js'
+import type { ParamValues } from '../protocol/types.js'
 
 /** Enough for any real strategy; more makes the GA's search space hopeless anyway. */
 export const MAX_PARAMS = 32

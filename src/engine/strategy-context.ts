@@ -15,12 +15,12 @@ import { StratmeshError } from '../protocol/errors.js'
 import { atr, bollingerFrom, difference, donchian, ema, rsi, sma, stdev, wma } from './indicators/index.js'
 import { assertNonNegative, assertPeriod } from './indicators/validate.js'
 import type { BollingerBands, DonchianChannel, MacdLines, StrategyContext } from './strategy-api.js'
-import type { Candles } from './types.js'
+import type { Candles } from '../protocol/types.js'
 
 /**
  * Bound on cached indicator bytes for a context created without one (tests, benches, tools). The
  * evaluators do not use it: the pool sizes their bound from the machine's memory and its core
- * count (src/node/cache-budget.ts), since there is one evaluator per core and a bound that suits a
+ * count (src/node/evaluators/cache-budget.ts), since there is one evaluator per core and a bound that suits a
  * 2-core box would make a 10-core laptop swap. 256 MiB holds 32 series of 1M bars, or 320 of 100k.
  */
 export const DEFAULT_MAX_CACHE_BYTES = 256 * 1024 * 1024

@@ -3,10 +3,10 @@
  * peers' evaluations per second come from their recent commits (each checkpoint says how many
  * evaluations it took), so no extra protocol is needed to show them.
  */
-import { ENGINE_VERSION } from '../engine/job-spec.js'
-import { conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, leaseHolder, peers, TRUST_ALL, type CommitTrust } from '../engine/ledger-queries.js'
-import type { LedgerState } from '../engine/ledger-fold.js'
-import type { VerifierStats } from './commit-verifier.js'
+import { ENGINE_VERSION } from '../protocol/job-spec.js'
+import { conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, leaseHolder, peers, TRUST_ALL, type CommitTrust } from '../ledger/queries.js'
+import type { LedgerState } from '../ledger/fold.js'
+import type { VerifierStats } from './work/commit-verifier.js'
 import type { CountsByPeer, JobStatusView, PeerState, PeerStatus, PeerView } from './peer-types.js'
 
 /** Window over which a remote peer's evaluations per second are averaged. */

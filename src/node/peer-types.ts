@@ -2,10 +2,10 @@
  * What a running peer answers to the local API (and so to `peer status`, `peer results`,
  * `peer submit`, `peer stop`). The JSON shapes here are the `--json` output of those commands.
  */
-import type { JobSpec, LeaderboardRow } from '../engine/job-spec.js'
-import type { Objective } from '../engine/types.js'
-import type { Conflict } from '../engine/ledger-queries.js'
-import type { Rejection } from './commit-verifier.js'
+import type { JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
+import type { Objective } from '../protocol/types.js'
+import type { Conflict } from '../ledger/queries.js'
+import type { Rejection } from './work/commit-verifier.js'
 
 export type PeerState = 'working' | 'idle' | 'asleep' | 'offline' | 'incompatible'
 
@@ -55,7 +55,7 @@ export interface PeerStatus {
   readonly jobs: readonly JobStatusView[]
   readonly conflicts: readonly Conflict[]
   /**
-   * This peer's checks of other members' checkpoints (src/node/commit-verifier.ts): how many are
+   * This peer's checks of other members' checkpoints (src/node/work/commit-verifier.ts): how many are
    * known right, how many wait, the commits found wrong (with why), and the jobs whose commits
    * count unchecked because this peer cannot run them.
    */

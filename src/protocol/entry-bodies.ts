@@ -13,7 +13,7 @@ import {
   MAX_UNIT_EVALUATIONS, MIN_LEASE_TTL_MS
 } from './limits.js'
 import { validateJobSpec, JOB_LIMITS } from '../engine/job-setup.js'
-import type { Checkpoint, JobSpec } from '../engine/job-spec.js'
+import type { Checkpoint, JobSpec } from './job-spec.js'
 
 export const ENTRY_TYPES = ['hello', 'job', 'claim', 'renew', 'release', 'commit', 'blob-have'] as const
 export type EntryType = typeof ENTRY_TYPES[number]

@@ -11,7 +11,7 @@ import { tempDir } from '../helpers/temp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { comparable } from '../helpers/reference-run.js'
 import { agreedResults } from '../helpers/agreed-results.js'
-import type { LeaderboardRow } from '../../src/engine/job-spec.js'
+import type { LeaderboardRow } from '../../src/protocol/job-spec.js'
 import type { PeerStatus, ResultsView, SubmitRequest, SubmitResult } from '../../src/node/peer-types.js'
 import { groupPids, jsonOf, resultsViaCli, singleMachineLeaderboard, STRATEGY, submitArgs, waitFullMesh, withCliMesh, writeCandlesCsv, type CliMesh, type CliPeer } from '../helpers/cli-peer.js'
 

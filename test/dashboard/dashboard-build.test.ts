@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { VENDOR_LICENSE, VENDOR_SCRIPT } from '../../src/node/dashboard-assets.js'
+import { VENDOR_LICENSE, VENDOR_SCRIPT } from '../../src/node/dashboard/assets.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))

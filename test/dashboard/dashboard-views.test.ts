@@ -1,13 +1,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createJobSpec } from '../../src/engine/job-setup.js'
-import { emptyLedger, type LedgerState, type UnitRecord } from '../../src/engine/ledger-fold.js'
-import { jobs, unitKey, type CommitTrust } from '../../src/engine/ledger-queries.js'
+import { emptyLedger, type LedgerState, type UnitRecord } from '../../src/ledger/fold.js'
+import { jobs, unitKey, type CommitTrust } from '../../src/ledger/queries.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { emptyMetrics } from '../../src/engine/metrics.js'
-import { boardRows, candlesView, MAX_DETAIL_CANDLES, MAX_PROGRESS_CELLS, progressView, rowIdOf } from '../../src/node/dashboard-views.js'
-import { createJobHistory, HISTORY_MAX_JOBS, HISTORY_MAX_SAMPLES, HISTORY_SAMPLE_MS } from '../../src/node/job-history.js'
-import type { LeaderboardRow } from '../../src/engine/job-spec.js'
+import { boardRows, candlesView, MAX_DETAIL_CANDLES, MAX_PROGRESS_CELLS, progressView, rowIdOf } from '../../src/node/dashboard/views.js'
+import { createJobHistory, HISTORY_MAX_JOBS, HISTORY_MAX_SAMPLES, HISTORY_SAMPLE_MS } from '../../src/node/work/job-history.js'
+import type { LeaderboardRow } from '../../src/protocol/job-spec.js'
 import type { Hlc } from '../../src/protocol/hlc.js'
 
 const hex = (c: string): string => c.repeat(64)

@@ -11,7 +11,7 @@ import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { defineStrategy, int, type StrategyDefinition } from '../../src/engine/strategy-api.js'
 import { emptyMetrics } from '../../src/engine/metrics.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
-import type { Candles, Costs, Metrics } from '../../src/engine/types.js'
+import type { Candles, Costs, Metrics } from '../../src/protocol/types.js'
 
 const COSTS: Costs = { fee: 0.001, slippage: 0.0005 }
 const candles = syntheticCandles({ bars: 3000, seed: 5 })

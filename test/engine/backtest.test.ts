@@ -4,7 +4,7 @@ import { backtest, MAX_COST_PER_SIDE } from '../../src/engine/backtest.js'
 import { METRIC_CAP } from '../../src/engine/metrics.js'
 import { createPrng } from '../../src/engine/prng.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
-import type { Candles, Costs, Metrics } from '../../src/engine/types.js'
+import type { Candles, Costs, Metrics } from '../../src/protocol/types.js'
 
 const NO_COSTS: Costs = { fee: 0, slippage: 0 }
 const COSTS: Costs = { fee: 0.001, slippage: 0.0005 }

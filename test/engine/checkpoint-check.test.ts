@@ -3,10 +3,10 @@ import assert from 'node:assert/strict'
 import { checkPlan, checkpointNumbersProblem, checkpointShapeProblem, POPULATION_SAMPLE } from '../../src/engine/checkpoint-check.js'
 import { BEST_PER_UNIT, runUnit, type UnitEnv } from '../../src/engine/ga.js'
 import { createJobSpec, jobId } from '../../src/engine/job-setup.js'
-import type { Checkpoint } from '../../src/engine/job-spec.js'
+import type { Checkpoint } from '../../src/protocol/job-spec.js'
 import { paramsKey } from '../../src/engine/param-space.js'
 import { defineStrategy, float, int } from '../../src/engine/strategy-api.js'
-import type { EvalResult, Metrics, ParamValues } from '../../src/engine/types.js'
+import type { EvalResult, Metrics, ParamValues } from '../../src/protocol/types.js'
 import { canonicalHash } from '../../src/protocol/canonical.js'
 
 // An analytic landscape stands in for the backtester (as in ga.test.ts): what is under test is

@@ -6,7 +6,7 @@ import { createPrng } from '../../src/engine/prng.js'
 import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import { defineStrategy, int, type StrategyContext, type StrategyDefinition } from '../../src/engine/strategy-api.js'
 import { StratmeshError, isStratmeshError } from '../../src/protocol/errors.js'
-import type { ParamValues } from '../../src/engine/types.js'
+import type { ParamValues } from '../../src/protocol/types.js'
 
 const N = 400
 const SETUP: EvalSetup = { costs: { fee: 0.001, slippage: 0.0005 }, objective: 'sharpe', minTrades: 1, split: 300, barsPerYear: 252 }

@@ -7,8 +7,8 @@ import { canonicalHash } from '../../src/protocol/canonical.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
 import { choice, defineStrategy, float, int } from '../../src/engine/strategy-api.js'
 import { paramsKey, paramsProblem } from '../../src/engine/param-space.js'
-import type { EvalResult, Metrics, ParamValues } from '../../src/engine/types.js'
-import type { Checkpoint, JobSpec } from '../../src/engine/job-spec.js'
+import type { EvalResult, Metrics, ParamValues } from '../../src/protocol/types.js'
+import type { Checkpoint, JobSpec } from '../../src/protocol/job-spec.js'
 
 // An analytic fitness landscape stands in for the backtester: the GA's behaviour (determinism,
 // search, migration, elitism) is what is under test here; the backtester has its own tests.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { barsPerYear, emptyMetrics, METRIC_CAP, summarise, YEAR_MS, type RangeTotals } from '../../src/engine/metrics.js'
 import { fitnessOf, objectiveValue } from '../../src/engine/objective.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
-import type { Metrics, Objective } from '../../src/engine/types.js'
+import type { Metrics, Objective } from '../../src/protocol/types.js'
 
 const DAY = 86_400_000
 const BASE: RangeTotals = {

@@ -22,7 +22,7 @@ import { sampleParams, validateStrategyDefinition } from '../../src/engine/param
 import { createPrng } from '../../src/engine/prng.js'
 import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import type { StrategyDefinition } from '../../src/engine/strategy-api.js'
-import type { Candles, Objective } from '../../src/engine/types.js'
+import type { Candles, Objective } from '../../src/protocol/types.js'
 import { canonicalHash } from '../../src/protocol/canonical.js'
 
 const dir = fileURLToPath(new URL('../../strategies/', import.meta.url))

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createStrategyContext, DEFAULT_MAX_CACHE_BYTES } from '../../src/engine/strategy-context.js'
 import { atr, bollinger, donchian, ema, macd, rsi, sma, stdev, wma } from '../../src/engine/indicators/index.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
-import type { Candles } from '../../src/engine/types.js'
+import type { Candles } from '../../src/protocol/types.js'
 import { randomBars } from './indicators/random-series.js'
 
 function candles (n: number, seed = 1): Candles {

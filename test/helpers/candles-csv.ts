@@ -1,5 +1,5 @@
 /** Candles as a header CSV (timestamp in ms, then OHLCV): what a user's export looks like, for tests and benches that submit a job from a file. */
-import type { Candles } from '../../src/engine/types.js'
+import type { Candles } from '../../src/protocol/types.js'
 
 export function candlesCsv (c: Candles): string {
   const lines = ['timestamp,open,high,low,close,volume']

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises'
 import { realpathSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { importCandles } from '../../src/engine/data/import-candles.js'
-import type { JobSpec, LeaderboardRow } from '../../src/engine/job-spec.js'
+import type { JobSpec, LeaderboardRow } from '../../src/protocol/job-spec.js'
 import { referenceLeaderboard } from './reference-run.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))

@@ -10,10 +10,10 @@ import { leaderboardOf, runJobLocally } from '../../src/engine/job-runner.js'
 import { evaluateGenome } from '../../src/engine/evaluate.js'
 import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import { validateStrategyDefinition } from '../../src/engine/param-space.js'
-import { compileStrategy } from '../../src/node/strategy-compiler.js'
-import { instantiateStrategy } from '../../src/node/strategy-module.js'
-import type { JobSpec, LeaderboardRow } from '../../src/engine/job-spec.js'
-import type { Candles } from '../../src/engine/types.js'
+import { compileStrategy } from '../../src/node/evaluators/strategy-compiler.js'
+import { instantiateStrategy } from '../../src/node/evaluators/strategy-module.js'
+import type { JobSpec, LeaderboardRow } from '../../src/protocol/job-spec.js'
+import type { Candles } from '../../src/protocol/types.js'
 
 export async function referenceLeaderboard (spec: JobSpec, strategyPath: string, candles: Candles, top: number): Promise<LeaderboardRow[]> {
   const mod = await import(pathToFileURL(strategyPath).href) as { default: unknown }

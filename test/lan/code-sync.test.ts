@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/wait-for.js'
 import { demoJob, lanTest, waitFullMesh, waitJobDone } from '../helpers/lan.js'
 import { agreedResults } from '../helpers/agreed-results.js'
 import { importCandles } from '../../src/engine/data/import-candles.js'
-import { ENGINE_VERSION } from '../../src/engine/job-spec.js'
+import { ENGINE_VERSION } from '../../src/protocol/job-spec.js'
 
 /** A strategy in no repository: written by the test into h0's directory only. */
 const LAN_ONLY_STRATEGY = `// Written by a LAN test into one host's directory: the mesh must carry it to the others.

@@ -7,7 +7,7 @@
  * freeze the equivocator), and keep the single-machine leaderboard.
  */
 import assert from 'node:assert/strict'
-import { byHlcThenAuthor } from '../../src/engine/ledger-queries.js'
+import { byHlcThenAuthor } from '../../src/ledger/queries.js'
 import { comparable } from '../helpers/reference-run.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -97,7 +97,7 @@ lanTest('8. a hostile member: forged signature, equivocation, oversized messages
 
     // The hostile member commits first: a unit nobody has computed yet, with a second key (the
     // first is frozen). Counted by (hlc, author) it would win; every honest peer checks it first
-    // (src/node/commit-verifier.ts), rejects it, computes the unit and records the conflict.
+    // (src/node/work/commit-verifier.ts), rejects it, computes the unit and records the conflict.
     await t.test('8b. a wrong checkpoint committed before any honest one does not reach the leaderboard', async () => {
       const jobB = await demoJob(dir.path, { seed: 43 })
       const hostile = mallory as HostileMember

@@ -8,8 +8,8 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { signEntry, type Entry, type UnsignedEntry } from '../../src/protocol/entry.js'
-import { foldEntries } from '../../src/engine/ledger-fold.js'
-import { ENGINE_VERSION } from '../../src/engine/job-spec.js'
+import { foldEntries } from '../../src/ledger/fold.js'
+import { ENGINE_VERSION } from '../../src/protocol/job-spec.js'
 import { buildStatus, type StatusInputs } from '../../src/node/peer-status.js'
 
 async function hello (key: PrivateKey, name: string, engineVersion = ENGINE_VERSION): Promise<Entry> {

@@ -8,7 +8,7 @@ import { canonicalBytes, canonicalHash, canonicalString, sha256Hex } from '../..
 import { isStratmeshError } from '../../src/protocol/errors.js'
 import { MAX_ENTRY_BYTES } from '../../src/protocol/limits.js'
 import { createJobSpec } from '../../src/engine/job-setup.js'
-import type { Checkpoint } from '../../src/engine/job-spec.js'
+import type { Checkpoint } from '../../src/protocol/job-spec.js'
 
 const key = await generateKeyPair('Ed25519')
 const author = peerIdFromPrivateKey(key).toString()

@@ -7,7 +7,7 @@ import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import { validateStrategyDefinition, sampleParams } from '../../src/engine/param-space.js'
 import { checkPositions, evaluateGenome } from '../../src/engine/evaluate.js'
 import { createPrng } from '../../src/engine/prng.js'
-import type { Candles } from '../../src/engine/types.js'
+import type { Candles } from '../../src/protocol/types.js'
 import type { StrategyDefinition } from '../../src/engine/strategy-api.js'
 
 const dir = fileURLToPath(new URL('../../strategies/', import.meta.url))

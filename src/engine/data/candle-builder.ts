@@ -4,7 +4,7 @@
  * reversed), refuses duplicates and disorder, and measures the bar interval and gaps. Shared by the
  * CSV and JSON importers so every format gets the same checks and the same report.
  */
-import type { Candles } from '../types.js'
+import type { Candles } from '../../protocol/types.js'
 import { GAP_FACTOR, MAX_DATASET_ROWS } from './limits.js'
 import { describePlace, fieldError, fileError, type RowPlace } from './import-error.js'
 import type { TimeNotation } from './time-parse.js'

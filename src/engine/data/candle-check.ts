@@ -4,7 +4,7 @@
  * volume not negative. The importers check rows as they read them (with file and line); this
  * check guards the binary format, whose bytes may come from another peer.
  */
-import type { Candles } from '../types.js'
+import type { Candles } from '../../protocol/types.js'
 
 export interface CandleProblem {
   readonly row: number

@@ -9,7 +9,7 @@ import { fieldError, fileError, quoteValue, rowError } from './import-error.js'
 import { MAX_PREAMBLE_LINES } from './limits.js'
 import { countLines, forEachLine } from './text-input.js'
 import { numericTime, parseTime, type ParsedTime } from './time-parse.js'
-import type { Candles } from '../types.js'
+import type { Candles } from '../../protocol/types.js'
 
 const isBlank = (line: string): boolean => line.trim().length === 0
 

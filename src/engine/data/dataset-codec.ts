@@ -14,7 +14,7 @@
  * The encoding is a pure function of (candles, metadata), so the same data gives the same id on
  * every peer. A dataset's id is the sha256 of its bytes.
  */
-import type { Candles } from '../types.js'
+import type { Candles } from '../../protocol/types.js'
 import { canonicalBytes, sha256Hex } from '../../protocol/canonical.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { findCandleProblem } from './candle-check.js'

@@ -7,7 +7,7 @@ import { importCsv } from './csv-import.js'
 import { importJson } from './json-import.js'
 import { fileError } from './import-error.js'
 import { prepareText } from './text-input.js'
-import type { Candles } from '../types.js'
+import type { Candles } from '../../protocol/types.js'
 
 export interface ImportResult {
   readonly candles: Candles

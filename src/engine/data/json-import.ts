@@ -7,7 +7,7 @@ import { CandleBuilder, type FieldNames, type ImportReport } from './candle-buil
 import { fieldError, fileError, quoteValue, type RowPlace } from './import-error.js'
 import { MAX_JSON_BYTES } from './limits.js'
 import { parseDecimal, parseTime, numericTime, type ParsedTime } from './time-parse.js'
-import type { Candles } from '../types.js'
+import type { Candles } from '../../protocol/types.js'
 
 const NAMES: FieldNames = { time: 'time', open: 'open', high: 'high', low: 'low', close: 'close', volume: 'volume' }
 const ORDER = ['time', 'open', 'high', 'low', 'close', 'volume'] as const

@@ -15,7 +15,7 @@
  * - volume following the intraday cycle, the volatility and the bar's own move, with noise.
  * Prices are rounded to a 0.01 tick and volumes to 0.001.
  */
-import type { Candles } from '../types.js'
+import type { Candles } from '../../protocol/types.js'
 import { createPrng } from '../prng.js'
 
 export const DEFAULT_DATASET_NAME = 'synthetic-btc-1m'

@@ -3,7 +3,7 @@
  * STRATMESH_DEBUG=1) and an exit code a script can branch on.
  */
 import { StratmeshError } from '../../protocol/errors.js'
-import { isInputErrorCode } from '../api-errors.js'
+import { isInputErrorCode } from '../api/errors.js'
 
 /** The command did what it was asked. */
 export const EXIT_OK = 0

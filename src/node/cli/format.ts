@@ -1,8 +1,8 @@
 /**
  * Rendering for the terminal: the leaderboard as a table or CSV, numbers that fit a column.
  */
-import type { LeaderboardRow } from '../../engine/job-spec.js'
-import type { Metrics } from '../../engine/types.js'
+import type { LeaderboardRow } from '../../protocol/job-spec.js'
+import type { Metrics } from '../../protocol/types.js'
 import type { JobStatusView, PeerView } from '../peer-types.js'
 
 export function pct (x: number): string {

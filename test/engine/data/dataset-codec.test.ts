@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import type { Candles } from '../../../src/engine/types.js'
+import type { Candles } from '../../../src/protocol/types.js'
 import { encodeDataset, decodeDataset, datasetId, datasetMeta, DATASET_FORMAT_VERSION } from '../../../src/engine/data/index.js'
 import { StratmeshError } from '../../../src/protocol/errors.js'
 

@@ -1,0 +1,257 @@
+/**
+ * The ledger's state: a pure, deterministic fold over a set of verified entries. Every peer with
+ * the same entries computes the same state (and the same stateHash), whatever order the entries
+ * arrived in. No clock: the queries that depend on time (leases) take `nowMs`.
+ *
+ * Ownership: `applyEntry` and `applyEvidence` MUTATE the state they are given, which belongs to
+ * whoever created it (`emptyLedger()` or `foldEntries()`). Queries never mutate. Entries must
+ * have passed verifyEntry (src/protocol/entry.ts): the fold does not check signatures.
+ *
+ * Chains: an author's entries count from seq 1 while each continues the previous one (prev is
+ * its hash, hlc increases). Equivocation: two different entries by one author at one seq freeze
+ * that author from that seq on; the evidence kept is the two entries with the smallest hashes at
+ * the smallest such seq, so it is a function of the entry set, not of arrival order.
+ */
+import { compareHlc, type Hlc } from '../protocol/hlc.js'
+import { entryHash, type Entry } from '../protocol/entry.js'
+import type { BlobKind, HelloBody } from '../protocol/entry-bodies.js'
+import { StratmeshError } from '../protocol/errors.js'
+import type { Checkpoint, JobSpec } from '../protocol/job-spec.js'
+import { unitKey } from './queries.js'
+
+export interface AuthorChain {
+  /** The counted chain: entries[i].seq === i + 1. */
+  readonly entries: Entry[]
+  readonly hashes: string[]
+  /** The seq from which this author's entries stop counting, or null. */
+  frozenAt: number | null
+}
+
+export interface LeaseRecord {
+  readonly author: string
+  readonly claimHlc: Hlc
+  readonly seq: number
+  /** Expiry: the wall time of the latest claim or renew plus its ttl. Active while now < until. */
+  until: number
+}
+
+export interface CommitRecord {
+  readonly author: string
+  readonly hlc: Hlc
+  readonly seq: number
+  readonly checkpointHash: string
+}
+
+export interface UnitRecord {
+  readonly jobId: string
+  readonly island: number
+  readonly epoch: number
+  /** At most one lease per author: a new claim replaces the author's previous one. */
+  readonly leases: Map<string, LeaseRecord>
+  readonly commits: CommitRecord[]
+}
+
+export interface JobSubmission { readonly author: string, readonly hlc: Hlc, readonly seq: number }
+export interface JobRecord { readonly id: string, readonly spec: JobSpec, readonly submissions: JobSubmission[] }
+export interface BlobClaim { readonly size: number, readonly kind: BlobKind }
+export interface Evidence { readonly author: string, readonly seq: number, readonly entries: readonly [Entry, Entry] }
+
+export interface LedgerState {
+  readonly chains: Map<string, AuthorChain>
+  readonly evidence: Map<string, Evidence>
+  readonly jobs: Map<string, JobRecord>
+  readonly units: Map<string, UnitRecord>
+  /** Committed checkpoints by hash (identical commits share one). */
+  readonly checkpoints: Map<string, Checkpoint>
+  /** blob hash -> author -> what the author announced. */
+  readonly blobs: Map<string, Map<string, BlobClaim>>
+  /** The latest hello of each author. */
+  readonly peers: Map<string, HelloBody & { readonly seq: number }>
+}
+
+/**
+ * What applyEntry did: `applied` (counted), `duplicate` (already counted), `gap` (an earlier
+ * seq is missing: try again later), `broken` (does not continue the chain: wrong prev or an hlc
+ * that does not increase), `equivocation` (evidence recorded, author frozen), `frozen` (the author
+ * is frozen at or before this seq: ignored).
+ */
+export type ApplyResult = 'applied' | 'duplicate' | 'gap' | 'broken' | 'equivocation' | 'frozen'
+
+export function emptyLedger (): LedgerState {
+  return { chains: new Map(), evidence: new Map(), jobs: new Map(), units: new Map(), checkpoints: new Map(), blobs: new Map(), peers: new Map() }
+}
+
+function chainOf (state: LedgerState, author: string): AuthorChain {
+  let chain = state.chains.get(author)
+  if (chain === undefined) {
+    chain = { entries: [], hashes: [], frozenAt: null }
+    state.chains.set(author, chain)
+  }
+  return chain
+}
+
+function unitOf (state: LedgerState, jobId: string, island: number, epoch: number): UnitRecord {
+  const key = unitKey(jobId, island, epoch)
+  let unit = state.units.get(key)
+  if (unit === undefined) {
+    unit = { jobId, island, epoch, leases: new Map(), commits: [] }
+    state.units.set(key, unit)
+  }
+  return unit
+}
+
+/** Adds one counted entry to the views. Views only ever hold order-free facts (sets, maxima). */
+function project (state: LedgerState, e: Entry): void {
+  switch (e.type) {
+    case 'hello':
+      state.peers.set(e.author, { ...e.body, seq: e.seq })
+      return
+    case 'job': {
+      let job = state.jobs.get(e.body.id)
+      if (job === undefined) {
+        job = { id: e.body.id, spec: e.body.spec, submissions: [] }
+        state.jobs.set(e.body.id, job)
+      }
+      job.submissions.push({ author: e.author, hlc: e.hlc, seq: e.seq })
+      return
+    }
+    case 'claim': {
+      const b = e.body
+      unitOf(state, b.jobId, b.island, b.epoch).leases.set(e.author, { author: e.author, claimHlc: e.hlc, seq: e.seq, until: e.hlc[0] + b.ttlMs })
+      return
+    }
+    case 'renew': {
+      const b = e.body
+      const lease = state.units.get(unitKey(b.jobId, b.island, b.epoch))?.leases.get(e.author)
+      if (lease !== undefined) lease.until = Math.max(lease.until, e.hlc[0] + b.ttlMs)
+      return
+    }
+    case 'release': {
+      const b = e.body
+      state.units.get(unitKey(b.jobId, b.island, b.epoch))?.leases.delete(e.author)
+      return
+    }
+    case 'commit': {
+      const b = e.body
+      const unit = unitOf(state, b.jobId, b.island, b.epoch)
+      unit.commits.push({ author: e.author, hlc: e.hlc, seq: e.seq, checkpointHash: b.checkpointHash })
+      unit.leases.delete(e.author)
+      if (!state.checkpoints.has(b.checkpointHash)) state.checkpoints.set(b.checkpointHash, b.checkpoint)
+      return
+    }
+    case 'blob-have':
+      for (const blob of e.body.blobs) {
+        let holders = state.blobs.get(blob.hash)
+        if (holders === undefined) {
+          holders = new Map()
+          state.blobs.set(blob.hash, holders)
+        }
+        holders.set(e.author, { size: blob.size, kind: blob.kind })
+      }
+  }
+}
+
+/** Recomputes every view from the counted chains (after a freeze un-counts entries). */
+function reproject (state: LedgerState): void {
+  state.jobs.clear(); state.units.clear(); state.checkpoints.clear(); state.blobs.clear(); state.peers.clear()
+  for (const chain of state.chains.values()) for (const e of chain.entries) project(state, e)
+}
+
+/** The two entries with the smallest hashes, in hash order. */
+function smallestPair (entries: readonly Entry[]): readonly [Entry, Entry] {
+  const byHash = new Map<string, Entry>()
+  for (const e of entries) byHash.set(entryHash(e), e)
+  const sorted = [...byHash.keys()].sort()
+  return [byHash.get(sorted[0]) as Entry, byHash.get(sorted[1]) as Entry]
+}
+
+function freeze (state: LedgerState, author: string, seq: number, candidates: readonly Entry[]): void {
+  const chain = chainOf(state, author)
+  chain.frozenAt = seq
+  state.evidence.set(author, { author, seq, entries: smallestPair(candidates) })
+  if (chain.entries.length >= seq) {
+    chain.entries.length = seq - 1
+    chain.hashes.length = seq - 1
+    reproject(state)
+  }
+}
+
+/**
+ * Records that `a` and `b` (different entries, same author, same seq) were both signed: the
+ * author is frozen from that seq on. Used for conflicting entries that do not reach the chain
+ * (both ahead of a gap). Returns 'equivocation' if the state changed, else 'frozen'.
+ */
+export function applyEvidence (state: LedgerState, a: Entry, b: Entry): ApplyResult {
+  if (a.author !== b.author || a.seq !== b.seq || entryHash(a) === entryHash(b)) {
+    throw new StratmeshError('LEDGER_BAD_EVIDENCE', 'evidence must be two different entries of one author at one seq')
+  }
+  const chain = chainOf(state, a.author)
+  const seq = a.seq
+  if (chain.frozenAt !== null && chain.frozenAt < seq) return 'frozen'
+  const candidates: Entry[] = [a, b]
+  if (chain.frozenAt === seq) candidates.push(...(state.evidence.get(a.author) as Evidence).entries)
+  else if (chain.entries.length >= seq) candidates.push(chain.entries[seq - 1])
+  const before = state.evidence.get(a.author)
+  freeze(state, a.author, seq, candidates)
+  const after = state.evidence.get(a.author) as Evidence
+  const same = before !== undefined && before.seq === after.seq &&
+    entryHash(before.entries[0]) === entryHash(after.entries[0]) && entryHash(before.entries[1]) === entryHash(after.entries[1])
+  return same ? 'frozen' : 'equivocation'
+}
+
+/** Applies one verified entry (mutating `state`); see ApplyResult. */
+export function applyEntry (state: LedgerState, e: Entry): ApplyResult {
+  const chain = state.chains.get(e.author) ?? { entries: [], hashes: [], frozenAt: null }
+  const hash = entryHash(e)
+  if (chain.frozenAt !== null && e.seq >= chain.frozenAt) {
+    if (e.seq !== chain.frozenAt) return 'frozen'
+    const ev = state.evidence.get(e.author) as Evidence
+    if (ev.entries.some(x => entryHash(x) === hash)) return 'duplicate'
+    return applyEvidence(state, ev.entries[0], e)
+  }
+  const have = chain.entries.length
+  if (e.seq <= have) {
+    if (chain.hashes[e.seq - 1] === hash) return 'duplicate'
+    return applyEvidence(state, chain.entries[e.seq - 1], e)
+  }
+  if (e.seq > have + 1) return 'gap'
+  if (have > 0 && (e.prev !== chain.hashes[have - 1] || compareHlc(e.hlc, chain.entries[have - 1].hlc) <= 0)) return 'broken'
+  if (have === 0) state.chains.set(e.author, chain)
+  chain.entries.push(e)
+  chain.hashes.push(hash)
+  project(state, e)
+  return 'applied'
+}
+
+/**
+ * The state of a set of verified entries: duplicates ignored, each author's chain applied while
+ * contiguous, the smallest seq holding two different entries of one author frozen.
+ */
+export function foldEntries (entries: Iterable<Entry>): LedgerState {
+  const state = emptyLedger()
+  const byAuthor = new Map<string, Map<number, Map<string, Entry>>>()
+  for (const e of entries) {
+    let seqs = byAuthor.get(e.author)
+    if (seqs === undefined) { seqs = new Map(); byAuthor.set(e.author, seqs) }
+    let variants = seqs.get(e.seq)
+    if (variants === undefined) { variants = new Map(); seqs.set(e.seq, variants) }
+    variants.set(entryHash(e), e)
+  }
+  for (const author of [...byAuthor.keys()].sort()) {
+    const seqs = byAuthor.get(author) as Map<number, Map<string, Entry>>
+    const forks = [...seqs.entries()].filter(([, v]) => v.size > 1).map(([seq]) => seq)
+    if (forks.length > 0) {
+      const seq = Math.min(...forks)
+      const [a, b] = smallestPair([...(seqs.get(seq) as Map<string, Entry>).values()])
+      applyEvidence(state, a, b)
+    }
+    for (let seq = 1; ; seq++) {
+      const variants = seqs.get(seq)
+      if (variants === undefined || variants.size !== 1) break
+      if (applyEntry(state, variants.values().next().value as Entry) !== 'applied') break
+    }
+  }
+  return state
+}
+
+export * from './queries.js'

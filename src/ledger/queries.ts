@@ -1,0 +1,259 @@
+/**
+ * Questions asked of the ledger state (src/ledger/fold.ts): unit status and claimable
+ * units at a given time, jobs and their progress, conflicts, the merged leaderboard, blob holders,
+ * equivocation evidence and the state hash. Pure, and independent of the order entries arrived in:
+ * every answer is sorted or chosen by a total order.
+ *
+ * Which commits count is the asking peer's judgement, passed as a CommitTrust: a peer checks other
+ * members' checkpoints before it counts them (src/node/work/commit-verifier.ts), so a commit may be
+ * trusted, still being checked, or rejected. Verdicts are a pure function of a checkpoint and its
+ * job (the check re-evaluates genomes, and evaluation is deterministic), so honest peers that have
+ * checked the same commits count the same ones and show the same leaderboard. Without a trust
+ * argument every commit is trusted (the ledger's own view; the state hash never depends on trust).
+ */
+import { canonicalHash } from '../protocol/canonical.js'
+import { compareHlc, type Hlc } from '../protocol/hlc.js'
+import { entryHash, type Entry } from '../protocol/entry.js'
+import type { BlobKind, HelloBody } from '../protocol/entry-bodies.js'
+import type { JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
+import { mergeLeaderboard } from './leaderboard.js'
+import type { CommitRecord, LeaseRecord, LedgerState, UnitRecord } from './fold.js'
+
+export function unitKey (jobId: string, island: number, epoch: number): string {
+  return `${jobId}:${island}:${epoch}`
+}
+
+/** The ledger's total order on entries: hybrid logical clock, then author id. */
+export function byHlcThenAuthor (a: { hlc: Hlc, author: string }, b: { hlc: Hlc, author: string }): number {
+  return compareHlc(a.hlc, b.hlc) || (a.author < b.author ? -1 : a.author > b.author ? 1 : 0)
+}
+
+function compareStrings (a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** How a peer regards one commit: counted, waiting for its check, or failed its check. */
+export type CommitVerdict = 'trusted' | 'pending' | 'rejected'
+export type CommitTrust = (commit: CommitRecord, unit: UnitRecord) => CommitVerdict
+/** Every commit counts: the ledger's own view, and a peer that checks nothing. */
+export const TRUST_ALL: CommitTrust = () => 'trusted'
+
+/** The commit that counts for a unit: the smallest (hlc, author) among the trusted ones. */
+export function countedCommit (unit: UnitRecord | undefined, trust: CommitTrust = TRUST_ALL): CommitRecord | null {
+  if (unit === undefined) return null
+  let best: CommitRecord | null = null
+  for (const c of unit.commits) {
+    if (trust(c, unit) !== 'trusted') continue
+    if (best === null || byHlcThenAuthor(c, best) < 0) best = c
+  }
+  return best
+}
+
+/** The lease holding a unit at `nowMs`: the active lease with the smallest (claim hlc, author). */
+export function leaseHolder (unit: UnitRecord | undefined, nowMs: number): LeaseRecord | null {
+  if (unit === undefined) return null
+  let holder: LeaseRecord | null = null
+  for (const lease of unit.leases.values()) {
+    if (lease.until <= nowMs) continue
+    if (holder === null || byHlcThenAuthor({ hlc: lease.claimHlc, author: lease.author }, { hlc: holder.claimHlc, author: holder.author }) < 0) holder = lease
+  }
+  return holder
+}
+
+export type UnitStatus =
+  | { readonly status: 'free', readonly conflict: boolean }
+  | { readonly status: 'leased', readonly by: string, readonly until: number, readonly conflict: boolean }
+  | { readonly status: 'checking', readonly conflict: boolean }
+  | { readonly status: 'committed', readonly by: string, readonly checkpointHash: string, readonly conflict: boolean }
+
+export function unitStatus (state: LedgerState, jobId: string, island: number, epoch: number, nowMs: number, trust: CommitTrust = TRUST_ALL): UnitStatus {
+  const unit = state.units.get(unitKey(jobId, island, epoch))
+  const counted = countedCommit(unit, trust)
+  // A conflict is a commit that differs from the counted one.
+  const conflict = counted !== null && (unit as UnitRecord).commits.some(c => c.checkpointHash !== counted.checkpointHash)
+  if (counted !== null) return { status: 'committed', by: counted.author, checkpointHash: counted.checkpointHash, conflict }
+  // Finished by nobody it trusts yet, but with a commit still being checked: wait for the check.
+  if (unit !== undefined && unit.commits.some(c => trust(c, unit) === 'pending')) return { status: 'checking', conflict }
+  const holder = leaseHolder(unit, nowMs)
+  if (holder !== null) return { status: 'leased', by: holder.author, until: holder.until, conflict }
+  return { status: 'free', conflict }
+}
+
+function isCommitted (state: LedgerState, jobId: string, island: number, epoch: number, trust: CommitTrust): boolean {
+  return countedCommit(state.units.get(unitKey(jobId, island, epoch)), trust) !== null
+}
+
+/**
+ * Units of a job that may be claimed at `nowMs`: neither committed, nor being checked, nor leased,
+ * with their inputs committed (epoch 0 always; epoch e needs (i, e-1) and (i-1 mod islands, e-1):
+ * the ring). A unit whose only commits were rejected is claimable: it must be computed honestly.
+ * Ordered by (epoch, island); an unknown job has none.
+ */
+export function claimableUnits (state: LedgerState, jobId: string, nowMs: number, trust: CommitTrust = TRUST_ALL): { island: number, epoch: number }[] {
+  const job = state.jobs.get(jobId)
+  if (job === undefined) return []
+  const { islands, epochs } = job.spec.ga
+  const out: { island: number, epoch: number }[] = []
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let island = 0; island < islands; island++) {
+      if (epoch > 0 && !(isCommitted(state, jobId, island, epoch - 1, trust) && isCommitted(state, jobId, (island - 1 + islands) % islands, epoch - 1, trust))) continue
+      const unit = state.units.get(unitKey(jobId, island, epoch))
+      // Every commit (if any) rejected: neither counted nor being checked.
+      const open = unit === undefined || unit.commits.every(c => trust(c, unit) === 'rejected')
+      if (open && leaseHolder(unit, nowMs) === null) out.push({ island, epoch })
+    }
+  }
+  return out
+}
+
+export interface JobView {
+  readonly id: string
+  readonly spec: JobSpec
+  /** The author of the earliest (hlc, author) submission. */
+  readonly submitter: string
+  readonly submittedAt: Hlc
+  readonly committed: number
+  readonly total: number
+  /** committed / total, in [0, 1]. */
+  readonly progress: number
+  readonly done: boolean
+}
+
+/** Every known job, in submission order (hlc, then id). */
+export function jobs (state: LedgerState, trust: CommitTrust = TRUST_ALL): JobView[] {
+  const out: JobView[] = []
+  for (const job of state.jobs.values()) {
+    const first = job.submissions.reduce((a, b) => byHlcThenAuthor(b, a) < 0 ? b : a)
+    const { islands, epochs } = job.spec.ga
+    let committed = 0
+    for (let e = 0; e < epochs; e++) for (let i = 0; i < islands; i++) if (isCommitted(state, job.id, i, e, trust)) committed++
+    const total = islands * epochs
+    out.push({ id: job.id, spec: job.spec, submitter: first.author, submittedAt: first.hlc, committed, total, progress: committed / total, done: committed === total })
+  }
+  return out.sort((a, b) => compareHlc(a.submittedAt, b.submittedAt) || compareStrings(a.id, b.id))
+}
+
+export interface Conflict {
+  readonly jobId: string
+  readonly island: number
+  readonly epoch: number
+  readonly counted: { readonly author: string, readonly checkpointHash: string }
+  readonly other: { readonly author: string, readonly checkpointHash: string }
+  /** This peer checked the other checkpoint and found it wrong (not merely different). */
+  readonly rejected: boolean
+}
+
+/** Every commit whose checkpoint differs from the one counted for its unit: never resolved silently. */
+export function conflicts (state: LedgerState, trust: CommitTrust = TRUST_ALL): Conflict[] {
+  const out: Conflict[] = []
+  for (const key of [...state.units.keys()].sort()) {
+    const unit = state.units.get(key) as UnitRecord
+    const counted = countedCommit(unit, trust)
+    if (counted === null) continue
+    const seen = new Set<string>()
+    for (const c of [...unit.commits].sort(byHlcThenAuthor)) {
+      const id = `${c.author} ${c.checkpointHash}`
+      if (c.checkpointHash === counted.checkpointHash || seen.has(id)) continue
+      seen.add(id)
+      out.push({
+        jobId: unit.jobId, island: unit.island, epoch: unit.epoch,
+        counted: { author: counted.author, checkpointHash: counted.checkpointHash },
+        other: { author: c.author, checkpointHash: c.checkpointHash },
+        rejected: trust(c, unit) === 'rejected',
+      })
+    }
+  }
+  return out
+}
+
+export interface RejectedCommit {
+  readonly jobId: string
+  readonly island: number
+  readonly epoch: number
+  readonly author: string
+  readonly seq: number
+  readonly checkpointHash: string
+}
+
+/** Every commit this peer checked and found wrong, by unit and then (hlc, author). */
+export function rejectedCommits (state: LedgerState, trust: CommitTrust): RejectedCommit[] {
+  const out: RejectedCommit[] = []
+  for (const key of [...state.units.keys()].sort()) {
+    const unit = state.units.get(key) as UnitRecord
+    for (const c of [...unit.commits].sort(byHlcThenAuthor)) {
+      if (trust(c, unit) === 'rejected') out.push({ jobId: unit.jobId, island: unit.island, epoch: unit.epoch, author: c.author, seq: c.seq, checkpointHash: c.checkpointHash })
+    }
+  }
+  return out
+}
+
+/** The job's leaderboard from its counted commits (units within the job's bounds). */
+export function leaderboard (state: LedgerState, jobId: string, top: number, trust: CommitTrust = TRUST_ALL): LeaderboardRow[] {
+  const job = state.jobs.get(jobId)
+  if (job === undefined) return []
+  const items = []
+  for (let epoch = 0; epoch < job.spec.ga.epochs; epoch++) {
+    for (let island = 0; island < job.spec.ga.islands; island++) {
+      const counted = countedCommit(state.units.get(unitKey(jobId, island, epoch)), trust)
+      const checkpoint = counted === null ? undefined : state.checkpoints.get(counted.checkpointHash)
+      if (counted !== null && checkpoint !== undefined) items.push({ island, epoch, peer: counted.author, best: checkpoint.best })
+    }
+  }
+  return mergeLeaderboard(items, top)
+}
+
+export interface BlobHolder { readonly author: string, readonly size: number, readonly kind: BlobKind }
+
+/** The authors who announced a blob, by author id. */
+export function blobHolders (state: LedgerState, hash: string): BlobHolder[] {
+  const holders = state.blobs.get(hash)
+  if (holders === undefined) return []
+  return [...holders.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([author, c]) => ({ author, size: c.size, kind: c.kind }))
+}
+
+/** The latest hello of each author, by author id. */
+export function peers (state: LedgerState): (HelloBody & { author: string, seq: number })[] {
+  return [...state.peers.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([author, h]) => ({ author, ...h }))
+}
+
+/** Proof of every frozen author (both signed entries), by author id: replicate these entries as they are. */
+export function equivocationEvidence (state: LedgerState): { author: string, seq: number, entries: readonly [Entry, Entry] }[] {
+  return [...state.evidence.values()].sort((a, b) => compareStrings(a.author, b.author))
+}
+
+/** Is this author frozen at or before `seq`? */
+export function isFrozen (state: LedgerState, author: string, seq = Number.MAX_SAFE_INTEGER): boolean {
+  const at = state.chains.get(author)?.frozenAt ?? null
+  return at !== null && seq >= at
+}
+
+/**
+ * The hash of a canonical serialisation of the whole state: counted chains (by their head
+ * hashes), evidence and every view, each sorted. Two peers with the same state have the same hash.
+ */
+export function stateHash (state: LedgerState): string {
+  const sortedKeys = <V>(m: Map<string, V>): string[] => [...m.keys()].sort()
+  return canonicalHash({
+    chains: sortedKeys(state.chains).map(a => {
+      const c = state.chains.get(a)
+      return [a, c?.entries.length, c?.hashes.at(-1) ?? null, c?.frozenAt ?? null]
+    }),
+    evidence: equivocationEvidence(state).map(ev => [ev.author, ev.seq, entryHash(ev.entries[0]), entryHash(ev.entries[1])]),
+    jobs: sortedKeys(state.jobs).map(id => {
+      const job = state.jobs.get(id)
+      return [id, (job?.submissions ?? []).map(s => [s.author, s.seq, [...s.hlc]]).sort(compareJson)]
+    }),
+    units: sortedKeys(state.units).map(k => {
+      const u = state.units.get(k) as UnitRecord
+      const leases = sortedKeys(u.leases).map(a => { const l = u.leases.get(a) as LeaseRecord; return [a, l.seq, [...l.claimHlc], l.until] })
+      return [k, leases, u.commits.map(c => [c.author, c.seq, [...c.hlc], c.checkpointHash]).sort(compareJson)]
+    }),
+    checkpoints: sortedKeys(state.checkpoints),
+    blobs: sortedKeys(state.blobs).map(h => [h, blobHolders(state, h).map(x => [x.author, x.size, x.kind])]),
+    peers: peers(state).map(p => [p.author, p.seq, p.engineVersion, p.cores, p.name])
+  })
+}
+
+function compareJson (a: unknown, b: unknown): number {
+  return compareStrings(JSON.stringify(a), JSON.stringify(b))
+}

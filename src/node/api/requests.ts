@@ -1,0 +1,97 @@
+/**
+ * Checks of what arrives at the local API: the submit body and the results query. Each failure
+ * names the field (API_BAD_REQUEST, `details.field`), so a client sees exactly what to fix. Ranges
+ * of job settings are the job builder's to check (JOB_INVALID); here only shapes and types.
+ */
+import { isAbsolute } from 'node:path'
+import { StratmeshError } from '../../protocol/errors.js'
+import { OBJECTIVES } from '../../protocol/types.js'
+import type { SubmitRequest } from '../peer-types.js'
+
+/** Rows `peer results` shows unless told otherwise. */
+export const DEFAULT_TOP = 10
+/** More rows than anyone reads, and a bound on one response. */
+export const MAX_TOP = 1000
+/** Paths longer than this are not paths (PATH_MAX is 4096 on Linux, 1024 on macOS). */
+const MAX_PATH_CHARS = 4096
+/** Job ids are sha256 hex; a prefix of at least a few characters may name one. */
+const JOB_ID = /^[0-9a-f]{1,64}$/
+/** Leaderboard row ids (dashboard-views.ts rowIdOf): 16 hex characters. */
+const ROW_ID = /^[0-9a-f]{16}$/
+/** Sign-in codes are 32 random bytes in base64url (43 characters). */
+const LOGIN_CODE = /^[A-Za-z0-9_-]{20,100}$/
+
+const INTEGER_FIELDS = ['islands', 'population', 'generations', 'epochs', 'minTrades', 'seed'] as const
+const NUMBER_FIELDS = ['fee', 'slippage', 'oos'] as const
+const KNOWN_FIELDS = new Set<string>(['strategyPath', 'data', 'objective', ...INTEGER_FIELDS, ...NUMBER_FIELDS])
+
+function bad (field: string, problem: string): StratmeshError {
+  return new StratmeshError('API_BAD_REQUEST', `field "${field}" ${problem}`, { details: { field } })
+}
+
+function path (body: Record<string, unknown>, field: string, allowDefault: boolean): string {
+  const v = body[field]
+  if (typeof v !== 'string' || v.length === 0) throw bad(field, 'must be a non-empty string')
+  if (v.length > MAX_PATH_CHARS) throw bad(field, `is longer than ${MAX_PATH_CHARS} characters`)
+  if (allowDefault && v === 'default') return v
+  if (!isAbsolute(v)) throw bad(field, `must be an absolute path${allowDefault ? " or 'default'" : ''}`)
+  return v
+}
+
+export function parseSubmitRequest (body: unknown): SubmitRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('(body)', 'must be a JSON object')
+  const b = body as Record<string, unknown>
+  for (const k of Object.keys(b)) if (!KNOWN_FIELDS.has(k)) throw bad(k, 'is not a submit field')
+  const req: Record<string, unknown> = { strategyPath: path(b, 'strategyPath', false), data: path(b, 'data', true) }
+  for (const f of INTEGER_FIELDS) {
+    if (b[f] === undefined) continue
+    if (!Number.isSafeInteger(b[f])) throw bad(f, 'must be an integer')
+    req[f] = b[f]
+  }
+  for (const f of NUMBER_FIELDS) {
+    if (b[f] === undefined) continue
+    if (typeof b[f] !== 'number' || !Number.isFinite(b[f])) throw bad(f, 'must be a finite number')
+    req[f] = b[f]
+  }
+  if (b.objective !== undefined) {
+    if (typeof b.objective !== 'string' || !(OBJECTIVES as readonly string[]).includes(b.objective)) throw bad('objective', `must be one of ${OBJECTIVES.join(', ')}`)
+    req.objective = b.objective
+  }
+  return req as unknown as SubmitRequest
+}
+
+export function parseResultsQuery (query: URLSearchParams): { jobId: string | undefined, top: number } {
+  // An empty `job=` means the latest job, as if it were absent.
+  const job = query.get('job') || undefined
+  if (job !== undefined && !JOB_ID.test(job)) throw bad('job', 'must be a job id (hex)')
+  const topText = query.get('top')
+  let top = DEFAULT_TOP
+  if (topText !== null) {
+    top = /^\d{1,7}$/.test(topText) ? Number(topText) : NaN
+    if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw bad('top', `must be an integer in [1, ${MAX_TOP}]`)
+  }
+  return { jobId: job, top }
+}
+
+/** `job=` alone: a job id or prefix, or the latest job when absent or empty. */
+export function parseJobQuery (query: URLSearchParams): string | undefined {
+  const job = query.get('job') || undefined
+  if (job !== undefined && !JOB_ID.test(job)) throw bad('job', 'must be a job id (hex)')
+  return job
+}
+
+/** `job=` and `row=` of /v1/detail: both required. */
+export function parseDetailQuery (query: URLSearchParams): { jobId: string, rowId: string } {
+  const job = parseJobQuery(query)
+  if (job === undefined) throw bad('job', 'is required')
+  const row = query.get('row') ?? ''
+  if (!ROW_ID.test(row)) throw bad('row', 'must be a leaderboard row id (16 hex characters)')
+  return { jobId: job, rowId: row }
+}
+
+export function parseSessionRequest (body: unknown): { code: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('(body)', 'must be a JSON object')
+  const code = (body as Record<string, unknown>).code
+  if (typeof code !== 'string' || !LOGIN_CODE.test(code)) throw bad('code', 'must be the code from a dashboard link')
+  return { code }
+}

@@ -1,0 +1,106 @@
+/**
+ * Turning a user's files into a job: read and check the strategy (in an evaluator: it is other
+ * people's code), import the candles, store both as content-addressed blobs, and build the spec.
+ * Nothing is published here; the caller appends the ledger entries once all of this succeeded.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { StratmeshError } from '../../protocol/errors.js'
+import { sha256Hex } from '../../protocol/canonical.js'
+import { importCandles } from '../../engine/data/import-candles.js'
+import { encodeDataset } from '../../engine/data/dataset-codec.js'
+import { DEFAULT_DATASET_NAME, defaultDataset } from '../../engine/data/synthetic.js'
+import { createJobSpec } from '../../engine/job-setup.js'
+import type { JobSpec } from '../../protocol/job-spec.js'
+import type { BlobStore } from '../blobs/blob-store.js'
+import type { EvaluatorPool } from '../evaluators/pool.js'
+import type { SubmitRequest } from '../peer-types.js'
+
+/** Strategy sources are small programs; a megabyte is already absurd for one. */
+export const MAX_STRATEGY_FILE_BYTES = 1024 * 1024
+/** Candle files beyond this are refused before reading (about 20M rows of CSV). */
+export const MAX_DATA_FILE_BYTES = 2 * 1024 * 1024 * 1024
+
+export interface PreparedJob {
+  readonly spec: JobSpec
+  readonly strategy: { readonly name: string, readonly hash: string, readonly size: number }
+  readonly dataset: { readonly name: string, readonly hash: string, readonly size: number, readonly bars: number, readonly gaps?: number }
+}
+
+async function readUserFile (path: string, what: 'strategy' | 'data', max: number): Promise<Buffer> {
+  const code = what === 'strategy' ? 'STRATEGY_NOT_FOUND' : 'DATA_NOT_FOUND'
+  let size: number
+  try {
+    const s = await stat(path)
+    if (!s.isFile()) throw new StratmeshError(code, `${path} is not a file`, { details: { file: path } })
+    size = s.size
+  } catch (err) {
+    if (err instanceof StratmeshError) throw err
+    throw new StratmeshError(code, `cannot read ${what} file ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err, details: { file: path } })
+  }
+  if (size > max) throw new StratmeshError(what === 'strategy' ? 'STRATEGY_TOO_LARGE' : 'DATA_TOO_LARGE', `${path} has ${size} bytes; the limit is ${max}`, { details: { file: path } })
+  return await readFile(path)
+}
+
+/** The bundled dataset, encoded: generated on demand (deterministic: every peer gets the same bytes). */
+let defaultEncoded: { bytes: Uint8Array, bars: number } | undefined
+export function defaultDatasetBytes (): { bytes: Uint8Array, bars: number } {
+  if (defaultEncoded === undefined) {
+    const { candles } = defaultDataset()
+    defaultEncoded = { bytes: encodeDataset(candles), bars: candles.length }
+  }
+  return defaultEncoded
+}
+
+export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPool, blobStore: BlobStore }): Promise<PreparedJob> {
+  const sourceBytes = await readUserFile(req.strategyPath, 'strategy', MAX_STRATEGY_FILE_BYTES)
+  const source = sourceBytes.toString('utf8')
+  // Loads it in an evaluator and checks its declared parameters: a broken strategy fails here,
+  // before anything reaches the mesh. Errors name the file by the path the user gave (as every
+  // other error of a submit does), so an editor can open it at the line.
+  const info = await deps.pool.inspect(source, req.strategyPath)
+
+  let datasetBytes: Uint8Array
+  let datasetName: string
+  let bars: number
+  let gaps: number | undefined
+  if (req.data === 'default') {
+    const encoded = defaultDatasetBytes()
+    datasetBytes = encoded.bytes
+    datasetName = DEFAULT_DATASET_NAME
+    bars = encoded.bars
+  } else {
+    const raw = await readUserFile(req.data, 'data', MAX_DATA_FILE_BYTES)
+    const imported = importCandles(raw, req.data)
+    datasetBytes = encodeDataset(imported.candles)
+    datasetName = basename(req.data)
+    bars = imported.candles.length
+    gaps = imported.report.gaps
+  }
+
+  const strategyHash = await deps.blobStore.put(sourceBytes)
+  const datasetHash = await deps.blobStore.put(datasetBytes)
+  if (strategyHash !== sha256Hex(sourceBytes)) throw new StratmeshError('BLOB_HASH_MISMATCH', 'blob store returned an unexpected hash for the strategy')
+
+  const spec = createJobSpec({
+    strategy: { hash: strategyHash, name: info.name },
+    dataset: { hash: datasetHash, name: datasetName, bars },
+    ...(req.objective === undefined ? {} : { objective: req.objective }),
+    ...(req.minTrades === undefined ? {} : { minTrades: req.minTrades }),
+    ...(req.fee === undefined ? {} : { fee: req.fee }),
+    ...(req.slippage === undefined ? {} : { slippage: req.slippage }),
+    ...(req.oos === undefined ? {} : { oosFraction: req.oos }),
+    ...(req.seed === undefined ? {} : { seed: req.seed }),
+    ga: {
+      ...(req.islands === undefined ? {} : { islands: req.islands }),
+      ...(req.population === undefined ? {} : { population: req.population }),
+      ...(req.generations === undefined ? {} : { generations: req.generations }),
+      ...(req.epochs === undefined ? {} : { epochs: req.epochs }),
+    },
+  })
+  return {
+    spec,
+    strategy: { name: info.name, hash: strategyHash, size: sourceBytes.byteLength },
+    dataset: { name: datasetName, hash: datasetHash, size: datasetBytes.byteLength, bars, ...(gaps === undefined ? {} : { gaps }) },
+  }
+}

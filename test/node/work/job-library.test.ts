@@ -1,0 +1,93 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { PeerId } from '@libp2p/interface'
+import { StratmeshError } from '../../../src/protocol/errors.js'
+import { emptyLedger } from '../../../src/ledger/fold.js'
+import { ENGINE_VERSION, type JobSpec } from '../../../src/protocol/job-spec.js'
+import { BLOB_RETRY_MS, createJobLibrary } from '../../../src/node/work/job-library.js'
+import type { BlobStore } from '../../../src/node/blobs/blob-store.js'
+import type { BlobSync } from '../../../src/node/blobs/blob-sync.js'
+import { waitFor } from '../../helpers/wait-for.js'
+
+const STRATEGY_HASH = 'a'.repeat(64)
+const DATASET_HASH = 'b'.repeat(64)
+const spec = { engineVersion: ENGINE_VERSION, strategy: { hash: STRATEGY_HASH, name: 's' }, dataset: { hash: DATASET_HASH, name: 'd', bars: 10 } } as unknown as JobSpec
+
+/** Lets the library's background fetch reach blobSync (it awaits the store first). */
+async function settle (): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise(resolve => setImmediate(resolve))
+}
+
+async function peerId (): Promise<PeerId> {
+  return peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+}
+
+/** A library over fakes: a ledger whose blob announcements the test sets, a fetch that records its sources. */
+function setup (self: PeerId) {
+  const state = emptyLedger()
+  const connected: PeerId[] = []
+  const fetches: string[][] = []
+  let failFetch: Error | null = null
+  let now = 1_000_000
+  let changes = 0
+  const blobStore = { has: async () => false } as unknown as BlobStore
+  const blobSync = {
+    async fetchBlob (_hash: string, _size: number, from: PeerId[]) {
+      fetches.push(from.map(p => p.toString()))
+      if (failFetch !== null) throw failFetch
+      return await new Promise(() => {}) // still downloading: the test looks only at who was asked
+    },
+  } as unknown as BlobSync
+  const library = createJobLibrary({ blobStore, blobSync, state: () => state, self: self.toString(), connected: () => connected, clock: () => now, onChange: () => { changes++ }, log: () => {} })
+  return {
+    library,
+    connected,
+    fetches,
+    announce (author: PeerId) { state.blobs.set(STRATEGY_HASH, new Map([...(state.blobs.get(STRATEGY_HASH) ?? []), [author.toString(), { size: 100, kind: 'strategy' as const }]])) },
+    failFetchWith (err: Error) { failFetch = err },
+    advance (ms: number) { now += ms },
+    changes: () => changes,
+  }
+}
+
+test('a blob no connected peer had is fetched as soon as a connected peer announces it, not after the retry delay', async () => {
+  const [self, submitter, hub] = await Promise.all([peerId(), peerId(), peerId()])
+  const lib = setup(self)
+  // The job came from a peer we are not connected to (the other leaf of a bootstrap star).
+  lib.announce(submitter)
+  lib.connected.push(hub)
+  assert.equal(lib.library.readiness('job', spec).ready, false)
+  await waitFor(() => lib.changes() > 0, { message: 'the fetch to fail for want of a source' })
+  assert.deepEqual(lib.fetches, [])
+  lib.library.readiness('job', spec)
+  await settle()
+  assert.deepEqual(lib.fetches, [], 'still nobody to ask')
+  assert.match((lib.library.readiness('job', spec) as { reason: string }).reason, /none of the 1 peers that have it is connected/)
+
+  // The hub fetched it and announced it: asked at once (the clock has not moved; BLOB_RETRY_MS has not passed).
+  lib.announce(hub)
+  assert.equal(lib.library.readiness('job', spec).ready, false)
+  await settle()
+  assert.deepEqual(lib.fetches, [[hub.toString()]])
+})
+
+test('a blob whose transfer failed waits out the retry delay even though its holder is connected', async () => {
+  const [self, holder] = await Promise.all([peerId(), peerId()])
+  const lib = setup(self)
+  lib.announce(holder)
+  lib.connected.push(holder)
+  lib.failFetchWith(new StratmeshError('BLOB_FETCH_FAILED', 'the transfer broke'))
+  lib.library.readiness('job', spec)
+  await waitFor(() => lib.changes() > 0, { message: 'the transfer to fail' })
+  assert.equal(lib.fetches.length, 1)
+  // No hot loop against a peer that cannot serve it.
+  lib.library.readiness('job', spec)
+  await settle()
+  assert.equal(lib.fetches.length, 1)
+  lib.advance(BLOB_RETRY_MS)
+  lib.library.readiness('job', spec)
+  await settle()
+  assert.equal(lib.fetches.length, 2)
+})
