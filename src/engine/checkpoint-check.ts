@@ -19,7 +19,7 @@
 import { canonicalString } from '../protocol/canonical.js'
 import { BEST_PER_UNIT, compareRanked } from './ga.js'
 import type { Checkpoint, Genome, JobSpec } from '../protocol/job-spec.js'
-import { paramsKey } from './param-space.js'
+import { paramsKey } from '../protocol/params-key.js'
 import { createPrng } from './prng.js'
 import type { EvalResult, ParamValues } from '../protocol/types.js'
 
