@@ -19,7 +19,8 @@
 import { canonicalString } from '../protocol/canonical.js'
 import { BEST_PER_UNIT, compareRanked } from './ga.js'
 import type { Checkpoint, Genome, JobSpec } from '../protocol/job-spec.js'
-import { paramsKey } from './param-space.js'
+import { paramsKey } from '../protocol/params-key.js'
+import { checkpointUnitProblem } from '../protocol/checkpoint-unit.js'
 import { createPrng } from './prng.js'
 import type { EvalResult, ParamValues } from '../protocol/types.js'
 
@@ -37,11 +38,12 @@ function ranked (g: Genome): [number | null, string] {
 
 /**
  * What is wrong with the checkpoint's shape for unit (island, epoch) of `spec` (whose id is
- * `jobId`), or null. Needs no evaluation.
+ * `jobId`), or null. Needs no evaluation: first the wire format's unit check, then whether it is
+ * in the GA's order with the GA's best list.
  */
 export function checkpointShapeProblem (cp: Checkpoint, spec: JobSpec, jobId: string, island: number, epoch: number): string | null {
-  if (cp.jobId !== jobId || cp.island !== island || cp.epoch !== epoch) return `it is the checkpoint of unit (${cp.island}, ${cp.epoch}) of job ${String(cp.jobId).slice(0, 12)}`
-  if (cp.population.length !== spec.ga.population) return `its population holds ${cp.population.length} genomes, the job's is ${spec.ga.population}`
+  const unit = checkpointUnitProblem(cp, spec, jobId, island, epoch)
+  if (unit !== null) return unit
   for (let i = 1; i < cp.population.length; i++) {
     if (compareRanked(...ranked(cp.population[i - 1]), ...ranked(cp.population[i])) > 0) return `its population is not in order of fitness at genome ${i}`
   }

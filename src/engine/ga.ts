@@ -6,7 +6,8 @@
  * bytes.
  */
 import { StratmeshError } from '../protocol/errors.js'
-import { crossoverParams, mutateParams, paramsKey, paramsProblem, sampleParams } from './param-space.js'
+import { crossoverParams, mutateParams, paramsProblem, sampleParams } from './param-space.js'
+import { paramsKey } from '../protocol/params-key.js'
 import { createPrng, type Prng } from './prng.js'
 import type { BestGenome, Checkpoint, Genome, JobSpec } from '../protocol/job-spec.js'
 import { jobId } from './job-setup.js'

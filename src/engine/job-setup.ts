@@ -1,12 +1,14 @@
 /**
- * Building and checking job descriptions, and deriving what an evaluation needs from one.
+ * Building job descriptions from options and defaults, and deriving what an evaluation needs from
+ * one. The bounds a job must respect are the wire format's (src/protocol/job-spec-check.ts).
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { canonicalHash } from '../protocol/canonical.js'
 import type { EvalSetup } from './evaluate.js'
 import { barsPerYear } from './backtest.js'
 import { ENGINE_VERSION, type GaSettings, type JobSpec } from '../protocol/job-spec.js'
-import { OBJECTIVES, type Candles, type Objective } from '../protocol/types.js'
+import { validateJobSpec } from '../protocol/job-spec-check.js'
+import type { Candles, Objective } from '../protocol/types.js'
 
 /** GA defaults: small enough that the demo finishes in a minute or two on one laptop. */
 export const DEFAULT_GA: GaSettings = {
@@ -21,19 +23,6 @@ export const DEFAULT_GA: GaSettings = {
   migrants: 2,
 }
 
-/** Bounds on job settings: beyond them a job is a typo, not a plan (and checkpoints must fit an entry). */
-export const JOB_LIMITS = {
-  islands: [1, 256],
-  population: [4, 1000],
-  generations: [1, 1000],
-  epochs: [1, 1000],
-  minTrades: [0, 1_000_000],
-} as const
-
-/** Fees or slippage above 10 % per side are certainly a unit mistake (percent given as a fraction). */
-export const MAX_COST = 0.1
-/** Keep at least 10 % in sample, so fitness has data to stand on. */
-export const MAX_OOS_FRACTION = 0.9
 /** Default share of the data held out of sample. */
 export const DEFAULT_OOS_FRACTION = 0.3
 /** A strategy with fewer in-sample trades than this gets no fitness by default. */
@@ -49,47 +38,6 @@ export interface JobOptions {
   readonly oosFraction?: number
   readonly seed?: number
   readonly ga?: Partial<GaSettings>
-}
-
-function bad (field: string, problem: string): StratmeshError {
-  return new StratmeshError('JOB_INVALID', `job ${field} ${problem}`, { details: { field } })
-}
-
-function intIn (field: string, v: number, [lo, hi]: readonly [number, number]): void {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw bad(field, `must be an integer in [${lo}, ${hi}], got ${v}`)
-}
-
-function realIn (field: string, v: number, lo: number, hi: number): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) throw bad(field, `must be a number in [${lo}, ${hi}], got ${v}`)
-}
-
-/** Checks every field of a job spec; throws JOB_INVALID naming the first bad field. */
-export function validateJobSpec (spec: JobSpec): JobSpec {
-  if (typeof spec.engineVersion !== 'string' || spec.engineVersion.length === 0) throw bad('engineVersion', 'is missing')
-  const hex = /^[0-9a-f]{64}$/
-  if (!hex.test(spec.strategy?.hash ?? '')) throw bad('strategy.hash', 'must be a sha256 hex string')
-  if (!hex.test(spec.dataset?.hash ?? '')) throw bad('dataset.hash', 'must be a sha256 hex string')
-  if (typeof spec.strategy.name !== 'string' || typeof spec.dataset.name !== 'string') throw bad('name', 'must be a string')
-  if (!Number.isInteger(spec.dataset.bars) || spec.dataset.bars < 2) throw bad('dataset.bars', 'must be an integer >= 2')
-  if (!OBJECTIVES.includes(spec.objective)) throw bad('objective', `must be one of ${OBJECTIVES.join(', ')}`)
-  intIn('minTrades', spec.minTrades, JOB_LIMITS.minTrades)
-  realIn('fee', spec.costs.fee, 0, MAX_COST)
-  realIn('slippage', spec.costs.slippage, 0, MAX_COST)
-  realIn('oosFraction', spec.oosFraction, 0, MAX_OOS_FRACTION)
-  if (!Number.isSafeInteger(spec.seed) || spec.seed < 0) throw bad('seed', 'must be a non-negative safe integer')
-  const ga = spec.ga
-  intIn('islands', ga.islands, JOB_LIMITS.islands)
-  intIn('population', ga.population, JOB_LIMITS.population)
-  intIn('generations', ga.generations, JOB_LIMITS.generations)
-  intIn('epochs', ga.epochs, JOB_LIMITS.epochs)
-  intIn('elite', ga.elite, [0, ga.population - 1])
-  intIn('tournament', ga.tournament, [1, ga.population])
-  intIn('migrants', ga.migrants, [0, ga.population - 1])
-  realIn('crossoverRate', ga.crossoverRate, 0, 1)
-  realIn('mutationRate', ga.mutationRate, 0, 1)
-  const inSample = Math.floor(spec.dataset.bars * (1 - spec.oosFraction))
-  if (inSample < 2) throw bad('oosFraction', 'leaves fewer than 2 in-sample bars')
-  return spec
 }
 
 export function createJobSpec (opts: JobOptions): JobSpec {

@@ -191,8 +191,3 @@ export function crossoverParams (def: StrategyDefinition, a: ParamValues, b: Par
   }
   return a
 }
-
-/** A stable text key of a genome, for de-duplication and tie-breaks. */
-export function paramsKey (params: ParamValues): string {
-  return JSON.stringify(Object.keys(params).sort().map(k => [k, params[k]]))
-}

@@ -2,7 +2,7 @@
  * Merging the best genomes of many units into one leaderboard. Deterministic whatever the order of
  * the inputs: rows are keyed by their parameters, ranked by fitness, ties broken by the key.
  */
-import { paramsKey } from '../engine/param-space.js'
+import { paramsKey } from '../protocol/params-key.js'
 import type { BestGenome, LeaderboardRow } from '../protocol/job-spec.js'
 
 export interface LeaderboardSource {

@@ -4,7 +4,7 @@ import { checkPlan, checkpointNumbersProblem, checkpointShapeProblem, POPULATION
 import { BEST_PER_UNIT, runUnit, type UnitEnv } from '../../src/engine/ga.js'
 import { createJobSpec, jobId } from '../../src/engine/job-setup.js'
 import type { Checkpoint } from '../../src/protocol/job-spec.js'
-import { paramsKey } from '../../src/engine/param-space.js'
+import { paramsKey } from '../../src/protocol/params-key.js'
 import { defineStrategy, float, int } from '../../src/engine/strategy-api.js'
 import type { EvalResult, Metrics, ParamValues } from '../../src/protocol/types.js'
 import { canonicalHash } from '../../src/protocol/canonical.js'
