@@ -154,10 +154,10 @@ test('results, status and submit against a running API (fake peer): output, JSON
 test('exit codes by error class', () => {
   assert.equal(exitCodeFor(new StratmeshError('PEER_NOT_RUNNING', '')), 3)
   assert.equal(exitCodeFor(new StratmeshError('JOB_NOT_FOUND', '')), 4)
-  for (const code of ['OPTION_INVALID', 'USAGE', 'STRATEGY_SYNTAX', 'CSV_BAD_NUMBER', 'JSON_SYNTAX', 'DATA_NOT_FOUND', 'JOB_INVALID', 'API_BAD_REQUEST', 'SECRET_TOO_SHORT']) {
+  for (const code of ['OPTION_INVALID', 'USAGE', 'STRATEGY_SYNTAX', 'CSV_BAD_NUMBER', 'JSON_SYNTAX', 'DATA_NOT_FOUND', 'JOB_INVALID', 'API_BAD_REQUEST', 'SECRET_TOO_SHORT'] as const) {
     assert.equal(exitCodeFor(new StratmeshError(code, '')), 2, code)
   }
-  for (const code of ['DATA_DIR_LOCKED', 'LOG_STORE_WRITE', 'EVAL_CRASHED']) assert.equal(exitCodeFor(new StratmeshError(code, '')), 1, code)
+  for (const code of ['DATA_DIR_LOCKED', 'LOG_STORE_WRITE', 'EVAL_CRASHED'] as const) assert.equal(exitCodeFor(new StratmeshError(code, '')), 1, code)
   assert.equal(exitCodeFor(new Error('x')), 1)
 })
 
