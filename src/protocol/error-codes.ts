@@ -9,7 +9,9 @@
 export const EXIT_FAILURE = 1
 /** Bad input: an option, a strategy file, a CSV, a request field. */
 export const EXIT_USAGE = 2
+/** No peer runs on the data dir: a script may start one and retry. */
 export const EXIT_PEER_NOT_RUNNING = 3
+/** No such job: its own code, so a script can tell a wrong job id from a failure. */
 export const EXIT_JOB_NOT_FOUND = 4
 
 /** Where a code comes from; the README groups its table by these, in this order. */
