@@ -1,13 +1,15 @@
+import type { ErrorCode } from './error-codes.js'
+
 /**
  * The one error class of stratmesh. Every failure a user or a peer can cause carries a stable
- * `code` (listed in the README) so callers branch on the code, never on the message.
+ * `code` from the registry in error-codes.ts, so callers branch on the code, never on the message.
  */
 export class StratmeshError extends Error {
-  readonly code: string
+  readonly code: ErrorCode
   /** Extra structured facts (file, line, field, peer…) for --json output and logs. */
   readonly details: Record<string, unknown> | undefined
 
-  constructor (code: string, message: string, options: { cause?: unknown, details?: Record<string, unknown> } = {}) {
+  constructor (code: ErrorCode, message: string, options: { cause?: unknown, details?: Record<string, unknown> } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'StratmeshError'
     this.code = code
@@ -15,6 +17,6 @@ export class StratmeshError extends Error {
   }
 }
 
-export function isStratmeshError (err: unknown, code?: string): err is StratmeshError {
+export function isStratmeshError (err: unknown, code?: ErrorCode): err is StratmeshError {
   return err instanceof StratmeshError && (code === undefined || err.code === code)
 }

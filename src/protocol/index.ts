@@ -1,5 +1,6 @@
 export * from './canonical.js'
 export * from './errors.js'
+export * from './error-codes.js'
 export * from './limits.js'
 export * from './hlc.js'
 export {

@@ -5,6 +5,7 @@ import { METRIC_CAP } from '../../src/engine/metrics.js'
 import { createPrng } from '../../src/engine/prng.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
 import type { Candles, Costs, Metrics } from '../../src/protocol/types.js'
+import type { ErrorCode } from '../../src/protocol/error-codes.js'
 
 const NO_COSTS: Costs = { fee: 0, slippage: 0 }
 const COSTS: Costs = { fee: 0.001, slippage: 0.0005 }
@@ -264,7 +265,7 @@ test('variance stays accurate when the returns are nearly constant', () => {
 
 test('bad arguments are refused with BACKTEST_BAD_ARGS; bad prices with BACKTEST_NON_FINITE', () => {
   const c = candles(OPEN, CLOSE)
-  const bad = (fn: () => unknown, code: string): void => { assert.throws(fn, (e: unknown) => isStratmeshError(e, code)) }
+  const bad = (fn: () => unknown, code: ErrorCode): void => { assert.throws(fn, (e: unknown) => isStratmeshError(e, code)) }
   bad(() => backtest(c, POS, 0, 6, COSTS, 252), 'BACKTEST_BAD_ARGS')
   bad(() => backtest(c, POS, 3, 2, COSTS, 252), 'BACKTEST_BAD_ARGS')
   bad(() => backtest(c, POS, 0.5, 2, COSTS, 252), 'BACKTEST_BAD_ARGS')

@@ -5,6 +5,7 @@ import { atr, bollinger, donchian, ema, macd, rsi, sma, stdev, wma } from '../..
 import { isStratmeshError } from '../../src/protocol/errors.js'
 import type { Candles } from '../../src/protocol/types.js'
 import { randomBars } from './indicators/random-series.js'
+import type { ErrorCode } from '../../src/protocol/error-codes.js'
 
 function candles (n: number, seed = 1): Candles {
   const { close, high, low } = randomBars(seed, n)
@@ -15,7 +16,7 @@ function candles (n: number, seed = 1): Candles {
   return { length: n, time, open, high, low, close, volume }
 }
 
-const code = (c: string) => (e: unknown) => isStratmeshError(e, c)
+const code = (c: ErrorCode) => (e: unknown) => isStratmeshError(e, c)
 
 test('the context exposes the candle columns as they are', () => {
   const c = candles(50)

@@ -1,5 +1,3 @@
-import { StratmeshError } from '../../src/protocol/errors.js'
-
 export interface WaitForOptions {
   /** Give up after this long; every wait in a test is bounded. */
   timeoutMs?: number
@@ -32,7 +30,8 @@ export async function waitFor<T> (condition: () => T | Promise<T>, options: Wait
     }
     if (Date.now() >= deadline) {
       const why = lastError === undefined ? '' : ` (last error: ${(lastError as Error).message})`
-      throw new StratmeshError('WAIT_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${options.message ?? 'a condition'}${why}`, { cause: lastError })
+      // A plain Error: a test's timeout is not one of stratmesh's error codes.
+      throw Object.assign(new Error(`timed out after ${timeoutMs} ms waiting for ${options.message ?? 'a condition'}${why}`, { cause: lastError }), { code: 'WAIT_TIMEOUT' })
     }
     await new Promise(resolve => setTimeout(resolve, intervalMs))
   }

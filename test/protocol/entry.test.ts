@@ -9,6 +9,7 @@ import { isStratmeshError } from '../../src/protocol/errors.js'
 import { MAX_ENTRY_BYTES } from '../../src/protocol/limits.js'
 import { createJobSpec } from '../../src/engine/job-setup.js'
 import type { Checkpoint } from '../../src/protocol/job-spec.js'
+import type { ErrorCode } from '../../src/protocol/error-codes.js'
 
 const key = await generateKeyPair('Ed25519')
 const author = peerIdFromPrivateKey(key).toString()
@@ -35,7 +36,7 @@ function unsigned (type: keyof typeof BODIES, body: unknown = BODIES[type], over
   return { v: 1, author, seq: 1, prev: null, hlc: [1_700_000_000_000, 0], type, body, ...over } as UnsignedEntry
 }
 
-async function rejects (p: Promise<unknown> | (() => unknown), code: string, field?: string): Promise<void> {
+async function rejects (p: Promise<unknown> | (() => unknown), code: ErrorCode, field?: string): Promise<void> {
   await assert.rejects(async () => { await (typeof p === 'function' ? p() : p) }, (err: unknown) => {
     assert.ok(isStratmeshError(err, code), `expected ${code}, got ${String(err)}`)
     if (field !== undefined) {

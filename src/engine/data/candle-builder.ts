@@ -5,6 +5,7 @@
  * CSV and JSON importers so every format gets the same checks and the same report.
  */
 import type { Candles } from '../../protocol/types.js'
+import type { ErrorCode } from '../../protocol/error-codes.js'
 import { GAP_FACTOR, MAX_DATASET_ROWS } from './limits.js'
 import { describePlace, fieldError, fileError, type RowPlace } from './import-error.js'
 import type { TimeNotation } from './time-parse.js'
@@ -97,7 +98,7 @@ export class CandleBuilder {
 
   private rejectRow (placeN: number, open: number, high: number, low: number, close: number, volume: number): never {
     const names = this.names
-    const fail = (code: string, field: string, message: string): never => {
+    const fail = (code: ErrorCode, field: string, message: string): never => {
       throw fieldError(code, this.file, { kind: this.placeKind, n: placeN }, field, message)
     }
     if (!(open > 0)) fail('CSV_BAD_PRICE', names.open, `price ${open} is not positive`)
@@ -111,7 +112,7 @@ export class CandleBuilder {
   }
 
   /** Orders, checks and measures the rows. `tooFewCode` is the format's code for < 2 rows. */
-  finish (tooFewCode: string): { candles: Candles, report: ImportReport } {
+  finish (tooFewCode: 'CSV_TOO_FEW_ROWS' | 'JSON_TOO_FEW_ROWS'): { candles: Candles, report: ImportReport } {
     const n = this.n
     if (n < 2) {
       const why = this.skippedTotal > 0 ? ` (${this.skippedTotal} skipped: ${JSON.stringify(this.reasons)})` : ''

@@ -3,6 +3,7 @@
  * field, in the message and in `details`, so the CLI can print one line the user can act on.
  */
 import { StratmeshError } from '../../protocol/errors.js'
+import type { ErrorCode } from '../../protocol/error-codes.js'
 
 /** Longest raw value quoted in a message: enough for any number or date, short enough for one terminal line. */
 const MAX_SHOWN_CHARS = 40
@@ -22,21 +23,21 @@ function placeDetails (place: RowPlace): Record<string, number> {
 }
 
 /** An error about one field of one row: `prices.csv line 7, field "close": "abc" is not a number`. */
-export function fieldError (code: string, file: string, place: RowPlace, field: string, message: string): StratmeshError {
+export function fieldError (code: ErrorCode, file: string, place: RowPlace, field: string, message: string): StratmeshError {
   return new StratmeshError(code, `${file} ${describePlace(place)}, field "${field}": ${message}`, {
     details: { file, ...placeDetails(place), field },
   })
 }
 
 /** An error about a whole row (wrong field count, unterminated quote). */
-export function rowError (code: string, file: string, place: RowPlace, message: string): StratmeshError {
+export function rowError (code: ErrorCode, file: string, place: RowPlace, message: string): StratmeshError {
   return new StratmeshError(code, `${file} ${describePlace(place)}: ${message}`, {
     details: { file, ...placeDetails(place) },
   })
 }
 
 /** An error about the whole file (empty, binary, too few rows). */
-export function fileError (code: string, file: string, message: string, extra: Record<string, unknown> = {}): StratmeshError {
+export function fileError (code: ErrorCode, file: string, message: string, extra: Record<string, unknown> = {}): StratmeshError {
   return new StratmeshError(code, `${file}: ${message}`, { details: { file, ...extra } })
 }
 

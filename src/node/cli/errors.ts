@@ -3,22 +3,15 @@
  * STRATMESH_DEBUG=1) and an exit code a script can branch on.
  */
 import { StratmeshError } from '../../protocol/errors.js'
-import { isInputErrorCode } from '../api/errors.js'
+import { ERROR_CODES, EXIT_FAILURE } from '../../protocol/error-codes.js'
+
+export { EXIT_FAILURE, EXIT_USAGE, EXIT_PEER_NOT_RUNNING, EXIT_JOB_NOT_FOUND } from '../../protocol/error-codes.js'
 
 /** The command did what it was asked. */
 export const EXIT_OK = 0
-/** A failure not caused by the input: network, disk, a bug. The message says which. */
-export const EXIT_FAILURE = 1
-/** Bad input: an option, a strategy file, a CSV, a request field. */
-export const EXIT_USAGE = 2
-export const EXIT_PEER_NOT_RUNNING = 3
-export const EXIT_JOB_NOT_FOUND = 4
 
 export function exitCodeFor (err: unknown): number {
-  if (!(err instanceof StratmeshError)) return EXIT_FAILURE
-  if (err.code === 'PEER_NOT_RUNNING') return EXIT_PEER_NOT_RUNNING
-  if (err.code === 'JOB_NOT_FOUND') return EXIT_JOB_NOT_FOUND
-  return isInputErrorCode(err.code) ? EXIT_USAGE : EXIT_FAILURE
+  return err instanceof StratmeshError ? ERROR_CODES[err.code].exit : EXIT_FAILURE
 }
 
 /** The one line shown for an error. */

@@ -14,6 +14,7 @@ import type { ParamSpace } from '../../engine/strategy-api.js'
 import type { Candles, EvalResult, Metrics, ParamValues } from '../../protocol/types.js'
 import { canonicalString } from '../../protocol/canonical.js'
 import { StratmeshError } from '../../protocol/errors.js'
+import { isErrorCode, type ErrorCode } from '../../protocol/error-codes.js'
 
 /** Longest error message taken from a child: enough for any real message, not a way to flood logs. */
 export const MAX_CHILD_ERROR_CHARS = 2000
@@ -56,7 +57,7 @@ export interface InspectedMessage { readonly type: 'inspected', readonly id: num
 export interface DetailedMessage { readonly type: 'detailed', readonly id: number, readonly detail: SampledGenomeDetail }
 /** The results of an evaluate request, in the order of its genomes. */
 export interface EvaluatedMessage { readonly type: 'evaluated', readonly id: number, readonly results: readonly EvalResult[] }
-export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: string, readonly message: string }
+export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: ErrorCode, readonly message: string }
 export type ChildMessage = ReadyMessage | LoadedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | ErrorMessage
 
 function bad (problem: string): StratmeshError {
@@ -137,7 +138,8 @@ export function parseChildMessage (m: unknown): ChildMessage {
       if (!Array.isArray(m.results) || m.results.length > MAX_EVALUATE_GENOMES) throw bad(`evaluated must hold at most ${MAX_EVALUATE_GENOMES} results`)
       return { type: 'evaluated', id, results: m.results.map(checkEvalResult) }
     case 'error':
-      if (typeof m.code !== 'string' || !/^[A-Z][A-Z0-9_]{0,63}$/.test(m.code) || typeof m.message !== 'string') throw bad('error lacks a code or message')
+      // The code crosses a process boundary: only a registered one may become a StratmeshError here.
+      if (!isErrorCode(m.code) || typeof m.message !== 'string') throw bad('error lacks a code or message')
       return { type: 'error', id, code: m.code, message: m.message.slice(0, MAX_CHILD_ERROR_CHARS) }
     default:
       throw bad(`has unknown type ${JSON.stringify(String(m.type))}`)

@@ -199,7 +199,10 @@ function reasonOf (err: unknown): string {
   return String(err)
 }
 
-/** Turns a responder's `error` message into an error on the requesting side. */
+/**
+ * Turns a responder's `error` message into an error on the requesting side. The responder's code
+ * stays in details, under a code of ours: another peer (maybe of another version) chose it.
+ */
 export function remoteError (msg: ErrorMessage, peer: PeerId): StratmeshError {
   return new StratmeshError('SYNC_REMOTE_ERROR', `peer answered ${msg.code}: ${msg.message}`, { details: { remoteCode: msg.code, peer: peer.toString() } })
 }

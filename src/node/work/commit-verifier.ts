@@ -20,6 +20,7 @@ import { join } from 'node:path'
 import { Level } from 'level'
 import { checkPlan, checkpointNumbersProblem, checkpointShapeProblem } from '../../engine/checkpoint-check.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
+import { ERROR_CODES } from '../../protocol/error-codes.js'
 import type { CommitRecord, LedgerState, UnitRecord } from '../../ledger/fold.js'
 import { jobs, rejectedCommits, type CommitTrust, type RejectedCommit } from '../../ledger/queries.js'
 import type { EvalResult } from '../../protocol/types.js'
@@ -38,7 +39,7 @@ const CHECK_MEMO_JOBS = 4
  * verdict is not kept on disk (a faster or roomier run may pass). Any other failure (the pool
  * stopped or cannot start evaluators) leaves the commit pending, to be checked later.
  */
-const GENOME_FAILURES = new Set(['EVAL_TIMEOUT', 'EVAL_CRASHED', 'EVAL_OUT_OF_MEMORY'])
+const GENOME_FAILURES: ReadonlySet<string> = new Set(Object.values(ERROR_CODES).filter(c => c.machineDependent).map(c => c.code))
 /** After a round of checks that could not run, the next round starts this much later. */
 const CHECK_RETRY_MS = 10_000
 

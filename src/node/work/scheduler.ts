@@ -12,6 +12,7 @@
  */
 import { sha256Hex } from '../../protocol/canonical.js'
 import { canonicalHash } from '../../protocol/canonical.js'
+import { errorCodeInfo } from '../../protocol/error-codes.js'
 import { claimableUnits, countedCommit, jobs, leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
 import { unitInputs, type UnitInput } from '../../engine/ga.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
@@ -185,7 +186,7 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
           return
         }
         log(`unit island ${u.island} epoch ${u.epoch} failed: ${e.code ?? 'ERROR'}: ${e.message}`)
-        if (e.code === 'STRATEGY_SYNTAX' || e.code === 'STRATEGY_FORBIDDEN_IMPORT' || e.code === 'STRATEGY_INVALID' || e.code === 'EVAL_UNIT_FAILED') {
+        if (errorCodeInfo(e.code)?.breaksJob === true) {
           opts.library.markBroken(u.jobId, `${e.code}: ${e.message}`)
         }
         if (!stopping && !record.abandoned) {

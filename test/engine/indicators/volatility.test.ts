@@ -8,6 +8,7 @@ import { RESYNC_INTERVAL } from '../../../src/engine/indicators/validate.js'
 import { createPrng } from '../../../src/engine/prng.js'
 import { isStratmeshError } from '../../../src/protocol/errors.js'
 import { assertClose, leadingNaNs, randomBars } from './random-series.js'
+import type { ErrorCode } from '../../../src/protocol/error-codes.js'
 
 const f64 = (xs: number[]): Float64Array => Float64Array.from(xs)
 
@@ -140,7 +141,7 @@ test('bollinger agrees with technicalindicators (any mult) and indicatorts (mult
 
 test('bad arguments throw stable codes', () => {
   const xs = f64([1, 2, 3])
-  const code = (c: string) => (e: unknown) => isStratmeshError(e, c)
+  const code = (c: ErrorCode) => (e: unknown) => isStratmeshError(e, c)
   for (const p of [0, -3, 1.5, NaN]) {
     assert.throws(() => stdev(xs, p), code('INDICATOR_BAD_PERIOD'))
     assert.throws(() => atr(xs, xs, xs, p), code('INDICATOR_BAD_PERIOD'))

@@ -4,6 +4,8 @@ import { request } from 'node:http'
 import { readFile, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StratmeshError } from '../../../src/protocol/errors.js'
+import { ERROR_CODES, type ErrorCode } from '../../../src/protocol/error-codes.js'
+import { fromErrorBody } from '../../../src/node/api/errors.js'
 import { API_INFO_FILE, API_TOKEN_FILE, MAX_API_BODY_BYTES, createApiServer, type ApiServer } from '../../../src/node/api/server.js'
 import type { PeerControl, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from '../../../src/node/peer-types.js'
 import { tempDir } from '../../helpers/temp-dir.js'
@@ -195,4 +197,25 @@ test('POST /v1/stop answers, then calls control.stop; later requests are 503', a
 
 test('the server listens on 127.0.0.1 only', () => {
   assert.throws(() => createApiServer({ control: fakeControl().control, dataDir: '/tmp', host: '0.0.0.0' as '127.0.0.1' }), (err: unknown) => err instanceof StratmeshError && err.code === 'API_BAD_OPTIONS')
+})
+
+test('the server answers each code with the registry\'s HTTP status', async t => {
+  const { port, token, fake } = await startServer(t)
+  const codes: ErrorCode[] = ['JOB_NOT_FOUND', 'ROW_NOT_FOUND', 'DETAIL_UNAVAILABLE', 'DETAIL_NOT_READY', 'PEER_STOPPING', 'API_BAD_REQUEST', 'DATASET_INVALID', 'DATASET_CORRUPT', 'DATA_DIR_LOCKED', 'EVAL_TIMEOUT']
+  for (const code of codes) {
+    fake.control.fail = new StratmeshError(code, 'm')
+    const r = await send(port, { path: '/v1/status', token })
+    assert.equal(r.status, ERROR_CODES[code].http, code)
+    assert.equal(r.body.error.code, code)
+  }
+})
+
+test('an error body with a code this version does not know keeps it in details', () => {
+  const known = fromErrorBody({ error: { code: 'JOB_INVALID', message: 'm', details: { field: 'seed' } } }, 400)
+  assert.equal(known.code, 'JOB_INVALID')
+  assert.deepEqual(known.details, { field: 'seed' })
+  const unknown = fromErrorBody({ error: { code: 'FUTURE_CODE', message: 'm', details: { field: 'x' } } }, 400)
+  assert.equal(unknown.code, 'API_BAD_RESPONSE')
+  assert.deepEqual(unknown.details, { field: 'x', remoteCode: 'FUTURE_CODE' })
+  assert.match(unknown.message, /FUTURE_CODE: m/)
 })

@@ -7,6 +7,7 @@ import { createApiServer } from '../../../src/node/api/server.js'
 import type { PeerControl, PeerStatus, ResultsView, SubmitRequest } from '../../../src/node/peer-types.js'
 import { COMMANDS, OPTIONS, commandReference } from '../../../src/node/cli/options.js'
 import { exitCodeFor } from '../../../src/node/cli/errors.js'
+import { ERROR_CODES, type ErrorCode } from '../../../src/protocol/error-codes.js'
 import { tempDir } from '../../helpers/temp-dir.js'
 import { REPO_ROOT, runPeerCli, type CliRun } from '../../helpers/run-cli.js'
 
@@ -154,11 +155,32 @@ test('results, status and submit against a running API (fake peer): output, JSON
 test('exit codes by error class', () => {
   assert.equal(exitCodeFor(new StratmeshError('PEER_NOT_RUNNING', '')), 3)
   assert.equal(exitCodeFor(new StratmeshError('JOB_NOT_FOUND', '')), 4)
-  for (const code of ['OPTION_INVALID', 'USAGE', 'STRATEGY_SYNTAX', 'CSV_BAD_NUMBER', 'JSON_SYNTAX', 'DATA_NOT_FOUND', 'JOB_INVALID', 'API_BAD_REQUEST', 'SECRET_TOO_SHORT']) {
+  for (const code of ['OPTION_INVALID', 'USAGE', 'STRATEGY_SYNTAX', 'CSV_BAD_NUMBER', 'JSON_SYNTAX', 'DATA_NOT_FOUND', 'JOB_INVALID', 'API_BAD_REQUEST', 'SECRET_TOO_SHORT'] as const) {
     assert.equal(exitCodeFor(new StratmeshError(code, '')), 2, code)
   }
-  for (const code of ['DATA_DIR_LOCKED', 'LOG_STORE_WRITE', 'EVAL_CRASHED']) assert.equal(exitCodeFor(new StratmeshError(code, '')), 1, code)
+  for (const code of ['DATA_DIR_LOCKED', 'LOG_STORE_WRITE', 'EVAL_CRASHED'] as const) assert.equal(exitCodeFor(new StratmeshError(code, '')), 1, code)
   assert.equal(exitCodeFor(new Error('x')), 1)
+})
+
+test('a code the peer answers with ends the CLI with the registry\'s exit code', async t => {
+  const dir = await tempDir()
+  // One job id per code, so each CLI run asks for one failure.
+  const codes: ErrorCode[] = ['JOB_NOT_FOUND', 'JOB_INVALID', 'DATASET_INVALID', 'DATA_DIR_LOCKED', 'DETAIL_UNAVAILABLE']
+  const jobIds = codes.map((_, i) => `${i}`.repeat(12))
+  const control: PeerControl = {
+    async status () { throw new StratmeshError('INTERNAL', 'not used') },
+    async results (jobId) { throw new StratmeshError(codes[jobIds.indexOf(jobId ?? '')], 'm') },
+    async submit () { throw new StratmeshError('INTERNAL', 'not used') },
+    async stop () {},
+  }
+  const server = createApiServer({ control, dataDir: dir.path })
+  await server.start()
+  t.after(async () => { await server.stop() })
+  const runs = await Promise.all(jobIds.map(id => peer(['results', id, '--data-dir', dir.path])))
+  runs.forEach((r, i) => {
+    assert.equal(r.code, ERROR_CODES[codes[i]].exit, codes[i])
+    oneLine(r, codes[i])
+  })
 })
 
 test('the command reference names every command and every option of the table', () => {

@@ -14,6 +14,7 @@ import { isStratmeshError } from '../../../src/protocol/errors.js'
 import { spawnSync } from 'node:child_process'
 import { evaluatorLaunch } from '../../../src/node/evaluators/launch.js'
 import { isAlive, randomCandles, readFixture, specFor } from '../../fixtures/strategies/harness.js'
+import type { ErrorCode } from '../../../src/protocol/error-codes.js'
 
 const BARS = 300
 const candles = randomCandles(BARS)
@@ -35,7 +36,7 @@ function inProcess (job: PoolJob, input: UnitInput, c: Candles = candles): Check
   return runUnit(input, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) })
 }
 
-async function rejectsWith (p: Promise<unknown>, code: string): Promise<void> {
+async function rejectsWith (p: Promise<unknown>, code: ErrorCode): Promise<void> {
   await assert.rejects(p, (err: unknown) => {
     assert.ok(isStratmeshError(err, code), `expected ${code}, got ${String(err)}`)
     return true
