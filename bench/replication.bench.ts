@@ -25,7 +25,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createPeerNode, type PeerNode } from '../src/node/mesh/libp2p-node.js'
 import { createLogStore, type LogStore } from '../src/node/replication/log-store.js'
-import { createReplicator, type Replicator, type ReplicatorOptions } from '../src/node/replication/replicator.js'
+import { createReplicator, type Replicator, type ReplicatorInit } from '../src/node/replication/replicator.js'
 import { logStoreLog } from '../src/node/replication/replicated-log.js'
 import { signEntry, entryHash, type Entry } from '../src/protocol/entry.js'
 import { swarmKeyFromSecret } from '../src/protocol/swarm-key.js'
@@ -56,13 +56,13 @@ async function until (cond: () => boolean | Promise<boolean>, what: string): Pro
   }
 }
 
-async function peer (options: Partial<ReplicatorOptions<Entry>> = {}): Promise<Peer> {
+async function peer (options: ReplicatorInit = {}): Promise<Peer> {
   const dir = await mkdtemp(join(tmpdir(), 'stratmesh-bench-'))
   const privateKey = await generateKeyPair('Ed25519')
   const node = await createPeerNode({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, swarmKey: SWARM_KEY })
   const store = createLogStore({ dataDir: dir, privateKey, syncAppends: false })
   await store.start()
-  const replicator = createReplicator({ syncIntervalMs: 1000, gossip: process.env.BENCH_GOSSIP !== '0', ...options, node, log: logStoreLog(store) })
+  const replicator = createReplicator({ node, log: logStoreLog(store) }, { syncIntervalMs: 1000, gossip: process.env.BENCH_GOSSIP !== '0', ...options })
   await replicator.start()
   return { node, store, replicator, dir }
 }

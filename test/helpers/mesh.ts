@@ -6,10 +6,9 @@ import type { PrivateKey } from '@libp2p/interface'
 import { createPeerNode, type PeerNode } from '../../src/node/mesh/libp2p-node.js'
 import { loadOrCreateIdentity } from '../../src/node/mesh/identity.js'
 import { createLogStore, type LogStore } from '../../src/node/replication/log-store.js'
-import { createReplicator, type Replicator, type ReplicatorOptions } from '../../src/node/replication/replicator.js'
+import { createReplicator, type Replicator, type ReplicatorInit } from '../../src/node/replication/replicator.js'
 import { logStoreLog } from '../../src/node/replication/replicated-log.js'
 import { swarmKeyFromSecret } from '../../src/protocol/swarm-key.js'
-import type { Entry } from '../../src/protocol/entry.js'
 import { waitFor } from './wait-for.js'
 
 /** Every test node listens on loopback only, on a port the OS picks; mDNS is never on in tests. */
@@ -28,7 +27,7 @@ export interface MeshPeer {
 /** A peer with a real LevelDB log store and a running replicator. */
 export type LedgerPeer = MeshPeer & { logStore: LogStore, replicator: Replicator }
 
-export type LedgerOptions = Omit<ReplicatorOptions<Entry>, 'node' | 'log'>
+export type LedgerOptions = ReplicatorInit
 
 export interface Mesh {
   peers: MeshPeer[]
@@ -75,7 +74,7 @@ export async function createMesh (n: number, options: MeshOptions = {}): Promise
         const logStore = createLogStore({ dataDir, privateKey })
         await logStore.start()
         cleanups.push(async () => { await logStore.stop() })
-        const replicator = createReplicator({ ...ledger, node, log: logStoreLog(logStore) })
+        const replicator = createReplicator({ node, log: logStoreLog(logStore) }, ledger)
         await replicator.start()
         cleanups.push(async () => { await replicator.stop() })
         peer.logStore = logStore

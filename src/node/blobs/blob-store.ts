@@ -44,124 +44,136 @@ export interface PartWriter {
   close (): Promise<void>
 }
 
-export function createBlobStore (options: { dataDir: string }): BlobStore {
-  const root = join(options.dataDir, 'blobs')
+export interface BlobStoreInit {
+  /** Blobs live under `<dataDir>/blobs`. */
+  readonly dataDir: string
+}
 
-  function check (hash: string): void {
-    if (!isBlobHash(hash)) throw new StratmeshError('BLOB_BAD_HASH', `not a sha256 hex digest: ${String(hash).slice(0, 80)}`)
+class FileBlobStore implements BlobStore {
+  private readonly root: string
+
+  constructor (init: BlobStoreInit) {
+    this.root = join(init.dataDir, 'blobs')
   }
-  function dirOf (hash: string): string { return join(root, hash.slice(0, 2)) }
-  function pathOf (hash: string): string { check(hash); return join(dirOf(hash), hash) }
-  function partOf (hash: string): string { return pathOf(hash) + '.part' }
 
-  async function fileSize (path: string): Promise<number | null> {
+  path (hash: string): string {
+    this.check(hash)
+    return join(this.dirOf(hash), hash)
+  }
+
+  async put (bytes: Uint8Array): Promise<string> {
+    const hash = createHash('sha256').update(bytes).digest('hex')
+    const final = this.path(hash)
+    if (await fileSize(final) !== null) return hash
+    await mkdir(this.dirOf(hash), { recursive: true })
+    // A unique temporary name: two concurrent puts of one blob must not write into one file.
+    const tmp = `${final}.tmp-${randomBytes(6).toString('hex')}`
     try {
-      return (await stat(path)).size
+      await writeFile(tmp, bytes)
+      await rename(tmp, final)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+      await rm(tmp, { force: true })
+      throw err
+    }
+    return hash
+  }
+
+  async get (hash: string): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await readFile(this.path(hash)))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StratmeshError('BLOB_NOT_FOUND', `no blob ${hash}`, { details: { hash } })
       throw err
     }
   }
 
-  async function size (hash: string): Promise<number> {
-    const n = await fileSize(pathOf(hash))
+  async has (hash: string): Promise<boolean> {
+    return await fileSize(this.path(hash)) !== null
+  }
+
+  async size (hash: string): Promise<number> {
+    const n = await fileSize(this.path(hash))
     if (n === null) throw new StratmeshError('BLOB_NOT_FOUND', `no blob ${hash}`, { details: { hash } })
     return n
   }
 
-  async function hashFile (path: string): Promise<string> {
-    const h = createHash('sha256')
-    for await (const piece of createReadStream(path)) h.update(piece as Buffer)
-    return h.digest('hex')
-  }
-
-  return {
-    path: pathOf,
-
-    async put (bytes) {
-      const hash = createHash('sha256').update(bytes).digest('hex')
-      const final = pathOf(hash)
-      if (await fileSize(final) !== null) return hash
-      await mkdir(dirOf(hash), { recursive: true })
-      // A unique temporary name: two concurrent puts of one blob must not write into one file.
-      const tmp = `${final}.tmp-${randomBytes(6).toString('hex')}`
-      try {
-        await writeFile(tmp, bytes)
-        await rename(tmp, final)
-      } catch (err) {
-        await rm(tmp, { force: true })
-        throw err
+  async * readRange (hash: string, offset: number, length: number, pieceBytes: number): AsyncGenerator<Uint8Array> {
+    const total = await this.size(hash)
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > total) {
+      throw new StratmeshError('BLOB_BAD_RANGE', `range ${offset}+${length} outside blob of ${total} bytes`, { details: { hash, offset, length, size: total } })
+    }
+    const fh = await open(this.path(hash), 'r')
+    try {
+      let pos = offset
+      const end = offset + length
+      while (pos < end) {
+        const buf = Buffer.allocUnsafe(Math.min(pieceBytes, end - pos))
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos)
+        if (bytesRead === 0) throw new StratmeshError('BLOB_BAD_RANGE', `blob ${hash} shrank while being read`)
+        pos += bytesRead
+        yield new Uint8Array(buf.buffer, buf.byteOffset, bytesRead)
       }
-      return hash
-    },
-
-    async get (hash) {
-      try {
-        return new Uint8Array(await readFile(pathOf(hash)))
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StratmeshError('BLOB_NOT_FOUND', `no blob ${hash}`, { details: { hash } })
-        throw err
-      }
-    },
-
-    async has (hash) {
-      return await fileSize(pathOf(hash)) !== null
-    },
-
-    size,
-
-    async * readRange (hash, offset, length, pieceBytes) {
-      const total = await size(hash)
-      if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > total) {
-        throw new StratmeshError('BLOB_BAD_RANGE', `range ${offset}+${length} outside blob of ${total} bytes`, { details: { hash, offset, length, size: total } })
-      }
-      const fh = await open(pathOf(hash), 'r')
-      try {
-        let pos = offset
-        const end = offset + length
-        while (pos < end) {
-          const buf = Buffer.allocUnsafe(Math.min(pieceBytes, end - pos))
-          const { bytesRead } = await fh.read(buf, 0, buf.length, pos)
-          if (bytesRead === 0) throw new StratmeshError('BLOB_BAD_RANGE', `blob ${hash} shrank while being read`)
-          pos += bytesRead
-          yield new Uint8Array(buf.buffer, buf.byteOffset, bytesRead)
-        }
-      } finally {
-        await fh.close()
-      }
-    },
-
-    async openPart (hash) {
-      const part = partOf(hash)
-      await mkdir(dirOf(hash), { recursive: true })
-      const fh = await open(part, 'a')
-      let offset = (await fh.stat()).size
-      return {
-        get offset () { return offset },
-        async append (bytes) {
-          await fh.appendFile(bytes)
-          offset += bytes.byteLength
-        },
-        async close () { await fh.close() }
-      }
-    },
-
-    async partSize (hash) {
-      return await fileSize(partOf(hash)) ?? 0
-    },
-
-    async commitPart (hash) {
-      const part = partOf(hash)
-      const actual = await hashFile(part)
-      if (actual !== hash) {
-        await rm(part, { force: true })
-        throw new StratmeshError('BLOB_HASH_MISMATCH', `downloaded bytes hash to ${actual}, expected ${hash}`, { details: { hash, actual } })
-      }
-      await rename(part, pathOf(hash))
-    },
-
-    async discardPart (hash) {
-      await rm(partOf(hash), { force: true })
+    } finally {
+      await fh.close()
     }
   }
+
+  async openPart (hash: string): Promise<PartWriter> {
+    const part = this.partOf(hash)
+    await mkdir(this.dirOf(hash), { recursive: true })
+    const fh = await open(part, 'a')
+    let offset = (await fh.stat()).size
+    return {
+      get offset () { return offset },
+      async append (bytes) {
+        await fh.appendFile(bytes)
+        offset += bytes.byteLength
+      },
+      async close () { await fh.close() }
+    }
+  }
+
+  async partSize (hash: string): Promise<number> {
+    return await fileSize(this.partOf(hash)) ?? 0
+  }
+
+  async commitPart (hash: string): Promise<void> {
+    const part = this.partOf(hash)
+    const actual = await hashFile(part)
+    if (actual !== hash) {
+      await rm(part, { force: true })
+      throw new StratmeshError('BLOB_HASH_MISMATCH', `downloaded bytes hash to ${actual}, expected ${hash}`, { details: { hash, actual } })
+    }
+    await rename(part, this.path(hash))
+  }
+
+  async discardPart (hash: string): Promise<void> {
+    await rm(this.partOf(hash), { force: true })
+  }
+
+  private check (hash: string): void {
+    if (!isBlobHash(hash)) throw new StratmeshError('BLOB_BAD_HASH', `not a sha256 hex digest: ${String(hash).slice(0, 80)}`)
+  }
+
+  private dirOf (hash: string): string { return join(this.root, hash.slice(0, 2)) }
+  private partOf (hash: string): string { return this.path(hash) + '.part' }
+}
+
+async function fileSize (path: string): Promise<number | null> {
+  try {
+    return (await stat(path)).size
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw err
+  }
+}
+
+async function hashFile (path: string): Promise<string> {
+  const h = createHash('sha256')
+  for await (const piece of createReadStream(path)) h.update(piece as Buffer)
+  return h.digest('hex')
+}
+
+export function createBlobStore (init: BlobStoreInit): BlobStore {
+  return new FileBlobStore(init)
 }

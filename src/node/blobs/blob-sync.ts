@@ -4,7 +4,7 @@ import {
   BLOB_CHUNK_BYTES, BLOB_PROTOCOL, MAX_BLOB_CONTROL_BYTES, MAX_BLOB_RANGE_BYTES, MAX_BLOB_SIZE,
   bad, isBlobHash, validateBlobRequest, validateBlobResponse, type BlobDataHeader, type BlobRequest
 } from '../../protocol/sync-messages.js'
-import type { BlobStore } from './blob-store.js'
+import type { BlobStore, PartWriter } from './blob-store.js'
 import { request, remoteError, serve, type FrameChannel, type StreamNode } from '../mesh/stream-codec.js'
 
 /**
@@ -53,9 +53,13 @@ export interface BlobSyncStats {
   failures: Record<string, Record<string, number>>
 }
 
-export interface BlobSyncOptions {
+/** What blob sync works with: the libp2p node it serves and fetches over, and the blob store. */
+export interface BlobSyncComponents {
   node: StreamNode & { peerId: PeerId, logger?: ComponentLogger }
   blobStore: BlobStore
+}
+
+export interface BlobSyncInit {
   /** Bytes per data frame we serve (at most BLOB_CHUNK_BYTES, the cap every fetcher enforces). */
   chunkBytes?: number
   /** Bytes we ask for per request (at most MAX_BLOB_RANGE_BYTES). */
@@ -78,23 +82,79 @@ export interface BlobSync {
   stats (): BlobSyncStats
 }
 
-export function createBlobSync (options: BlobSyncOptions): BlobSync {
-  const { node, blobStore } = options
-  const chunkBytes = Math.min(options.chunkBytes ?? BLOB_CHUNK_BYTES, BLOB_CHUNK_BYTES)
-  const rangeBytes = Math.min(options.rangeBytes ?? MAX_BLOB_RANGE_BYTES, MAX_BLOB_RANGE_BYTES)
-  const log = options.log ?? node.logger?.forComponent('stratmesh:blob-sync')
-  const stats: BlobSyncStats = { servedBytes: 0, fetchedBytes: 0, fetchesCompleted: 0, hashMismatches: 0, failures: {} }
-  /** One fetch per blob at a time: two writers appending to one .part file would corrupt it. */
-  const inFlight = new Map<string, Promise<FetchResult>>()
-  let started = false
+/** One fetch of one blob: the part file it grows and what it has seen so far. */
+interface Download {
+  readonly hash: string
+  readonly size: number
+  part: PartWriter
+  fetched: number
+  readonly servedBy: Set<string>
+  readonly errors: Array<{ peer: string, code: string, message: string }>
+  readonly options: FetchOptions
+}
 
-  function countFailure (peer: PeerId, code: string): void {
+class StreamBlobSync implements BlobSync {
+  private readonly node: BlobSyncComponents['node']
+  private readonly blobStore: BlobStore
+  private readonly chunkBytes: number
+  private readonly rangeBytes: number
+  private readonly log: Logger | undefined
+  private readonly counters: BlobSyncStats = { servedBytes: 0, fetchedBytes: 0, fetchesCompleted: 0, hashMismatches: 0, failures: {} }
+  /** One fetch per blob at a time: two writers appending to one .part file would corrupt it. */
+  private readonly inFlight = new Map<string, Promise<FetchResult>>()
+  private started = false
+
+  constructor (components: BlobSyncComponents, private readonly init: BlobSyncInit) {
+    this.node = components.node
+    this.blobStore = components.blobStore
+    this.chunkBytes = Math.min(init.chunkBytes ?? BLOB_CHUNK_BYTES, BLOB_CHUNK_BYTES)
+    this.rangeBytes = Math.min(init.rangeBytes ?? MAX_BLOB_RANGE_BYTES, MAX_BLOB_RANGE_BYTES)
+    this.log = init.log ?? this.node.logger?.forComponent('stratmesh:blob-sync')
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    await serve(this.node, BLOB_PROTOCOL, {
+      maxRequestBytes: MAX_BLOB_CONTROL_BYTES,
+      validate: validateBlobRequest,
+      idleTimeoutMs: this.init.idleTimeoutMs,
+      maxInboundStreams: MAX_INBOUND_BLOB_STREAMS,
+      onError: (err, peer) => { this.log?.('serving a blob to %p failed: %s', peer, err.message) }
+    }, async (req, channel) => { await this.handle(req, channel) })
+    this.started = true
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    await this.node.unhandle(BLOB_PROTOCOL)
+    await Promise.allSettled([...this.inFlight.values()])
+  }
+
+  async fetchBlob (hash: string, size: number, fromPeers: PeerId[], fetchOptions: FetchOptions = {}): Promise<FetchResult> {
+    if (!isBlobHash(hash)) throw new StratmeshError('BLOB_BAD_HASH', `not a sha256 hex digest: ${String(hash).slice(0, 80)}`)
+    if (!Number.isSafeInteger(size) || size < 0 || size > MAX_BLOB_SIZE) {
+      throw new StratmeshError('BLOB_TOO_LARGE', `blob size ${size} is not in 0..${MAX_BLOB_SIZE}`, { details: { hash, size } })
+    }
+    const running = this.inFlight.get(hash)
+    if (running !== undefined) return await running
+    const p = this.fetchOnce(hash, size, fromPeers, fetchOptions).finally(() => { this.inFlight.delete(hash) })
+    this.inFlight.set(hash, p)
+    return await p
+  }
+
+  stats (): BlobSyncStats {
+    return structuredClone(this.counters)
+  }
+
+  private countFailure (peer: PeerId, code: string): void {
     const key = peer.toString()
-    const byCode = stats.failures[key] ?? (stats.failures[key] = {})
+    const byCode = this.counters.failures[key] ?? (this.counters.failures[key] = {})
     byCode[code] = (byCode[code] ?? 0) + 1
   }
 
-  async function handle (req: BlobRequest, channel: FrameChannel): Promise<void> {
+  private async handle (req: BlobRequest, channel: FrameChannel): Promise<void> {
+    const { blobStore } = this
     if (!await blobStore.has(req.hash)) throw new StratmeshError('BLOB_NOT_FOUND', `no blob ${req.hash}`)
     const size = await blobStore.size(req.hash)
     if (req.offset >= size) throw new StratmeshError('BLOB_BAD_RANGE', `offset ${req.offset} beyond blob of ${size} bytes`)
@@ -102,17 +162,17 @@ export function createBlobSync (options: BlobSyncOptions): BlobSync {
     const header: BlobDataHeader = { t: 'blob-data', hash: req.hash, size, offset: req.offset, length }
     await channel.sendJson(header)
     let offset = req.offset
-    for await (const piece of blobStore.readRange(req.hash, req.offset, length, chunkBytes)) {
-      const out = options.tamperServedChunk === undefined ? piece : options.tamperServedChunk(piece, req.hash, offset)
+    for await (const piece of blobStore.readRange(req.hash, req.offset, length, this.chunkBytes)) {
+      const out = this.init.tamperServedChunk === undefined ? piece : this.init.tamperServedChunk(piece, req.hash, offset)
       // Counted before the send: the requester may hold the whole blob before our send resolves.
-      stats.servedBytes += piece.byteLength
+      this.counters.servedBytes += piece.byteLength
       offset += piece.byteLength
       await channel.send(out)
     }
   }
 
-  /** Reads one range response into the part file; returns the bytes written. */
-  async function readRange (channel: FrameChannel, peer: PeerId, hash: string, size: number, offset: number, length: number,
+  /** Reads one range response into the part file. */
+  private async readRange (channel: FrameChannel, peer: PeerId, hash: string, size: number, offset: number, length: number,
     append: (bytes: Uint8Array) => Promise<void>): Promise<void> {
     const header = await channel.readJson(validateBlobResponse)
     if (header === null) throw bad('blob stream ended before a response')
@@ -129,7 +189,8 @@ export function createBlobSync (options: BlobSyncOptions): BlobSync {
     }
   }
 
-  async function fetchOnce (hash: string, size: number, fromPeers: PeerId[], fetchOptions: FetchOptions): Promise<FetchResult> {
+  private async fetchOnce (hash: string, size: number, fromPeers: PeerId[], options: FetchOptions): Promise<FetchResult> {
+    const { blobStore } = this
     if (await blobStore.has(hash)) return { hash, size, fetched: 0, peers: [] }
     let part = await blobStore.openPart(hash)
     if (part.offset > size) {
@@ -138,94 +199,65 @@ export function createBlobSync (options: BlobSyncOptions): BlobSync {
       await blobStore.discardPart(hash)
       part = await blobStore.openPart(hash)
     }
-    let fetched = 0
-    const servedBy = new Set<string>()
-    const errors: Array<{ peer: string, code: string, message: string }> = []
+    const download: Download = { hash, size, part, fetched: 0, servedBy: new Set(), errors: [], options }
     try {
       for (const peer of fromPeers) {
         if (part.offset >= size) break
-        if (peer.equals(node.peerId)) continue
-        try {
-          while (part.offset < size) {
-            fetchOptions.signal?.throwIfAborted()
-            const offset = part.offset
-            const length = Math.min(rangeBytes, size - offset)
-            const req: BlobRequest = { t: 'blob-get', hash, offset, length }
-            await request(node, peer, BLOB_PROTOCOL, req, {
-              maxFrameBytes: Math.max(BLOB_CHUNK_BYTES, MAX_BLOB_CONTROL_BYTES),
-              idleTimeoutMs: options.idleTimeoutMs,
-              signal: fetchOptions.signal
-            }, async channel => {
-              await readRange(channel, peer, hash, size, offset, length, async bytes => {
-                await part.append(bytes)
-                fetched += bytes.byteLength
-                stats.fetchedBytes += bytes.byteLength
-                servedBy.add(peer.toString())
-                fetchOptions.onProgress?.({ hash, received: part.offset, size, fetched, peer: peer.toString() })
-              })
-            })
-          }
-        } catch (err) {
-          if (fetchOptions.signal?.aborted === true) throw err
-          const e = isStratmeshError(err) ? err : new StratmeshError('BLOB_FETCH_FAILED', (err as Error).message, { cause: err })
-          const code = e.code === 'SYNC_REMOTE_ERROR' ? String(e.details?.remoteCode) : e.code
-          countFailure(peer, code)
-          errors.push({ peer: peer.toString(), code, message: e.message })
-          log?.('fetching %s from %p failed at byte %d: %s', hash, peer, part.offset, e.message)
-        }
+        if (peer.equals(this.node.peerId)) continue
+        await this.fetchFrom(download, peer)
       }
     } finally {
       await part.close()
     }
     if (part.offset < size) {
       throw new StratmeshError('BLOB_FETCH_FAILED', `could not fetch blob ${hash}: ${part.offset} of ${size} bytes from ${fromPeers.length} peer(s)`, {
-        details: { hash, received: part.offset, size, errors }
+        details: { hash, received: part.offset, size, errors: download.errors }
       })
     }
     try {
       await blobStore.commitPart(hash)
     } catch (err) {
-      if (isStratmeshError(err, 'BLOB_HASH_MISMATCH')) stats.hashMismatches++
+      if (isStratmeshError(err, 'BLOB_HASH_MISMATCH')) this.counters.hashMismatches++
       throw err
     }
-    stats.fetchesCompleted++
-    return { hash, size, fetched, peers: [...servedBy] }
+    this.counters.fetchesCompleted++
+    return { hash, size, fetched: download.fetched, peers: [...download.servedBy] }
   }
 
-  return {
-    async start () {
-      if (started) return
-      await serve(node, BLOB_PROTOCOL, {
-        maxRequestBytes: MAX_BLOB_CONTROL_BYTES,
-        validate: validateBlobRequest,
-        idleTimeoutMs: options.idleTimeoutMs,
-        maxInboundStreams: MAX_INBOUND_BLOB_STREAMS,
-        onError: (err, peer) => { log?.('serving a blob to %p failed: %s', peer, err.message) }
-      }, handle)
-      started = true
-    },
-
-    async stop () {
-      if (!started) return
-      started = false
-      await node.unhandle(BLOB_PROTOCOL)
-      await Promise.allSettled([...inFlight.values()])
-    },
-
-    async fetchBlob (hash, size, fromPeers, fetchOptions = {}) {
-      if (!isBlobHash(hash)) throw new StratmeshError('BLOB_BAD_HASH', `not a sha256 hex digest: ${String(hash).slice(0, 80)}`)
-      if (!Number.isSafeInteger(size) || size < 0 || size > MAX_BLOB_SIZE) {
-        throw new StratmeshError('BLOB_TOO_LARGE', `blob size ${size} is not in 0..${MAX_BLOB_SIZE}`, { details: { hash, size } })
+  /** Fetches the rest of the blob from `peer`, range by range; a failure is recorded, not thrown (unless aborted). */
+  private async fetchFrom (download: Download, peer: PeerId): Promise<void> {
+    const { hash, size, part, options: fetchOptions } = download
+    try {
+      while (part.offset < size) {
+        fetchOptions.signal?.throwIfAborted()
+        const offset = part.offset
+        const length = Math.min(this.rangeBytes, size - offset)
+        const req: BlobRequest = { t: 'blob-get', hash, offset, length }
+        await request(this.node, peer, BLOB_PROTOCOL, req, {
+          maxFrameBytes: Math.max(BLOB_CHUNK_BYTES, MAX_BLOB_CONTROL_BYTES),
+          idleTimeoutMs: this.init.idleTimeoutMs,
+          signal: fetchOptions.signal
+        }, async channel => {
+          await this.readRange(channel, peer, hash, size, offset, length, async bytes => {
+            await part.append(bytes)
+            download.fetched += bytes.byteLength
+            this.counters.fetchedBytes += bytes.byteLength
+            download.servedBy.add(peer.toString())
+            fetchOptions.onProgress?.({ hash, received: part.offset, size, fetched: download.fetched, peer: peer.toString() })
+          })
+        })
       }
-      const running = inFlight.get(hash)
-      if (running !== undefined) return await running
-      const p = fetchOnce(hash, size, fromPeers, fetchOptions).finally(() => { inFlight.delete(hash) })
-      inFlight.set(hash, p)
-      return await p
-    },
-
-    stats () {
-      return structuredClone(stats)
+    } catch (err) {
+      if (fetchOptions.signal?.aborted === true) throw err
+      const e = isStratmeshError(err) ? err : new StratmeshError('BLOB_FETCH_FAILED', (err as Error).message, { cause: err })
+      const code = e.code === 'SYNC_REMOTE_ERROR' ? String(e.details?.remoteCode) : e.code
+      this.countFailure(peer, code)
+      download.errors.push({ peer: peer.toString(), code, message: e.message })
+      this.log?.('fetching %s from %p failed at byte %d: %s', hash, peer, part.offset, e.message)
     }
   }
+}
+
+export function createBlobSync (components: BlobSyncComponents, init: BlobSyncInit = {}): BlobSync {
+  return new StreamBlobSync(components, init)
 }

@@ -50,10 +50,14 @@ export interface ReplicatorNode extends StreamNode {
   removeEventListener: TypedEventTarget<Libp2pEvents>['removeEventListener']
 }
 
-export interface ReplicatorOptions<E> {
+/** What the replicator works with: the libp2p node and the ledger's log. */
+export interface ReplicatorComponents<E> {
   node: ReplicatorNode
   /** The ledger's log (logStoreLog(logStore) for the LevelDB log store). */
   log: ReplicatedLog<E>
+}
+
+export interface ReplicatorInit {
   /** Publish and receive entries by gossip (default true). Off, replication is by pull alone. */
   gossip?: boolean
   /** Period of the pull round (default SYNC_INTERVAL_MS); 0 disables the timer (tests call syncNow). */
@@ -77,49 +81,103 @@ export interface Replicator {
   stats (): ReplicatorStats
 }
 
-export function createReplicator<E> (options: ReplicatorOptions<E>): Replicator {
-  const { node, log } = options
-  const gossip = options.gossip ?? true
-  const intervalMs = options.syncIntervalMs ?? SYNC_INTERVAL_MS
-  const now = options.now ?? Date.now
-  const random = options.random ?? Math.random
-  const debug: Logger | ((...args: unknown[]) => void) = options.logger ?? node.logger?.forComponent('stratmesh:replicator') ?? (() => {})
-  const stats = emptyStats()
-  let controller = new AbortController()
-  let running = false
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let unsubscribeOwn: (() => void) | undefined
+class PushPullReplicator<E> implements Replicator {
+  private readonly node: ReplicatorNode
+  private readonly log: ReplicatedLog<E>
+  private readonly gossip: boolean
+  private readonly intervalMs: number
+  private readonly now: () => number
+  private readonly random: () => number
+  private readonly debug: Logger | ((...args: unknown[]) => void)
+  private readonly counters = emptyStats()
+  private controller = new AbortController()
+  private running = false
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private unsubscribeOwn: (() => void) | undefined
   /** One pull round per peer at a time; a request during a round queues exactly one more. */
-  const rounds = new Map<string, { done: Promise<void>, again: boolean }>()
-  let outbox: unknown[] = []
-  let flushScheduled = false
+  private readonly rounds = new Map<string, { done: Promise<void>, again: boolean }>()
+  private outbox: unknown[] = []
+  private flushScheduled = false
 
-  const ctx = (): PullContext<E> => ({
-    node,
-    log,
-    stats,
-    pageEntries: Math.min(options.pageEntries ?? MAX_RANGE_ENTRIES, MAX_RANGE_ENTRIES),
-    idleTimeoutMs: options.idleTimeoutMs,
-    signal: controller.signal
-  })
+  constructor (components: ReplicatorComponents<E>, private readonly init: ReplicatorInit) {
+    this.node = components.node
+    this.log = components.log
+    this.gossip = init.gossip ?? true
+    this.intervalMs = init.syncIntervalMs ?? SYNC_INTERVAL_MS
+    this.now = init.now ?? Date.now
+    this.random = init.random ?? Math.random
+    this.debug = init.logger ?? this.node.logger?.forComponent('stratmesh:replicator') ?? (() => {})
+  }
 
-  async function runRound (peer: PeerId): Promise<void> {
-    const key = peer.toString()
-    try {
-      await pullFrom(ctx(), peer)
-      stats.syncsCompleted++
-      stats.lastSync[key] = now()
-    } catch (err) {
-      if (!running) return
-      const code = syncErrorCode(err)
-      countIn(stats.syncErrors, key, code)
-      debug('pull from %p failed: %s', peer, (err as Error).message)
+  async start (): Promise<void> {
+    if (this.running) return
+    this.running = true
+    this.controller = new AbortController()
+    await serveSync(this.ctx(), this.onServeError)
+    if (this.gossip) {
+      this.node.services.pubsub.topicValidators.set(LEDGER_TOPIC, this.validate)
+      this.node.services.pubsub.subscribe(LEDGER_TOPIC)
+      this.unsubscribeOwn = this.log.onOwnEntries(this.onOwnEntries)
+    }
+    this.node.addEventListener('peer:connect', this.onConnect)
+    for (const peer of this.node.getPeers()) this.sync(peer).catch(() => {})
+    this.schedule()
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.node.removeEventListener('peer:connect', this.onConnect)
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+    this.unsubscribeOwn?.()
+    this.unsubscribeOwn = undefined
+    if (this.gossip) {
+      this.node.services.pubsub.unsubscribe(LEDGER_TOPIC)
+      this.node.services.pubsub.topicValidators.delete(LEDGER_TOPIC)
+    }
+    this.controller.abort()
+    await this.node.unhandle(SYNC_PROTOCOL)
+    await Promise.allSettled([...this.rounds.values()].map(async r => { await r.done }))
+  }
+
+  async syncNow (peer?: PeerId): Promise<void> {
+    if (peer !== undefined) await this.sync(peer)
+    else await this.syncAll()
+  }
+
+  stats (): ReplicatorStats {
+    return structuredClone(this.counters)
+  }
+
+  private ctx (): PullContext<E> {
+    return {
+      node: this.node,
+      log: this.log,
+      stats: this.counters,
+      pageEntries: Math.min(this.init.pageEntries ?? MAX_RANGE_ENTRIES, MAX_RANGE_ENTRIES),
+      idleTimeoutMs: this.init.idleTimeoutMs,
+      signal: this.controller.signal
     }
   }
 
-  function sync (peer: PeerId): Promise<void> {
+  private async runRound (peer: PeerId): Promise<void> {
     const key = peer.toString()
-    const current = rounds.get(key)
+    try {
+      await pullFrom(this.ctx(), peer)
+      this.counters.syncsCompleted++
+      this.counters.lastSync[key] = this.now()
+    } catch (err) {
+      if (!this.running) return
+      const code = syncErrorCode(err)
+      countIn(this.counters.syncErrors, key, code)
+      this.debug('pull from %p failed: %s', peer, (err as Error).message)
+    }
+  }
+
+  private sync (peer: PeerId): Promise<void> {
+    const key = peer.toString()
+    const current = this.rounds.get(key)
     if (current !== undefined) {
       current.again = true
       return current.done
@@ -128,147 +186,114 @@ export function createReplicator<E> (options: ReplicatorOptions<E>): Replicator 
     state.done = (async () => {
       do {
         state.again = false
-        await runRound(peer)
-      } while (state.again && running)
-      rounds.delete(key)
+        await this.runRound(peer)
+      } while (state.again && this.running)
+      this.rounds.delete(key)
     })()
-    rounds.set(key, state)
+    this.rounds.set(key, state)
     return state.done
   }
 
-  async function syncAll (): Promise<void> {
-    await Promise.all(node.getPeers().map(sync))
+  private async syncAll (): Promise<void> {
+    await Promise.all(this.node.getPeers().map(peer => this.sync(peer)))
   }
 
-  function schedule (): void {
-    if (!running || intervalMs <= 0) return
-    const delay = intervalMs * (1 - SYNC_JITTER + 2 * SYNC_JITTER * random())
-    timer = setTimeout(() => {
-      syncAll().finally(schedule).catch(() => {})
+  private schedule (): void {
+    if (!this.running || this.intervalMs <= 0) return
+    const delay = this.intervalMs * (1 - SYNC_JITTER + 2 * SYNC_JITTER * this.random())
+    this.timer = setTimeout(() => {
+      this.syncAll().finally(() => { this.schedule() }).catch(() => {})
     }, delay)
   }
 
-  const onConnect = (evt: CustomEvent<PeerId>): void => {
-    if (running) sync(evt.detail).catch(() => {})
+  private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
+    if (this.running) this.sync(evt.detail).catch(() => {})
   }
 
   /** Packs queued own entries into gossip messages within the size and count caps. */
-  async function flush (): Promise<void> {
-    flushScheduled = false
-    const queue = outbox
-    outbox = []
+  private async flush (): Promise<void> {
+    this.flushScheduled = false
+    const queue = this.outbox
+    this.outbox = []
     let batch: unknown[] = []
     let bytes = 0
-    const send = async (): Promise<void> => {
-      if (batch.length === 0) return
-      const msg: GossipMessage = { t: 'entries', entries: batch }
-      const n = batch.length
-      batch = []
-      bytes = 0
-      try {
-        await node.services.pubsub.publish(LEDGER_TOPIC, encodeJsonFrame(msg))
-        stats.gossipMessagesOut++
-        stats.entriesOut += n
-      } catch (err) {
-        // Pull delivers what gossip could not; a failed publish is worth a log line, no more.
-        debug('publishing %d entries failed: %s', n, (err as Error).message)
-      }
-    }
     for (const wire of queue) {
       const size = wireSize(wire) + 1
       if (size + 64 > MAX_GOSSIP_MESSAGE_BYTES) continue // too big for gossip: peers pull it
-      if (batch.length >= MAX_GOSSIP_ENTRIES || bytes + size + 64 > MAX_GOSSIP_MESSAGE_BYTES) await send()
+      if (batch.length >= MAX_GOSSIP_ENTRIES || bytes + size + 64 > MAX_GOSSIP_MESSAGE_BYTES) {
+        await this.publish(batch)
+        batch = []
+        bytes = 0
+      }
       batch.push(wire)
       bytes += size
     }
-    await send()
+    await this.publish(batch)
   }
 
-  function onOwnEntries (entries: E[]): void {
-    if (!running) return
-    outbox.push(...entries)
-    if (!flushScheduled) {
-      flushScheduled = true
-      setTimeout(() => { flush().catch(() => {}) }, GOSSIP_BATCH_MS)
+  private async publish (batch: unknown[]): Promise<void> {
+    if (batch.length === 0) return
+    const msg: GossipMessage = { t: 'entries', entries: batch }
+    try {
+      await this.node.services.pubsub.publish(LEDGER_TOPIC, encodeJsonFrame(msg))
+      this.counters.gossipMessagesOut++
+      this.counters.entriesOut += batch.length
+    } catch (err) {
+      // Pull delivers what gossip could not; a failed publish is worth a log line, no more.
+      this.debug('publishing %d entries failed: %s', batch.length, (err as Error).message)
     }
   }
 
-  async function validate (from: PeerId, msg: Message): Promise<TopicValidatorResult> {
+  private readonly onOwnEntries = (entries: E[]): void => {
+    if (!this.running) return
+    this.outbox.push(...entries)
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      setTimeout(() => { this.flush().catch(() => {}) }, GOSSIP_BATCH_MS)
+    }
+  }
+
+  private readonly validate = async (from: PeerId, msg: Message): Promise<TopicValidatorResult> => {
     const peer = from.toString()
-    stats.gossipMessagesIn++
+    this.counters.gossipMessagesIn++
     if (msg.data.byteLength > MAX_GOSSIP_MESSAGE_BYTES) {
-      countIn(stats.rejections, peer, 'SYNC_TOO_LARGE')
+      countIn(this.counters.rejections, peer, 'SYNC_TOO_LARGE')
       return TopicValidatorResult.Reject
     }
     let parsed: GossipMessage
     try {
       parsed = validateGossipMessage(parseJsonFrame(msg.data))
     } catch (err) {
-      countIn(stats.rejections, peer, isStratmeshError(err) ? err.code : 'SYNC_BAD_MESSAGE')
+      countIn(this.counters.rejections, peer, isStratmeshError(err) ? err.code : 'SYNC_BAD_MESSAGE')
       return TopicValidatorResult.Reject
     }
     let outcome: Awaited<ReturnType<typeof ingestFrom>>
     try {
-      outcome = await ingestFrom({ log, stats }, peer, parsed.entries, true)
+      outcome = await ingestFrom({ log: this.log, stats: this.counters }, peer, parsed.entries, true)
     } catch (err) {
       // Our store failed (stopping, disk full): not the sender's fault, and pull will retry.
-      debug('storing gossip from %p failed: %s', from, (err as Error).message)
+      this.debug('storing gossip from %p failed: %s', from, (err as Error).message)
       return TopicValidatorResult.Ignore
     }
-    const { rejectedCodes, pending } = outcome
+    return this.verdictOn(from, outcome)
+  }
+
+  private verdictOn (from: PeerId, { rejectedCodes, pending }: Awaited<ReturnType<typeof ingestFrom>>): TopicValidatorResult {
+    const benign = this.log.benignRejections
     // Entries ahead of a gap wait in the store's pool: fetch the missing range now, not in 5 s.
-    if (pending > 0 || rejectedCodes.some(c => log.benignRejections.has(c))) sync(from).catch(() => {})
+    if (pending > 0 || rejectedCodes.some(c => benign.has(c))) this.sync(from).catch(() => {})
     if (rejectedCodes.length === 0) return TopicValidatorResult.Accept
     // "Not now" (a gap, a clock a little ahead) is not misbehaviour: drop without penalty.
-    if (rejectedCodes.every(c => log.benignRejections.has(c))) return TopicValidatorResult.Ignore
+    if (rejectedCodes.every(c => benign.has(c))) return TopicValidatorResult.Ignore
     return TopicValidatorResult.Reject
   }
 
-  function onServeError (err: StratmeshError, peer: PeerId): void {
-    countIn(stats.syncErrors, peer.toString(), err.code)
-    debug('serving sync to %p failed: %s', peer, err.message)
+  private readonly onServeError = (err: StratmeshError, peer: PeerId): void => {
+    countIn(this.counters.syncErrors, peer.toString(), err.code)
+    this.debug('serving sync to %p failed: %s', peer, err.message)
   }
+}
 
-  return {
-    async start () {
-      if (running) return
-      running = true
-      controller = new AbortController()
-      await serveSync(ctx(), onServeError)
-      if (gossip) {
-        node.services.pubsub.topicValidators.set(LEDGER_TOPIC, validate)
-        node.services.pubsub.subscribe(LEDGER_TOPIC)
-        unsubscribeOwn = log.onOwnEntries(onOwnEntries)
-      }
-      node.addEventListener('peer:connect', onConnect)
-      for (const peer of node.getPeers()) sync(peer).catch(() => {})
-      schedule()
-    },
-
-    async stop () {
-      if (!running) return
-      running = false
-      node.removeEventListener('peer:connect', onConnect)
-      if (timer !== undefined) clearTimeout(timer)
-      timer = undefined
-      unsubscribeOwn?.()
-      unsubscribeOwn = undefined
-      if (gossip) {
-        node.services.pubsub.unsubscribe(LEDGER_TOPIC)
-        node.services.pubsub.topicValidators.delete(LEDGER_TOPIC)
-      }
-      controller.abort()
-      await node.unhandle(SYNC_PROTOCOL)
-      await Promise.allSettled([...rounds.values()].map(async r => { await r.done }))
-    },
-
-    async syncNow (peer) {
-      if (peer !== undefined) await sync(peer)
-      else await syncAll()
-    },
-
-    stats () {
-      return structuredClone(stats)
-    }
-  }
+export function createReplicator<E> (components: ReplicatorComponents<E>, init: ReplicatorInit = {}): Replicator {
+  return new PushPullReplicator(components, init)
 }

@@ -26,6 +26,7 @@ import { jobs, rejectedCommits, type CommitTrust, type RejectedCommit } from '..
 import type { EvalResult } from '../../protocol/types.js'
 import type { EvaluatorPool, PoolJob } from '../evaluators/pool.js'
 import type { JobLibrary } from './job-library.js'
+import type { PeerEvents } from '../peer-events.js'
 
 /** Longest reason kept with a rejection (it is shown in status and kept on disk). */
 export const MAX_REJECTION_REASON_CHARS = 300
@@ -59,15 +60,19 @@ export interface VerifierStats {
   readonly unchecked: ReadonlyMap<string, string>
 }
 
-export interface CommitVerifierOptions {
-  readonly self: string
-  readonly dataDir: string
+/** What the verifier works with. It emits `commit:verdict` when a verdict changes what counts. */
+export interface CommitVerifierComponents {
   readonly state: () => LedgerState
   readonly library: Pick<JobLibrary, 'readiness'>
   readonly pool: Pick<EvaluatorPool, 'evaluate' | 'warmChecker'>
-  /** A verdict changed what counts. */
-  readonly onChange: () => void
+  readonly events: PeerEvents
   readonly log: (line: string) => void
+}
+
+export interface CommitVerifierInit {
+  readonly self: string
+  /** Verdicts are kept under it, so a restart does not check everything again. */
+  readonly dataDir: string
 }
 
 export interface CommitVerifier {
@@ -81,39 +86,117 @@ export interface CommitVerifier {
   stats (): VerifierStats
 }
 
-export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifier {
-  const verdicts = new Map<string, Verdict>()
-  const unchecked = new Map<string, string>()
-  const memos = new Map<string, Map<string, EvalResult>>()
+interface PendingCheck { readonly unit: UnitRecord, readonly commit: CommitRecord }
+
+class CheckingVerifier implements CommitVerifier {
+  private readonly verdicts = new Map<string, Verdict>()
+  private readonly unchecked = new Map<string, string>()
+  private readonly memos = new Map<string, Map<string, EvalResult>>()
   /** Jobs the checker was warmed for (once each). */
-  const warmed = new Set<string>()
-  let db: Level<string, string> | null = null
-  let stopping = false
-  let scanning: Promise<void> | null = null
-  let again = false
-  let evaluations = 0
-  let retry: ReturnType<typeof setTimeout> | undefined
+  private readonly warmed = new Set<string>()
+  private db: Level<string, string> | null = null
+  private stopping = false
+  private scanning: Promise<void> | null = null
+  private again = false
+  private evaluations = 0
+  private retry: ReturnType<typeof setTimeout> | undefined
+  private unsubscribe: Array<() => void> = []
 
-  async function record (hash: string, found: Verdict, keep = true): Promise<void> {
-    const verdict: Verdict = found.ok ? found : { ok: false, reason: found.reason.slice(0, MAX_REJECTION_REASON_CHARS) }
-    verdicts.set(hash, verdict)
-    if (keep) await db?.put(hash, JSON.stringify(verdict))
-  }
+  constructor (private readonly components: CommitVerifierComponents, private readonly init: CommitVerifierInit) {}
 
-  const trust: CommitTrust = (c: CommitRecord, unit: UnitRecord) => {
-    if (c.author === opts.self) return 'trusted'
-    const v = verdicts.get(c.checkpointHash)
+  readonly trust: CommitTrust = (c: CommitRecord, unit: UnitRecord) => {
+    if (c.author === this.init.self) return 'trusted'
+    const v = this.verdicts.get(c.checkpointHash)
     if (v !== undefined) return v.ok ? 'trusted' : 'rejected'
-    if (unchecked.has(unit.jobId)) return 'trusted'
+    if (this.unchecked.has(unit.jobId)) return 'trusted'
     return 'pending'
   }
 
-  function memoOf (jobId: string): Map<string, EvalResult> {
-    let memo = memos.get(jobId)
-    if (memo !== undefined) memos.delete(jobId)
+  async start (): Promise<void> {
+    const db = new Level<string, string>(join(this.init.dataDir, 'verdicts'), { valueEncoding: 'utf8' })
+    this.db = db
+    await db.open()
+    for await (const [hash, value] of db.iterator()) {
+      try {
+        const v = JSON.parse(value) as Verdict
+        if (v.ok === true || (v.ok === false && typeof v.reason === 'string')) this.verdicts.set(hash, v)
+      } catch {
+        // An unreadable verdict is checked again.
+      }
+    }
+    const { events } = this.components
+    this.unsubscribe = [
+      events.on('entry', ev => { if (!ev.local && ev.entry.type === 'commit') this.kick() }),
+      events.on('job:readiness', () => { this.kick() }),
+    ]
+    this.kick()
+  }
+
+  async stop (): Promise<void> {
+    // A scan may be waiting for an evaluator; it sees `stopping` (or the pool's POOL_STOPPED)
+    // and ends without recording anything more.
+    this.stopping = true
+    for (const off of this.unsubscribe.splice(0)) off()
+    clearTimeout(this.retry)
+    const closing = this.db
+    this.db = null
+    await closing?.close()
+  }
+
+  async vouch (hash: string): Promise<void> {
+    if (this.verdicts.get(hash)?.ok === true) return
+    await this.record(hash, { ok: true })
+    this.components.events.emit('commit:verdict')
+  }
+
+  kick (): void {
+    if (this.stopping || this.db === null) return
+    if (this.scanning !== null) { this.again = true; return }
+    this.scanning = this.scanRepeatedly().finally(() => { this.scanning = null })
+  }
+
+  stats (): VerifierStats {
+    const state = this.components.state()
+    let pending = 0
+    for (const unit of state.units.values()) for (const c of unit.commits) if (this.trust(c, unit) === 'pending') pending++
+    let checked = 0
+    for (const v of this.verdicts.values()) if (v.ok) checked++
+    const rejected = rejectedCommits(state, this.trust).map(r => {
+      const v = this.verdicts.get(r.checkpointHash)
+      return { ...r, reason: v !== undefined && !v.ok ? v.reason : 'unknown' }
+    })
+    return { checked, pending, evaluations: this.evaluations, rejected, unchecked: new Map(this.unchecked) }
+  }
+
+  private async scanRepeatedly (): Promise<void> {
+    try {
+      do {
+        this.again = false
+        await this.scanOnce()
+      } while (this.again && !this.stopping)
+    } catch (err) {
+      // Left pending, checked in a later round.
+      if (!this.stopping) {
+        this.components.log(`checking commits: ${(err as Error).message}; trying again in ${CHECK_RETRY_MS / 1000} s`)
+        clearTimeout(this.retry)
+        this.retry = setTimeout(() => { this.kick() }, CHECK_RETRY_MS)
+        this.retry.unref()
+      }
+    }
+  }
+
+  private async record (hash: string, found: Verdict, keep = true): Promise<void> {
+    const verdict: Verdict = found.ok ? found : { ok: false, reason: found.reason.slice(0, MAX_REJECTION_REASON_CHARS) }
+    this.verdicts.set(hash, verdict)
+    if (keep) await this.db?.put(hash, JSON.stringify(verdict))
+  }
+
+  private memoOf (jobId: string): Map<string, EvalResult> {
+    let memo = this.memos.get(jobId)
+    if (memo !== undefined) this.memos.delete(jobId)
     else memo = new Map()
-    memos.set(jobId, memo)
-    while (memos.size > CHECK_MEMO_JOBS) memos.delete(memos.keys().next().value as string)
+    this.memos.set(jobId, memo)
+    while (this.memos.size > CHECK_MEMO_JOBS) this.memos.delete(this.memos.keys().next().value as string)
     if (memo.size > CHECK_MEMO_ENTRIES) memo.clear()
     return memo
   }
@@ -122,20 +205,20 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
    * Checks one checkpoint; returns its verdict and whether to keep it on disk. Throws when the
    * check could not run here at all (see GENOME_FAILURES).
    */
-  async function check (unit: UnitRecord, hash: string, cp: Checkpoint, job: PoolJob): Promise<{ verdict: Verdict, keep: boolean }> {
+  private async check (unit: UnitRecord, hash: string, cp: Checkpoint, job: PoolJob): Promise<{ verdict: Verdict, keep: boolean }> {
     const shape = checkpointShapeProblem(cp, job.spec, unit.jobId, unit.island, unit.epoch)
     if (shape !== null) return { verdict: { ok: false, reason: shape }, keep: true }
     const plan = checkPlan(cp, hash)
-    const memo = memoOf(unit.jobId)
+    const memo = this.memoOf(unit.jobId)
     const missing = plan.genomes.filter(g => !memo.has(g.key))
     if (missing.length > 0) {
       let results: EvalResult[]
       try {
-        results = await opts.pool.evaluate(job, missing.map(g => g.params))
-        evaluations += missing.length
+        results = await this.components.pool.evaluate(job, missing.map(g => g.params))
+        this.evaluations += missing.length
       } catch (err) {
         const e = err as Error & { code?: string }
-        if (stopping || e.code === undefined || !GENOME_FAILURES.has(e.code)) throw err
+        if (this.stopping || e.code === undefined || !GENOME_FAILURES.has(e.code)) throw err
         return { verdict: { ok: false, reason: `checking it failed here (${e.code}: ${e.message}); the unit is computed again` }, keep: false }
       }
       missing.forEach((g, i) => memo.set(g.key, results[i]))
@@ -148,29 +231,49 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
    * Running jobs of a mesh with other members: have the checker load the job now, before the
    * first remote commit arrives, so that check (which the next epoch's units wait for) starts at once.
    */
-  function warmChecker (state: LedgerState): void {
-    if (![...state.peers.keys()].some(a => a !== opts.self)) return
-    for (const job of jobs(state, trust)) {
-      if (job.done || warmed.has(job.id)) continue
-      const ready = opts.library.readiness(job.id, job.spec)
+  private warmChecker (state: LedgerState): void {
+    if (![...state.peers.keys()].some(a => a !== this.init.self)) return
+    for (const job of jobs(state, this.trust)) {
+      if (job.done || this.warmed.has(job.id)) continue
+      const ready = this.components.library.readiness(job.id, job.spec)
       if (!ready.ready) continue
-      warmed.add(job.id)
-      opts.pool.warmChecker(ready.job).catch(err => { if (!stopping) opts.log(`warming the checker: ${(err as Error).message}`) })
+      this.warmed.add(job.id)
+      this.components.pool.warmChecker(ready.job).catch(err => { if (!this.stopping) this.components.log(`warming the checker: ${(err as Error).message}`) })
     }
   }
 
-  async function scanOnce (): Promise<void> {
-    const state = opts.state()
-    warmChecker(state)
-    const todo = new Map<string, Array<{ unit: UnitRecord, commit: CommitRecord }>>()
+  private async scanOnce (): Promise<void> {
+    const state = this.components.state()
+    this.warmChecker(state)
+    const todo = await this.uncheckedCommits(state)
+    for (const [jobId, list] of todo) {
+      const spec = state.jobs.get(jobId)?.spec
+      if (spec === undefined) continue
+      const ready = this.components.library.readiness(jobId, spec)
+      if (!ready.ready) {
+        if (ready.permanent && this.unchecked.get(jobId) !== ready.reason) {
+          this.unchecked.set(jobId, ready.reason)
+          this.components.log(`job ${jobId.slice(0, 12)} cannot be checked here (${ready.reason}): its commits count unchecked`)
+          this.components.events.emit('commit:verdict')
+        }
+        continue
+      }
+      if (this.unchecked.delete(jobId)) this.components.events.emit('commit:verdict')
+      if (!await this.checkJob(state, jobId, list, ready.job)) return
+    }
+  }
+
+  /** Remote commits without a verdict, by job; those of a checkpoint we committed too are trusted at once. */
+  private async uncheckedCommits (state: LedgerState): Promise<Map<string, PendingCheck[]>> {
+    const todo = new Map<string, PendingCheck[]>()
     for (const unit of state.units.values()) {
       const seen = new Set<string>()
       for (const c of unit.commits) {
-        if (c.author === opts.self || verdicts.has(c.checkpointHash) || seen.has(c.checkpointHash)) continue
+        if (c.author === this.init.self || this.verdicts.has(c.checkpointHash) || seen.has(c.checkpointHash)) continue
         seen.add(c.checkpointHash)
         // The same checkpoint as one of our own commits of the unit: computed here.
-        if (unit.commits.some(o => o.author === opts.self && o.checkpointHash === c.checkpointHash)) {
-          await record(c.checkpointHash, { ok: true })
+        if (unit.commits.some(o => o.author === this.init.self && o.checkpointHash === c.checkpointHash)) {
+          await this.record(c.checkpointHash, { ok: true })
           continue
         }
         const list = todo.get(unit.jobId) ?? []
@@ -178,101 +281,30 @@ export function createCommitVerifier (opts: CommitVerifierOptions): CommitVerifi
         todo.set(unit.jobId, list)
       }
     }
-    for (const [jobId, list] of todo) {
-      const spec = state.jobs.get(jobId)?.spec
-      if (spec === undefined) continue
-      const ready = opts.library.readiness(jobId, spec)
-      if (!ready.ready) {
-        if (ready.permanent && unchecked.get(jobId) !== ready.reason) {
-          unchecked.set(jobId, ready.reason)
-          opts.log(`job ${jobId.slice(0, 12)} cannot be checked here (${ready.reason}): its commits count unchecked`)
-          opts.onChange()
-        }
-        continue
+    return todo
+  }
+
+  /** Checks one job's pending commits; false when stopping cut it short. */
+  private async checkJob (state: LedgerState, jobId: string, list: PendingCheck[], job: PoolJob): Promise<boolean> {
+    // Earlier epochs first: they are the inputs the next units wait for.
+    list.sort((a, b) => a.unit.epoch - b.unit.epoch || a.unit.island - b.unit.island)
+    for (const { unit, commit } of list) {
+      if (this.stopping) return false
+      if (this.verdicts.has(commit.checkpointHash)) continue
+      const cp = state.checkpoints.get(commit.checkpointHash)
+      if (cp === undefined) continue
+      const { verdict, keep } = await this.check(unit, commit.checkpointHash, cp, job)
+      if (this.stopping) return false
+      await this.record(commit.checkpointHash, verdict, keep)
+      if (!verdict.ok) {
+        this.components.log(`rejected the commit of island ${unit.island} epoch ${unit.epoch} of job ${jobId.slice(0, 12)} by ${commit.author.slice(-8)}: ${verdict.reason}`)
       }
-      if (unchecked.delete(jobId)) opts.onChange()
-      // Earlier epochs first: they are the inputs the next units wait for.
-      list.sort((a, b) => a.unit.epoch - b.unit.epoch || a.unit.island - b.unit.island)
-      for (const { unit, commit } of list) {
-        if (stopping) return
-        if (verdicts.has(commit.checkpointHash)) continue
-        const cp = state.checkpoints.get(commit.checkpointHash)
-        if (cp === undefined) continue
-        const { verdict, keep } = await check(unit, commit.checkpointHash, cp, ready.job)
-        if (stopping) return
-        await record(commit.checkpointHash, verdict, keep)
-        if (!verdict.ok) {
-          opts.log(`rejected the commit of island ${unit.island} epoch ${unit.epoch} of job ${jobId.slice(0, 12)} by ${commit.author.slice(-8)}: ${verdict.reason}`)
-        }
-        opts.onChange()
-      }
+      this.components.events.emit('commit:verdict')
     }
+    return true
   }
+}
 
-  function kick (): void {
-    if (stopping || db === null) return
-    if (scanning !== null) { again = true; return }
-    scanning = (async () => {
-      try {
-        do {
-          again = false
-          await scanOnce()
-        } while (again && !stopping)
-      } catch (err) {
-        // Left pending, checked in a later round.
-        if (!stopping) {
-          opts.log(`checking commits: ${(err as Error).message}; trying again in ${CHECK_RETRY_MS / 1000} s`)
-          clearTimeout(retry)
-          retry = setTimeout(kick, CHECK_RETRY_MS)
-          retry.unref()
-        }
-      } finally {
-        scanning = null
-      }
-    })()
-  }
-
-  return {
-    trust,
-    async start () {
-      db = new Level<string, string>(join(opts.dataDir, 'verdicts'), { valueEncoding: 'utf8' })
-      await db.open()
-      for await (const [hash, value] of db.iterator()) {
-        try {
-          const v = JSON.parse(value) as Verdict
-          if (v.ok === true || (v.ok === false && typeof v.reason === 'string')) verdicts.set(hash, v)
-        } catch {
-          // An unreadable verdict is checked again.
-        }
-      }
-      kick()
-    },
-    async stop () {
-      // A scan may be waiting for an evaluator; it sees `stopping` (or the pool's POOL_STOPPED)
-      // and ends without recording anything more.
-      stopping = true
-      clearTimeout(retry)
-      const closing = db
-      db = null
-      await closing?.close()
-    },
-    async vouch (hash) {
-      if (verdicts.get(hash)?.ok === true) return
-      await record(hash, { ok: true })
-      opts.onChange()
-    },
-    kick,
-    stats () {
-      const state = opts.state()
-      let pending = 0
-      for (const unit of state.units.values()) for (const c of unit.commits) if (trust(c, unit) === 'pending') pending++
-      let checked = 0
-      for (const v of verdicts.values()) if (v.ok) checked++
-      const rejected = rejectedCommits(state, trust).map(r => {
-        const v = verdicts.get(r.checkpointHash)
-        return { ...r, reason: v !== undefined && !v.ok ? v.reason : 'unknown' }
-      })
-      return { checked, pending, evaluations, rejected, unchecked: new Map(unchecked) }
-    },
-  }
+export function createCommitVerifier (components: CommitVerifierComponents, init: CommitVerifierInit): CommitVerifier {
+  return new CheckingVerifier(components, init)
 }

@@ -15,6 +15,7 @@ import type { Candles } from '../../protocol/types.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import type { BlobSync } from '../blobs/blob-sync.js'
 import type { PoolJob } from '../evaluators/pool.js'
+import type { BlobKind, PeerEvents } from '../peer-events.js'
 
 /**
  * Wait this long before asking the mesh again for a blob that failed to arrive. A blob that failed
@@ -33,22 +34,27 @@ export interface JobLibrary {
   readiness (jobId: string, spec: JobSpec): JobReadiness
   /** Marks a job as not runnable here (e.g. its strategy does not compile on this peer). */
   markBroken (jobId: string, reason: string): void
-  /** Called when a blob finished downloading (to announce it). */
-  onBlobStored (cb: (hash: string, size: number, kind: 'strategy' | 'dataset') => void): void
 }
 
-export interface JobLibraryOptions {
-  /** The engine version whose jobs this peer runs (default ENGINE_VERSION; tests may differ). */
-  readonly engineVersion?: string
-  readonly blobStore: BlobStore
-  readonly blobSync: BlobSync
+/**
+ * What the library works with. It emits `job:readiness` when a job's readiness may have changed
+ * and `blob:stored` when a blob finished downloading (so it can be announced).
+ */
+export interface JobLibraryComponents {
+  readonly blobStore: Pick<BlobStore, 'has' | 'get'>
+  readonly blobSync: Pick<BlobSync, 'fetchBlob'>
   readonly state: () => LedgerState
-  readonly self: string
   /** Connected peers (only those can serve a blob now). */
   readonly connected: () => PeerId[]
+  readonly events: PeerEvents
   readonly clock: () => number
-  readonly onChange: () => void
   readonly log: (line: string) => void
+}
+
+export interface JobLibraryInit {
+  readonly self: string
+  /** The engine version whose jobs this peer runs (default ENGINE_VERSION; tests may differ). */
+  readonly engineVersion?: string
 }
 
 interface BlobSlot {
@@ -59,26 +65,48 @@ interface BlobSlot {
   unavailable?: boolean
 }
 
-export function createJobLibrary (opts: JobLibraryOptions): JobLibrary {
-  const engineVersion = opts.engineVersion ?? ENGINE_VERSION
-  const blobs = new Map<string, BlobSlot>()
-  const sources = new Map<string, string>()
-  const datasets = new Map<string, Candles>()
-  const broken = new Map<string, string>()
-  const jobs = new Map<string, PoolJob>()
-  const loading = new Set<string>()
-  const stored: Array<(hash: string, size: number, kind: 'strategy' | 'dataset') => void> = []
+class BlobJobLibrary implements JobLibrary {
+  private readonly engineVersion: string
+  private readonly blobs = new Map<string, BlobSlot>()
+  private readonly sources = new Map<string, string>()
+  private readonly datasets = new Map<string, Candles>()
+  private readonly broken = new Map<string, string>()
+  private readonly jobs = new Map<string, PoolJob>()
+  private readonly loading = new Set<string>()
 
-  function slot (hash: string): BlobSlot {
-    let s = blobs.get(hash)
-    if (s === undefined) { s = { status: 'absent' }; blobs.set(hash, s) }
+  constructor (private readonly components: JobLibraryComponents, private readonly init: JobLibraryInit) {
+    this.engineVersion = init.engineVersion ?? ENGINE_VERSION
+  }
+
+  readiness (jobId: string, spec: JobSpec): JobReadiness {
+    if (spec.engineVersion !== this.engineVersion) {
+      return { ready: false, reason: `needs engine version ${spec.engineVersion}; this peer runs ${this.engineVersion}`, permanent: true }
+    }
+    const bad = this.broken.get(jobId)
+    if (bad !== undefined) return { ready: false, reason: bad, permanent: true }
+    const job = this.jobs.get(jobId)
+    if (job !== undefined) return { ready: true, job }
+    const waiting = this.ensureBlob(spec.strategy.hash, 'strategy') ?? this.ensureBlob(spec.dataset.hash, 'dataset')
+    if (waiting !== null) return { ready: false, reason: waiting, permanent: false }
+    if (!this.loading.has(jobId)) { this.loading.add(jobId); void this.load(jobId, spec) }
+    return { ready: false, reason: 'loading', permanent: false }
+  }
+
+  markBroken (jobId: string, reason: string): void {
+    this.broken.set(jobId, reason)
+    this.jobs.delete(jobId)
+  }
+
+  private slot (hash: string): BlobSlot {
+    let s = this.blobs.get(hash)
+    if (s === undefined) { s = { status: 'absent' }; this.blobs.set(hash, s) }
     return s
   }
 
   /** Other peers that announced the blob and are connected now. */
-  function connectedHolders (hash: string): { holders: number, from: PeerId[], size: number } {
-    const holders = blobHolders(opts.state(), hash).filter(h => h.author !== opts.self)
-    const connected = new Set(opts.connected().map(p => p.toString()))
+  private connectedHolders (hash: string): { holders: number, from: PeerId[], size: number } {
+    const holders = blobHolders(this.components.state(), hash).filter(h => h.author !== this.init.self)
+    const connected = new Set(this.components.connected().map(p => p.toString()))
     const from = holders.filter(h => connected.has(h.author)).map(h => peerIdFromString(h.author))
     return { holders: holders.length, from, size: holders[0]?.size ?? 0 }
   }
@@ -88,83 +116,70 @@ export function createJobLibrary (opts: JobLibraryOptions): JobLibrary {
    * fetched the blob itself) or a holder connects. Waiting out BLOB_RETRY_MS then would idle this
    * peer: a job submitted on one leaf of a bootstrap star reaches the other leaves this way.
    */
-  function servable (hash: string, s: BlobSlot): boolean {
-    return s.unavailable === true && connectedHolders(hash).from.length > 0
+  private servable (hash: string, s: BlobSlot): boolean {
+    return s.unavailable === true && this.connectedHolders(hash).from.length > 0
   }
 
   /** Makes sure the blob is on disk (fetching it when needed); returns a reason while it is not. */
-  function ensureBlob (hash: string, kind: 'strategy' | 'dataset'): string | null {
-    const s = slot(hash)
+  private ensureBlob (hash: string, kind: BlobKind): string | null {
+    const s = this.slot(hash)
     if (s.status === 'present') return null
     if (s.status === 'fetching') return `fetching the ${kind} blob`
-    if (s.status === 'failed' && (s.retryAt ?? 0) > opts.clock() && !servable(hash, s)) return `cannot get the ${kind} blob yet: ${s.error ?? 'unknown error'}`
+    if (s.status === 'failed' && (s.retryAt ?? 0) > this.components.clock() && !this.servable(hash, s)) return `cannot get the ${kind} blob yet: ${s.error ?? 'unknown error'}`
     s.status = 'fetching'
-    void (async () => {
-      try {
-        if (!await opts.blobStore.has(hash)) {
-          const { holders, from, size } = connectedHolders(hash)
-          if (from.length === 0) {
-            throw new StratmeshError('BLOB_UNAVAILABLE', holders === 0 ? 'no peer has announced it' : `none of the ${holders} peers that have it is connected`)
-          }
-          opts.log(`fetching ${kind} ${hash.slice(0, 12)} (${size} bytes) from ${from.length} peer(s)`)
-          await opts.blobSync.fetchBlob(hash, size, from)
-          for (const cb of stored) cb(hash, size, kind)
-        }
-        s.status = 'present'
-        delete s.error
-      } catch (err) {
-        s.status = 'failed'
-        s.error = (err as Error).message
-        s.retryAt = opts.clock() + BLOB_RETRY_MS
-        s.unavailable = isStratmeshError(err, 'BLOB_UNAVAILABLE')
-        opts.log(`${kind} blob ${hash.slice(0, 12)}: ${s.error}`)
-      }
-      opts.onChange()
-    })()
+    void this.fetchBlob(hash, kind, s)
     return `fetching the ${kind} blob`
   }
 
-  async function load (jobId: string, spec: JobSpec): Promise<void> {
+  private async fetchBlob (hash: string, kind: BlobKind, s: BlobSlot): Promise<void> {
+    const { blobStore, blobSync, events, clock, log } = this.components
     try {
-      let source = sources.get(spec.strategy.hash)
-      if (source === undefined) {
-        source = new TextDecoder('utf-8', { fatal: true }).decode(await opts.blobStore.get(spec.strategy.hash))
-        sources.set(spec.strategy.hash, source)
+      if (!await blobStore.has(hash)) {
+        const { holders, from, size } = this.connectedHolders(hash)
+        if (from.length === 0) {
+          throw new StratmeshError('BLOB_UNAVAILABLE', holders === 0 ? 'no peer has announced it' : `none of the ${holders} peers that have it is connected`)
+        }
+        log(`fetching ${kind} ${hash.slice(0, 12)} (${size} bytes) from ${from.length} peer(s)`)
+        await blobSync.fetchBlob(hash, size, from)
+        events.emit('blob:stored', { hash, size, kind })
       }
-      let candles = datasets.get(spec.dataset.hash)
-      if (candles === undefined) {
-        candles = decodeDataset(await opts.blobStore.get(spec.dataset.hash))
-        if (datasets.size >= MAX_CACHED_DATASETS) datasets.delete(datasets.keys().next().value as string)
-        datasets.set(spec.dataset.hash, candles)
-      }
-      if (candles.length !== spec.dataset.bars) throw new StratmeshError('JOB_DATASET_MISMATCH', `the dataset has ${candles.length} bars, the job expects ${spec.dataset.bars}`)
-      jobs.set(jobId, { key: jobId, source, fileName: `${spec.strategy.name}.ts`, candles, spec })
+      s.status = 'present'
+      delete s.error
     } catch (err) {
-      broken.set(jobId, `${(err as StratmeshError).code ?? 'ERROR'}: ${(err as Error).message}`)
-    } finally {
-      loading.delete(jobId)
-      opts.onChange()
+      s.status = 'failed'
+      s.error = (err as Error).message
+      s.retryAt = clock() + BLOB_RETRY_MS
+      s.unavailable = isStratmeshError(err, 'BLOB_UNAVAILABLE')
+      log(`${kind} blob ${hash.slice(0, 12)}: ${s.error}`)
     }
+    events.emit('job:readiness')
   }
 
-  return {
-    readiness (jobId, spec) {
-      if (spec.engineVersion !== engineVersion) {
-        return { ready: false, reason: `needs engine version ${spec.engineVersion}; this peer runs ${engineVersion}`, permanent: true }
+  private async load (jobId: string, spec: JobSpec): Promise<void> {
+    const { blobStore } = this.components
+    try {
+      let source = this.sources.get(spec.strategy.hash)
+      if (source === undefined) {
+        source = new TextDecoder('utf-8', { fatal: true }).decode(await blobStore.get(spec.strategy.hash))
+        this.sources.set(spec.strategy.hash, source)
       }
-      const bad = broken.get(jobId)
-      if (bad !== undefined) return { ready: false, reason: bad, permanent: true }
-      const job = jobs.get(jobId)
-      if (job !== undefined) return { ready: true, job }
-      const waiting = ensureBlob(spec.strategy.hash, 'strategy') ?? ensureBlob(spec.dataset.hash, 'dataset')
-      if (waiting !== null) return { ready: false, reason: waiting, permanent: false }
-      if (!loading.has(jobId)) { loading.add(jobId); void load(jobId, spec) }
-      return { ready: false, reason: 'loading', permanent: false }
-    },
-    markBroken (jobId, reason) {
-      broken.set(jobId, reason)
-      jobs.delete(jobId)
-    },
-    onBlobStored (cb) { stored.push(cb) },
+      let candles = this.datasets.get(spec.dataset.hash)
+      if (candles === undefined) {
+        candles = decodeDataset(await blobStore.get(spec.dataset.hash))
+        if (this.datasets.size >= MAX_CACHED_DATASETS) this.datasets.delete(this.datasets.keys().next().value as string)
+        this.datasets.set(spec.dataset.hash, candles)
+      }
+      if (candles.length !== spec.dataset.bars) throw new StratmeshError('JOB_DATASET_MISMATCH', `the dataset has ${candles.length} bars, the job expects ${spec.dataset.bars}`)
+      this.jobs.set(jobId, { key: jobId, source, fileName: `${spec.strategy.name}.ts`, candles, spec })
+    } catch (err) {
+      this.broken.set(jobId, `${(err as StratmeshError).code ?? 'ERROR'}: ${(err as Error).message}`)
+    } finally {
+      this.loading.delete(jobId)
+      this.components.events.emit('job:readiness')
+    }
   }
+}
+
+export function createJobLibrary (components: JobLibraryComponents, init: JobLibraryInit): JobLibrary {
+  return new BlobJobLibrary(components, init)
 }

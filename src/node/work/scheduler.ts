@@ -10,8 +10,7 @@
  * nobody else holds the unit (then the unit is claimed again and the result committed: it is the
  * same result any peer would compute).
  */
-import { sha256Hex } from '../../protocol/canonical.js'
-import { canonicalHash } from '../../protocol/canonical.js'
+import { canonicalHash, sha256Hex } from '../../protocol/canonical.js'
 import { errorCodeInfo } from '../../protocol/error-codes.js'
 import { claimableUnits, countedCommit, jobs, leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
 import { unitInputs, type UnitInput } from '../../engine/ga.js'
@@ -20,6 +19,8 @@ import type { LedgerState } from '../../ledger/fold.js'
 import type { EvaluatorPool } from '../evaluators/pool.js'
 import type { JobLibrary } from './job-library.js'
 import type { LogStore } from '../replication/log-store.js'
+import type { CommitVerifier } from './commit-verifier.js'
+import type { PeerEvents } from '../peer-events.js'
 
 /**
  * Lease length. Seconds, not minutes: a peer that froze (a laptop lid closed) loses its units this
@@ -33,7 +34,7 @@ export const TICK_MS = 1_000
 /** A tick this late means the process did not run for a while: treat it as a sleep. */
 export const SLEEP_GAP_MS = 5_000
 /**
- * After a sleep, no new unit is claimed until the peer has re-synced (onWake's promise) or this
+ * After a sleep, no new unit is claimed until the peer has re-synced (the `woke` listener's hold) or this
  * long has passed: the ledger it holds is stale, and units it would pick were likely finished by
  * the others meanwhile. A peer with nobody to sync with starts working after this wait.
  */
@@ -50,16 +51,6 @@ export interface RunningUnit {
   total: number
 }
 
-export interface SchedulerEvents {
-  /**
-   * The process slept for `gapMs`; leases may be gone, connections stale. Claims wait for the
-   * returned promise (the re-sync), at most WAKE_CLAIM_HOLD_MS.
-   */
-  onWake?: (gapMs: number) => void | Promise<void>
-  onCommit?: (unit: RunningUnit, checkpoint: Checkpoint) => void
-  log?: (line: string) => void
-}
-
 export interface Scheduler {
   start (): void
   /** Stops claiming, releases every lease held. Running units are abandoned. */
@@ -72,94 +63,163 @@ export interface Scheduler {
   /**
    * Claims nothing new until `sync` settles, at most WAKE_CLAIM_HOLD_MS: the ledger this peer
    * holds is stale (it slept, or it restarts with units others may have finished meanwhile).
+   * `what` names the sync in the log line when it fails.
    */
-  holdUntil (sync: Promise<void>): void
+  holdUntil (sync: Promise<void>, what?: string): void
 }
 
-export interface SchedulerOptions extends SchedulerEvents {
+/**
+ * What the scheduler works with. It looks for work on `entry`, `peer:connect`, `job:readiness`
+ * and `commit:verdict`; it emits `unit:committed` after each commit and `woke` after a sleep.
+ */
+export interface SchedulerComponents {
   readonly logStore: LogStore
-  readonly pool: EvaluatorPool
-  readonly library: JobLibrary
-  readonly capacity: number
+  readonly pool: Pick<EvaluatorPool, 'runUnit'>
+  readonly library: Pick<JobLibrary, 'readiness' | 'markBroken'>
+  /**
+   * Which commits count (default: all), and the hook told of every checkpoint this peer
+   * computed, before it is committed: a peer passes its CommitVerifier.
+   */
+  readonly verifier?: Pick<CommitVerifier, 'trust' | 'vouch'>
+  readonly events: PeerEvents
   readonly clock: () => number
-  readonly leaseTtlMs?: number
-  /** Which commits count (default: all). A peer passes its CommitVerifier's judgement. */
-  readonly trust?: CommitTrust
-  /** Called with the hash of every checkpoint this peer computed, before it is committed. */
-  readonly vouch?: (checkpointHash: string) => Promise<void>
+  readonly log?: (line: string) => void
 }
 
-export function createScheduler (opts: SchedulerOptions): Scheduler {
-  const ttl = opts.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS
-  const trust = opts.trust ?? TRUST_ALL
-  const self = opts.logStore.author
-  const log = opts.log ?? (() => {})
-  const running = new Map<string, RunningUnit>()
-  /** Ends a running unit's evaluation early (the unit was taken or finished by another peer). */
-  const cancels = new Map<RunningUnit, AbortController>()
-  const blocked = new Map<string, string>()
-  let timer: ReturnType<typeof setInterval> | undefined
-  let lastTick = 0
-  let stopping = false
-  let claiming = false
-  let again = false
-  /** Claims are held until this time (after a wake-up, until re-synced). */
-  let holdUntil = 0
+export interface SchedulerInit {
+  /** Units run at once (the evaluators in the pool). */
+  readonly capacity: number
+  readonly leaseTtlMs?: number
+}
 
-  const state = (): LedgerState => opts.logStore.state()
+type UnitRef = { readonly jobId: string, readonly island: number, readonly epoch: number }
+
+class LeaseScheduler implements Scheduler {
+  private readonly ttl: number
+  private readonly trust: CommitTrust
+  private readonly self: string
+  private readonly log: (line: string) => void
+  private readonly runningUnits = new Map<string, RunningUnit>()
+  /** Ends a running unit's evaluation early (the unit was taken or finished by another peer). */
+  private readonly cancels = new Map<RunningUnit, AbortController>()
+  private readonly blockedJobs = new Map<string, string>()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private lastTick = 0
+  private stopping = false
+  private claiming = false
+  private again = false
+  /** Claims are held until this time (after a wake-up, until re-synced). */
+  private heldUntil = 0
+  private unsubscribe: Array<() => void> = []
+
+  constructor (private readonly components: SchedulerComponents, private readonly init: SchedulerInit) {
+    this.ttl = init.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS
+    this.trust = components.verifier?.trust ?? TRUST_ALL
+    this.self = components.logStore.author
+    this.log = components.log ?? (() => {})
+  }
+
+  start (): void {
+    this.stopping = false
+    this.lastTick = this.components.clock()
+    const { events } = this.components
+    const kick = (): void => { this.kick() }
+    this.unsubscribe = [events.on('entry', kick), events.on('peer:connect', kick), events.on('job:readiness', kick), events.on('commit:verdict', kick)]
+    this.timer = setInterval(() => { this.tick().catch(err => { this.log(`tick: ${(err as Error).message}`) }) }, TICK_MS)
+    this.kick()
+  }
+
+  async stop (): Promise<void> {
+    this.stopping = true
+    for (const off of this.unsubscribe.splice(0)) off()
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+    const held = [...this.runningUnits.values()].filter(r => !r.abandoned && r.leaseUntil > this.components.clock())
+    this.runningUnits.clear()
+    for (const r of held) {
+      await this.components.logStore.append('release', { jobId: r.jobId, island: r.island, epoch: r.epoch }).catch(err => { this.log(`release: ${(err as Error).message}`) })
+    }
+  }
+
+  kick (): void {
+    if (this.stopping) return
+    void this.claimLoop()
+  }
+
+  running (): RunningUnit[] {
+    return [...this.runningUnits.values()]
+  }
+
+  blocked (): Map<string, string> {
+    return new Map(this.blockedJobs)
+  }
+
+  holdUntil (sync: Promise<void>, what = 're-sync'): void {
+    const until = this.components.clock() + WAKE_CLAIM_HOLD_MS
+    this.heldUntil = Math.max(this.heldUntil, until)
+    const release = (): void => { if (this.heldUntil === until) this.heldUntil = 0; this.kick() }
+    // Released when the sync settles, or by the clock: claimLoop compares with heldUntil, and the
+    // tick after the hold expires kicks it.
+    sync.catch((err: unknown) => { this.log(`${what}: ${(err as Error).message}`) }).finally(release)
+  }
+
+  private state (): LedgerState {
+    return this.components.logStore.state()
+  }
 
   /** Each peer prefers units in its own pseudo-random order, so peers rarely claim the same one. */
-  function preference (key: string): string {
-    return sha256Hex(`${self}/${key}`)
+  private preference (key: string): string {
+    return sha256Hex(`${this.self}/${key}`)
   }
 
-  function checkpointOf (jobId: string, island: number, epoch: number): Checkpoint | null {
-    const counted = countedCommit(state().units.get(unitKey(jobId, island, epoch)), trust)
-    return counted === null ? null : state().checkpoints.get(counted.checkpointHash) ?? null
+  private checkpointOf (jobId: string, island: number, epoch: number): Checkpoint | null {
+    const counted = countedCommit(this.state().units.get(unitKey(jobId, island, epoch)), this.trust)
+    return counted === null ? null : this.state().checkpoints.get(counted.checkpointHash) ?? null
   }
 
-  function nextUnit (now: number): { jobId: string, island: number, epoch: number } | null {
-    blocked.clear()
-    for (const job of jobs(state(), trust)) {
+  private nextUnit (now: number): UnitRef | null {
+    this.blockedJobs.clear()
+    for (const job of jobs(this.state(), this.trust)) {
       if (job.done) continue
-      const readiness = opts.library.readiness(job.id, job.spec)
-      if (!readiness.ready) { blocked.set(job.id, readiness.reason); continue }
-      const free = claimableUnits(state(), job.id, now, trust).filter(u => !running.has(unitKey(job.id, u.island, u.epoch)))
+      const readiness = this.components.library.readiness(job.id, job.spec)
+      if (!readiness.ready) { this.blockedJobs.set(job.id, readiness.reason); continue }
+      const free = claimableUnits(this.state(), job.id, now, this.trust).filter(u => !this.runningUnits.has(unitKey(job.id, u.island, u.epoch)))
       if (free.length === 0) continue
       const lowest = Math.min(...free.map(u => u.epoch))
       const pick = free.filter(u => u.epoch === lowest)
-        .map(u => ({ u, p: preference(unitKey(job.id, u.island, u.epoch)) }))
+        .map(u => ({ u, p: this.preference(unitKey(job.id, u.island, u.epoch)) }))
         .sort((a, b) => a.p < b.p ? -1 : a.p > b.p ? 1 : 0)[0].u
       return { jobId: job.id, ...pick }
     }
     return null
   }
 
-  async function claimLoop (): Promise<void> {
-    if (claiming) { again = true; return }
-    claiming = true
+  private async claimLoop (): Promise<void> {
+    if (this.claiming) { this.again = true; return }
+    this.claiming = true
     try {
       do {
-        again = false
-        while (!stopping && running.size < opts.capacity) {
-          const now = opts.clock()
-          if (now < holdUntil) break
-          const unit = nextUnit(now)
+        this.again = false
+        while (!this.stopping && this.runningUnits.size < this.init.capacity) {
+          const now = this.components.clock()
+          if (now < this.heldUntil) break
+          const unit = this.nextUnit(now)
           if (unit === null) break
-          await startUnit(unit, now)
+          await this.startUnit(unit, now)
         }
-      } while (again && !stopping)
+      } while (this.again && !this.stopping)
     } catch (err) {
-      log(`scheduler: ${(err as Error).message}`)
+      this.log(`scheduler: ${(err as Error).message}`)
     } finally {
-      claiming = false
+      this.claiming = false
     }
   }
 
-  async function startUnit (u: { jobId: string, island: number, epoch: number }, now: number): Promise<void> {
+  private async startUnit (u: UnitRef, now: number): Promise<void> {
+    const { logStore, library, pool } = this.components
     const key = unitKey(u.jobId, u.island, u.epoch)
-    const job = state().jobs.get(u.jobId)
-    const readiness = job === undefined ? null : opts.library.readiness(u.jobId, job.spec)
+    const job = this.state().jobs.get(u.jobId)
+    const readiness = job === undefined ? null : library.readiness(u.jobId, job.spec)
     if (job === undefined || readiness === null || !readiness.ready) return
     const spec = job.spec
     const need = unitInputs(spec.ga.islands, u.island, u.epoch)
@@ -167,81 +227,92 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
       spec,
       island: u.island,
       epoch: u.epoch,
-      previous: need.previous === null ? null : checkpointOf(u.jobId, ...need.previous),
-      migrants: need.migrants === null ? null : checkpointOf(u.jobId, ...need.migrants),
+      previous: need.previous === null ? null : this.checkpointOf(u.jobId, ...need.previous),
+      migrants: need.migrants === null ? null : this.checkpointOf(u.jobId, ...need.migrants),
     }
-    const record: RunningUnit = { ...u, startedAt: now, leaseUntil: now + ttl, abandoned: false, done: 0, total: 0 }
-    running.set(key, record)
-    await opts.logStore.append('claim', { jobId: u.jobId, island: u.island, epoch: u.epoch, ttlMs: ttl })
-    log(`claimed unit island ${u.island} epoch ${u.epoch} of job ${u.jobId.slice(0, 12)}`)
+    const record: RunningUnit = { ...u, startedAt: now, leaseUntil: now + this.ttl, abandoned: false, done: 0, total: 0 }
+    this.runningUnits.set(key, record)
+    await logStore.append('claim', { jobId: u.jobId, island: u.island, epoch: u.epoch, ttlMs: this.ttl })
+    this.log(`claimed unit island ${u.island} epoch ${u.epoch} of job ${u.jobId.slice(0, 12)}`)
     const controller = new AbortController()
-    cancels.set(record, controller)
-    opts.pool.runUnit(readiness.job, input, { onProgress: (done, total) => { record.done = done; record.total = total }, signal: controller.signal })
-      .then(async cp => { await finish(record, cp) })
-      .catch(err => {
-        const e = err as Error & { code?: string }
-        if (e.code === 'UNIT_CANCELLED') {
-          // Someone else holds or finished the unit: give our claim back so status is right.
-          if (!stopping) return opts.logStore.append('release', { jobId: u.jobId, island: u.island, epoch: u.epoch }).then(() => {})
-          return
-        }
-        log(`unit island ${u.island} epoch ${u.epoch} failed: ${e.code ?? 'ERROR'}: ${e.message}`)
-        if (errorCodeInfo(e.code)?.breaksJob === true) {
-          opts.library.markBroken(u.jobId, `${e.code}: ${e.message}`)
-        }
-        if (!stopping && !record.abandoned) {
-          return opts.logStore.append('release', { jobId: u.jobId, island: u.island, epoch: u.epoch }).then(() => {})
-        }
-      })
-      .catch(err => { log(`release failed: ${(err as Error).message}`) })
+    this.cancels.set(record, controller)
+    pool.runUnit(readiness.job, input, { onProgress: (done, total) => { record.done = done; record.total = total }, signal: controller.signal })
+      .then(async cp => { await this.finish(record, cp) })
+      .catch(async err => { await this.unitFailed(u, record, err) })
+      .catch(err => { this.log(`release failed: ${(err as Error).message}`) })
       .finally(() => {
-        cancels.delete(record)
-        if (running.get(key) === record) running.delete(key)
-        kick()
+        this.cancels.delete(record)
+        if (this.runningUnits.get(key) === record) this.runningUnits.delete(key)
+        this.kick()
       })
   }
 
-  async function finish (record: RunningUnit, cp: Checkpoint): Promise<void> {
-    if (stopping) return
+  /** A unit's run ended in an error: give the claim back, and stop running a job that cannot run here. */
+  private async unitFailed (u: UnitRef, record: RunningUnit, err: unknown): Promise<void> {
+    const { logStore, library } = this.components
+    const e = err as Error & { code?: string }
+    if (e.code === 'UNIT_CANCELLED') {
+      // Someone else holds or finished the unit: give our claim back so status is right.
+      if (!this.stopping) await logStore.append('release', { jobId: u.jobId, island: u.island, epoch: u.epoch })
+      return
+    }
+    this.log(`unit island ${u.island} epoch ${u.epoch} failed: ${e.code ?? 'ERROR'}: ${e.message}`)
+    if (errorCodeInfo(e.code)?.breaksJob === true) {
+      library.markBroken(u.jobId, `${e.code}: ${e.message}`)
+    }
+    if (!this.stopping && !record.abandoned) {
+      await logStore.append('release', { jobId: u.jobId, island: u.island, epoch: u.epoch })
+    }
+  }
+
+  private async finish (record: RunningUnit, cp: Checkpoint): Promise<void> {
+    if (this.stopping) return
+    const { logStore, verifier, clock } = this.components
     const hash = canonicalHash(cp)
-    await opts.vouch?.(hash)
-    const now = opts.clock()
-    const unit = state().units.get(unitKey(record.jobId, record.island, record.epoch))
+    await verifier?.vouch(hash)
+    const now = clock()
+    const unit = this.state().units.get(unitKey(record.jobId, record.island, record.epoch))
     if (unit?.commits.some(c => c.checkpointHash === hash) === true) return // someone else committed the same result
-    const counted = countedCommit(unit, trust)
+    const counted = countedCommit(unit, this.trust)
     if (record.abandoned || now >= record.leaseUntil) {
       const holder = leaseHolder(unit, now)
-      if (counted === null && holder !== null && holder.author !== self) {
-        log(`dropping result of island ${record.island} epoch ${record.epoch}: our lease lapsed and ${holder.author.slice(-8)} holds it`)
+      if (counted === null && holder !== null && holder.author !== this.self) {
+        this.log(`dropping result of island ${record.island} epoch ${record.epoch}: our lease lapsed and ${holder.author.slice(-8)} holds it`)
         return
       }
-      if (counted === null) await opts.logStore.append('claim', { jobId: record.jobId, island: record.island, epoch: record.epoch, ttlMs: ttl })
+      if (counted === null) await logStore.append('claim', { jobId: record.jobId, island: record.island, epoch: record.epoch, ttlMs: this.ttl })
     }
     // A different counted checkpoint means someone disagrees with us: commit anyway so the
     // conflict is on the ledger for everyone to see.
-    await opts.logStore.append('commit', { jobId: record.jobId, island: record.island, epoch: record.epoch, checkpointHash: hash, checkpoint: cp })
-    opts.onCommit?.(record, cp)
+    await logStore.append('commit', { jobId: record.jobId, island: record.island, epoch: record.epoch, checkpointHash: hash, checkpoint: cp })
+    this.components.events.emit('unit:committed', { unit: record, checkpoint: cp })
   }
 
-  async function tick (): Promise<void> {
-    const now = opts.clock()
-    const gap = now - lastTick
-    lastTick = now
-    if (gap > SLEEP_GAP_MS) {
-      log(`woke up after ${Math.round(gap / 1000)} s`)
-      for (const r of running.values()) {
-        if (r.leaseUntil <= now) r.abandoned = true
-      }
-      for (const [key, r] of running) if (r.abandoned) running.delete(key)
-      hold(Promise.resolve(opts.onWake?.(gap)), 're-sync after waking')
+  private async tick (): Promise<void> {
+    const now = this.components.clock()
+    const gap = now - this.lastTick
+    this.lastTick = now
+    if (gap > SLEEP_GAP_MS) this.wokeUp(now, gap)
+    this.cancelLost(now)
+    for (const r of this.runningUnits.values()) {
+      if (r.abandoned || now < r.leaseUntil - this.ttl * (1 - RENEW_FRACTION)) continue
+      r.leaseUntil = now + this.ttl
+      await this.components.logStore.append('renew', { jobId: r.jobId, island: r.island, epoch: r.epoch, ttlMs: this.ttl })
     }
-    cancelLost(now)
-    for (const r of running.values()) {
-      if (r.abandoned || now < r.leaseUntil - ttl * (1 - RENEW_FRACTION)) continue
-      r.leaseUntil = now + ttl
-      await opts.logStore.append('renew', { jobId: r.jobId, island: r.island, epoch: r.epoch, ttlMs: ttl })
+    this.kick()
+  }
+
+  /**
+   * The process slept: units whose leases lapsed are abandoned, and `woke` listeners may hold
+   * claims (holdUntil) until the peer has re-synced.
+   */
+  private wokeUp (now: number, gap: number): void {
+    this.log(`woke up after ${Math.round(gap / 1000)} s`)
+    for (const r of this.runningUnits.values()) {
+      if (r.leaseUntil <= now) r.abandoned = true
     }
-    kick()
+    for (const [key, r] of this.runningUnits) if (r.abandoned) this.runningUnits.delete(key)
+    this.components.events.emit('woke', { gapMs: gap })
   }
 
   /**
@@ -251,55 +322,22 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
    * still being checked stops it too (it is almost always the same result; if its check fails, the
    * unit is claimable again).
    */
-  function cancelLost (now: number): void {
-    for (const [key, r] of running) {
-      const controller = cancels.get(r)
+  private cancelLost (now: number): void {
+    for (const [key, r] of this.runningUnits) {
+      const controller = this.cancels.get(r)
       if (controller === undefined || controller.signal.aborted) continue
-      const unit = state().units.get(key)
-      const done = unit?.commits.find(c => c.author !== self && trust(c, unit) !== 'rejected')
+      const unit = this.state().units.get(key)
+      const done = unit?.commits.find(c => c.author !== this.self && this.trust(c, unit) !== 'rejected')
       const holder = leaseHolder(unit, now)
-      const why = done !== undefined ? `${done.author.slice(-8)} committed it` : holder !== null && holder.author !== self ? `${holder.author.slice(-8)} holds it` : null
+      const why = done !== undefined ? `${done.author.slice(-8)} committed it` : holder !== null && holder.author !== this.self ? `${holder.author.slice(-8)} holds it` : null
       if (why === null) continue
-      log(`stopping island ${r.island} epoch ${r.epoch} of job ${r.jobId.slice(0, 12)}: ${why}`)
+      this.log(`stopping island ${r.island} epoch ${r.epoch} of job ${r.jobId.slice(0, 12)}: ${why}`)
       r.abandoned = true
       controller.abort()
     }
   }
+}
 
-  function hold (sync: Promise<void>, what: string): void {
-    const until = opts.clock() + WAKE_CLAIM_HOLD_MS
-    holdUntil = Math.max(holdUntil, until)
-    const release = (): void => { if (holdUntil === until) holdUntil = 0; kick() }
-    // Released when the sync settles, or by the clock: claimLoop compares with holdUntil, and the
-    // tick after the hold expires kicks it.
-    sync.catch((err: unknown) => { log(`${what}: ${(err as Error).message}`) }).finally(release)
-  }
-
-  function kick (): void {
-    if (stopping) return
-    void claimLoop()
-  }
-
-  return {
-    holdUntil (sync) { hold(sync, 're-sync') },
-    start () {
-      stopping = false
-      lastTick = opts.clock()
-      timer = setInterval(() => { tick().catch(err => { log(`tick: ${(err as Error).message}`) }) }, TICK_MS)
-      kick()
-    },
-    async stop () {
-      stopping = true
-      if (timer !== undefined) clearInterval(timer)
-      timer = undefined
-      const held = [...running.values()].filter(r => !r.abandoned && r.leaseUntil > opts.clock())
-      running.clear()
-      for (const r of held) {
-        await opts.logStore.append('release', { jobId: r.jobId, island: r.island, epoch: r.epoch }).catch(err => { log(`release: ${(err as Error).message}`) })
-      }
-    },
-    kick,
-    running: () => [...running.values()],
-    blocked: () => new Map(blocked),
-  }
+export function createScheduler (components: SchedulerComponents, init: SchedulerInit): Scheduler {
+  return new LeaseScheduler(components, init)
 }

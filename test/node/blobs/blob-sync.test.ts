@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { createBlobStore, type BlobStore } from '../../../src/node/blobs/blob-store.js'
-import { createBlobSync, type BlobSync, type BlobSyncOptions } from '../../../src/node/blobs/blob-sync.js'
+import { createBlobSync, type BlobSync, type BlobSyncInit } from '../../../src/node/blobs/blob-sync.js'
 import { createMesh, type Mesh, type MeshPeer } from '../../helpers/mesh.js'
 
 // Small chunks and ranges so a 1 MiB blob takes many requests: enough steps to break halfway.
@@ -20,9 +20,9 @@ function blob (n: number, seed: number): Uint8Array {
 
 interface BlobPeer extends MeshPeer { blobs: BlobStore, sync: BlobSync }
 
-async function withBlobs (mesh: Mesh, peer: MeshPeer, extra: Partial<BlobSyncOptions> = {}): Promise<BlobPeer> {
+async function withBlobs (mesh: Mesh, peer: MeshPeer, extra: BlobSyncInit = {}): Promise<BlobPeer> {
   const blobs = createBlobStore({ dataDir: peer.dataDir })
-  const sync = createBlobSync({ node: peer.node, blobStore: blobs, chunkBytes: CHUNK, rangeBytes: RANGE, idleTimeoutMs: 5_000, ...extra })
+  const sync = createBlobSync({ node: peer.node, blobStore: blobs }, { chunkBytes: CHUNK, rangeBytes: RANGE, idleTimeoutMs: 5_000, ...extra })
   await sync.start()
   mesh.onStop(async () => { await sync.stop() })
   return { ...peer, blobs, sync }

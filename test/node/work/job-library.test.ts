@@ -9,6 +9,7 @@ import { ENGINE_VERSION, type JobSpec } from '../../../src/protocol/job-spec.js'
 import { BLOB_RETRY_MS, createJobLibrary } from '../../../src/node/work/job-library.js'
 import type { BlobStore } from '../../../src/node/blobs/blob-store.js'
 import type { BlobSync } from '../../../src/node/blobs/blob-sync.js'
+import { createPeerEvents } from '../../../src/node/peer-events.js'
 import { waitFor } from '../../helpers/wait-for.js'
 
 const STRATEGY_HASH = 'a'.repeat(64)
@@ -40,7 +41,9 @@ function setup (self: PeerId) {
       return await new Promise(() => {}) // still downloading: the test looks only at who was asked
     },
   } as unknown as BlobSync
-  const library = createJobLibrary({ blobStore, blobSync, state: () => state, self: self.toString(), connected: () => connected, clock: () => now, onChange: () => { changes++ }, log: () => {} })
+  const events = createPeerEvents()
+  events.on('job:readiness', () => { changes++ })
+  const library = createJobLibrary({ blobStore, blobSync, state: () => state, connected: () => connected, events, clock: () => now, log: () => {} }, { self: self.toString() })
   return {
     library,
     connected,

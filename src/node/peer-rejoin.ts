@@ -1,0 +1,82 @@
+/**
+ * Bringing a peer back into the mesh when its ledger may be stale: after a sleep, and at a
+ * restart with unfinished jobs. Claims wait (Scheduler.holdUntil) until this peer has pulled from
+ * a live peer, so it does not redo units the others finished meanwhile.
+ */
+import { StratmeshError } from '../protocol/errors.js'
+import type { PeerNode } from './mesh/libp2p-node.js'
+import type { PeerEvents } from './peer-events.js'
+import type { Replicator } from './replication/replicator.js'
+import { WAKE_CLAIM_HOLD_MS, type Scheduler } from './work/scheduler.js'
+
+/**
+ * After waking up, a connection from before the sleep must answer a ping within this long or it
+ * is dropped and its peer dialled again. Peers share a LAN: a live one answers in milliseconds.
+ */
+export const WAKE_PROBE_TIMEOUT_MS = 2_000
+
+export interface RejoinComponents {
+  readonly node: Pick<PeerNode, 'getConnections' | 'services'>
+  readonly replicator: Pick<Replicator, 'syncNow'>
+  readonly scheduler: Pick<Scheduler, 'holdUntil'>
+  readonly events: PeerEvents
+}
+
+export interface Rejoin {
+  start (): void
+  stop (): void
+  /** Waits (at most WAKE_CLAIM_HOLD_MS) until `live()`, then pulls from every connected peer. */
+  syncWhenConnected (live: () => boolean): Promise<void>
+}
+
+class MeshRejoin implements Rejoin {
+  private stopped = false
+  private unsubscribe: (() => void) | undefined
+
+  constructor (private readonly components: RejoinComponents) {}
+
+  start (): void {
+    this.stopped = false
+    this.unsubscribe = this.components.events.on('woke', () => {
+      this.components.scheduler.holdUntil(this.rejoin(), 're-sync after waking')
+    })
+  }
+
+  stop (): void {
+    this.stopped = true
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
+  }
+
+  async syncWhenConnected (live: () => boolean): Promise<void> {
+    for (let waited = 0; waited < WAKE_CLAIM_HOLD_MS && !this.stopped && !live(); waited += 100) {
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    if (this.stopped || !live()) return
+    await this.components.replicator.syncNow()
+  }
+
+  /**
+   * After a sleep: probe the old connections, re-dial at once instead of waiting for the next
+   * timers, and re-sync as soon as a peer is back.
+   */
+  private async rejoin (): Promise<void> {
+    const { node } = this.components
+    const before = new Set(node.getConnections().map(c => c.id))
+    let answered = false
+    // Connections from before the sleep may be dead without knowing it yet: probe each, drop
+    // the silent ones (the dialer then dials their peers again).
+    for (const conn of node.getConnections()) {
+      node.services.ping.ping(conn.remotePeer, { signal: AbortSignal.timeout(WAKE_PROBE_TIMEOUT_MS) })
+        .then(() => { answered = true })
+        .catch(() => { conn.abort(new StratmeshError('PEER_SILENT_AFTER_WAKE', 'no answer to a ping after waking up')) })
+    }
+    node.services.meshDialer.wake()
+    // An old connection that answered, or a new one, is a peer to sync with.
+    await this.syncWhenConnected(() => answered || node.getConnections().some(c => !before.has(c.id)))
+  }
+}
+
+export function createRejoin (components: RejoinComponents): Rejoin {
+  return new MeshRejoin(components)
+}

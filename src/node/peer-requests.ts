@@ -1,0 +1,106 @@
+/**
+ * What a running peer answers to the local API beyond the dashboard: its status, a job's
+ * results, and job submission. Each request reads the services it needs, nothing more.
+ */
+import { StratmeshError } from '../protocol/errors.js'
+import { jobId as jobIdOf } from '../engine/job-setup.js'
+import { jobs, leaderboard } from '../ledger/queries.js'
+import { buildStatus } from './peer-status.js'
+import type { PeerServices } from './peer-services.js'
+import type { PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
+import { messageRejections } from './replication/stats.js'
+import { prepareJob } from './work/job-inputs.js'
+
+/** This peer as `peer status` shows it. */
+export interface SelfInfo {
+  readonly id: string
+  readonly name: string
+  readonly cores: number
+  readonly dataDir: string
+  readonly startedAt: number
+  readonly engineVersion: string
+  readonly now: number
+  readonly lastSeen: Map<string, number>
+}
+
+/** Open connections by peer (remote addresses); each one counts as seeing its peer now. */
+function connections (services: Pick<PeerServices, 'node'>, self: SelfInfo): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const conn of services.node.getConnections()) {
+    const id = conn.remotePeer.toString()
+    const list = out.get(id) ?? []
+    list.push(conn.remoteAddr.toString())
+    out.set(id, list)
+    self.lastSeen.set(id, self.now)
+  }
+  return out
+}
+
+export function peerStatus (services: PeerServices, self: SelfInfo): PeerStatus {
+  const { logStore, node, pool, scheduler, replicator, verifier } = services
+  const replication = replicator.stats()
+  return buildStatus({
+    state: logStore.state(),
+    now: self.now,
+    self: {
+      id: self.id,
+      name: self.name,
+      cores: self.cores,
+      dataDir: self.dataDir,
+      startedAt: self.startedAt,
+      listen: node.getMultiaddrs().map(a => a.toString()),
+      evalsPerSec: pool.stats().evaluationsPerSecond,
+      running: scheduler.running().length,
+      engineVersion: self.engineVersion,
+    },
+    connections: connections(services, self),
+    lastSeen: self.lastSeen,
+    blocked: scheduler.blocked(),
+    rejected: logStore.rejectedCounts(),
+    refusedMessages: messageRejections(replication),
+    syncErrors: replication.syncErrors,
+    trust: verifier.trust,
+    verification: verifier.stats(),
+  })
+}
+
+/** The leaderboard of `jobId` (a full id or a prefix of 8+ characters), or of the latest job. */
+export function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier'>, jobId: string | undefined, top: number): ResultsView {
+  const { logStore, verifier } = services
+  const all = jobs(logStore.state(), verifier.trust)
+  const job = jobId === undefined ? all.at(-1) : all.find(j => j.id === jobId || (jobId.length >= 8 && j.id.startsWith(jobId)))
+  if (job === undefined) {
+    throw new StratmeshError('JOB_NOT_FOUND', jobId === undefined ? 'no job has been submitted to this mesh yet' : `no job ${jobId} is known to this peer`, { details: { job: jobId } })
+  }
+  return {
+    job: { id: job.id, spec: job.spec, submitter: job.submitter, committed: job.committed, total: job.total },
+    done: job.done,
+    leaderboard: leaderboard(logStore.state(), job.id, top, verifier.trust),
+  }
+}
+
+/** Prepares the job's blobs and appends the job (once: submitting it again finds it). */
+export async function submitJob (services: PeerServices, req: SubmitRequest, log: (line: string) => void): Promise<SubmitResult> {
+  const { logStore, pool, blobStore, scheduler } = services
+  const prepared = await prepareJob(req, { pool, blobStore })
+  const id = jobIdOf(prepared.spec)
+  const existing = logStore.state().jobs.has(id)
+  if (!existing) {
+    await logStore.append('blob-have', {
+      blobs: [
+        { hash: prepared.strategy.hash, size: prepared.strategy.size, kind: 'strategy' },
+        { hash: prepared.dataset.hash, size: prepared.dataset.size, kind: 'dataset' },
+      ],
+    })
+    await logStore.append('job', { spec: prepared.spec, id })
+    log(`submitted job ${id.slice(0, 12)}: ${prepared.strategy.name} on ${prepared.dataset.name}`)
+  }
+  scheduler.kick()
+  return {
+    jobId: id,
+    spec: prepared.spec,
+    existing,
+    strategy: { name: prepared.strategy.name, hash: prepared.strategy.hash },
+    dataset: { name: prepared.dataset.name, hash: prepared.dataset.hash, bars: prepared.dataset.bars, ...(prepared.dataset.gaps === undefined ? {} : { gaps: prepared.dataset.gaps }) },
+  }
+}

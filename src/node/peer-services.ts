@@ -1,0 +1,127 @@
+/**
+ * The services one peer runs, built in dependency order from explicit components and started
+ * through one ServiceStack, so each one exists (and runs) before anything that uses it, and they
+ * stop in reverse. Services talk to each other through PeerEvents, never through callbacks into
+ * services built later.
+ */
+import type { PrivateKey } from '@libp2p/interface'
+import { jobs } from '../ledger/queries.js'
+import { createBlobStore, type BlobStore } from './blobs/blob-store.js'
+import { createBlobSync, type BlobSync } from './blobs/blob-sync.js'
+import { createDashboardData, type DashboardData } from './dashboard/data.js'
+import { createEvaluatorPool, type EvaluatorPool } from './evaluators/pool.js'
+import { createPeerNode, type PeerNode } from './mesh/libp2p-node.js'
+import type { ServiceStack } from './lifecycle.js'
+import type { PeerEvents } from './peer-events.js'
+import { createHello } from './peer-hello.js'
+import { createRejoin } from './peer-rejoin.js'
+import { jobResults } from './peer-requests.js'
+import { createLogStore, type LogStore } from './replication/log-store.js'
+import { logStoreLog } from './replication/replicated-log.js'
+import { createReplicator, type Replicator } from './replication/replicator.js'
+import { createCommitVerifier, type CommitVerifier } from './work/commit-verifier.js'
+import { createJobLibrary, type JobLibrary } from './work/job-library.js'
+import { createScheduler, type Scheduler } from './work/scheduler.js'
+
+export interface PeerServiceConfig {
+  readonly self: string
+  readonly privateKey: PrivateKey
+  readonly swarmKey: Uint8Array
+  readonly dataDir: string
+  readonly name: string
+  readonly cores: number
+  readonly engineVersion: string
+  readonly listen?: string[]
+  readonly bootstrap?: string[]
+  readonly mdns: boolean
+  readonly cacheMb?: number
+  readonly leaseTtlMs?: number
+  readonly evalTimeoutMs?: number
+  readonly clock: () => number
+  readonly log: (line: string) => void
+}
+
+export interface PeerServices {
+  readonly logStore: LogStore
+  readonly blobStore: BlobStore
+  readonly node: PeerNode
+  readonly replicator: Replicator
+  readonly blobSync: BlobSync
+  readonly pool: EvaluatorPool
+  readonly library: JobLibrary
+  readonly verifier: CommitVerifier
+  readonly scheduler: Scheduler
+  readonly dashboard: DashboardData
+}
+
+type Transport = Pick<PeerServices, 'logStore' | 'blobStore' | 'node' | 'replicator' | 'blobSync'>
+type Work = Pick<PeerServices, 'pool' | 'library' | 'verifier' | 'scheduler'>
+
+/** Builds and starts every service; on a failure, the caller stops `stack` (what had started). */
+export async function startPeerServices (config: PeerServiceConfig, events: PeerEvents, stack: ServiceStack): Promise<PeerServices> {
+  const transport = await startTransport(config, events, stack)
+  const work = await startWork(config, events, stack, transport)
+  const { logStore, node, replicator } = transport
+  const { scheduler, verifier, pool, library } = work
+  const rejoin = await stack.start('rejoin', createRejoin({ node, replicator, scheduler, events }))
+  await stack.start('hello', createHello({ node, logStore, events, log: config.log }, config))
+  // Restarting with unfinished jobs: the others may have finished units since this ledger
+  // was written. Sync before claiming (bounded), as after a sleep.
+  if (jobs(logStore.state(), verifier.trust).some(j => !j.done)) scheduler.holdUntil(rejoin.syncWhenConnected(() => node.getConnections().length > 0))
+  await stack.start('scheduler', scheduler)
+  const dashboard = createDashboardData({
+    state: () => logStore.state(),
+    running: () => scheduler.running(),
+    results: async (jobId, top) => jobResults({ logStore, verifier }, jobId, top),
+    readiness: (jobId, spec) => library.readiness(jobId, spec),
+    detail: async (job, params) => await pool.detail(job, params),
+    clock: config.clock,
+    log: config.log,
+    trust: verifier.trust,
+  })
+  await stack.start('dashboard', dashboard)
+  return { ...transport, ...work, dashboard }
+}
+
+/** The ledger, the network, and what moves entries and blobs between peers. */
+async function startTransport (config: PeerServiceConfig, events: PeerEvents, stack: ServiceStack): Promise<Transport> {
+  const logStore = await stack.start('ledger', createLogStore({ dataDir: config.dataDir, privateKey: config.privateKey, clock: config.clock }))
+  logStore.on('entry', ev => { events.emit('entry', ev) })
+  const blobStore = createBlobStore({ dataDir: config.dataDir })
+  const node = stack.adopt('network', await createPeerNode({
+    privateKey: config.privateKey,
+    ...(config.listen === undefined ? {} : { listen: config.listen }),
+    ...(config.bootstrap === undefined ? {} : { bootstrap: config.bootstrap }),
+    mdns: config.mdns,
+    swarmKey: config.swarmKey,
+    notice: config.log,
+  }))
+  node.addEventListener('peer:connect', evt => { events.emit('peer:connect', { peer: evt.detail.toString() }) })
+  node.addEventListener('peer:disconnect', evt => { events.emit('peer:disconnect', { peer: evt.detail.toString() }) })
+  const replicator = await stack.start('replicator', createReplicator({ node, log: logStoreLog(logStore) }))
+  const blobSync = await stack.start('blob sync', createBlobSync({ node, blobStore }))
+  events.on('blob:stored', ({ hash, size, kind }) => {
+    // Having fetched it, we can serve it too.
+    logStore.append('blob-have', { blobs: [{ hash, size, kind }] }).catch(err => { config.log(`announce: ${(err as Error).message}`) })
+  })
+  return { logStore, blobStore, node, replicator, blobSync }
+}
+
+/** The evaluators and what decides which units they run and which commits count. */
+async function startWork (config: PeerServiceConfig, events: PeerEvents, stack: ServiceStack, transport: Transport): Promise<Work> {
+  const { logStore, blobStore, blobSync, node } = transport
+  const { clock, log } = config
+  const pool = await stack.start('evaluators', createEvaluatorPool({
+    size: config.cores,
+    ...(config.evalTimeoutMs === undefined ? {} : { evalTimeoutMs: config.evalTimeoutMs }),
+    ...(config.cacheMb === undefined ? {} : { cacheMb: config.cacheMb }),
+  }))
+  const state = (): ReturnType<LogStore['state']> => logStore.state()
+  const library = createJobLibrary({ blobStore, blobSync, state, connected: () => node.getPeers(), events, clock, log }, { self: config.self, engineVersion: config.engineVersion })
+  const verifier = await stack.start('checks', createCommitVerifier({ state, library, pool, events, log }, { self: config.self, dataDir: config.dataDir }))
+  const scheduler = createScheduler({ logStore, pool, library, verifier, events, clock, log }, {
+    capacity: config.cores,
+    ...(config.leaseTtlMs === undefined ? {} : { leaseTtlMs: config.leaseTtlMs }),
+  })
+  return { pool, library, verifier, scheduler }
+}
