@@ -102,43 +102,12 @@ export function runUnit (input: UnitInput, env: UnitEnv): Checkpoint {
   checkInput(input, id)
   const ga = spec.ga
   const rng = createPrng(spec.seed, island, epoch)
-  const known = new Map<string, EvalResult>()
-  let evaluations = 0
-  let errors = 0
   const searchScope: EvalScope = ga.population * (ga.generations + 1) >= FITNESS_SEARCH_MIN_EVALUATIONS ? 'fitness' : 'full'
+  const genomes = new UnitGenomes(env, searchScope)
+  genomes.remember(input.previous)
+  genomes.remember(input.migrants)
 
-  const evaluate = (params: ParamValues, scope: EvalScope = searchScope): Member => {
-    const key = paramsKey(params)
-    const cached = known.get(key)
-    if (cached !== undefined) return { key, params, result: cached }
-    let result: EvalResult
-    const skipped = env.skip?.get(key)
-    if (skipped !== undefined) {
-      result = { fitness: null, inSample: null, outOfSample: null, error: skipped }
-    } else {
-      env.onEvaluation?.(evaluations, params, false)
-      result = env.evaluate(params, scope)
-      evaluations++
-    }
-    if (result.error !== undefined) errors++
-    known.set(key, result)
-    return { key, params, result }
-  }
-
-  // Genomes inherited from checkpoints keep their recorded fitness (evaluation is deterministic,
-  // so re-running them would only cost time); those in a `best` list also keep their metrics.
-  const remember = (cp: Checkpoint | null): void => {
-    if (cp === null) return
-    for (const g of cp.best) known.set(paramsKey(g.params), { fitness: g.fitness, inSample: g.inSample, outOfSample: g.outOfSample, ...(g.error === undefined ? {} : { error: g.error }) })
-    for (const g of cp.population) {
-      const key = paramsKey(g.params)
-      if (!known.has(key)) known.set(key, { fitness: g.fitness, inSample: null, outOfSample: null, ...(g.error === undefined ? {} : { error: g.error }) })
-    }
-  }
-  remember(input.previous)
-  remember(input.migrants)
-
-  let population = initialPopulation(input, env.def, rng).map(p => evaluate(p))
+  let population = initialPopulation(input, env.def, rng).map(p => genomes.evaluate(p))
   population.sort(compareMembers)
 
   for (let g = 0; g < ga.generations; g++) {
@@ -151,44 +120,95 @@ export function runUnit (input: UnitInput, env: UnitEnv): Checkpoint {
       child = mutateParams(env.def, child, ga.mutationRate, rng)
       // A duplicate wastes a slot; nudge it a few times, then accept it (tiny spaces run out of genomes).
       for (let t = 0; t < 5 && seen.has(paramsKey(child)); t++) child = mutateParams(env.def, child, 1 / Object.keys(child).length, rng)
-      const m = evaluate(child)
+      const m = genomes.evaluate(child)
       seen.add(m.key)
       next.push(m)
     }
     population = next.sort(compareMembers)
   }
 
-  const best: BestGenome[] = []
-  for (const m of population) {
-    if (best.length >= BEST_PER_UNIT) break
-    if (m.result.fitness === null) break
-    let r = m.result
-    if (r.inSample === null) {
-      // Inherited without metrics: evaluate again (same result by determinism) to get them.
-      known.delete(m.key)
-      r = evaluate(m.params, 'full').result
-    } else if (r.outOfSample === null) {
-      // Evaluated here for its fitness alone: the same evaluation again for its out-of-sample
-      // metrics. Not counted: `evaluations` counts genomes, and this one was counted already.
-      env.onEvaluation?.(evaluations, m.params, true)
-      r = env.evaluate(m.params, 'full')
-      if (r.fitness !== m.result.fitness || r.error !== m.result.error) {
-        // Only a strategy whose output depends on more than its inputs gets here; a checkpoint
-        // mixing the two results would fail every peer's check, so the unit fails instead.
-        throw new StratmeshError('STRATEGY_NONDETERMINISTIC', `genome ${m.key} evaluated twice gave fitness ${m.result.fitness}, then ${r.fitness}${r.error === undefined ? '' : ` (${r.error})`}`)
-      }
-    }
-    best.push(toBest(m.params, r))
-  }
-
+  const best = genomes.bestOf(population)
   return {
     jobId: id,
     island,
     epoch,
     population: population.map(m => toGenome(m.params, m.result)),
     best,
-    evaluations,
-    errors,
+    evaluations: genomes.evaluations,
+    errors: genomes.errors,
+  }
+}
+
+/** A unit's genomes by key: each evaluated (or skipped) once, inherited ones with their recorded results. */
+class UnitGenomes {
+  /** Genomes evaluated here (repeats for metrics not counted), and results that are errors. */
+  evaluations = 0
+  errors = 0
+  private readonly known = new Map<string, EvalResult>()
+  private readonly env: UnitEnv
+  private readonly searchScope: EvalScope
+
+  constructor (env: UnitEnv, searchScope: EvalScope) {
+    this.env = env
+    this.searchScope = searchScope
+  }
+
+  evaluate (params: ParamValues, scope: EvalScope = this.searchScope): Member {
+    const key = paramsKey(params)
+    const cached = this.known.get(key)
+    if (cached !== undefined) return { key, params, result: cached }
+    let result: EvalResult
+    const skipped = this.env.skip?.get(key)
+    if (skipped !== undefined) {
+      result = { fitness: null, inSample: null, outOfSample: null, error: skipped }
+    } else {
+      this.env.onEvaluation?.(this.evaluations, params, false)
+      result = this.env.evaluate(params, scope)
+      this.evaluations++
+    }
+    if (result.error !== undefined) this.errors++
+    this.known.set(key, result)
+    return { key, params, result }
+  }
+
+  /**
+   * Genomes inherited from checkpoints keep their recorded fitness (evaluation is deterministic,
+   * so re-running them would only cost time); those in a `best` list also keep their metrics.
+   */
+  remember (cp: Checkpoint | null): void {
+    if (cp === null) return
+    for (const g of cp.best) this.known.set(paramsKey(g.params), { fitness: g.fitness, inSample: g.inSample, outOfSample: g.outOfSample, ...(g.error === undefined ? {} : { error: g.error }) })
+    for (const g of cp.population) {
+      const key = paramsKey(g.params)
+      if (!this.known.has(key)) this.known.set(key, { fitness: g.fitness, inSample: null, outOfSample: null, ...(g.error === undefined ? {} : { error: g.error }) })
+    }
+  }
+
+  /** The best BEST_PER_UNIT of a sorted population with full metrics, evaluating again those that lack them. */
+  bestOf (population: readonly Member[]): BestGenome[] {
+    const best: BestGenome[] = []
+    for (const m of population) {
+      if (best.length >= BEST_PER_UNIT) break
+      if (m.result.fitness === null) break
+      let r = m.result
+      if (r.inSample === null) {
+        // Inherited without metrics: evaluate again (same result by determinism) to get them.
+        this.known.delete(m.key)
+        r = this.evaluate(m.params, 'full').result
+      } else if (r.outOfSample === null) {
+        // Evaluated here for its fitness alone: the same evaluation again for its out-of-sample
+        // metrics. Not counted: `evaluations` counts genomes, and this one was counted already.
+        this.env.onEvaluation?.(this.evaluations, m.params, true)
+        r = this.env.evaluate(m.params, 'full')
+        if (r.fitness !== m.result.fitness || r.error !== m.result.error) {
+          // Only a strategy whose output depends on more than its inputs gets here; a checkpoint
+          // mixing the two results would fail every peer's check, so the unit fails instead.
+          throw new StratmeshError('STRATEGY_NONDETERMINISTIC', `genome ${m.key} evaluated twice gave fitness ${m.result.fitness}, then ${r.fitness}${r.error === undefined ? '' : ` (${r.error})`}`)
+        }
+      }
+      best.push(toBest(m.params, r))
+    }
+    return best
   }
 }
 

@@ -76,63 +76,10 @@ function assertSeries (indicator: string, src: unknown): asserts src is Float64A
 export function createStrategyContext (candles: Candles, opts: StrategyContextOptions = {}): CachedStrategyContext {
   const maxBytes = opts.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES
   assertNonNegative('createStrategyContext', 'maxCacheBytes', maxBytes)
-  const verify = opts.verify === true
-
-  const entries = new Map<string, Entry>() // insertion order is recency order: oldest first
-  let bytes = 0
-  let hits = 0
-  let misses = 0
-
-  const ids = new WeakMap<Float64Array, number>()
-  let nextId = 0
-  // The columns are registered first, so they always get ids 0..5.
-  for (const column of [candles.time, candles.open, candles.high, candles.low, candles.close, candles.volume]) {
-    if (!ids.has(column)) ids.set(column, nextId++)
-  }
-  nextId = 6
-  const idOf = (series: Float64Array): number => {
-    let id = ids.get(series)
-    if (id === undefined) { id = nextId++; ids.set(series, id) }
-    return id
-  }
-
+  const cache = createIndicatorCache(maxBytes, opts.verify === true)
+  const cached = cache.cached
+  const idOf = seriesIds(candles)
   const out = new Float64Array(candles.length)
-
-  function cached<T extends Cached> (key: string, compute: () => T): T {
-    const hit = entries.get(key)
-    if (hit !== undefined) {
-      hits++
-      entries.delete(key)
-      entries.set(key, hit)
-      if (verify) check(key, hit.value, compute())
-      return hit.value as T
-    }
-    misses++
-    const value = compute()
-    let size = 0
-    for (const a of arraysOf(value)) size += a.byteLength
-    // A result larger than the whole cache would evict everything and still not fit.
-    if (size > maxBytes) return value
-    entries.set(key, { value, bytes: size })
-    bytes += size
-    for (const [oldKey, old] of entries) {
-      if (bytes <= maxBytes) break
-      entries.delete(oldKey)
-      bytes -= old.bytes
-    }
-    return value
-  }
-
-  function check (key: string, cachedValue: Cached, fresh: Cached): void {
-    const a = arraysOf(cachedValue); const b = arraysOf(fresh)
-    for (let i = 0; i < a.length; i++) {
-      if (!sameBits(a[i], b[i])) {
-        throw new StratmeshError('INDICATOR_CACHE_MUTATED',
-          `${key.split(':')[0]}: a cached result no longer matches its inputs; the strategy mutated an indicator result or an input series it had already used`,
-          { details: { key } })
-      }
-    }
-  }
 
   /** One-series, one-period indicators share this path. */
   function single (name: string, kernel: (src: Float64Array, period: number) => Float64Array, src: Float64Array, period: number): Float64Array {
@@ -199,12 +146,86 @@ export function createStrategyContext (candles: Candles, opts: StrategyContextOp
       return cached(`donchian::${period}`, () => donchian(candles.high, candles.low, period))
     },
 
-    cacheStats: () => ({ hits, misses, bytes, entries: entries.size }),
+    cacheStats: cache.stats,
+    clearCache: cache.clear,
+  }
+  return ctx
+}
 
-    clearCache (): void {
+/**
+ * Ids for series in cache keys: the context's columns first, so they always get ids 0..5, then any
+ * other series by identity (a WeakMap, so a strategy's own arrays can still be collected).
+ */
+function seriesIds (candles: Candles): (series: Float64Array) => number {
+  const ids = new WeakMap<Float64Array, number>()
+  let nextId = 0
+  for (const column of [candles.time, candles.open, candles.high, candles.low, candles.close, candles.volume]) {
+    if (!ids.has(column)) ids.set(column, nextId++)
+  }
+  nextId = 6
+  return (series: Float64Array): number => {
+    let id = ids.get(series)
+    if (id === undefined) { id = nextId++; ids.set(series, id) }
+    return id
+  }
+}
+
+/** The context's least-recently-used cache of indicator results, bounded in bytes. */
+interface IndicatorCache {
+  /** The result under `key`, computed (and kept, if it fits) on a miss. */
+  cached<T extends Cached> (key: string, compute: () => T): T
+  stats (): CacheStats
+  clear (): void
+}
+
+function createIndicatorCache (maxBytes: number, verify: boolean): IndicatorCache {
+  const entries = new Map<string, Entry>() // insertion order is recency order: oldest first
+  let bytes = 0
+  let hits = 0
+  let misses = 0
+
+  function cached<T extends Cached> (key: string, compute: () => T): T {
+    const hit = entries.get(key)
+    if (hit !== undefined) {
+      hits++
+      entries.delete(key)
+      entries.set(key, hit)
+      if (verify) check(key, hit.value, compute())
+      return hit.value as T
+    }
+    misses++
+    const value = compute()
+    let size = 0
+    for (const a of arraysOf(value)) size += a.byteLength
+    // A result larger than the whole cache would evict everything and still not fit.
+    if (size > maxBytes) return value
+    entries.set(key, { value, bytes: size })
+    bytes += size
+    for (const [oldKey, old] of entries) {
+      if (bytes <= maxBytes) break
+      entries.delete(oldKey)
+      bytes -= old.bytes
+    }
+    return value
+  }
+
+  function check (key: string, cachedValue: Cached, fresh: Cached): void {
+    const a = arraysOf(cachedValue); const b = arraysOf(fresh)
+    for (let i = 0; i < a.length; i++) {
+      if (!sameBits(a[i], b[i])) {
+        throw new StratmeshError('INDICATOR_CACHE_MUTATED',
+          `${key.split(':')[0]}: a cached result no longer matches its inputs; the strategy mutated an indicator result or an input series it had already used`,
+          { details: { key } })
+      }
+    }
+  }
+
+  return {
+    cached,
+    stats: () => ({ hits, misses, bytes, entries: entries.size }),
+    clear (): void {
       entries.clear()
       bytes = 0
     },
   }
-  return ctx
 }

@@ -45,9 +45,28 @@ function addCounts (a: CountsByPeer, b: CountsByPeer): Record<string, Record<str
 }
 
 export function buildStatus (inp: StatusInputs): PeerStatus {
-  const { state, now } = inp
   const trust = inp.trust ?? TRUST_ALL
   const engineVersion = inp.self.engineVersion ?? ENGINE_VERSION
+  const activity = peerActivity(inp.state, inp.now, trust)
+  return {
+    self: selfView(inp, engineVersion),
+    peers: otherPeerViews(inp, activity, engineVersion),
+    jobs: jobViews(inp, trust),
+    conflicts: conflicts(inp.state, trust),
+    checks: checksView(inp.verification),
+    rejected: addCounts(inp.rejected, inp.refusedMessages ?? {}),
+    syncErrors: inp.syncErrors ?? {},
+    frozen: equivocationEvidence(inp.state).map(ev => ({ author: ev.author, seq: ev.seq })),
+  }
+}
+
+/** What each author is doing by the ledger: leases held on uncounted units, evaluations committed lately. */
+interface PeerActivity {
+  readonly leasesBy: ReadonlyMap<string, number>
+  readonly evalsBy: ReadonlyMap<string, number>
+}
+
+function peerActivity (state: LedgerState, now: number, trust: CommitTrust): PeerActivity {
   const leasesBy = new Map<string, number>()
   const evalsBy = new Map<string, number>()
   for (const unit of state.units.values()) {
@@ -63,8 +82,11 @@ export function buildStatus (inp: StatusInputs): PeerStatus {
       if (cp !== undefined) evalsBy.set(c.author, (evalsBy.get(c.author) ?? 0) + cp.evaluations)
     }
   }
+  return { leasesBy, evalsBy }
+}
 
-  const selfView: PeerStatus['self'] = {
+function selfView (inp: StatusInputs, engineVersion: string): PeerStatus['self'] {
+  return {
     id: inp.self.id,
     name: inp.self.name,
     engineVersion,
@@ -77,51 +99,60 @@ export function buildStatus (inp: StatusInputs): PeerStatus {
     evalsPerSec: inp.self.evalsPerSec,
     state: inp.self.running > 0 ? 'working' : 'idle',
     dataDir: inp.self.dataDir,
-    uptimeMs: now - inp.self.startedAt,
+    uptimeMs: inp.now - inp.self.startedAt,
     listen: inp.self.listen,
   }
+}
 
+/** Every other peer the ledger or the network knows, each once: ledger members first, then unknown connections. */
+function otherPeerViews (inp: StatusInputs, activity: PeerActivity, engineVersion: string): PeerView[] {
   const others: PeerView[] = []
   const seen = new Set<string>([inp.self.id])
-  const view = (id: string, hello: { name: string, engineVersion: string, cores: number } | null): PeerView => {
-    const addresses = inp.connections.get(id) ?? []
-    const connected = addresses.length > 0
-    const last = inp.lastSeen.get(id)
-    const leases = leasesBy.get(id) ?? 0
-    let state: PeerState
-    let reason: string | undefined
-    if (hello !== null && hello.engineVersion !== engineVersion) {
-      state = 'incompatible'
-      reason = `engine version ${hello.engineVersion}, this peer runs ${engineVersion}`
-    } else if (connected) state = leases > 0 ? 'working' : 'idle'
-    else state = last !== undefined && now - last < ASLEEP_WINDOW_MS ? 'asleep' : 'offline'
-    return {
-      id,
-      name: hello?.name ?? '?',
-      engineVersion: hello?.engineVersion ?? '?',
-      cores: hello?.cores ?? 0,
-      addresses,
-      connected,
-      self: false,
-      lastSeenMs: connected ? 0 : last === undefined ? null : now - last,
-      leases,
-      evalsPerSec: (evalsBy.get(id) ?? 0) / (RATE_WINDOW_MS / 1000),
-      state,
-      ...(reason === undefined ? {} : { reason }),
-    }
-  }
-  for (const p of peers(state)) {
+  for (const p of peers(inp.state)) {
     if (seen.has(p.author)) continue
     seen.add(p.author)
-    others.push(view(p.author, p))
+    others.push(peerView(inp, activity, engineVersion, p.author, p))
   }
   for (const id of inp.connections.keys()) {
     if (seen.has(id)) continue
     seen.add(id)
-    others.push(view(id, null))
+    others.push(peerView(inp, activity, engineVersion, id, null))
   }
+  return others
+}
 
-  const jobViews: JobStatusView[] = jobs(state, trust).map(j => {
+function peerView (inp: StatusInputs, activity: PeerActivity, engineVersion: string, id: string, hello: { name: string, engineVersion: string, cores: number } | null): PeerView {
+  const { now } = inp
+  const addresses = inp.connections.get(id) ?? []
+  const connected = addresses.length > 0
+  const last = inp.lastSeen.get(id)
+  const leases = activity.leasesBy.get(id) ?? 0
+  let state: PeerState
+  let reason: string | undefined
+  if (hello !== null && hello.engineVersion !== engineVersion) {
+    state = 'incompatible'
+    reason = `engine version ${hello.engineVersion}, this peer runs ${engineVersion}`
+  } else if (connected) state = leases > 0 ? 'working' : 'idle'
+  else state = last !== undefined && now - last < ASLEEP_WINDOW_MS ? 'asleep' : 'offline'
+  return {
+    id,
+    name: hello?.name ?? '?',
+    engineVersion: hello?.engineVersion ?? '?',
+    cores: hello?.cores ?? 0,
+    addresses,
+    connected,
+    self: false,
+    lastSeenMs: connected ? 0 : last === undefined ? null : now - last,
+    leases,
+    evalsPerSec: (activity.evalsBy.get(id) ?? 0) / (RATE_WINDOW_MS / 1000),
+    state,
+    ...(reason === undefined ? {} : { reason }),
+  }
+}
+
+function jobViews (inp: StatusInputs, trust: CommitTrust): JobStatusView[] {
+  const { state, now } = inp
+  return jobs(state, trust).map(j => {
     let leased = 0
     for (let e = 0; e < j.spec.ga.epochs; e++) {
       for (let i = 0; i < j.spec.ga.islands; i++) {
@@ -147,21 +178,14 @@ export function buildStatus (inp: StatusInputs): PeerStatus {
       bestFitness: best?.fitness ?? null,
     }
   })
+}
 
+function checksView (verification: VerifierStats | undefined): PeerStatus['checks'] {
   return {
-    self: selfView,
-    peers: others,
-    jobs: jobViews,
-    conflicts: conflicts(state, trust),
-    checks: {
-      checked: inp.verification?.checked ?? 0,
-      pending: inp.verification?.pending ?? 0,
-      evaluations: inp.verification?.evaluations ?? 0,
-      rejected: inp.verification?.rejected ?? [],
-      unchecked: [...(inp.verification?.unchecked ?? new Map<string, string>())].map(([jobId, reason]) => ({ jobId, reason })),
-    },
-    rejected: addCounts(inp.rejected, inp.refusedMessages ?? {}),
-    syncErrors: inp.syncErrors ?? {},
-    frozen: equivocationEvidence(state).map(ev => ({ author: ev.author, seq: ev.seq })),
+    checked: verification?.checked ?? 0,
+    pending: verification?.pending ?? 0,
+    evaluations: verification?.evaluations ?? 0,
+    rejected: verification?.rejected ?? [],
+    unchecked: [...(verification?.unchecked ?? new Map<string, string>())].map(([jobId, reason]) => ({ jobId, reason })),
   }
 }

@@ -65,6 +65,18 @@ export interface ApiServer {
 /** Who is asking: the API token's holder (the CLI) or a dashboard session (read-only). */
 type Caller = 'owner' | 'viewer'
 
+/** One request to a route, its address parsed. */
+interface ApiCall {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly url: URL
+}
+
+interface Route {
+  readonly method: 'GET' | 'POST'
+  readonly handle: (call: ApiCall) => Promise<void>
+}
+
 function sendJson (res: ServerResponse, status: number, body: unknown, maxBytes?: number): void {
   const text = JSON.stringify(body)
   if (maxBytes !== undefined && Buffer.byteLength(text) > maxBytes) {
@@ -122,6 +134,7 @@ class LocalApiServer implements ApiServer {
   private token = ''
   private stopping = false
   private listenPort = 0
+  private readonly routes: ReadonlyMap<string, Route>
 
   constructor (opts: ApiServerOptions) {
     if (opts.host !== undefined && opts.host !== API_HOST) {
@@ -130,6 +143,7 @@ class LocalApiServer implements ApiServer {
     const port = opts.port ?? 0
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StratmeshError('API_BAD_OPTIONS', `API port must be an integer in [0, 65535], got ${port}`)
     this.opts = opts
+    this.routes = this.routeTable()
     this.infoPath = join(opts.dataDir, API_INFO_FILE)
     this.tokenPath = join(opts.dataDir, API_TOKEN_FILE)
     this.auth = createDashboardAuth(opts.clock ?? Date.now)
@@ -242,78 +256,65 @@ class LocalApiServer implements ApiServer {
 
   private async route (req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${API_HOST}`)
+    const route = this.routes.get(url.pathname)
+    if (route === undefined) {
+      req.resume()
+      throw new StratmeshError('API_NOT_FOUND', `no such API route: ${url.pathname}`)
+    }
     const method = req.method ?? 'GET'
-    const expect = (m: string): void => {
-      if (method !== m) {
-        req.resume()
-        res.setHeader('allow', m)
-        throw new StratmeshError('API_METHOD_NOT_ALLOWED', `${url.pathname} takes ${m}, not ${method}`)
-      }
-      // Dashboard sessions read; only the API token's holder changes anything.
-      if (m !== 'GET' && caller !== 'owner') {
-        req.resume()
-        throw new StratmeshError('API_FORBIDDEN', `${url.pathname} needs the API token; a dashboard session may only read`)
-      }
+    if (method !== route.method) {
+      req.resume()
+      res.setHeader('allow', route.method)
+      throw new StratmeshError('API_METHOD_NOT_ALLOWED', `${url.pathname} takes ${route.method}, not ${method}`)
     }
-    const dashboard = (): DashboardControl => {
-      if (this.opts.dashboard === undefined) {
-        req.resume()
-        throw new StratmeshError('API_NOT_FOUND', `no such API route: ${url.pathname}`)
-      }
-      return this.opts.dashboard
+    // Dashboard sessions read; only the API token's holder changes anything.
+    if (route.method !== 'GET' && caller !== 'owner') {
+      req.resume()
+      throw new StratmeshError('API_FORBIDDEN', `${url.pathname} needs the API token; a dashboard session may only read`)
     }
+    await route.handle({ req, res, url })
+  }
+
+  /** The routes behind the token (or a session), by path. */
+  private routeTable (): ReadonlyMap<string, Route> {
     const { control } = this.opts
-    switch (url.pathname) {
-      case '/v1/status':
-        expect('GET')
+    return new Map<string, Route>([
+      ['/v1/status', { method: 'GET', handle: async ({ req, res }) => {
         req.resume()
         sendJson(res, 200, await control.status())
-        return
-      case '/v1/results': {
-        expect('GET')
+      } }],
+      ['/v1/results', { method: 'GET', handle: async ({ req, res, url }) => {
         req.resume()
         const q = parseResultsQuery(url.searchParams)
         sendJson(res, 200, await control.results(q.jobId, q.top))
-        return
-      }
-      case '/v1/jobs': {
-        expect('POST')
+      } }],
+      ['/v1/jobs', { method: 'POST', handle: async ({ req, res }) => {
         const request = parseSubmitRequest(await readJson(req))
         sendJson(res, 200, await control.submit(request))
-        return
-      }
-      case '/v1/board': {
-        expect('GET')
-        req.resume()
-        const q = parseResultsQuery(url.searchParams)
-        sendJson(res, 200, await dashboard().board(q.jobId, q.top))
-        return
-      }
-      case '/v1/progress': {
-        expect('GET')
-        req.resume()
-        sendJson(res, 200, await dashboard().progress(parseJobQuery(url.searchParams)))
-        return
-      }
-      case '/v1/detail': {
-        expect('GET')
-        req.resume()
-        const q = parseDetailQuery(url.searchParams)
-        sendJson(res, 200, await dashboard().rowDetail(q.jobId, q.rowId), MAX_DETAIL_RESPONSE_BYTES)
-        return
-      }
-      case '/v1/events':
-        expect('GET')
+      } }],
+      ['/v1/board', { method: 'GET', handle: async (call) => {
+        call.req.resume()
+        const q = parseResultsQuery(call.url.searchParams)
+        sendJson(call.res, 200, await this.dashboardFor(call).board(q.jobId, q.top))
+      } }],
+      ['/v1/progress', { method: 'GET', handle: async (call) => {
+        call.req.resume()
+        sendJson(call.res, 200, await this.dashboardFor(call).progress(parseJobQuery(call.url.searchParams)))
+      } }],
+      ['/v1/detail', { method: 'GET', handle: async (call) => {
+        call.req.resume()
+        const q = parseDetailQuery(call.url.searchParams)
+        sendJson(call.res, 200, await this.dashboardFor(call).rowDetail(q.jobId, q.rowId), MAX_DETAIL_RESPONSE_BYTES)
+      } }],
+      ['/v1/events', { method: 'GET', handle: async ({ req, res }) => {
         if (this.events === undefined) throw new StratmeshError('PEER_STOPPING', 'the peer is stopping')
         this.events.add(req, res)
-        return
-      case '/v1/dashboard/link':
-        expect('POST')
+      } }],
+      ['/v1/dashboard/link', { method: 'POST', handle: async ({ req, res }) => {
         req.resume()
         sendJson(res, 200, { url: this.dashboardUrl() })
-        return
-      case '/v1/stop':
-        expect('POST')
+      } }],
+      ['/v1/stop', { method: 'POST', handle: async ({ req, res }) => {
         req.resume()
         this.stopping = true
         // Answer first: stopping closes this server, and the caller wants to know it was heard.
@@ -321,11 +322,17 @@ class LocalApiServer implements ApiServer {
           control.stop().catch(err => this.opts.log?.(`api: stop failed: ${(err as Error).message}`))
         })
         sendJson(res, 202, { stopping: true })
-        return
-      default:
-        req.resume()
-        throw new StratmeshError('API_NOT_FOUND', `no such API route: ${url.pathname}`)
+      } }],
+    ])
+  }
+
+  /** The dashboard's data routes exist only when the peer gave the server its dashboard. */
+  private dashboardFor ({ req, url }: ApiCall): DashboardControl {
+    if (this.opts.dashboard === undefined) {
+      req.resume()
+      throw new StratmeshError('API_NOT_FOUND', `no such API route: ${url.pathname}`)
     }
+    return this.opts.dashboard
   }
 }
 

@@ -12,7 +12,7 @@ import { createApiServer, type ApiServer } from '../api/server.js'
 import { DEFAULT_TOP } from '../api/requests.js'
 import { START_LINK_TTL_MS } from '../dashboard/auth.js'
 import { SECRET_FILE } from '../mesh/secret.js'
-import type { Peer } from '../peer.js'
+import type { Peer, PeerOptions } from '../peer.js'
 import type { PeerControl, ResultsView } from '../peer-types.js'
 import { describeSubmit } from './commands-submit.js'
 import { resultsText } from './commands-results.js'
@@ -71,17 +71,42 @@ export async function startCommand (opts: StartOptions): Promise<void> {
   const dataDir = dataDirFrom(opts)
   const progress = createProgressLine()
   const log = (line: string): void => { progress.log(line) }
-  let demoPath: string | undefined
-  if (opts.demo === true) {
-    // Checked before anything starts: a broken install should not leave a half-started peer.
-    demoPath = demoStrategyPath()
-    await stat(demoPath).catch(err => { throw new StratmeshError('DEMO_STRATEGY_MISSING', `the bundled example strategy is missing: ${demoPath}`, { cause: err }) })
-  }
+  // Checked before anything starts: a broken install should not leave a half-started peer.
+  const demoPath = opts.demo === true ? await checkedDemoStrategy() : undefined
   await refuseIfRunning(dataDir)
-  const envSecret = process.env[SECRET_ENV]
   // Loaded here, not at the top: libp2p takes seconds to import, and only `start` needs it.
   const { createPeer } = await import('../peer.js')
-  const peer = await createPeer({
+  const peer = await createPeer(peerOptions(opts, dataDir, log))
+  await peer.start()
+
+  const stop = new ForegroundStop(peer, progress, log)
+  const unwatchSignals = watchSignals(stop)
+  try {
+    const api = await startApi(peer, dataDir, opts.apiPort ?? 0, log, stop)
+    announce(peer, dataDir, (await peer.status()).self.name, api, progress)
+    stop.ticker = startProgressTicker(peer, progress, stop)
+    if (demoPath !== undefined) await runDemoToEnd(peer, demoPath, opts.keepRunning === true, stop, progress, log)
+    await peer.stopped()
+    await stop.shutdown('the peer stopped')
+  } catch (err) {
+    // Never exit with a peer (and its evaluators) still running behind the error.
+    await stop.shutdown(`error: ${(err as Error).message}`).catch(() => {})
+    throw err
+  } finally {
+    unwatchSignals()
+  }
+}
+
+async function checkedDemoStrategy (): Promise<string> {
+  const demoPath = demoStrategyPath()
+  await stat(demoPath).catch(err => { throw new StratmeshError('DEMO_STRATEGY_MISSING', `the bundled example strategy is missing: ${demoPath}`, { cause: err }) })
+  return demoPath
+}
+
+/** The peer's options from the command's: only those given, the lease TTL in milliseconds. */
+function peerOptions (opts: StartOptions, dataDir: string, log: (line: string) => void): PeerOptions {
+  const envSecret = process.env[SECRET_ENV]
+  return {
     dataDir,
     mdns: opts.mdns !== false,
     log,
@@ -93,23 +118,41 @@ export async function startCommand (opts: StartOptions): Promise<void> {
     ...(opts.secret === undefined ? {} : { secret: opts.secret }),
     ...(opts.leaseTtl === undefined ? {} : { leaseTtlMs: Math.round(opts.leaseTtl * 1000) }),
     ...(envSecret === undefined || envSecret === '' ? {} : { secretEnv: envSecret }),
-  })
-  await peer.start()
+  }
+}
 
-  let api: ApiServer | undefined
-  let ticker: NodeJS.Timeout | undefined
-  let stopping: Promise<void> | undefined
-  const shutdown = (why: string): Promise<void> => {
-    stopping ??= (async () => {
-      if (ticker !== undefined) clearInterval(ticker)
-      progress.log(`stopping (${why}): releasing leases, ending evaluators`)
-      try { await api?.stop() } catch (err) { log(`stopping the local API: ${(err as Error).message}`) }
-      await peer.stop()
-      progress.done()
+/** The one graceful stop of a foreground peer, whoever asks first: `peer stop`, a signal, the demo, an error. */
+class ForegroundStop {
+  api: ApiServer | undefined
+  ticker: NodeJS.Timeout | undefined
+  private readonly peer: Peer
+  private readonly progress: ProgressLine
+  private readonly log: (line: string) => void
+  private stopping: Promise<void> | undefined
+
+  constructor (peer: Peer, progress: ProgressLine, log: (line: string) => void) {
+    this.peer = peer
+    this.progress = progress
+    this.log = log
+  }
+
+  get requested (): boolean { return this.stopping !== undefined }
+
+  shutdown (why: string): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.ticker !== undefined) clearInterval(this.ticker)
+      this.progress.log(`stopping (${why}): releasing leases, ending evaluators`)
+      try { await this.api?.stop() } catch (err) { this.log(`stopping the local API: ${(err as Error).message}`) }
+      await this.peer.stop()
+      this.progress.done()
       process.stderr.write('peer stopped\n')
     })()
-    return stopping
+    return this.stopping
   }
+}
+
+/** SIGINT and SIGTERM stop gracefully; a second one exits at once. Returns the undo. */
+function watchSignals (stop: ForegroundStop): () => void {
   let signals = 0
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++
@@ -117,57 +160,56 @@ export async function startCommand (opts: StartOptions): Promise<void> {
       process.stderr.write(`\n${sig} again: exiting without a graceful stop\n`)
       process.exit(FORCED_EXIT_CODE)
     }
-    void shutdown(sig)
+    void stop.shutdown(sig)
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
-
-  try {
-    const control: PeerControl = {
-      status: async () => await peer.status(),
-      results: async (jobId, top) => await peer.results(jobId, top),
-      submit: async req => await peer.submit(req),
-      stop: async () => { await shutdown('peer stop') },
-    }
-    api = createApiServer({ control, dashboard: peer, dataDir, port: opts.apiPort ?? 0, log })
-    try {
-      await api.start()
-    } catch (err) {
-      await shutdown('the local API could not start')
-      throw err
-    }
-    announce(peer, dataDir, (await peer.status()).self.name, api, progress)
-
-    let busy = false
-    ticker = setInterval(() => {
-      if (busy || stopping !== undefined) return
-      busy = true
-      peer.status()
-        .then(s => { if (stopping === undefined) progress.update(progressText(s)) })
-        .catch(() => {})
-        .finally(() => { busy = false })
-    }, PROGRESS_INTERVAL_MS)
-
-    if (demoPath !== undefined) {
-      const done = await runDemo(peer, demoPath, log, () => stopping !== undefined)
-      if (done !== undefined) {
-        if (opts.keepRunning !== true) clearInterval(ticker)
-        progress.done()
-        process.stdout.write(resultsText(done))
-        if (opts.keepRunning !== true) await shutdown('demo complete')
-        else log('demo complete; the peer keeps running (stop it with `peer stop` or Ctrl-C)')
-      }
-    }
-    await peer.stopped()
-    await shutdown('the peer stopped')
-  } catch (err) {
-    // Never exit with a peer (and its evaluators) still running behind the error.
-    await shutdown(`error: ${(err as Error).message}`).catch(() => {})
-    throw err
-  } finally {
+  return () => {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   }
+}
+
+async function startApi (peer: Peer, dataDir: string, port: number, log: (line: string) => void, stop: ForegroundStop): Promise<ApiServer> {
+  const control: PeerControl = {
+    status: async () => await peer.status(),
+    results: async (jobId, top) => await peer.results(jobId, top),
+    submit: async req => await peer.submit(req),
+    stop: async () => { await stop.shutdown('peer stop') },
+  }
+  const api = createApiServer({ control, dashboard: peer, dataDir, port, log })
+  stop.api = api
+  try {
+    await api.start()
+  } catch (err) {
+    await stop.shutdown('the local API could not start')
+    throw err
+  }
+  return api
+}
+
+/** Refreshes the live line, one status at a time, until the stop begins. */
+function startProgressTicker (peer: Peer, progress: ProgressLine, stop: ForegroundStop): NodeJS.Timeout {
+  let busy = false
+  return setInterval(() => {
+    if (busy || stop.requested) return
+    busy = true
+    peer.status()
+      .then(s => { if (!stop.requested) progress.update(progressText(s)) })
+      .catch(() => {})
+      .finally(() => { busy = false })
+  }, PROGRESS_INTERVAL_MS)
+}
+
+/** Runs the demo job and prints its leaderboard; then stops the peer unless asked to keep it running. */
+async function runDemoToEnd (peer: Peer, demoPath: string, keepRunning: boolean, stop: ForegroundStop, progress: ProgressLine, log: (line: string) => void): Promise<void> {
+  const done = await runDemo(peer, demoPath, log, () => stop.requested)
+  if (done === undefined) return
+  if (!keepRunning) clearInterval(stop.ticker)
+  progress.done()
+  process.stdout.write(resultsText(done))
+  if (!keepRunning) await stop.shutdown('demo complete')
+  else log('demo complete; the peer keeps running (stop it with `peer stop` or Ctrl-C)')
 }
 
 /** A clearer message than the ledger's lock error when this data dir already has a live peer. */

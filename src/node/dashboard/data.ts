@@ -16,7 +16,7 @@ import type { BoardView, CandlesView, DashboardControl, JobProgressView, RowDeta
 import { boardRows, candlesView, detailView, progressView } from './views.js'
 import type { PoolJob } from '../evaluators/pool.js'
 import type { JobReadiness } from '../work/job-library.js'
-import { createJobHistory, HISTORY_SAMPLE_MS } from '../work/job-history.js'
+import { createJobHistory, HISTORY_SAMPLE_MS, type JobHistory } from '../work/job-history.js'
 import type { ResultsView } from '../peer-types.js'
 import type { RunningUnit } from '../work/scheduler.js'
 
@@ -56,64 +56,10 @@ interface CachedDetail { readonly detail: SampledGenomeDetail, readonly candles:
 export function createDashboardData (opts: DashboardDataOptions): DashboardData {
   const trust = opts.trust ?? TRUST_ALL
   const history = createJobHistory()
-  const cache = new Map<string, CachedDetail>()
-  const inFlight = new Map<string, Promise<CachedDetail>>()
   let timer: ReturnType<typeof setInterval> | undefined
-  let chain: Promise<unknown> = Promise.resolve()
-  let queued = 0
   let stopped = false
-
-  function sample (): void {
-    const state = opts.state()
-    const now = opts.clock()
-    const localDone = new Map<string, number>()
-    for (const r of opts.running()) localDone.set(r.jobId, (localDone.get(r.jobId) ?? 0) + r.done)
-    for (const job of jobs(state, trust)) {
-      if (history.finished(job.id)) continue
-      let evaluations = localDone.get(job.id) ?? 0
-      for (let e = 0; e < job.spec.ga.epochs; e++) {
-        for (let i = 0; i < job.spec.ga.islands; i++) {
-          const counted = countedCommit(state.units.get(unitKey(job.id, i, e)), trust)
-          if (counted !== null) evaluations += state.checkpoints.get(counted.checkpointHash)?.evaluations ?? 0
-        }
-      }
-      const best = leaderboard(state, job.id, 1, trust)[0]?.fitness ?? null
-      history.record(job.id, { t: now, evaluations, committed: job.committed, bestFitness: best }, job.done)
-    }
-  }
-
-  /** Runs details one after another; the chain never rejects, each caller gets its own outcome. */
-  function serialised<T> (work: () => Promise<T>): Promise<T> {
-    if (queued > MAX_QUEUED_DETAILS) throw new StratmeshError('DETAIL_BUSY', `${queued} row details are being computed; try again in a moment`)
-    queued++
-    const run = chain.then(work)
-    chain = run.catch(() => {}).finally(() => { queued-- })
-    return run
-  }
-
-  /** The job's inputs, once loaded; asking is what starts loading them. */
-  async function whenReady (jobId: string, spec: JobSpec): Promise<JobReadiness> {
-    const deadline = opts.clock() + DETAIL_READY_WAIT_MS
-    for (;;) {
-      const ready = opts.readiness(jobId, spec)
-      if (ready.ready || ready.permanent || stopped || opts.clock() >= deadline) return ready
-      await new Promise(resolve => setTimeout(resolve, READY_POLL_MS))
-    }
-  }
-
-  async function compute (jobId: string, spec: JobSpec, params: ParamValues): Promise<CachedDetail> {
-    const ready = await whenReady(jobId, spec)
-    if (!ready.ready) {
-      throw new StratmeshError(ready.permanent ? 'DETAIL_UNAVAILABLE' : 'DETAIL_NOT_READY', `cannot recompute rows of job ${jobId.slice(0, 12)} on this peer: ${ready.reason}`, { details: { job: jobId } })
-    }
-    try {
-      const detail = await opts.detail(ready.job, params)
-      return { detail, candles: ready.job.candles, candleView: candlesView(ready.job.candles) }
-    } catch (err) {
-      const e = err as Partial<StratmeshError> & Error
-      throw new StratmeshError('DETAIL_FAILED', `recomputing the row failed: ${e.code ?? 'ERROR'}: ${e.message}`, { cause: err, details: { job: jobId, cause: e.code } })
-    }
-  }
+  const sample = (): void => { sampleProgress(opts, trust, history) }
+  const details = createDetailQueue(opts, () => stopped)
 
   return {
     start () {
@@ -150,21 +96,91 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
         throw new StratmeshError('ROW_NOT_FOUND', `job ${r.job.id.slice(0, 12)} has no leaderboard row ${rowId}`, { details: { job: r.job.id, row: rowId } })
       }
       if (stopped) throw new StratmeshError('PEER_STOPPING', 'the peer is stopping')
-      const key = `${r.job.id}:${rowId}`
-      let got = cache.get(key)
-      if (got === undefined) {
-        let pending = inFlight.get(key)
-        if (pending === undefined) {
-          pending = serialised(async () => await compute(r.job.id, r.job.spec, row.params))
-          inFlight.set(key, pending)
-          pending.then(v => {
-            if (cache.size >= DETAIL_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string)
-            cache.set(key, v)
-          }, () => {}).finally(() => inFlight.delete(key))
-        }
-        got = await pending
-      }
+      const got = await details.get(`${r.job.id}:${rowId}`, r.job.id, r.job.spec, row.params)
       return detailView(r.job.id, row, got.detail, got.candles, got.candleView)
+    },
+  }
+}
+
+/** Records each unfinished job's evaluations so far (counted units plus this peer's running ones) in the history. */
+function sampleProgress (opts: DashboardDataOptions, trust: CommitTrust, history: JobHistory): void {
+  const state = opts.state()
+  const now = opts.clock()
+  const localDone = new Map<string, number>()
+  for (const r of opts.running()) localDone.set(r.jobId, (localDone.get(r.jobId) ?? 0) + r.done)
+  for (const job of jobs(state, trust)) {
+    if (history.finished(job.id)) continue
+    let evaluations = localDone.get(job.id) ?? 0
+    for (let e = 0; e < job.spec.ga.epochs; e++) {
+      for (let i = 0; i < job.spec.ga.islands; i++) {
+        const counted = countedCommit(state.units.get(unitKey(job.id, i, e)), trust)
+        if (counted !== null) evaluations += state.checkpoints.get(counted.checkpointHash)?.evaluations ?? 0
+      }
+    }
+    const best = leaderboard(state, job.id, 1, trust)[0]?.fitness ?? null
+    history.record(job.id, { t: now, evaluations, committed: job.committed, bestFitness: best }, job.done)
+  }
+}
+
+/** Row details computed one at a time, at most MAX_QUEUED_DETAILS waiting, the last few kept. */
+interface DetailQueue {
+  /** The detail under `key`: cached, already being computed (shared), or computed now. */
+  get (key: string, jobId: string, spec: JobSpec, params: ParamValues): Promise<CachedDetail>
+}
+
+function createDetailQueue (opts: DashboardDataOptions, stopped: () => boolean): DetailQueue {
+  const cache = new Map<string, CachedDetail>()
+  const inFlight = new Map<string, Promise<CachedDetail>>()
+  let chain: Promise<unknown> = Promise.resolve()
+  let queued = 0
+
+  /** Runs details one after another; the chain never rejects, each caller gets its own outcome. */
+  function serialised<T> (work: () => Promise<T>): Promise<T> {
+    if (queued > MAX_QUEUED_DETAILS) throw new StratmeshError('DETAIL_BUSY', `${queued} row details are being computed; try again in a moment`)
+    queued++
+    const run = chain.then(work)
+    chain = run.catch(() => {}).finally(() => { queued-- })
+    return run
+  }
+
+  /** The job's inputs, once loaded; asking is what starts loading them. */
+  async function whenReady (jobId: string, spec: JobSpec): Promise<JobReadiness> {
+    const deadline = opts.clock() + DETAIL_READY_WAIT_MS
+    for (;;) {
+      const ready = opts.readiness(jobId, spec)
+      if (ready.ready || ready.permanent || stopped() || opts.clock() >= deadline) return ready
+      await new Promise(resolve => setTimeout(resolve, READY_POLL_MS))
+    }
+  }
+
+  async function compute (jobId: string, spec: JobSpec, params: ParamValues): Promise<CachedDetail> {
+    const ready = await whenReady(jobId, spec)
+    if (!ready.ready) {
+      throw new StratmeshError(ready.permanent ? 'DETAIL_UNAVAILABLE' : 'DETAIL_NOT_READY', `cannot recompute rows of job ${jobId.slice(0, 12)} on this peer: ${ready.reason}`, { details: { job: jobId } })
+    }
+    try {
+      const detail = await opts.detail(ready.job, params)
+      return { detail, candles: ready.job.candles, candleView: candlesView(ready.job.candles) }
+    } catch (err) {
+      const e = err as Partial<StratmeshError> & Error
+      throw new StratmeshError('DETAIL_FAILED', `recomputing the row failed: ${e.code ?? 'ERROR'}: ${e.message}`, { cause: err, details: { job: jobId, cause: e.code } })
+    }
+  }
+
+  return {
+    async get (key, jobId, spec, params) {
+      const got = cache.get(key)
+      if (got !== undefined) return got
+      let pending = inFlight.get(key)
+      if (pending === undefined) {
+        pending = serialised(async () => await compute(jobId, spec, params))
+        inFlight.set(key, pending)
+        pending.then(v => {
+          if (cache.size >= DETAIL_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string)
+          cache.set(key, v)
+        }, () => {}).finally(() => inFlight.delete(key))
+      }
+      return await pending
     },
   }
 }

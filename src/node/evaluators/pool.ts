@@ -8,19 +8,24 @@
 import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from '@libp2p/interface'
+import type { EvaluatorPool, EvaluatorPoolOptions, PoolJob, PoolStats, StrategyInfo } from './pool-types.js'
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
-import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
+import type { Checkpoint } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
 import { jobId } from '../../engine/job-setup.js'
-import type { ParamSpace } from '../../engine/strategy-api.js'
-import type { Candles, EvalResult, ParamValues } from '../../protocol/types.js'
+import type { EvalResult, ParamValues } from '../../protocol/types.js'
 import { StratmeshError, isStratmeshError } from '../../protocol/errors.js'
 import { evaluatorCacheBytes } from './cache-budget.js'
 import { evaluatorLaunch, type EvaluatorLaunch } from './launch.js'
 import { EvaluatorProcess } from './evaluator-process.js'
 import { startReaper, type Reaper } from './reaper.js'
-import { MAX_DETAIL_POINTS, MAX_DETAIL_TRADES, MAX_EVALUATE_GENOMES, type ChildMessage } from './messages.js'
+import { MAX_DETAIL_POINTS, MAX_DETAIL_TRADES, MAX_EVALUATE_GENOMES } from './messages.js'
 import { compileStrategy } from './strategy-compiler.js'
+import { Checker } from './checker.js'
+import { EvaluationRate } from './evaluation-rate.js'
+import { answerError, restartReason, SKIP_ERROR } from './evaluator-failures.js'
+import { JobLoader } from './job-loader.js'
+import { TransientEvaluators } from './transient-evaluators.js'
 
 /** Ten minutes: what users of other tools found they needed to cut off a stuck backtest, never a slow honest one. */
 export const DEFAULT_EVAL_TIMEOUT_MS = 600_000
@@ -47,8 +52,6 @@ export const ARRAY_BUDGET_PER_HEAP = 2
 export const MAX_UNIT_RESTARTS = 8
 /** Evaluators failing in a row before they were ready, after which the pool stops replacing them. */
 export const MAX_START_FAILURES = 3
-/** Compiled strategies kept, by job key: compiling is cheap, but units of a job arrive in bursts. */
-const COMPILED_CACHE = 16
 /** The window evaluations/s is measured over: long enough to smooth generation boundaries. */
 export const RATE_WINDOW_MS = 10_000
 /**
@@ -58,109 +61,30 @@ export const RATE_WINDOW_MS = 10_000
  */
 export const CHECKER_IDLE_MS = 60_000
 
-export interface EvaluatorPoolOptions {
-  readonly size?: number
-  readonly evalTimeoutMs?: number
-  readonly memoryMb?: number
-  /**
-   * Bound on each evaluator's indicator cache, in MiB (0: no cache). Default: sized from the
-   * machine's memory and the pool's size by evaluatorCacheBytes (cache-budget.ts).
-   */
-  readonly cacheMb?: number
-  readonly logger?: Logger
-  /** Milliseconds from any fixed origin; for evaluations/s. */
-  readonly now?: () => number
-}
-
-export interface PoolJob {
-  /** Identifies the job's strategy + candles + spec for caching in evaluators (e.g. the job id). */
-  readonly key: string
-  readonly source: string
-  readonly fileName: string
-  readonly candles: Candles
-  readonly spec: JobSpec
-}
-
-export interface StrategyInfo { readonly name: string, readonly description?: string, readonly params: ParamSpace }
-
-export interface PoolStats {
-  readonly evaluators: number
-  readonly busy: number
-  readonly queued: number
-  readonly unitsRun: number
-  readonly evaluations: number
-  readonly evaluationsPerSecond: number
-  readonly restarts: { readonly timeout: number, readonly crash: number, readonly outOfMemory: number }
-}
-
-export interface EvaluatorPool {
-  start (): Promise<void>
-  stop (): Promise<void>
-  inspect (source: string, fileName: string): Promise<StrategyInfo>
-  /**
-   * Runs one GA unit in an evaluator. Aborting `signal` ends it at once with UNIT_CANCELLED (its
-   * evaluator is killed and replaced): the unit was taken by another peer, no use finishing it.
-   */
-  runUnit (job: PoolJob, input: UnitInput, opts?: { onProgress?: (done: number, total: number) => void, signal?: AbortSignal }): Promise<Checkpoint>
-  /**
-   * Recomputes one genome of a job in detail (equity, drawdown, trades), curves sampled to at most
-   * MAX_DETAIL_POINTS points. Runs in an evaluator of its own, like inspect().
-   */
-  detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail>
-  /**
-   * Evaluates genomes of a job (at most MAX_EVALUATE_GENOMES), for checking other members'
-   * checkpoints; results in the order of `params`. Runs in the pool's checker, an evaluator of its
-   * own outside the pool's size (requests one at a time), so a check never waits behind units:
-   * next-epoch units wait for their inputs' checks. A genome outside the strategy's space gets an
-   * error result instead of an evaluation. Fails (EVAL_TIMEOUT, EVAL_CRASHED...) when a genome
-   * kills the checker: nothing is skipped, the caller decides.
-   */
-  evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]>
-  /**
-   * Starts the checker and loads the job into it ahead of the first check: a process start and a
-   * job load (~0.3 s) would otherwise delay the first check, and with it the units that wait for it.
-   */
-  warmChecker (job: PoolJob): Promise<void>
-  stats (): PoolStats
-  /** PIDs of the live evaluator processes (for status and tests). */
-  pids (): number[]
-}
+export type { EvaluatorPool, EvaluatorPoolOptions, PoolJob, PoolStats, StrategyInfo } from './pool-types.js'
 
 interface Waiter { readonly jobKey: string | null, readonly resolve: (ev: EvaluatorProcess) => void, readonly reject: (err: Error) => void }
-
-const RESTART_REASON: Readonly<Record<string, 'timeout' | 'crash' | 'outOfMemory'>> = { EVAL_TIMEOUT: 'timeout', EVAL_CRASHED: 'crash', EVAL_OUT_OF_MEMORY: 'outOfMemory' }
-
-/** What a genome that killed its evaluator records: stable text, the same on every peer. */
-const SKIP_ERROR: Readonly<Record<string, string>> = {
-  EVAL_TIMEOUT: 'EVAL_TIMEOUT: the evaluation exceeded the time limit and was stopped',
-  EVAL_CRASHED: 'EVAL_CRASHED: the evaluator process died during this evaluation',
-  EVAL_OUT_OF_MEMORY: 'EVAL_OUT_OF_MEMORY: the evaluation exceeded the evaluator memory limit',
-}
 
 class Pool implements EvaluatorPool {
   private readonly size: number
   private readonly evalTimeoutMs: number
   private readonly memoryMb: number
-  private readonly cacheBytes: number
   private readonly log: Logger | undefined
-  private readonly now: () => number
   private launch: EvaluatorLaunch | null = null
   private reaper: Reaper | null = null
   private readonly evaluators = new Set<EvaluatorProcess>()
-  /** Short-lived evaluators for inspect(), outside the pool's size. */
-  private readonly transient = new Set<EvaluatorProcess>()
-  /** The evaluator that runs evaluate() requests (also in `transient`), ended when idle. */
-  private checker: EvaluatorProcess | null = null
-  private checkerIdle: ReturnType<typeof setTimeout> | undefined
-  private checkerQueue: Promise<unknown> = Promise.resolve()
+  /** Short-lived evaluators for inspect() and detail(), and the checker, outside the pool's size. */
+  private readonly transient: TransientEvaluators
+  /** The evaluator that runs evaluate() requests (one of the transient ones), ended when idle. */
+  private readonly checker: Checker
+  private readonly jobs: JobLoader
   /** Evaluators handed to a caller, between acquire() and release(). */
   private readonly leased = new Set<EvaluatorProcess>()
   /** Set when evaluators keep dying before they are ready: no point starting more. */
   private broken: StratmeshError | null = null
   private startFailures = 0
   private readonly waiters: Waiter[] = []
-  private readonly compiled = new Map<string, string>()
-  private readonly rate: Array<[number, number]> = []
+  private readonly rate: EvaluationRate
   private running = false
   private unitsRun = 0
   private evaluations = 0
@@ -170,13 +94,22 @@ class Pool implements EvaluatorPool {
     this.size = opts.size ?? availableParallelism()
     this.evalTimeoutMs = opts.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS
     this.memoryMb = opts.memoryMb ?? DEFAULT_MEMORY_MB
-    this.cacheBytes = opts.cacheMb === undefined ? evaluatorCacheBytes(this.size) : opts.cacheMb * 1024 * 1024
+    const cacheBytes = opts.cacheMb === undefined ? evaluatorCacheBytes(this.size) : opts.cacheMb * 1024 * 1024
     this.log = opts.logger
-    this.now = opts.now ?? (() => performance.now())
+    this.rate = new EvaluationRate(RATE_WINDOW_MS, opts.now ?? (() => performance.now()))
     if (!Number.isInteger(this.size) || this.size < 1) throw new StratmeshError('POOL_BAD_OPTIONS', `size must be a positive integer, got ${this.size}`)
     if (!(this.evalTimeoutMs > 0)) throw new StratmeshError('POOL_BAD_OPTIONS', `evalTimeoutMs must be positive, got ${this.evalTimeoutMs}`)
     if (!Number.isInteger(this.memoryMb) || this.memoryMb < MIN_MEMORY_MB) throw new StratmeshError('POOL_BAD_OPTIONS', `memoryMb must be an integer >= ${MIN_MEMORY_MB}, got ${this.memoryMb}`)
     if (opts.cacheMb !== undefined && !(Number.isInteger(opts.cacheMb) && opts.cacheMb >= 0)) throw new StratmeshError('POOL_BAD_OPTIONS', `cacheMb must be an integer >= 0, got ${opts.cacheMb}`)
+    this.jobs = new JobLoader(cacheBytes, this.memoryMb * ARRAY_BUDGET_PER_HEAP * 1024 * 1024)
+    this.transient = new TransientEvaluators(() => this.startChild(this.runningLaunch()), err => { this.countRestart(err) })
+    this.checker = new Checker({
+      assertRunning: () => { this.runningLaunch() },
+      transient: this.transient,
+      load: async (ev, job, code) => { await this.jobs.load(ev, job, code) },
+      countEvaluation: () => { this.countEvaluation() },
+      countRestart: err => { this.countRestart(err) },
+    }, { idleMs: CHECKER_IDLE_MS, maxRestarts: MAX_UNIT_RESTARTS })
   }
 
   async start (): Promise<void> {
@@ -196,10 +129,10 @@ class Pool implements EvaluatorPool {
 
   async stop (): Promise<void> {
     this.running = false
-    clearTimeout(this.checkerIdle)
+    this.checker.stop()
     this.leased.clear()
     for (const w of this.waiters.splice(0)) w.reject(new StratmeshError('POOL_STOPPED', 'the evaluator pool was stopped'))
-    await Promise.all([...this.evaluators, ...this.transient].map(ev => ev.kill()))
+    await Promise.all([...this.evaluators, ...this.transient.all()].map(ev => ev.kill()))
     this.evaluators.clear()
     await this.reaper?.close()
     this.reaper = null
@@ -217,7 +150,7 @@ class Pool implements EvaluatorPool {
       queued: this.waiters.length,
       unitsRun: this.unitsRun,
       evaluations: this.evaluations,
-      evaluationsPerSecond: this.evaluationsPerSecond(),
+      evaluationsPerSecond: this.rate.perSecond(),
       restarts: { ...this.restarts },
     }
   }
@@ -228,7 +161,7 @@ class Pool implements EvaluatorPool {
    */
   async inspect (source: string, fileName: string): Promise<StrategyInfo> {
     const code = compileStrategy(source, fileName)
-    return await this.withTransient(async ev => {
+    return await this.transient.run(async ev => {
       const m = await ev.request({ type: 'inspect', code, fileName })
       if (m.type === 'inspected') return { name: m.name, params: m.params, ...(m.description === undefined ? {} : { description: m.description }) }
       throw answerError(m, 'inspected')
@@ -240,9 +173,9 @@ class Pool implements EvaluatorPool {
    * running units (minutes), and the detail is one evaluation, so the start-up cost is small.
    */
   async detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail> {
-    const code = this.compile(job)
-    return await this.withTransient(async ev => {
-      await this.ensureLoaded(ev, job, code)
+    const code = this.jobs.compile(job)
+    return await this.transient.run(async ev => {
+      await this.jobs.load(ev, job, code)
       const m = await ev.request({ type: 'detail', jobKey: job.key, params, maxPoints: MAX_DETAIL_POINTS, maxTrades: MAX_DETAIL_TRADES })
       if (m.type === 'detailed') return m.detail
       throw answerError(m, 'detailed')
@@ -251,88 +184,15 @@ class Pool implements EvaluatorPool {
 
   async evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]> {
     if (params.length > MAX_EVALUATE_GENOMES) throw new StratmeshError('POOL_BAD_OPTIONS', `at most ${MAX_EVALUATE_GENOMES} genomes per request, got ${params.length}`)
-    const code = this.compile(job)
-    const run = this.checkerQueue.then(async () => await this.evaluateOnChecker(job, code, params))
-    this.checkerQueue = run.catch(() => {})
-    return await run
+    return await this.checker.evaluate(job, this.jobs.compile(job), params)
   }
 
   async warmChecker (job: PoolJob): Promise<void> {
     await this.evaluate(job, [])
   }
 
-  private async evaluateOnChecker (job: PoolJob, code: string, params: readonly ParamValues[]): Promise<EvalResult[]> {
-    for (let attempt = 0; ; attempt++) {
-      const ev = await this.checkerFor(job.key)
-      clearTimeout(this.checkerIdle)
-      try {
-        await this.ensureLoaded(ev, job, code)
-        const m = await ev.request({ type: 'evaluate', jobKey: job.key, params }, () => { this.countEvaluation() })
-        if (m.type !== 'evaluated') throw answerError(m, 'evaluated')
-        if (m.results.length !== params.length) throw new StratmeshError('EVAL_BAD_MESSAGE', `evaluator returned ${m.results.length} results for ${params.length} genomes`)
-        return [...m.results]
-      } catch (err) {
-        // Died while idle, before the request began: start another (bounded).
-        if (isStratmeshError(err, 'EVAL_GONE') && attempt < MAX_UNIT_RESTARTS) continue
-        if (isStratmeshError(err) && err.code in RESTART_REASON) this.restarts[RESTART_REASON[err.code]]++
-        throw err
-      } finally {
-        // A job's candles and cache are not kept in an idle checker for long.
-        clearTimeout(this.checkerIdle)
-        this.checkerIdle = setTimeout(() => { void this.retireChecker() }, CHECKER_IDLE_MS)
-        this.checkerIdle.unref()
-      }
-    }
-  }
-
-  /** The checker for a job: the current one if it is alive and holds this job (or none yet), else a new one. */
-  private async checkerFor (jobKey: string): Promise<EvaluatorProcess> {
-    if (!this.running || this.launch === null) throw new StratmeshError(this.launch === null ? 'POOL_NOT_STARTED' : 'POOL_STOPPED', 'the evaluator pool is not running')
-    const current = this.checker
-    if (current !== null && current.state !== 'dead' && current.state !== 'stopping' && (!current.used || current.job === jobKey)) {
-      await current.ready
-      return current
-    }
-    // One strategy per process lifetime: a checker that ran another job is replaced.
-    await this.retireChecker()
-    const ev = this.startChild(this.launch)
-    this.transient.add(ev)
-    this.checker = ev
-    void ev.exited.then(() => {
-      this.transient.delete(ev)
-      if (this.checker === ev) this.checker = null
-    })
-    await ev.ready
-    return ev
-  }
-
-  private async retireChecker (): Promise<void> {
-    const ev = this.checker
-    this.checker = null
-    if (ev === null) return
-    await ev.kill()
-    this.transient.delete(ev)
-  }
-
-  /** Runs `fn` with a short-lived evaluator outside the pool's size, killed afterwards whatever happens. */
-  private async withTransient<T> (fn: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
-    if (!this.running || this.launch === null) throw new StratmeshError(this.launch === null ? 'POOL_NOT_STARTED' : 'POOL_STOPPED', 'the evaluator pool is not running')
-    const ev = this.startChild(this.launch)
-    this.transient.add(ev)
-    try {
-      await ev.ready
-      return await fn(ev)
-    } catch (err) {
-      if (isStratmeshError(err) && err.code in RESTART_REASON) this.restarts[RESTART_REASON[err.code]]++
-      throw err
-    } finally {
-      await ev.kill()
-      this.transient.delete(ev)
-    }
-  }
-
   async runUnit (job: PoolJob, input: UnitInput, opts: { onProgress?: (done: number, total: number) => void, signal?: AbortSignal } = {}): Promise<Checkpoint> {
-    const code = this.compile(job)
+    const code = this.jobs.compile(job)
     const id = jobId(input.spec)
     // A function, not a property read, so the compiler does not narrow it between awaits.
     const aborted = (): boolean => opts.signal?.aborted === true
@@ -353,7 +213,7 @@ class Pool implements EvaluatorPool {
       const onAbort = (): void => { void ev.kill() }
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       try {
-        await this.ensureLoaded(ev, job, code)
+        await this.jobs.load(ev, job, code)
         const m = await ev.request({ type: 'run-unit', jobKey: job.key, input, skip: [...skip] }, (index, _key, repeat) => {
           if (repeat) return
           this.countEvaluation()
@@ -370,8 +230,9 @@ class Pool implements EvaluatorPool {
         if (aborted()) throw cancelled(err)
         // Died while idle, before this unit began: try another evaluator (bounded like restarts).
         if (isStratmeshError(err, 'EVAL_GONE') && restarts++ < MAX_UNIT_RESTARTS) continue
-        if (!isStratmeshError(err) || !(err.code in RESTART_REASON)) throw err
-        this.restarts[RESTART_REASON[err.code]]++
+        const reason = restartReason(err)
+        if (reason === undefined || !isStratmeshError(err)) throw err
+        this.restarts[reason]++
         const key = err.details?.paramsKey
         const unit = `unit (${input.island}, ${input.epoch}) of job ${id.slice(0, 12)}`
         if (typeof key !== 'string' || skip.has(key)) {
@@ -390,23 +251,10 @@ class Pool implements EvaluatorPool {
     }
   }
 
-  private compile (job: PoolJob): string {
-    let code = this.compiled.get(job.key)
-    if (code === undefined) {
-      code = compileStrategy(job.source, job.fileName)
-      if (this.compiled.size >= COMPILED_CACHE) this.compiled.delete(this.compiled.keys().next().value as string)
-      this.compiled.set(job.key, code)
-    }
-    return code
-  }
-
-  /** Sends the job to a fresh child (one strategy per child lifetime, see evaluators/child.ts). */
-  private async ensureLoaded (ev: EvaluatorProcess, job: PoolJob, code: string): Promise<void> {
-    if (ev.job === job.key) return
-    ev.used = true
-    const m = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec, maxCacheBytes: this.cacheBytes, maxArrayBytes: this.memoryMb * ARRAY_BUDGET_PER_HEAP * 1024 * 1024 })
-    if (m.type !== 'loaded') throw answerError(m, 'loaded')
-    ev.job = job.key
+  /** The launch of a running pool; throws POOL_NOT_STARTED or POOL_STOPPED otherwise. */
+  private runningLaunch (): EvaluatorLaunch {
+    if (!this.running || this.launch === null) throw new StratmeshError(this.launch === null ? 'POOL_NOT_STARTED' : 'POOL_STOPPED', 'the evaluator pool is not running')
+    return this.launch
   }
 
   /** Starts an evaluator child, registered with the reaper until it exits. */
@@ -477,27 +325,13 @@ class Pool implements EvaluatorPool {
 
   private countEvaluation (): void {
     this.evaluations++
-    const t = this.now()
-    const last = this.rate[this.rate.length - 1]
-    // Buckets of a tenth of the window keep the list short at thousands of evaluations per second.
-    if (last !== undefined && t - last[0] < RATE_WINDOW_MS / 10) last[1]++
-    else this.rate.push([t, 1])
-    while (this.rate.length > 0 && t - this.rate[0][0] > RATE_WINDOW_MS) this.rate.shift()
+    this.rate.count()
   }
 
-  private evaluationsPerSecond (): number {
-    const t = this.now()
-    while (this.rate.length > 0 && t - this.rate[0][0] > RATE_WINDOW_MS) this.rate.shift()
-    if (this.rate.length === 0) return 0
-    const count = this.rate.reduce((s, [, n]) => s + n, 0)
-    const span = Math.max(t - this.rate[0][0], RATE_WINDOW_MS / 10)
-    return count / (span / 1000)
+  private countRestart (err: unknown): void {
+    const reason = restartReason(err)
+    if (reason !== undefined) this.restarts[reason]++
   }
-}
-
-function answerError (m: ChildMessage, expected: string): StratmeshError {
-  if (m.type === 'error') return new StratmeshError(m.code, m.message)
-  return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator answered ${m.type}, expected ${expected}`)
 }
 
 export function createEvaluatorPool (opts: EvaluatorPoolOptions = {}): EvaluatorPool {

@@ -1,0 +1,106 @@
+/**
+ * The checker: the evaluator that evaluates genomes of other members' checkpoints, outside the
+ * pool's size so a check never waits behind units (next-epoch units wait for their inputs'
+ * checks). Requests run one at a time; it holds one job's strategy in its lifetime and is ended
+ * when idle.
+ */
+import { StratmeshError, isStratmeshError } from '../../protocol/errors.js'
+import type { EvalResult, ParamValues } from '../../protocol/types.js'
+import type { EvaluatorProcess } from './evaluator-process.js'
+import { answerError } from './evaluator-failures.js'
+import type { PoolJob } from './pool-types.js'
+import type { TransientEvaluators } from './transient-evaluators.js'
+
+/** What the checker uses of its pool. */
+export interface CheckerHost {
+  /** Throws unless the pool is running. */
+  assertRunning (): void
+  readonly transient: TransientEvaluators
+  load (ev: EvaluatorProcess, job: PoolJob, code: string): Promise<void>
+  countEvaluation (): void
+  countRestart (err: unknown): void
+}
+
+export interface CheckerLimits {
+  /** An idle checker is ended after this. */
+  readonly idleMs: number
+  /** Checkers found dead before a request began that are replaced before giving up. */
+  readonly maxRestarts: number
+}
+
+export class Checker {
+  private readonly host: CheckerHost
+  private readonly limits: CheckerLimits
+  private current: EvaluatorProcess | null = null
+  private idle: ReturnType<typeof setTimeout> | undefined
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor (host: CheckerHost, limits: CheckerLimits) {
+    this.host = host
+    this.limits = limits
+  }
+
+  /** Evaluates `params` after the requests before it; results in their order. */
+  async evaluate (job: PoolJob, code: string, params: readonly ParamValues[]): Promise<EvalResult[]> {
+    const run = this.queue.then(async () => await this.evaluateNow(job, code, params))
+    this.queue = run.catch(() => {})
+    return await run
+  }
+
+  /** Ends the idle timer; the pool kills the process with its other transient evaluators. */
+  stop (): void {
+    clearTimeout(this.idle)
+  }
+
+  private async evaluateNow (job: PoolJob, code: string, params: readonly ParamValues[]): Promise<EvalResult[]> {
+    for (let attempt = 0; ; attempt++) {
+      const ev = await this.checkerFor(job.key)
+      clearTimeout(this.idle)
+      try {
+        await this.host.load(ev, job, code)
+        const m = await ev.request({ type: 'evaluate', jobKey: job.key, params }, () => { this.host.countEvaluation() })
+        if (m.type !== 'evaluated') throw answerError(m, 'evaluated')
+        if (m.results.length !== params.length) throw new StratmeshError('EVAL_BAD_MESSAGE', `evaluator returned ${m.results.length} results for ${params.length} genomes`)
+        return [...m.results]
+      } catch (err) {
+        // Died while idle, before the request began: start another (bounded).
+        if (isStratmeshError(err, 'EVAL_GONE') && attempt < this.limits.maxRestarts) continue
+        this.host.countRestart(err)
+        throw err
+      } finally {
+        // A job's candles and cache are not kept in an idle checker for long.
+        clearTimeout(this.idle)
+        this.idle = setTimeout(() => { void this.retire() }, this.limits.idleMs)
+        this.idle.unref()
+      }
+    }
+  }
+
+  /** The checker for a job: the current one if it is alive and holds this job (or none yet), else a new one. */
+  private async checkerFor (jobKey: string): Promise<EvaluatorProcess> {
+    this.host.assertRunning()
+    const current = this.current
+    if (current !== null && current.state !== 'dead' && current.state !== 'stopping' && (!current.used || current.job === jobKey)) {
+      await current.ready
+      return current
+    }
+    // One strategy per process lifetime: a checker that ran another job is replaced.
+    await this.retire()
+    const ev = this.host.transient.start()
+    this.current = ev
+    void ev.exited.then(() => {
+      this.host.transient.forget(ev)
+      if (this.current === ev) this.current = null
+    })
+    await ev.ready
+    return ev
+  }
+
+  private async retire (): Promise<void> {
+    const ev = this.current
+    this.current = null
+    if (ev === null) return
+    await ev.kill()
+    this.host.transient.forget(ev)
+  }
+}

@@ -1,0 +1,75 @@
+/** The evaluator pool's public shapes (pool.ts exports them with createEvaluatorPool). */
+import type { Logger } from '@libp2p/interface'
+import type { SampledGenomeDetail } from '../../engine/downsample.js'
+import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
+import type { UnitInput } from '../../engine/ga.js'
+import type { ParamSpace } from '../../engine/strategy-api.js'
+import type { Candles, EvalResult, ParamValues } from '../../protocol/types.js'
+
+export interface EvaluatorPoolOptions {
+  readonly size?: number
+  readonly evalTimeoutMs?: number
+  readonly memoryMb?: number
+  /**
+   * Bound on each evaluator's indicator cache, in MiB (0: no cache). Default: sized from the
+   * machine's memory and the pool's size by evaluatorCacheBytes (cache-budget.ts).
+   */
+  readonly cacheMb?: number
+  readonly logger?: Logger
+  /** Milliseconds from any fixed origin; for evaluations/s. */
+  readonly now?: () => number
+}
+
+export interface PoolJob {
+  /** Identifies the job's strategy + candles + spec for caching in evaluators (e.g. the job id). */
+  readonly key: string
+  readonly source: string
+  readonly fileName: string
+  readonly candles: Candles
+  readonly spec: JobSpec
+}
+
+export interface StrategyInfo { readonly name: string, readonly description?: string, readonly params: ParamSpace }
+
+export interface PoolStats {
+  readonly evaluators: number
+  readonly busy: number
+  readonly queued: number
+  readonly unitsRun: number
+  readonly evaluations: number
+  readonly evaluationsPerSecond: number
+  readonly restarts: { readonly timeout: number, readonly crash: number, readonly outOfMemory: number }
+}
+
+export interface EvaluatorPool {
+  start (): Promise<void>
+  stop (): Promise<void>
+  inspect (source: string, fileName: string): Promise<StrategyInfo>
+  /**
+   * Runs one GA unit in an evaluator. Aborting `signal` ends it at once with UNIT_CANCELLED (its
+   * evaluator is killed and replaced): the unit was taken by another peer, no use finishing it.
+   */
+  runUnit (job: PoolJob, input: UnitInput, opts?: { onProgress?: (done: number, total: number) => void, signal?: AbortSignal }): Promise<Checkpoint>
+  /**
+   * Recomputes one genome of a job in detail (equity, drawdown, trades), curves sampled to at most
+   * MAX_DETAIL_POINTS points. Runs in an evaluator of its own, like inspect().
+   */
+  detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail>
+  /**
+   * Evaluates genomes of a job (at most MAX_EVALUATE_GENOMES), for checking other members'
+   * checkpoints; results in the order of `params`. Runs in the pool's checker, an evaluator of its
+   * own outside the pool's size (requests one at a time), so a check never waits behind units:
+   * next-epoch units wait for their inputs' checks. A genome outside the strategy's space gets an
+   * error result instead of an evaluation. Fails (EVAL_TIMEOUT, EVAL_CRASHED...) when a genome
+   * kills the checker: nothing is skipped, the caller decides.
+   */
+  evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]>
+  /**
+   * Starts the checker and loads the job into it ahead of the first check: a process start and a
+   * job load (~0.3 s) would otherwise delay the first check, and with it the units that wait for it.
+   */
+  warmChecker (job: PoolJob): Promise<void>
+  stats (): PoolStats
+  /** PIDs of the live evaluator processes (for status and tests). */
+  pids (): number[]
+}
