@@ -15,10 +15,8 @@ import { canonicalHash } from '../../src/protocol/canonical.js'
 import { createPrng, type Prng } from '../../src/engine/prng.js'
 import { createJobSpec } from '../../src/engine/job-setup.js'
 import type { Checkpoint } from '../../src/protocol/job-spec.js'
-import {
-  applyEntry, applyEvidence, claimableUnits, conflicts, emptyLedger, equivocationEvidence, foldEntries, jobs, leaderboard, stateHash, unitStatus,
-  type LedgerState
-} from '../../src/ledger/fold.js'
+import { applyEntry, applyEvidence, emptyLedger, foldEntries, type LedgerState } from '../../src/ledger/fold.js'
+import { claimableUnits, conflicts, equivocationEvidence, jobs, leaderboard, stateHash, unitStatus } from '../../src/ledger/queries.js'
 
 const TRIALS = 40
 const ENTRIES_PER_AUTHOR = 14
