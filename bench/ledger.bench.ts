@@ -15,7 +15,8 @@ import { createLogStore, type LogStore } from '../src/node/replication/log-store
 import { canonicalHash } from '../src/protocol/canonical.js'
 import { MAX_LOG_RANGE_ENTRIES } from '../src/protocol/limits.js'
 import type { Entry } from '../src/protocol/entry.js'
-import { foldEntries, stateHash } from '../src/ledger/fold.js'
+import { foldEntries } from '../src/ledger/fold.js'
+import { stateHash } from '../src/ledger/queries.js'
 import type { Checkpoint } from '../src/protocol/job-spec.js'
 
 const ENTRIES = Number(process.argv[2] ?? 100_000)

@@ -12,62 +12,14 @@
  * that author from that seq on; the evidence kept is the two entries with the smallest hashes at
  * the smallest such seq, so it is a function of the entry set, not of arrival order.
  */
-import { compareHlc, type Hlc } from '../protocol/hlc.js'
+import { compareHlc } from '../protocol/hlc.js'
 import { entryHash, type Entry } from '../protocol/entry.js'
-import type { BlobKind, HelloBody } from '../protocol/entry-bodies.js'
 import { StratmeshError } from '../protocol/errors.js'
-import type { Checkpoint, JobSpec } from '../protocol/job-spec.js'
-import { unitKey } from './queries.js'
+import { unitKey, type AuthorChain, type Evidence, type LedgerState, type UnitRecord } from './state.js'
 
-export interface AuthorChain {
-  /** The counted chain: entries[i].seq === i + 1. */
-  readonly entries: Entry[]
-  readonly hashes: string[]
-  /** The seq from which this author's entries stop counting, or null. */
-  frozenAt: number | null
-}
-
-export interface LeaseRecord {
-  readonly author: string
-  readonly claimHlc: Hlc
-  readonly seq: number
-  /** Expiry: the wall time of the latest claim or renew plus its ttl. Active while now < until. */
-  until: number
-}
-
-export interface CommitRecord {
-  readonly author: string
-  readonly hlc: Hlc
-  readonly seq: number
-  readonly checkpointHash: string
-}
-
-export interface UnitRecord {
-  readonly jobId: string
-  readonly island: number
-  readonly epoch: number
-  /** At most one lease per author: a new claim replaces the author's previous one. */
-  readonly leases: Map<string, LeaseRecord>
-  readonly commits: CommitRecord[]
-}
-
-export interface JobSubmission { readonly author: string, readonly hlc: Hlc, readonly seq: number }
-export interface JobRecord { readonly id: string, readonly spec: JobSpec, readonly submissions: JobSubmission[] }
-export interface BlobClaim { readonly size: number, readonly kind: BlobKind }
-export interface Evidence { readonly author: string, readonly seq: number, readonly entries: readonly [Entry, Entry] }
-
-export interface LedgerState {
-  readonly chains: Map<string, AuthorChain>
-  readonly evidence: Map<string, Evidence>
-  readonly jobs: Map<string, JobRecord>
-  readonly units: Map<string, UnitRecord>
-  /** Committed checkpoints by hash (identical commits share one). */
-  readonly checkpoints: Map<string, Checkpoint>
-  /** blob hash -> author -> what the author announced. */
-  readonly blobs: Map<string, Map<string, BlobClaim>>
-  /** The latest hello of each author. */
-  readonly peers: Map<string, HelloBody & { readonly seq: number }>
-}
+// The state's shapes are in state.ts so the queries can read them without the fold; they are
+// re-exported here because the fold is what produces them.
+export type { AuthorChain, BlobClaim, CommitRecord, Evidence, JobRecord, JobSubmission, LeaseRecord, LedgerState, UnitRecord } from './state.js'
 
 /**
  * What applyEntry did: `applied` (counted), `duplicate` (already counted), `gap` (an earlier
@@ -253,5 +205,3 @@ export function foldEntries (entries: Iterable<Entry>): LedgerState {
   }
   return state
 }
-
-export * from './queries.js'

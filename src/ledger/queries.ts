@@ -1,5 +1,5 @@
 /**
- * Questions asked of the ledger state (src/ledger/fold.ts): unit status and claimable
+ * Questions asked of the ledger state (src/ledger/state.ts, built by src/ledger/fold.ts): unit status and claimable
  * units at a given time, jobs and their progress, conflicts, the merged leaderboard, blob holders,
  * equivocation evidence and the state hash. Pure, and independent of the order entries arrived in:
  * every answer is sorted or chosen by a total order.
@@ -17,11 +17,10 @@ import { entryHash, type Entry } from '../protocol/entry.js'
 import type { BlobKind, HelloBody } from '../protocol/entry-bodies.js'
 import type { JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
 import { mergeLeaderboard } from './leaderboard.js'
-import type { CommitRecord, LeaseRecord, LedgerState, UnitRecord } from './fold.js'
+import { unitKey, type CommitRecord, type LeaseRecord, type LedgerState, type UnitRecord } from './state.js'
 
-export function unitKey (jobId: string, island: number, epoch: number): string {
-  return `${jobId}:${island}:${epoch}`
-}
+// Callers ask for units by key; the key belongs to the state's shape.
+export { unitKey }
 
 /** The ledger's total order on entries: hybrid logical clock, then author id. */
 export function byHlcThenAuthor (a: { hlc: Hlc, author: string }, b: { hlc: Hlc, author: string }): number {

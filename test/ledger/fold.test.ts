@@ -9,10 +9,11 @@ import type { Hlc } from '../../src/protocol/hlc.js'
 import { canonicalHash } from '../../src/protocol/canonical.js'
 import { createJobSpec } from '../../src/engine/job-setup.js'
 import type { BestGenome, Checkpoint } from '../../src/protocol/job-spec.js'
+import { applyEntry, applyEvidence, emptyLedger, foldEntries } from '../../src/ledger/fold.js'
 import {
-  applyEntry, applyEvidence, blobHolders, claimableUnits, conflicts, countedCommit, emptyLedger, equivocationEvidence, foldEntries, jobs,
-  leaderboard, rejectedCommits, stateHash, unitKey, unitStatus, type CommitTrust, type CommitVerdict
-} from '../../src/ledger/fold.js'
+  blobHolders, claimableUnits, conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, rejectedCommits, stateHash, unitKey, unitStatus,
+  type CommitTrust, type CommitVerdict
+} from '../../src/ledger/queries.js'
 
 /** One author writing its chain with explicit hlc wall times. */
 class Writer {

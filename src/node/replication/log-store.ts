@@ -1,5 +1,6 @@
 /**
- * The ledger's log store: every author's entries in LevelDB, the fold over them in memory.
+ * The ledger's log store: every author's entries in LevelDB, under the pure admission rules and
+ * fold of src/ledger (admission.ts decides what joins the ledger; this file stores it).
  *
  * Sublevels: `logs` (`<author>!<seq, 16 digits>` -> entry hash (64 hex digits) then the entry's
  * JSON: the hash is kept so reopening need not re-hash every entry), `heads` (author ->
@@ -9,25 +10,21 @@
  * with sync (fsync): an entry we signed and gossiped must survive a power cut, or after a restart
  * we would sign a different entry at the same seq and freeze ourselves.
  *
- * Ingest verifies size, schema, author key, signature, seq continuity, prev and hlc against what
- * is stored. Entries ahead of a gap wait in a bounded in-memory pool (MAX_PENDING_ENTRIES) until
- * the gap fills; beyond the bound they are refused with ENTRY_GAP for the replicator to fetch
- * again. Replays of stored entries are silent duplicates. Two different entries of one author at
- * one seq are recorded as evidence and freeze the author (ENTRY_EQUIVOCATION); the author's
- * entries from that seq on are refused (ENTRY_AUTHOR_FROZEN). Appends and ingests run one at a
- * time, in order.
+ * The store signs its own entries, persists what admission accepted, emits events and counts
+ * rejections per sending peer. Appends and ingests run one at a time, in order.
  */
 import { join } from 'node:path'
 import { mkdir } from 'node:fs/promises'
 import { Level } from 'level'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { StratmeshError, isStratmeshError } from '../../protocol/errors.js'
-import { checkEntry, checkSignature, entryHash, rememberEntryHash, signEntry, type Entry, type EntryOf, type UnsignedEntry } from '../../protocol/entry.js'
+import { StratmeshError } from '../../protocol/errors.js'
+import { entryHash, rememberEntryHash, signEntry, type Entry, type EntryOf } from '../../protocol/entry.js'
 import type { EntryBodies, EntryType } from '../../protocol/entry-bodies.js'
-import { compareHlc, observe, tick, type Hlc } from '../../protocol/hlc.js'
-import { MAX_CLOCK_SKEW_MS, MAX_LOG_RANGE_ENTRIES, MAX_PENDING_BYTES, MAX_PENDING_ENTRIES, MAX_PENDING_PER_AUTHOR } from '../../protocol/limits.js'
-import { applyEntry, applyEvidence, foldEntries, type ApplyResult, type LedgerState } from '../../ledger/fold.js'
+import type { Hlc } from '../../protocol/hlc.js'
+import { MAX_LOG_RANGE_ENTRIES } from '../../protocol/limits.js'
+import { admissionOf, admit, nextOwnEntry, recordOwnEntry, type AdmissionState, type Rejection as AdmissionRejection } from '../../ledger/admission.js'
+import type { LedgerState } from '../../ledger/state.js'
 
 /** On-disk format of the store; a store written by a later format is refused, never misread. */
 export const LOG_STORE_FORMAT = '1'
@@ -100,17 +97,6 @@ function decodeStored (value: string): Entry {
   return e
 }
 
-function wireBytes (e: Entry): number {
-  return Buffer.byteLength(JSON.stringify(e), 'utf8')
-}
-
-function compareEntries (a: Entry, b: Entry): number {
-  if (a.author !== b.author) return a.author < b.author ? -1 : 1
-  if (a.seq !== b.seq) return a.seq - b.seq
-  const ha = entryHash(a); const hb = entryHash(b)
-  return ha < hb ? -1 : ha > hb ? 1 : 0
-}
-
 function isLocked (err: unknown): boolean {
   for (let e = err as { code?: unknown, cause?: unknown } | undefined; e !== undefined && e !== null; e = e.cause as typeof e) {
     if (e.code === 'LEVEL_LOCKED') return true
@@ -127,12 +113,7 @@ class LevelLogStore implements LogStore {
   private readonly location: string
   private db: Level<string, string> | undefined
   private subs!: { logs: Level<string, string>, heads: Level<string, string>, views: Level<string, string>, meta: Level<string, string>, evidence: Level<string, string> }
-  private fold: LedgerState = foldEntries([])
-  private readonly headMap = new Map<string, Head>()
-  private readonly pool = new Map<string, Map<number, Entry>>()
-  private poolSize = 0
-  private poolBytes = 0
-  private clockHlc: Hlc | null = null
+  private admission: AdmissionState = admissionOf([], [])
   private queue: Promise<unknown> = Promise.resolve()
   private readonly listeners = { entry: new Set<(ev: EntryEvent) => void>(), equivocation: new Set<(ev: EvidenceEvent) => void>() }
   private readonly rejections = new Map<string, Map<string, number>>()
@@ -170,35 +151,28 @@ class LevelLogStore implements LogStore {
     this.started = true
   }
 
-  /** Rebuilds heads and the fold from the stored entries and evidence. */
+  /** Rebuilds heads and the fold from the stored entries and evidence; the pending pool is kept. */
   private async rebuild (): Promise<void> {
-    const entries: Entry[] = []
-    this.headMap.clear()
-    for await (const value of this.subs.logs.values()) {
-      const e = decodeStored(value)
-      entries.push(e)
-      this.headMap.set(e.author, { seq: e.seq, hash: entryHash(e), hlc: e.hlc })
-    }
+    const stored: Entry[] = []
+    for await (const value of this.subs.logs.values()) stored.push(decodeStored(value))
+    const evidence: Entry[] = []
+    for await (const value of this.subs.evidence.values()) evidence.push(...(JSON.parse(value) as Entry[]))
+    const admission = admissionOf(stored, evidence, this.admission.pool)
     for await (const [author, value] of this.subs.heads.iterator()) {
-      const stored = JSON.parse(value) as Head
-      const head = this.headMap.get(author)
-      if (head === undefined || head.seq !== stored.seq || head.hash !== stored.hash) {
-        throw new StratmeshError('LOG_STORE_CORRUPT', `the stored head of ${author} (seq ${stored.seq}) disagrees with its log (seq ${head?.seq ?? 0})`)
+      const head = admission.heads.get(author)
+      const recorded = JSON.parse(value) as Head
+      if (head === undefined || head.seq !== recorded.seq || head.hash !== recorded.hash) {
+        throw new StratmeshError('LOG_STORE_CORRUPT', `the stored head of ${author} (seq ${recorded.seq}) disagrees with its log (seq ${head?.seq ?? 0})`)
       }
     }
-    for await (const value of this.subs.evidence.values()) entries.push(...(JSON.parse(value) as Entry[]))
-    this.fold = foldEntries(entries)
-    this.clockHlc = null
-    for (const head of this.headMap.values()) if (this.clockHlc === null || compareHlc(head.hlc, this.clockHlc) > 0) this.clockHlc = head.hlc
+    this.admission = admission
   }
 
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
     await this.queue.catch(() => {})
-    this.pool.clear()
-    this.poolSize = 0
-    this.poolBytes = 0
+    this.admission.pool.clear()
     if (this.ownsDb) await this.db?.close()
   }
 
@@ -213,18 +187,9 @@ class LevelLogStore implements LogStore {
 
   append<T extends EntryType> (type: T, body: EntryBodies[T]): Promise<EntryOf<T>> {
     return this.serial(async () => {
-      if ((this.fold.chains.get(this.author)?.frozenAt ?? null) !== null) {
-        throw new StratmeshError('LOG_AUTHOR_FROZEN', `this peer's identity ${this.author} signed two different entries at one seq and is frozen; start with a new identity`)
-      }
-      const head = this.headMap.get(this.author)
-      const hlc = tick(this.clockHlc, this.clock())
-      const unsigned = { v: 1, author: this.author, seq: (head?.seq ?? 0) + 1, prev: head?.hash ?? null, hlc, type, body } as UnsignedEntry
-      const entry = await signEntry(this.privateKey, unsigned)
+      const entry = await signEntry(this.privateKey, nextOwnEntry(this.admission, this.author, type, body, this.clock()))
       await this.write(this.opsFor(entry), this.sync)
-      this.clockHlc = hlc
-      this.headMap.set(this.author, { seq: entry.seq, hash: entryHash(entry), hlc })
-      const result = applyEntry(this.fold, entry)
-      if (result !== 'applied') throw new StratmeshError('LOG_STORE_CORRUPT', `own entry seq ${entry.seq} did not apply (${result})`)
+      recordOwnEntry(this.admission, entry)
       this.emit('entry', { entry, local: true })
       return entry as EntryOf<T>
     })
@@ -248,140 +213,36 @@ class LevelLogStore implements LogStore {
 
   ingest (entries: readonly unknown[], from?: string): Promise<IngestResult> {
     return this.serial(async () => {
-      const rejected: Rejection[] = []
-      const reject = (err: unknown, e?: { author?: unknown, seq?: unknown }): void => {
-        const code = isStratmeshError(err) ? err.code : 'ENTRY_BAD_SCHEMA'
-        const author = typeof e?.author === 'string' ? e.author : undefined
-        const seq = typeof e?.seq === 'number' ? e.seq : undefined
-        rejected.push({ code, message: (err as Error).message, author, seq })
-        // Equivocation is the author's offence; the peer relaying the proof did nothing wrong.
-        const who = (code === 'ENTRY_EQUIVOCATION' ? author : from ?? author) ?? 'unknown'
-        let counts = this.rejections.get(who)
-        if (counts === undefined) { counts = new Map(); this.rejections.set(who, counts) }
-        counts.set(code, (counts.get(code) ?? 0) + 1)
-      }
-      const valid: Entry[] = []
-      for (const raw of entries) {
-        try { valid.push(checkEntry(raw)) } catch (err) { reject(err, raw as Record<string, unknown>) }
-      }
-      valid.sort(compareEntries)
-      const accepted: Entry[] = []
-      const evidence: EvidenceEvent[] = []
-      let duplicates = 0
-      const ops: Op[] = []
-      const now = this.clock()
-      const hasHash = new Set<string>()
-      for (const e of valid) {
-        const hash = entryHash(e)
-        if (hasHash.has(hash)) { duplicates++; continue }
-        hasHash.add(hash)
-        try {
-          const outcome = await this.consider(e, hash, now, ops)
-          if (outcome === 'duplicate') duplicates++
-          else if (outcome === 'pending') continue
-          else if (outcome === 'accepted') {
-            accepted.push(e)
-            for (let next = this.takePooled(e.author, e.seq + 1); next !== undefined; next = this.takePooled(e.author, next.seq + 1)) {
-              try {
-                if (await this.consider(next, entryHash(next), now, ops) === 'accepted') accepted.push(next)
-                else break
-              } catch (err) { reject(err, next); break }
-            }
-          } else evidence.push(outcome)
-        } catch (err) { reject(err, e) }
-      }
-      for (const ev of evidence) {
-        ops.push({ type: 'put', key: ev.author, value: JSON.stringify(ev.entries), sublevel: this.subs.evidence })
-        reject(new StratmeshError('ENTRY_EQUIVOCATION', `${ev.author} signed two different entries at seq ${ev.seq}: frozen from that seq on`), ev.entries[1])
-      }
+      const { accepted, rejected, duplicates, pending, evidence } = await admit(this.admission, entries, { nowMs: this.clock() })
+      for (const r of rejected) this.count(r, from)
+      const ops = accepted.flatMap(e => this.opsFor(e))
+      for (const ev of evidence) ops.push({ type: 'put', key: ev.author, value: JSON.stringify(ev.entries), sublevel: this.subs.evidence })
       try {
         await this.write(ops, false)
       } catch (err) {
-        // The fold and heads ran ahead of the disk: put them back as the disk has them.
+        // Admission ran ahead of the disk: put it back as the disk has it.
         await this.rebuild()
         throw new StratmeshError('LOG_STORE_WRITE', `could not store ingested entries: ${(err as Error).message}`, { cause: err })
       }
-      // Entries of this batch still waiting in the pool (some may have been taken by later ones).
-      const pending = valid.filter(e => this.pool.get(e.author)?.get(e.seq) === e).length
       for (const entry of accepted) this.emit('entry', { entry, local: false, from })
-      for (const ev of evidence) this.emit('equivocation', ev)
-      return { accepted, rejected, duplicates, pending }
+      for (const ev of evidence) this.emit('equivocation', { author: ev.author, seq: ev.seq, entries: ev.entries })
+      return { accepted, rejected: rejected.map(({ code, message, author, seq }) => ({ code, message, author, seq })), duplicates, pending }
     })
   }
 
-  private takePooled (author: string, seq: number): Entry | undefined {
-    const byseq = this.pool.get(author)
-    const e = byseq?.get(seq)
-    if (e === undefined) return undefined
-    byseq!.delete(seq)
-    if (byseq!.size === 0) this.pool.delete(author)
-    this.poolSize--
-    this.poolBytes -= wireBytes(e)
-    return e
-  }
-
-  private async storedAt (author: string, seq: number): Promise<Entry | undefined> {
-    const chain = this.fold.chains.get(author)
-    if (chain !== undefined && seq <= chain.entries.length) return chain.entries[seq - 1]
-    const value = await this.subs.logs.get(logKey(author, seq))
-    return value === undefined ? undefined : decodeStored(value)
-  }
-
-  /** Applies evidence to the fold; returns the event to persist, or throws when nothing changed. */
-  private equivocation (a: Entry, b: Entry): EvidenceEvent {
-    const result: ApplyResult = applyEvidence(this.fold, a, b)
-    const ev = this.fold.evidence.get(a.author)
-    if (result !== 'equivocation' || ev === undefined) throw new StratmeshError('ENTRY_AUTHOR_FROZEN', `${a.author} is already frozen at seq ${ev?.seq}`)
-    return { author: ev.author, seq: ev.seq, entries: ev.entries }
-  }
-
-  /** Decides one validated entry against the store; stages its writes in `ops`. */
-  private async consider (e: Entry, hash: string, now: number, ops: Op[]): Promise<'accepted' | 'duplicate' | 'pending' | EvidenceEvent> {
-    const ev = this.fold.evidence.get(e.author)
-    if (ev !== undefined && ev.entries.some(x => entryHash(x) === hash)) return 'duplicate'
-    const head = this.headMap.get(e.author)
-    const headSeq = head?.seq ?? 0
-    if (e.seq <= headSeq) {
-      const stored = await this.storedAt(e.author, e.seq)
-      if (stored !== undefined && entryHash(stored) === hash) return 'duplicate'
-      await checkSignature(e)
-      return this.equivocation(stored as Entry, e)
-    }
-    const frozenAt = this.fold.chains.get(e.author)?.frozenAt ?? null
-    if (frozenAt !== null && e.seq >= frozenAt) throw new StratmeshError('ENTRY_AUTHOR_FROZEN', `${e.author} is frozen from seq ${frozenAt}`)
-    if (e.seq > headSeq + 1) {
-      await checkSignature(e)
-      const pooled = this.pool.get(e.author)?.get(e.seq)
-      if (pooled !== undefined) {
-        if (entryHash(pooled) === hash) return 'duplicate'
-        return this.equivocation(pooled, e)
-      }
-      const mine = this.pool.get(e.author)
-      const bytes = wireBytes(e)
-      if (this.poolSize >= MAX_PENDING_ENTRIES || (mine?.size ?? 0) >= MAX_PENDING_PER_AUTHOR || this.poolBytes + bytes > MAX_PENDING_BYTES) {
-        throw new StratmeshError('ENTRY_GAP', `${e.author} seq ${e.seq} is ahead of the stored head ${headSeq} and the pending pool is full`)
-      }
-      if (mine === undefined) this.pool.set(e.author, new Map([[e.seq, e]]))
-      else mine.set(e.seq, e)
-      this.poolSize++
-      this.poolBytes += bytes
-      return 'pending'
-    }
-    if (head !== undefined && e.prev !== head.hash) throw new StratmeshError('ENTRY_BAD_PREV', `${e.author} seq ${e.seq}: prev does not match the stored entry ${headSeq}`)
-    if (head !== undefined && compareHlc(e.hlc, head.hlc) <= 0) throw new StratmeshError('ENTRY_BAD_HLC', `${e.author} seq ${e.seq}: hlc does not increase`)
-    if (e.hlc[0] > now + MAX_CLOCK_SKEW_MS) throw new StratmeshError('ENTRY_CLOCK_SKEW', `${e.author} seq ${e.seq}: hlc is ${e.hlc[0] - now} ms ahead of local time (limit ${MAX_CLOCK_SKEW_MS} ms)`)
-    await checkSignature(e)
-    const result = applyEntry(this.fold, e)
-    if (result !== 'applied') throw new StratmeshError('LOG_STORE_CORRUPT', `${e.author} seq ${e.seq} continues the stored chain but the fold says ${result}`)
-    this.headMap.set(e.author, { seq: e.seq, hash, hlc: e.hlc })
-    this.clockHlc = observe(this.clockHlc, e.hlc, now)
-    ops.push(...this.opsFor(e))
-    return 'accepted'
+  /** Counts a rejection against the peer that sent it (against the author for an equivocation). */
+  private count (r: AdmissionRejection, from: string | undefined): void {
+    // Equivocation is the author's offence; the peer relaying the proof did nothing wrong.
+    const who = (r.code === 'ENTRY_EQUIVOCATION' ? r.author : from ?? r.author) ?? 'unknown'
+    let counts = this.rejections.get(who)
+    if (counts === undefined) { counts = new Map(); this.rejections.set(who, counts) }
+    counts.set(r.code, (counts.get(r.code) ?? 0) + 1)
   }
 
   async heads (): Promise<Record<string, number>> {
     const out: Record<string, number> = {}
-    for (const author of [...this.headMap.keys()].sort()) out[author] = (this.headMap.get(author) as Head).seq
+    const heads = this.admission.heads
+    for (const author of [...heads.keys()].sort()) out[author] = (heads.get(author) as Head).seq
     return out
   }
 
@@ -403,11 +264,11 @@ class LevelLogStore implements LogStore {
   }
 
   state (): LedgerState {
-    return this.fold
+    return this.admission.fold
   }
 
   evidenceEntries (): Entry[] {
-    return [...this.fold.evidence.values()].flatMap(ev => [...ev.entries])
+    return [...this.admission.fold.evidence.values()].flatMap(ev => [...ev.entries])
   }
 
   on (event: 'entry' | 'equivocation', cb: ((ev: EntryEvent) => void) | ((ev: EvidenceEvent) => void)): () => void {

@@ -7,7 +7,8 @@ import { createLogStore, type LogStore, type EntryEvent } from '../../../src/nod
 import { entryHash, signEntry, type Entry, type UnsignedEntry } from '../../../src/protocol/entry.js'
 import { MAX_CLOCK_SKEW_MS, MAX_ENTRY_BYTES, MAX_PENDING_PER_AUTHOR } from '../../../src/protocol/limits.js'
 import { isStratmeshError } from '../../../src/protocol/errors.js'
-import { foldEntries, stateHash, equivocationEvidence } from '../../../src/ledger/fold.js'
+import { foldEntries } from '../../../src/ledger/fold.js'
+import { stateHash, equivocationEvidence } from '../../../src/ledger/queries.js'
 import { tempDir } from '../../helpers/temp-dir.js'
 
 const T0 = 1_700_000_000_000

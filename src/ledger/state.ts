@@ -1,0 +1,63 @@
+/**
+ * The shapes of the ledger state that the fold (fold.ts) builds and the queries (queries.ts) read.
+ * Kept apart from both so that neither needs the other to know what a state is.
+ */
+import type { Hlc } from '../protocol/hlc.js'
+import type { Entry } from '../protocol/entry.js'
+import type { BlobKind, HelloBody } from '../protocol/entry-bodies.js'
+import type { Checkpoint, JobSpec } from '../protocol/job-spec.js'
+
+/** The key of a unit in LedgerState.units. */
+export function unitKey (jobId: string, island: number, epoch: number): string {
+  return `${jobId}:${island}:${epoch}`
+}
+
+export interface AuthorChain {
+  /** The counted chain: entries[i].seq === i + 1. */
+  readonly entries: Entry[]
+  readonly hashes: string[]
+  /** The seq from which this author's entries stop counting, or null. */
+  frozenAt: number | null
+}
+
+export interface LeaseRecord {
+  readonly author: string
+  readonly claimHlc: Hlc
+  readonly seq: number
+  /** Expiry: the wall time of the latest claim or renew plus its ttl. Active while now < until. */
+  until: number
+}
+
+export interface CommitRecord {
+  readonly author: string
+  readonly hlc: Hlc
+  readonly seq: number
+  readonly checkpointHash: string
+}
+
+export interface UnitRecord {
+  readonly jobId: string
+  readonly island: number
+  readonly epoch: number
+  /** At most one lease per author: a new claim replaces the author's previous one. */
+  readonly leases: Map<string, LeaseRecord>
+  readonly commits: CommitRecord[]
+}
+
+export interface JobSubmission { readonly author: string, readonly hlc: Hlc, readonly seq: number }
+export interface JobRecord { readonly id: string, readonly spec: JobSpec, readonly submissions: JobSubmission[] }
+export interface BlobClaim { readonly size: number, readonly kind: BlobKind }
+export interface Evidence { readonly author: string, readonly seq: number, readonly entries: readonly [Entry, Entry] }
+
+export interface LedgerState {
+  readonly chains: Map<string, AuthorChain>
+  readonly evidence: Map<string, Evidence>
+  readonly jobs: Map<string, JobRecord>
+  readonly units: Map<string, UnitRecord>
+  /** Committed checkpoints by hash (identical commits share one). */
+  readonly checkpoints: Map<string, Checkpoint>
+  /** blob hash -> author -> what the author announced. */
+  readonly blobs: Map<string, Map<string, BlobClaim>>
+  /** The latest hello of each author. */
+  readonly peers: Map<string, HelloBody & { readonly seq: number }>
+}

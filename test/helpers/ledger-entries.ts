@@ -1,0 +1,62 @@
+/**
+ * Signed entry chains for the ledger's property tests: random bodies over one small job (leases,
+ * commits that sometimes conflict, blob announcements, hellos), from a seeded PRNG.
+ */
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { PrivateKey } from '@libp2p/interface'
+import { entryHash, signEntry, type Entry, type UnsignedEntry } from '../../src/protocol/entry.js'
+import type { EntryBodies, EntryType } from '../../src/protocol/entry-bodies.js'
+import type { Hlc } from '../../src/protocol/hlc.js'
+import { canonicalHash } from '../../src/protocol/canonical.js'
+import type { Checkpoint } from '../../src/protocol/job-spec.js'
+import { createJobSpec } from '../../src/engine/job-setup.js'
+import type { Prng } from '../../src/engine/prng.js'
+
+export const spec = createJobSpec({ strategy: { hash: 'ab'.repeat(32), name: 's' }, dataset: { hash: 'cd'.repeat(32), name: 'd', bars: 500 }, ga: { islands: 3, epochs: 2 } })
+export const jobId = canonicalHash(spec)
+
+function checkpoint (island: number, epoch: number, variant: number): EntryBodies['commit'] {
+  const g = { params: { a: island * 10 + epoch, v: variant }, fitness: 1 + island + epoch / 10 + variant, inSample: null, outOfSample: null }
+  const cp: Checkpoint = { jobId, island, epoch, population: [{ params: g.params, fitness: g.fitness }], best: [g], evaluations: 5, errors: 0 }
+  return { jobId, island, epoch, checkpointHash: canonicalHash(cp), checkpoint: cp }
+}
+
+function randomBody (rng: Prng, author: number): [EntryType, EntryBodies[EntryType]] {
+  const unit = { jobId, island: rng.int(3), epoch: rng.int(2) }
+  switch (rng.int(6)) {
+    case 0: return ['claim', { ...unit, ttlMs: 1000 + rng.int(5) * 1000 }]
+    case 1: return ['renew', { ...unit, ttlMs: 1000 + rng.int(5) * 1000 }]
+    case 2: return ['release', unit]
+    case 3: return ['commit', checkpoint(unit.island, unit.epoch, rng.int(4) === 0 ? 1 : 0)]
+    case 4: return ['blob-have', { blobs: [{ hash: String(rng.int(3)).repeat(64), size: author, kind: 'dataset' }] }]
+    default: return ['hello', { engineVersion: '1', cores: 1 + rng.int(16), name: `p${author}` }]
+  }
+}
+
+/**
+ * `key`'s chain grown from `start` to `n` entries with random bodies (author 0's first entry
+ * submits the job). Hlc steps are small and often zero, so ties between authors happen.
+ */
+export async function chain (key: PrivateKey, rng: Prng, n: number, author: number, start: Entry[] = []): Promise<Entry[]> {
+  const id = peerIdFromPrivateKey(key).toString()
+  const out = [...start]
+  let hlc: Hlc = out.at(-1)?.hlc ?? [1000, 0]
+  while (out.length < n) {
+    const step = rng.int(3) * 500
+    hlc = step === 0 ? [hlc[0], hlc[1] + 1] : [hlc[0] + step, 0]
+    const [type, body] = out.length === 0 && author === 0 ? ['job', { spec, id: jobId }] as const : randomBody(rng, author)
+    const prev = out.at(-1)
+    out.push(await signEntry(key, { v: 1, author: id, seq: out.length + 1, prev: prev === undefined ? null : entryHash(prev), hlc, type, body } as UnsignedEntry))
+  }
+  return out
+}
+
+/** A Fisher-Yates shuffle of a copy. */
+export function shuffled<T> (items: readonly T[], rng: Prng): T[] {
+  const out = [...items]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1)
+    ;[out[i], out[j]] = [out[j], out[i]]
+  }
+  return out
+}
