@@ -2,6 +2,7 @@
  * Merging the best genomes of many units into one leaderboard. Deterministic whatever the order of
  * the inputs: rows are keyed by their parameters, ranked by fitness, ties broken by the key.
  */
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- removed when the protocol split lands
 import { paramsKey } from '../engine/param-space.js'
 import type { BestGenome, LeaderboardRow } from '../protocol/job-spec.js'
 
@@ -44,4 +45,9 @@ export function mergeLeaderboard (items: readonly LeaderboardSource[], top: numb
     epoch: r.source.epoch,
     peer: r.source.peer,
   }))
+}
+
+/** The leaderboard of a set of checkpoints (all of a job's, from one peer or many). */
+export function leaderboardOf<C extends Omit<LeaderboardSource, 'peer'>> (checkpoints: readonly C[], top: number, peerOf: (cp: C) => string = () => 'local'): LeaderboardRow[] {
+  return mergeLeaderboard(checkpoints.map(cp => ({ island: cp.island, epoch: cp.epoch, peer: peerOf(cp), best: cp.best })), top)
 }

@@ -12,6 +12,7 @@ import {
   MAX_GENOME_ERROR_CHARS, MAX_GENOME_PARAMS, MAX_LEASE_TTL_MS, MAX_PARAM_STRING_CHARS, MAX_PEER_NAME_CHARS, MAX_HELLO_ADDRS, MAX_HELLO_ADDR_CHARS,
   MAX_UNIT_EVALUATIONS, MIN_LEASE_TTL_MS
 } from './limits.js'
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- removed when the protocol split lands
 import { validateJobSpec, JOB_LIMITS } from '../engine/job-setup.js'
 import type { Checkpoint, JobSpec } from './job-spec.js'
 
