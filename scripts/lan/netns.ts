@@ -7,6 +7,8 @@
  * names its namespace.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process'
+import { accessSync, constants, statSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
 import { startDelayLink, type DelayLink, type LinkShape } from './delay-link.js'
 
@@ -73,12 +75,30 @@ export function runPrefix (pid = process.pid): string {
 }
 
 /**
+ * The first of `commands` that is on no directory of PATH, or undefined. The harness starts its
+ * tools by name (`ip netns exec NS nft` too), so PATH is where they must be.
+ */
+export function missingCommand (...commands: string[]): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(d => d !== '')
+  const runnable = (path: string): boolean => {
+    try {
+      accessSync(path, constants.X_OK)
+      return statSync(path).isFile()
+    } catch {
+      return false
+    }
+  }
+  return commands.find(c => !dirs.some(d => runnable(join(d, c))))
+}
+
+/**
  * Why a LAN cannot be built here, or undefined when it can: the check creates and deletes one
  * namespace (root, iproute2, a kernel with namespaces), which is exactly what the harness needs.
  */
 export async function lanUnavailableReason (): Promise<string | undefined> {
   if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`
   if (process.getuid?.() !== 0) return 'network namespaces need root (run the LAN tests as root or in CI)'
+  if (missingCommand('ip') !== undefined) return 'iproute2 is not installed (no `ip` on PATH): the LAN is built with `ip netns`'
   const probe = `${runPrefix()}probe`
   try {
     await sh('ip', ['netns', 'add', probe])
@@ -186,6 +206,12 @@ export async function plugIn (net: LanNet, h: HostNet): Promise<void> {
 }
 
 const NFT_TABLE = 'smtloss'
+
+/** Why setPacketLoss cannot run here (given a LAN), or undefined when it can. */
+export function packetLossUnavailableReason (): string | undefined {
+  if (missingCommand('nft') !== undefined) return 'nftables is not installed (no `nft` on PATH): packet loss is injected with nft'
+  return undefined
+}
 
 /**
  * Drops `percent` % of the packets the host receives and sends (nftables in the host's own

@@ -1,7 +1,11 @@
+// @ts-check
 // The page's side of the local API: signing in with the one-time code from the link's fragment,
 // authenticated GETs, and the live status stream (server-sent events read through fetch, because
 // EventSource cannot send an Authorization header). The session token is kept in localStorage,
 // which belongs to this exact origin (scheme, host and port), so no other local page can read it.
+
+/** @typedef {import('../node/peer-types.js').PeerStatus} PeerStatus */
+/** @typedef {'live' | 'reconnecting' | 'signed-out'} StreamState */
 
 const TOKEN_KEY = 'stratmesh.session'
 
@@ -9,6 +13,10 @@ const TOKEN_KEY = 'stratmesh.session'
 export class SignInNeeded extends Error {}
 
 export class ApiError extends Error {
+  /**
+   * @param {string} code
+   * @param {string} message
+   */
   constructor (code, message) {
     super(message)
     this.code = code
@@ -19,6 +27,7 @@ function storedToken () {
   try { return localStorage.getItem(TOKEN_KEY) } catch { return null }
 }
 
+/** @param {string | null} token */
 function storeToken (token) {
   try {
     if (token === null) localStorage.removeItem(TOKEN_KEY)
@@ -47,6 +56,12 @@ export function createApi () {
     if (token === null) throw new SignInNeeded('This page needs a sign-in link from the peer.')
   }
 
+  /**
+   * The body of an authenticated GET; the caller says what shape that path answers.
+   * @template T
+   * @param {string} path
+   * @returns {Promise<T>}
+   */
   async function get (path) {
     if (token === null) throw new SignInNeeded('This page needs a sign-in link from the peer.')
     const res = await fetch(path, { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' })
@@ -63,6 +78,8 @@ export function createApi () {
   /**
    * Calls onStatus with every status event, reconnecting after a drop (with a growing pause);
    * onState('live' | 'reconnecting' | 'signed-out') says how the stream is doing.
+   * @param {(status: PeerStatus) => void} onStatus
+   * @param {(state: StreamState) => void} onState
    */
   async function streamStatus (onStatus, onState) {
     let pause = 1000

@@ -1,3 +1,4 @@
+// @ts-check
 // The dashboard: signs in, follows the peer's status live, and shows the selected job's progress,
 // its leaderboard and, for a chosen row, the equity, drawdown and trades recomputed by the peer.
 import { createApi, SignInNeeded } from './api.js'
@@ -7,14 +8,36 @@ import {
   renderMetrics, renderParams, renderUnits, sortRows,
 } from './views.js'
 
+/** @typedef {import('../node/peer-types.js').PeerStatus} PeerStatus */
+/** @typedef {import('../node/dashboard/types.js').BoardView} BoardView */
+/** @typedef {import('../node/dashboard/types.js').BoardRow} BoardRow */
+/** @typedef {import('../node/dashboard/types.js').JobProgressView} JobProgressView */
+/** @typedef {import('../node/dashboard/types.js').RowDetailView} RowDetailView */
+/** @typedef {import('./views.js').BoardSort} BoardSort */
+/**
+ * @typedef {{
+ *   rate: ReturnType<typeof lineChart>, fitness: ReturnType<typeof lineChart>,
+ *   equity: ReturnType<typeof equityChart>, candles: ReturnType<typeof candleChart>,
+ * }} PageCharts
+ */
+
 /** Rows fetched for the leaderboard: more than anyone compares, few enough to render at once. */
 const BOARD_TOP = 100
 /** Progress is refreshed at most this often while a job runs (status events come every second). */
 const PROGRESS_EVERY_MS = 2000
 
-const $ = id => document.getElementById(id)
+/** @type {(id: string) => HTMLElement} index.html has every element this script asks for. */
+const $ = id => /** @type {HTMLElement} */ (document.getElementById(id))
+/** @type {(id: string) => HTMLTableElement} */
+const $table = id => /** @type {HTMLTableElement} */ ($(id))
 const api = createApi()
 
+/**
+ * @type {{
+ *   status: PeerStatus | null, jobId: string | null, jobKey: string, board: BoardView | null, sort: BoardSort,
+ *   rowId: string | null, progressAt: number, charts: PageCharts | null,
+ * }}
+ */
 const state = {
   status: null,
   jobId: null,
@@ -36,6 +59,7 @@ function charts () {
   return state.charts
 }
 
+/** @param {string} why */
 function showSignIn (why) {
   $('main').hidden = true
   $('signin').hidden = false
@@ -44,11 +68,13 @@ function showSignIn (why) {
   $('live').textContent = 'signed out'
 }
 
+/** @param {unknown} err */
 function failed (err) {
   if (err instanceof SignInNeeded) showSignIn(err.message)
   else console.warn(err)
 }
 
+/** @param {string} id */
 function selectJob (id) {
   if (id === state.jobId) return
   state.jobId = id
@@ -60,11 +86,12 @@ function selectJob (id) {
   onStatus(state.status)
 }
 
+/** @param {PeerStatus | null} status */
 function onStatus (status) {
   if (status === null) return
   state.status = status
   $('peer-name').textContent = `${status.self.name} · ${status.self.id.slice(-8)}`
-  renderMesh($('mesh').tBodies[0], status)
+  renderMesh($table('mesh').tBodies[0], status)
   renderWarnings($('mesh-warnings'), status, peerNames(status))
   const jobs = status.jobs
   if (state.jobId === null || !jobs.some(j => j.id === state.jobId)) state.jobId = jobs.at(-1)?.id ?? null
@@ -83,17 +110,22 @@ function onStatus (status) {
   }
 }
 
+/** @param {string} jobId */
 async function refreshProgress (jobId) {
+  /** @type {JobProgressView} */
   const p = await api.get(`/v1/progress?job=${jobId}`)
   if (jobId !== state.jobId) return
   $('progress-title').textContent = `${p.strategy} on ${p.dataset}: ${p.committed}/${p.total} units${p.done ? ', complete' : ''}`
-  renderUnits($('unit-grid'), p, peerNames(state.status))
+  // Progress is fetched only from onStatus, so a status is there.
+  renderUnits($('unit-grid'), p, peerNames(/** @type {PeerStatus} */ (state.status)))
   const c = charts()
   c.rate.set(toPoints(p.history.map(h => h.t), p.history.map(h => h.evalsPerSec)))
   c.fitness.set(toPoints(p.history.map(h => h.t), p.history.map(h => h.bestFitness)))
 }
 
+/** @param {string} jobId */
 async function refreshBoard (jobId) {
+  /** @type {BoardView} */
   const b = await api.get(`/v1/board?job=${jobId}&top=${BOARD_TOP}`)
   if (jobId !== state.jobId) return
   state.board = b
@@ -103,17 +135,19 @@ async function refreshBoard (jobId) {
 }
 
 function renderBoard () {
-  renderBoardHead($('board').tHead, state.sort, key => {
-    const col = BOARD_COLUMNS.find(c => c.key === key)
+  renderBoardHead($table('board').createTHead(), state.sort, key => {
+    // The head offers only BOARD_COLUMNS' keys.
+    const col = /** @type {import('./views.js').BoardColumn} */ (BOARD_COLUMNS.find(c => c.key === key))
     // Numbers sort high first (better first), except rank and drawdown where low is better.
     const lowFirst = key === 'rank' || key.endsWith('.dd') || !col.num
     state.sort = state.sort.key === key ? { key, dir: state.sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: lowFirst ? 'asc' : 'desc' }
     renderBoard()
   })
   if (state.board === null) return
-  renderBoardRows($('board').tBodies[0], sortRows(state.board.rows, state.sort), state.rowId, selectRow)
+  renderBoardRows($table('board').tBodies[0], sortRows(state.board.rows, state.sort), state.rowId, selectRow)
 }
 
+/** @param {BoardRow} row */
 async function selectRow (row) {
   state.rowId = row.id
   renderBoard()
@@ -125,6 +159,7 @@ async function selectRow (row) {
   renderParams($('params'), row.params)
   $('copy-note').textContent = ''
   try {
+    /** @type {RowDetailView} */
     const d = await api.get(`/v1/detail?job=${state.jobId}&row=${row.id}`)
     if (row.id !== state.rowId) return
     const c = charts()
@@ -140,7 +175,7 @@ async function selectRow (row) {
     card.dataset.state = 'ready'
   } catch (err) {
     card.dataset.state = 'error'
-    $('detail-status').textContent = `Could not recompute this row: ${err.message}`
+    $('detail-status').textContent = `Could not recompute this row: ${/** @type {Error} */ (err).message}`
     failed(err)
   }
 }
@@ -173,7 +208,7 @@ async function main () {
   }
   $('signin').hidden = true
   $('main').hidden = false
-  if (window.LightweightCharts === undefined) $('board-note').textContent = 'charts unavailable: the chart library did not load'
+  if (/** @type {Window & { LightweightCharts?: unknown }} */ (window).LightweightCharts === undefined) $('board-note').textContent = 'charts unavailable: the chart library did not load'
   renderBoard()
   try {
     onStatus(await api.get('/v1/status'))

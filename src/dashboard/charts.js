@@ -1,30 +1,51 @@
+// @ts-check
 // Charts on TradingView's Lightweight Charts (the vendored standalone build sets
 // window.LightweightCharts). Colours come from the page's CSS variables, so the charts follow the
 // light or dark theme, and change with it while the page is open.
 
+/** @typedef {typeof import('lightweight-charts')} ChartLibrary */
+/** @typedef {import('lightweight-charts').IChartApi} ChartApi */
+/** @typedef {import('lightweight-charts').UTCTimestamp} UTCTimestamp */
+/** @typedef {import('lightweight-charts').LineData<UTCTimestamp>} Point */
+/** @typedef {import('lightweight-charts').SeriesMarker<UTCTimestamp>} Marker */
+/** @typedef {import('lightweight-charts').PriceFormat} PriceFormat */
+/** @typedef {import('../node/dashboard/types.js').RowDetailView} RowDetailView */
+/** @typedef {ReturnType<typeof themeColors>} ThemeColors */
+/** @typedef {{ chart: ChartApi, restyle: (c: ThemeColors) => void }} ChartEntry */
+
+/** @type {Set<ChartEntry>} */
 const charts = new Set()
 
+/** @returns {ChartLibrary} */
 function lib () {
-  const lc = window.LightweightCharts
+  const lc = /** @type {Window & { LightweightCharts?: ChartLibrary }} */ (window).LightweightCharts
   if (lc === undefined) throw new Error('the chart library did not load')
   return lc
 }
 
 export function themeColors () {
   const s = getComputedStyle(document.documentElement)
+  /** @type {(name: string) => string} */
   const v = name => s.getPropertyValue(name).trim()
   return { bg: v('--card'), fg: v('--fg'), muted: v('--muted'), grid: v('--grid'), line: v('--line'), is: v('--is'), oos: v('--oos'), up: v('--up'), down: v('--down'), accent: v('--accent') }
 }
 
+/** @param {ThemeColors} c */
 function themeOptions (c) {
   return {
-    layout: { background: { type: 'solid', color: c.bg }, textColor: c.fg, panes: { separatorColor: c.line } },
+    layout: { background: { type: /** @type {import('lightweight-charts').ColorType.Solid} */ ('solid'), color: c.bg }, textColor: c.fg, panes: { separatorColor: c.line } },
     grid: { vertLines: { color: c.grid }, horzLines: { color: c.grid } },
     rightPriceScale: { borderColor: c.line },
     timeScale: { borderColor: c.line },
   }
 }
 
+/**
+ * @param {HTMLElement} el
+ * @param {(c: ThemeColors) => void} restyle
+ * @param {import('lightweight-charts').DeepPartial<import('lightweight-charts').HorzScaleOptions>} [timeScale]
+ * @returns {ChartEntry}
+ */
 function create (el, restyle, timeScale = {}) {
   const c = themeColors()
   const base = themeOptions(c)
@@ -53,27 +74,42 @@ function restyleAll () {
 
 window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', restyleAll)
 
-/** Milliseconds to the library's seconds, keeping times strictly increasing (it requires that). */
+/**
+ * Milliseconds to the library's seconds, keeping times strictly increasing (it requires that).
+ * @param {readonly number[]} times
+ * @param {readonly (number | null | undefined)[]} values
+ * @param {(v: number) => number} [map]
+ * @returns {Point[]}
+ */
 export function toPoints (times, values, map = v => v) {
+  /** @type {Point[]} */
   const out = []
   let last = -Infinity
   for (let i = 0; i < times.length; i++) {
-    const t = Math.floor(times[i] / 1000)
+    const t = /** @type {UTCTimestamp} */ (Math.floor(times[i] / 1000))
     if (t <= last || values[i] === null || values[i] === undefined) continue
-    out.push({ time: t, value: map(values[i]) })
+    out.push({ time: t, value: map(/** @type {number} */ (values[i])) })
     last = t
   }
   return out
 }
 
+/** @type {(digits: number) => import('lightweight-charts').PriceFormatCustom} */
 const percent = digits => ({ type: 'custom', minMove: 10 ** -digits, formatter: v => `${v.toFixed(digits)}%` })
 
-/** One line over time (evaluations per second, best fitness). */
+/**
+ * One line over time (evaluations per second, best fitness).
+ * @param {HTMLElement} el
+ * @param {keyof ThemeColors} [colour]
+ * @param {PriceFormat} [format]
+ */
 export function lineChart (el, colour = 'accent', format = { type: 'price', precision: 2, minMove: 0.01 }) {
+  /** @type {import('lightweight-charts').ISeriesApi<'Line', import('lightweight-charts').Time>} */
   let series
   const entry = create(el, c => series.applyOptions({ color: c[colour] }), { secondsVisible: true })
   series = entry.chart.addSeries(lib().LineSeries, { color: themeColors()[colour], lineWidth: 2, priceFormat: format })
   return {
+    /** @param {Point[]} points */
     set (points) {
       series.setData(points)
       entry.chart.timeScale().fitContent()
@@ -82,7 +118,9 @@ export function lineChart (el, colour = 'accent', format = { type: 'price', prec
 }
 
 /** Equity (as return %) and drawdown (%) of the in-sample and out-of-sample ranges, in two panes. */
+/** @param {HTMLElement} el */
 export function equityChart (el) {
+  /** @type {Record<'isEq' | 'oosEq' | 'isDd' | 'oosDd', import('lightweight-charts').ISeriesApi<'Line' | 'Area', import('lightweight-charts').Time>>} */
   const s = {}
   const entry = create(el, c => {
     s.isEq.applyOptions({ color: c.is })
@@ -94,13 +132,17 @@ export function equityChart (el) {
   const { LineSeries, AreaSeries } = lib()
   s.isEq = entry.chart.addSeries(LineSeries, { color: c.is, lineWidth: 2, priceFormat: percent(1), title: 'in-sample' }, 0)
   s.oosEq = entry.chart.addSeries(LineSeries, { color: c.oos, lineWidth: 2, priceFormat: percent(1), title: 'out-of-sample' }, 0)
+  /** @type {(colour: string) => import('lightweight-charts').AreaSeriesPartialOptions} */
   const dd = colour => ({ lineColor: colour, topColor: `${colour}55`, bottomColor: `${colour}10`, lineWidth: 1, invertFilledArea: true, priceFormat: percent(1) })
   s.isDd = entry.chart.addSeries(AreaSeries, dd(c.is), 1)
   s.oosDd = entry.chart.addSeries(AreaSeries, dd(c.oos), 1)
   entry.chart.panes()[1]?.setStretchFactor(0.45)
+  /** @type {(v: number) => number} */
   const asReturn = v => (v - 1) * 100
+  /** @type {(v: number) => number} */
   const asPercent = v => v * 100
   return {
+    /** @param {RowDetailView} detail */
     set (detail) {
       s.isEq.setData(toPoints(detail.inSample.equity.time, detail.inSample.equity.value, asReturn))
       s.oosEq.setData(toPoints(detail.outOfSample.equity.time, detail.outOfSample.equity.value, asReturn))
@@ -111,7 +153,11 @@ export function equityChart (el) {
   }
 }
 
-/** Index of the last candle opening at or before t (seconds); candles sorted by time. */
+/**
+ * Index of the last candle opening at or before t (seconds); candles sorted by time.
+ * @param {readonly number[]} times
+ * @param {number} t
+ */
 function bucketOf (times, t) {
   let lo = 0
   let hi = times.length - 1
@@ -127,11 +173,17 @@ function bucketOf (times, t) {
 const MARK_EXITS_UP_TO = 150
 
 /** The job's candles (merged when there are many) with the row's trades as markers. */
+/** @param {HTMLElement} el */
 export function candleChart (el) {
+  /** @type {import('lightweight-charts').ISeriesApi<'Candlestick', import('lightweight-charts').Time>} */
   let series
+  /** @type {import('lightweight-charts').ISeriesMarkersPluginApi<import('lightweight-charts').Time>} */
   let markers
+  /** @type {Array<{ side: 1 | -1, open: boolean, entry: UTCTimestamp, exit: UTCTimestamp }> & { split?: UTCTimestamp }} */
   let trades = []
+  /** @param {ThemeColors} c */
   const markerList = (c) => {
+    /** @type {Marker[]} */
     const out = []
     for (const t of trades) {
       const long = t.side === 1
@@ -149,19 +201,22 @@ export function candleChart (el) {
   series = entry.chart.addSeries(lib().CandlestickSeries, { upColor: c.up, downColor: c.down, wickUpColor: c.up, wickDownColor: c.down, borderVisible: false })
   markers = lib().createSeriesMarkers(series, [])
   return {
+    /** @param {RowDetailView} detail */
     set (detail) {
       const k = detail.candles
       const bars = []
+      /** @type {UTCTimestamp[]} */
       const times = []
       let last = -Infinity
       for (let i = 0; i < k.time.length; i++) {
-        const t = Math.floor(k.time[i] / 1000)
+        const t = /** @type {UTCTimestamp} */ (Math.floor(k.time[i] / 1000))
         if (t <= last) continue
         bars.push({ time: t, open: k.open[i], high: k.high[i], low: k.low[i], close: k.close[i] })
         times.push(t)
         last = t
       }
       series.setData(bars)
+      /** @type {(ms: number) => UTCTimestamp} */
       const at = ms => times[bucketOf(times, Math.floor(ms / 1000))]
       trades = [...detail.inSample.trades, ...detail.outOfSample.trades].map(t => ({ side: t.side, open: t.open, entry: at(t.entryTime), exit: at(t.exitTime) }))
       trades.split = detail.outOfSample.to > detail.outOfSample.from ? at(detail.split.time) : undefined

@@ -1,5 +1,34 @@
+// @ts-check
 // Rendering the dashboard's tables and lists. Every value reaches the page through textContent
 // (never innerHTML): peer names, parameters and error messages come from other machines.
+
+/** @typedef {import('../node/peer-types.js').PeerStatus} PeerStatus */
+/** @typedef {import('../node/peer-types.js').JobStatusView} JobStatusView */
+/** @typedef {import('../node/work/commit-verifier.js').Rejection} Rejection */
+/** @typedef {import('../node/dashboard/types.js').BoardRow} BoardRow */
+/** @typedef {import('../node/dashboard/types.js').JobProgressView} JobProgressView */
+/** @typedef {import('../node/dashboard/types.js').RowDetailView} RowDetailView */
+/** @typedef {import('../protocol/types.js').Metrics} Metrics */
+/** @typedef {import('../protocol/types.js').ParamValues} ParamValues */
+/** @typedef {{ key: string, dir: 'asc' | 'desc' }} BoardSort */
+/**
+ * @typedef {object} BoardColumn
+ * @property {string} key
+ * @property {string} label
+ * @property {boolean} [num]
+ * @property {'is' | 'oos'} [side]
+ * @property {(r: BoardRow) => number | string | null | undefined} value
+ * @property {(r: BoardRow) => string} show
+ * @property {(r: BoardRow) => number | undefined} [sign]
+ */
+
+/**
+ * An element with its properties (class, text, dataset, on<event> listeners, attributes) and children.
+ * @param {string} tag
+ * @param {Record<string, any>} [props]
+ * @param {...(Node | string | null | undefined)} children
+ * @returns {HTMLElement}
+ */
 
 export function el (tag, props = {}, ...children) {
   const node = document.createElement(tag)
@@ -15,13 +44,21 @@ export function el (tag, props = {}, ...children) {
   return node
 }
 
-/** Capped ratios (the engine bounds them at 1e6) and runaway CAGRs print as powers of ten, not 20 digits. */
+/**
+ * Capped ratios (the engine bounds them at 1e6) and runaway CAGRs print as powers of ten, not 20 digits.
+ * @type {(x: number, digits: number) => string}
+ */
 const fixed = (x, digits) => Math.abs(x) >= 1e5 ? x.toExponential(1) : x.toFixed(digits)
+/** @type {(x: number | null | undefined, digits?: number) => string} */
 export const pct = (x, digits = 1) => x === null || x === undefined ? '–' : `${fixed(x * 100, digits)}%`
+/** @type {(x: number | null | undefined, digits?: number) => string} */
 export const num = (x, digits = 2) => x === null || x === undefined ? '–' : fixed(Number(x), digits)
+/** @type {(id: string) => string} */
 export const short = id => id.length > 14 ? `${id.slice(0, 6)}…${id.slice(-6)}` : id
+/** @type {(x: number) => string | undefined} */
 const signClass = x => x > 0 ? 'pos' : x < 0 ? 'neg' : undefined
 
+/** @param {number | null | undefined} ms */
 export function ago (ms) {
   if (ms === null || ms === undefined) return 'never'
   if (ms < 2000) return 'now'
@@ -31,13 +68,21 @@ export function ago (ms) {
   return m < 120 ? `${m}m ago` : `${Math.round(m / 60)}h ago`
 }
 
-/** Peer names by id, for the unit grid and the leaderboard's "found by". */
+/**
+ * Peer names by id, for the unit grid and the leaderboard's "found by".
+ * @param {PeerStatus} status
+ * @returns {Map<string, string>}
+ */
 export function peerNames (status) {
   const names = new Map([[status.self.id, `${status.self.name} (this peer)`]])
   for (const p of status.peers) names.set(p.id, p.name === '?' ? short(p.id) : p.name)
   return names
 }
 
+/**
+ * @param {HTMLTableSectionElement} tbody
+ * @param {PeerStatus} status
+ */
 export function renderMesh (tbody, status) {
   const rows = [status.self, ...status.peers].map(p => el('tr', {},
     el('td', { title: p.id }, el('strong', { text: p.name }), ' ', el('span', { class: 'muted', text: p.self ? '(this peer)' : short(p.id) })),
@@ -53,10 +98,15 @@ export function renderMesh (tbody, status) {
 /**
  * What the peer found wrong with other machines (status.checks, conflicts, frozen authors): a
  * machine whose results fail the checks is broken or tampered with, and its owner should know.
+ * @param {HTMLElement} container
+ * @param {PeerStatus} status
+ * @param {Map<string, string>} names
  */
 export function renderWarnings (container, status, names) {
+  /** @type {(id: string) => string} */
   const name = id => names.get(id) ?? short(id)
   const items = []
+  /** @type {Map<string, Rejection[]>} */
   const byAuthor = new Map()
   for (const r of status.checks?.rejected ?? []) byAuthor.set(r.author, [...(byAuthor.get(r.author) ?? []), r])
   for (const [author, list] of byAuthor) {
@@ -70,6 +120,12 @@ export function renderWarnings (container, status, names) {
   container.hidden = items.length === 0
 }
 
+/**
+ * @param {HTMLElement} container
+ * @param {readonly JobStatusView[]} jobs
+ * @param {string | null} selectedId
+ * @param {(id: string) => void} onSelect
+ */
 export function renderJobs (container, jobs, selectedId, onSelect) {
   if (jobs.length === 0) return
   const items = [...jobs].reverse().map(j => {
@@ -84,9 +140,14 @@ export function renderJobs (container, jobs, selectedId, onSelect) {
   })
   container.replaceChildren(...items)
   // Widths from script, not a style attribute: the page's CSP allows no inline style markup.
-  for (const b of container.querySelectorAll('.bar > span')) b.style.width = `${Math.round(Number(b.dataset.w) * 100)}%`
+  for (const b of /** @type {NodeListOf<HTMLElement>} */ (container.querySelectorAll('.bar > span'))) b.style.width = `${Math.round(Number(b.dataset.w) * 100)}%`
 }
 
+/**
+ * @param {HTMLElement} container
+ * @param {JobProgressView} progress
+ * @param {Map<string, string>} names
+ */
 export function renderUnits (container, progress, names) {
   if (progress.units === null) {
     // Too many units to draw one by one: a bar per epoch.
@@ -94,7 +155,8 @@ export function renderUnits (container, progress, names) {
     container.replaceChildren(...progress.perEpoch.map(e => {
       const bar = el('span', { class: 'bar' }, el('span'))
       const row = el('div', { class: 'epoch-bar' }, el('span', { text: `epoch ${e.epoch}` }), bar, el('span', { class: 'muted', text: `${e.committed}/${progress.islands}` }))
-      bar.firstChild.style.width = `${Math.round(e.committed / progress.islands * 100)}%`
+      const fill = /** @type {HTMLElement} */ (bar.firstChild)
+      fill.style.width = `${Math.round(e.committed / progress.islands * 100)}%`
       return row
     }))
     return
@@ -107,7 +169,10 @@ export function renderUnits (container, progress, names) {
   }))
 }
 
-/** Leaderboard columns: what each shows and how it sorts. `side` groups them under in/out of sample. */
+/**
+ * Leaderboard columns: what each shows and how it sorts. `side` groups them under in/out of sample.
+ * @type {readonly BoardColumn[]}
+ */
 export const BOARD_COLUMNS = [
   { key: 'rank', label: '#', num: true, value: r => r.rank, show: r => String(r.rank) },
   { key: 'fitness', label: 'fitness', num: true, value: r => r.fitness, show: r => num(r.fitness, 3) },
@@ -124,10 +189,15 @@ export const BOARD_COLUMNS = [
   { key: 'params', label: 'parameters', value: r => paramsText(r.params), show: r => paramsText(r.params) },
 ]
 
+/** @param {ParamValues} params */
 export function paramsText (params) {
   return Object.keys(params).sort().map(k => `${k}=${typeof params[k] === 'number' ? +Number(params[k]).toPrecision(6) : params[k]}`).join(' ')
 }
 
+/**
+ * @param {readonly BoardRow[]} rows
+ * @param {BoardSort} sort
+ */
 export function sortRows (rows, sort) {
   const col = BOARD_COLUMNS.find(c => c.key === sort.key) ?? BOARD_COLUMNS[0]
   const dir = sort.dir === 'asc' ? 1 : -1
@@ -143,6 +213,11 @@ export function sortRows (rows, sort) {
   })
 }
 
+/**
+ * @param {HTMLTableSectionElement} thead
+ * @param {BoardSort} sort
+ * @param {(key: string) => void} onSort
+ */
 export function renderBoardHead (thead, sort, onSort) {
   const groups = el('tr', {},
     el('th', { colspan: '2' }),
@@ -161,12 +236,18 @@ export function renderBoardHead (thead, sort, onSort) {
       dataset: { key: c.key },
       text: c.label,
       onclick: () => onSort(c.key),
-      onkeydown: e => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); onSort(c.key) } },
+      onkeydown: (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); onSort(c.key) } },
     })
   }))
   thead.replaceChildren(groups, cols)
 }
 
+/**
+ * @param {HTMLTableSectionElement} tbody
+ * @param {readonly BoardRow[]} rows
+ * @param {string | null} selectedId
+ * @param {(row: BoardRow) => void} onSelect
+ */
 export function renderBoardRows (tbody, rows, selectedId, onSelect) {
   tbody.replaceChildren(...rows.map(r => el('tr', {
     class: r.overfit ? 'overfit' : undefined,
@@ -174,7 +255,7 @@ export function renderBoardRows (tbody, rows, selectedId, onSelect) {
     'aria-selected': String(r.id === selectedId),
     dataset: { id: r.id, rank: String(r.rank) },
     onclick: () => onSelect(r),
-    onkeydown: e => { if (e.key === 'Enter') onSelect(r) },
+    onkeydown: (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter') onSelect(r) },
   }, ...BOARD_COLUMNS.map((c, i) => {
     const sep = i === 2 || i === 6 || i === 10
     if (c.key === 'overfit') return el('td', { class: 'flag sep' }, r.overfit ? el('span', { class: 'badge overfit', text: 'overfit' }) : null)
@@ -187,10 +268,15 @@ export function renderBoardRows (tbody, rows, selectedId, onSelect) {
   }))))
 }
 
+/**
+ * @param {HTMLElement} table
+ * @param {ParamValues} params
+ */
 export function renderParams (table, params) {
   table.replaceChildren(...Object.keys(params).sort().map(k => el('tr', {}, el('td', { text: k }), el('td', { text: String(params[k]) }))))
 }
 
+/** @type {ReadonlyArray<[string, (m: Metrics) => string]>} */
 const METRIC_ROWS = [
   ['total return', m => pct(m.totalReturn)], ['CAGR', m => pct(m.cagr)], ['Sharpe', m => num(m.sharpe)],
   ['Sortino', m => num(m.sortino)], ['max drawdown', m => pct(m.maxDrawdown)], ['Calmar', m => num(m.calmar)],
@@ -198,6 +284,10 @@ const METRIC_ROWS = [
   ['exposure', m => pct(m.exposure, 0)], ['bars', m => String(m.bars)],
 ]
 
+/**
+ * @param {HTMLElement} table
+ * @param {RowDetailView} detail
+ */
 export function renderMetrics (table, detail) {
   const head = el('tr', {}, el('th'), el('th', { class: 'num', text: 'in-sample' }), el('th', { class: 'num', text: 'out-of-sample' }))
   table.replaceChildren(el('thead', {}, head), el('tbody', {}, ...METRIC_ROWS.map(([label, f]) => el('tr', {},

@@ -3,9 +3,8 @@
  * once. The mesh does the same through the ledger; this is the single-peer reference (and the
  * engine of `peer start --demo` when no other peer is around).
  */
-import type { Checkpoint, JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
+import type { Checkpoint, JobSpec } from '../protocol/job-spec.js'
 import { unitInputs, type UnitInput } from './ga.js'
-import { mergeLeaderboard } from '../ledger/leaderboard.js'
 
 export type UnitRunner = (input: UnitInput) => Promise<Checkpoint>
 
@@ -67,9 +66,4 @@ export async function runJobLocally (spec: JobSpec, run: UnitRunner, opts: { con
   const out: Checkpoint[] = []
   for (let e = 0; e < epochs; e++) for (let i = 0; i < islands; i++) out.push(done.get(k(i, e)) as Checkpoint)
   return out
-}
-
-/** The leaderboard of a set of checkpoints (all of a job's, from one peer or many). */
-export function leaderboardOf (checkpoints: readonly Checkpoint[], top: number, peerOf: (cp: Checkpoint) => string = () => 'local'): LeaderboardRow[] {
-  return mergeLeaderboard(checkpoints.map(cp => ({ island: cp.island, epoch: cp.epoch, peer: peerOf(cp), best: cp.best })), top)
 }

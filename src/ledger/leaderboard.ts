@@ -45,3 +45,8 @@ export function mergeLeaderboard (items: readonly LeaderboardSource[], top: numb
     peer: r.source.peer,
   }))
 }
+
+/** The leaderboard of a set of checkpoints (all of a job's, from one peer or many). */
+export function leaderboardOf<C extends Omit<LeaderboardSource, 'peer'>> (checkpoints: readonly C[], top: number, peerOf: (cp: C) => string = () => 'local'): LeaderboardRow[] {
+  return mergeLeaderboard(checkpoints.map(cp => ({ island: cp.island, epoch: cp.epoch, peer: peerOf(cp), best: cp.best })), top)
+}

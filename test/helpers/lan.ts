@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createLan as createLanHarness, type Lan, type LanHost, type LanOptions } from '../../scripts/lan/lan.js'
-import { lanUnavailableReason } from '../../scripts/lan/netns.js'
+import { lanUnavailableReason, packetLossUnavailableReason } from '../../scripts/lan/netns.js'
 import { delayLinkUnavailableReason } from '../../scripts/lan/delay-link.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { importCandles } from '../../src/engine/data/import-candles.js'
@@ -28,6 +28,8 @@ export { LAN_SUBNET } from '../../scripts/lan/netns.js'
 export const lanSkip: string | false = (await lanUnavailableReason()) ?? false
 /** The same for scenarios with a delay link (they also need TAP devices and python3). */
 export const delayLinkSkip: string | false = lanSkip === false ? delayLinkUnavailableReason() ?? false : lanSkip
+/** The same for scenarios that set packet loss on a host (they also need nft). */
+export const packetLossSkip: string | false = lanSkip === false ? packetLossUnavailableReason() ?? false : lanSkip
 
 const t0 = Date.now()
 /** Harness events with seconds since the file started; on with STRATMESH_LAN_VERBOSE=1. */
