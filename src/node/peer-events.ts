@@ -4,8 +4,8 @@
  * exist yet: the sender does not know who listens, and construction order stays one-way.
  */
 import type { Checkpoint } from '../protocol/job-spec.js'
-import type { EntryEvent } from './replication/log-store.js'
-import type { RunningUnit } from './work/scheduler.js'
+import type { EntryEvent } from './replication/index.js'
+import type { RunningUnit } from './work/index.js'
 
 export type BlobKind = 'strategy' | 'dataset'
 

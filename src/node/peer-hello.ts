@@ -9,9 +9,9 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { HelloBody } from '../protocol/entry-bodies.js'
 import { MAX_HELLO_ADDRS, MAX_HELLO_ADDR_CHARS } from '../protocol/limits.js'
 import { peers as helloPeers } from '../ledger/queries.js'
-import type { PeerNode } from './mesh/libp2p-node.js'
+import type { PeerNode } from './mesh/index.js'
+import type { LogStore } from './replication/index.js'
 import type { PeerEvents } from './peer-events.js'
-import type { LogStore } from './replication/log-store.js'
 
 /** The multiaddr protocol code of /p2p/<peer id>. */
 const P2P_CODE = 421

@@ -4,10 +4,10 @@
  * a live peer, so it does not redo units the others finished meanwhile.
  */
 import { StratmeshError } from '../protocol/errors.js'
-import type { PeerNode } from './mesh/libp2p-node.js'
+import type { PeerNode } from './mesh/index.js'
+import type { Replicator } from './replication/index.js'
+import { WAKE_CLAIM_HOLD_MS, type Scheduler } from './work/index.js'
 import type { PeerEvents } from './peer-events.js'
-import type { Replicator } from './replication/replicator.js'
-import { WAKE_CLAIM_HOLD_MS, type Scheduler } from './work/scheduler.js'
 
 /**
  * After waking up, a connection from before the sleep must answer a ping within this long or it

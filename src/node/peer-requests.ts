@@ -8,8 +8,8 @@ import { jobs, leaderboard } from '../ledger/queries.js'
 import { buildStatus } from './peer-status.js'
 import type { PeerServices } from './peer-services.js'
 import type { PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
-import { messageRejections } from './replication/stats.js'
-import { prepareJob } from './work/job-inputs.js'
+import { messageRejections } from './replication/index.js'
+import { prepareJob } from './work/index.js'
 
 /** This peer as `peer status` shows it. */
 export interface SelfInfo {

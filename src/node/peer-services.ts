@@ -6,22 +6,17 @@
  */
 import type { PrivateKey } from '@libp2p/interface'
 import { jobs } from '../ledger/queries.js'
-import { createBlobStore, type BlobStore } from './blobs/blob-store.js'
-import { createBlobSync, type BlobSync } from './blobs/blob-sync.js'
-import { createDashboardData, type DashboardData } from './dashboard/data.js'
-import { createEvaluatorPool, type EvaluatorPool } from './evaluators/pool.js'
-import { createPeerNode, type PeerNode } from './mesh/libp2p-node.js'
+import { createBlobStore, type BlobStore, createBlobSync, type BlobSync } from './blobs/index.js'
+import { createDashboardData, type DashboardData } from './dashboard/index.js'
+import { createEvaluatorPool, type EvaluatorPool } from './evaluators/index.js'
+import { createPeerNode, type PeerNode } from './mesh/index.js'
+import { createLogStore, type LogStore, logStoreLog, createReplicator, type Replicator } from './replication/index.js'
+import { createCommitVerifier, type CommitVerifier, createJobLibrary, type JobLibrary, createScheduler, type Scheduler } from './work/index.js'
 import type { ServiceStack } from './lifecycle.js'
 import type { PeerEvents } from './peer-events.js'
 import { createHello } from './peer-hello.js'
 import { createRejoin } from './peer-rejoin.js'
 import { jobResults } from './peer-requests.js'
-import { createLogStore, type LogStore } from './replication/log-store.js'
-import { logStoreLog } from './replication/replicated-log.js'
-import { createReplicator, type Replicator } from './replication/replicator.js'
-import { createCommitVerifier, type CommitVerifier } from './work/commit-verifier.js'
-import { createJobLibrary, type JobLibrary } from './work/job-library.js'
-import { createScheduler, type Scheduler } from './work/scheduler.js'
 
 export interface PeerServiceConfig {
   readonly self: string

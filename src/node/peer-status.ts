@@ -6,7 +6,7 @@
 import { ENGINE_VERSION } from '../protocol/job-spec.js'
 import { conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, leaseHolder, peers, TRUST_ALL, type CommitTrust } from '../ledger/queries.js'
 import type { LedgerState } from '../ledger/fold.js'
-import type { VerifierStats } from './work/commit-verifier.js'
+import type { VerifierStats } from './work/index.js'
 import type { CountsByPeer, JobStatusView, PeerState, PeerStatus, PeerView } from './peer-types.js'
 
 /** Window over which a remote peer's evaluations per second are averaged. */

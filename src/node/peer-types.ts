@@ -5,7 +5,7 @@
 import type { JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
 import type { Objective } from '../protocol/types.js'
 import type { Conflict } from '../ledger/queries.js'
-import type { Rejection } from './work/commit-verifier.js'
+import type { Rejection } from './work/index.js'
 
 export type PeerState = 'working' | 'idle' | 'asleep' | 'offline' | 'incompatible'
 

@@ -12,7 +12,7 @@
  * test asserts about the user's view it asks through the CLI (`status --json`, `results --json`).
  */
 import assert from 'node:assert/strict'
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -26,6 +26,7 @@ import { referenceInChild } from './reference-child.js'
 import { waitFor } from './wait-for.js'
 import { REPO_ROOT, runPeerCli, type CliRun } from './run-cli.js'
 import { candlesCsv } from './candles-csv.js'
+import { liveProcesses } from './process-table.js'
 
 export { REPO_ROOT, type CliRun }
 
@@ -85,24 +86,14 @@ export async function resultsViaCli (p: CliPeer, jobId: string, waitMs?: number)
   return jsonOf<ResultsView>(await p.cli(['results', jobId, '--json', ...wait, '--top', '10'], waitMs), `${p.name} results${wait.length === 0 ? '' : ' --wait'}`)
 }
 
-interface ProcessRow { readonly pid: number, readonly pgid: number }
-
-/** Live processes (zombies are dead, only not yet reaped); ps works alike on Linux and macOS. */
-async function processTable (): Promise<ProcessRow[]> {
-  const out = await new Promise<string>((resolve, reject) => {
-    execFile('ps', ['-A', '-o', 'pid=,pgid=,stat='], { timeout: 10_000 }, (err, stdout) => { if (err === null) resolve(stdout); else reject(err) })
-  })
-  return out.split('\n').map(l => l.trim().split(/\s+/)).filter(f => f.length === 3 && !f[2].startsWith('Z')).map(f => ({ pid: Number(f[0]), pgid: Number(f[1]) }))
-}
-
 /** PIDs of the live processes in a process group. */
 export async function groupPids (pgid: number): Promise<number[]> {
-  return (await processTable()).filter(r => r.pgid === pgid).map(r => r.pid)
+  return liveProcesses().filter(r => r.pgid === pgid).map(r => r.pid)
 }
 
 /** Those of `pids` that are still live processes. */
 export async function livePids (pids: readonly number[]): Promise<number[]> {
-  const live = new Set((await processTable()).map(r => r.pid))
+  const live = new Set(liveProcesses().map(r => r.pid))
   return pids.filter(p => live.has(p))
 }
 

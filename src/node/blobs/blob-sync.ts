@@ -5,7 +5,7 @@ import {
   bad, isBlobHash, validateBlobRequest, validateBlobResponse, type BlobDataHeader, type BlobRequest
 } from '../../protocol/sync-messages.js'
 import type { BlobStore, PartWriter } from './blob-store.js'
-import { request, remoteError, serve, type FrameChannel, type StreamNode } from '../mesh/stream-codec.js'
+import { request, remoteError, serve, type FrameChannel, type StreamNode } from '../mesh/index.js'
 
 /**
  * Blob transfer over `/stratmesh/blob/1.0.0`: we serve ranges of blobs we hold, and fetch a blob

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { connectToPeer } from '../api/client.js'
+import { connectToPeer } from '../api/index.js'
 import { writePrivateFile } from '../private-file.js'
 import { dataDirFrom } from './options.js'
 

@@ -3,8 +3,7 @@
  * overfit winner is visible. `--wait` blocks until every unit of the job is committed.
  */
 import { StratmeshError } from '../../protocol/errors.js'
-import { connectToPeer } from '../api/client.js'
-import { DEFAULT_TOP } from '../api/requests.js'
+import { connectToPeer, DEFAULT_TOP } from '../api/index.js'
 import type { PeerControl, ResultsView } from '../peer-types.js'
 import { leaderboardCsv, leaderboardTable, num, pct, shortId } from './format.js'
 import { dataDirFrom } from './options.js'

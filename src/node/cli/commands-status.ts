@@ -1,7 +1,7 @@
 /**
  * `peer status [--json] [--watch]`: the mesh as the local peer sees it.
  */
-import { connectToPeer } from '../api/client.js'
+import { connectToPeer } from '../api/index.js'
 import type { PeerStatus } from '../peer-types.js'
 import { agoText, jobsTable, peersTable, shortId } from './format.js'
 import { dataDirFrom } from './options.js'

@@ -3,7 +3,7 @@
  * means no evaluator is left burning a core.
  */
 import { StratmeshError } from '../../protocol/errors.js'
-import { connectToPeer, pidAlive } from '../api/client.js'
+import { connectToPeer, pidAlive } from '../api/index.js'
 import { dataDirFrom } from './options.js'
 
 /** Releasing leases, a last sync and ending evaluators take seconds; a minute means it is stuck. */

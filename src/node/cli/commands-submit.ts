@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { StratmeshError } from '../../protocol/errors.js'
-import { connectToPeer } from '../api/client.js'
+import { connectToPeer } from '../api/index.js'
 import type { SubmitRequest, SubmitResult } from '../peer-types.js'
 import { dataDirFrom } from './options.js'
 

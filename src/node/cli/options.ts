@@ -10,9 +10,9 @@ import { MAX_CORES, MAX_LEASE_TTL_MS, MAX_PEER_NAME_CHARS, MIN_LEASE_TTL_MS } fr
 import { DEFAULT_GA, DEFAULT_MIN_TRADES, DEFAULT_OOS_FRACTION } from '../../engine/job-setup.js'
 import { JOB_LIMITS, MAX_COST, MAX_OOS_FRACTION } from '../../protocol/job-spec-check.js'
 import { OBJECTIVES } from '../../protocol/types.js'
-import { DEFAULT_TOP, MAX_TOP } from '../api/requests.js'
-import { MAX_CACHE_MB_OPTION } from '../evaluators/cache-budget.js'
-import { DEFAULT_LEASE_TTL_MS } from '../work/scheduler.js'
+import { DEFAULT_TOP, MAX_TOP } from '../api/index.js'
+import { MAX_CACHE_MB_OPTION } from '../evaluators/index.js'
+import { DEFAULT_LEASE_TTL_MS } from '../work/index.js'
 
 export const DATA_DIR_ENV = 'STRATMESH_DATA_DIR'
 export const SECRET_ENV = 'STRATMESH_SECRET'

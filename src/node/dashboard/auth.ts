@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { StratmeshError } from '../../protocol/errors.js'
-import { API_TOKEN_BYTES } from '../api/auth.js'
+import { API_TOKEN_BYTES } from '../api/index.js'
 
 /** A `peer open` link works this long: time to open a browser, short enough that a stale link is dead. */
 export const LOGIN_CODE_TTL_MS = 5 * 60_000

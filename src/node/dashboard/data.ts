@@ -11,14 +11,12 @@ import type { JobSpec } from '../../protocol/job-spec.js'
 import type { LedgerState } from '../../ledger/fold.js'
 import { countedCommit, jobs, leaderboard, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
 import type { Candles, ParamValues } from '../../protocol/types.js'
-import { MAX_TOP } from '../api/requests.js'
+import { MAX_TOP } from '../api/index.js'
+import type { PoolJob } from '../evaluators/index.js'
+import { type JobReadiness, createJobHistory, HISTORY_SAMPLE_MS, type JobHistory, type RunningUnit } from '../work/index.js'
 import type { BoardView, CandlesView, DashboardControl, JobProgressView, RowDetailView } from './types.js'
 import { boardRows, candlesView, detailView, progressView } from './views.js'
-import type { PoolJob } from '../evaluators/pool.js'
-import type { JobReadiness } from '../work/job-library.js'
-import { createJobHistory, HISTORY_SAMPLE_MS, type JobHistory } from '../work/job-history.js'
 import type { ResultsView } from '../peer-types.js'
-import type { RunningUnit } from '../work/scheduler.js'
 
 /** Details kept: a user compares a handful of rows, going back and forth between them. */
 export const DETAIL_CACHE_ENTRIES = 16

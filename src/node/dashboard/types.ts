@@ -5,7 +5,7 @@
  */
 import type { LeaderboardRow } from '../../protocol/job-spec.js'
 import type { Metrics, ParamValues } from '../../protocol/types.js'
-import type { HistoryPoint } from '../work/job-history.js'
+import type { HistoryPoint } from '../work/index.js'
 import type { ResultsView } from '../peer-types.js'
 
 export interface BoardRow extends LeaderboardRow {

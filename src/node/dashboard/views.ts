@@ -12,7 +12,7 @@ import { overfitCheck } from '../../engine/overfit.js'
 import { paramsKey } from '../../protocol/params-key.js'
 import type { Candles, Metrics, ParamValues } from '../../protocol/types.js'
 import type { BoardRow, CandlesView, CurveView, EpochSummary, JobProgressView, RangeView, RowDetailView, UnitCell, UnitState } from './types.js'
-import type { HistoryPoint } from '../work/job-history.js'
+import type { HistoryPoint } from '../work/index.js'
 
 /** Units drawn one by one; a bigger job is shown per epoch only (a grid of 4096 cells is already dense). */
 export const MAX_PROGRESS_CELLS = 4096

@@ -5,7 +5,7 @@ import {
   validateSyncRequest, validateSyncResponse, type SyncRequest, type SyncResponse
 } from '../../protocol/sync-messages.js'
 import { countIn, type ReplicatorStats } from './stats.js'
-import { request, remoteError, serve, type FrameChannel, type StreamNode } from '../mesh/stream-codec.js'
+import { request, remoteError, serve, type FrameChannel, type StreamNode } from '../mesh/index.js'
 import { wireSize, type ReplicatedLog } from './replicated-log.js'
 
 /**

@@ -9,7 +9,7 @@ import {
 import { emptyStats, countIn, type ReplicatorStats } from './stats.js'
 import { ingestFrom, pullFrom, serveSync, syncErrorCode, type PullContext } from './pull.js'
 import { wireSize, type ReplicatedLog } from './replicated-log.js'
-import type { StreamNode } from '../mesh/stream-codec.js'
+import type { StreamNode } from '../mesh/index.js'
 
 /**
  * Ledger replication. Two mechanisms, each sufficient alone, together fast and robust:

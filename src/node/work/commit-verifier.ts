@@ -24,7 +24,7 @@ import { ERROR_CODES } from '../../protocol/error-codes.js'
 import type { CommitRecord, LedgerState, UnitRecord } from '../../ledger/fold.js'
 import { jobs, rejectedCommits, type CommitTrust, type RejectedCommit } from '../../ledger/queries.js'
 import type { EvalResult } from '../../protocol/types.js'
-import type { EvaluatorPool, PoolJob } from '../evaluators/pool.js'
+import type { EvaluatorPool, PoolJob } from '../evaluators/index.js'
 import type { JobLibrary } from './job-library.js'
 import type { PeerEvents } from '../peer-events.js'
 

@@ -12,8 +12,8 @@ import { encodeDataset } from '../../engine/data/dataset-codec.js'
 import { DEFAULT_DATASET_NAME, defaultDataset } from '../../engine/data/synthetic.js'
 import { createJobSpec } from '../../engine/job-setup.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
-import type { BlobStore } from '../blobs/blob-store.js'
-import type { EvaluatorPool } from '../evaluators/pool.js'
+import type { BlobStore } from '../blobs/index.js'
+import type { EvaluatorPool } from '../evaluators/index.js'
 import type { SubmitRequest } from '../peer-types.js'
 
 /** Strategy sources are small programs; a megabyte is already absurd for one. */

@@ -12,9 +12,8 @@ import { decodeDataset } from '../../engine/data/dataset-codec.js'
 import { blobHolders } from '../../ledger/queries.js'
 import type { LedgerState } from '../../ledger/fold.js'
 import type { Candles } from '../../protocol/types.js'
-import type { BlobStore } from '../blobs/blob-store.js'
-import type { BlobSync } from '../blobs/blob-sync.js'
-import type { PoolJob } from '../evaluators/pool.js'
+import type { BlobStore, BlobSync } from '../blobs/index.js'
+import type { PoolJob } from '../evaluators/index.js'
 import type { BlobKind, PeerEvents } from '../peer-events.js'
 
 /**

@@ -16,9 +16,9 @@ import { claimableUnits, countedCommit, jobs, leaseHolder, TRUST_ALL, unitKey, t
 import { unitInputs, type UnitInput } from '../../engine/ga.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
 import type { LedgerState } from '../../ledger/fold.js'
-import type { EvaluatorPool } from '../evaluators/pool.js'
+import type { EvaluatorPool } from '../evaluators/index.js'
+import type { LogStore } from '../replication/index.js'
 import type { JobLibrary } from './job-library.js'
-import type { LogStore } from '../replication/log-store.js'
 import type { CommitVerifier } from './commit-verifier.js'
 import type { PeerEvents } from '../peer-events.js'
 

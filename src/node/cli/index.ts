@@ -1,0 +1,2 @@
+/** The `peer` command line: bin/peer.js runs main(). */
+export { main } from './main.js'

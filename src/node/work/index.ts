@@ -1,0 +1,6 @@
+/** What src/node/work offers the rest of the peer; everything else in the folder is its own. */
+export { createCommitVerifier, type CommitVerifier, type Rejection, type VerifierStats } from './commit-verifier.js'
+export { HISTORY_SAMPLE_MS, createJobHistory, type HistoryPoint, type JobHistory } from './job-history.js'
+export { prepareJob } from './job-inputs.js'
+export { createJobLibrary, type JobLibrary, type JobReadiness } from './job-library.js'
+export { DEFAULT_LEASE_TTL_MS, WAKE_CLAIM_HOLD_MS, createScheduler, type RunningUnit, type Scheduler } from './scheduler.js'
