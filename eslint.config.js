@@ -23,6 +23,9 @@ const packagesExcept = (...allowed) => ({
   message: 'Pure layers import no packages (no storage, network or processes); src/node composes them.',
 })
 
+// The folders of src/node, one concern each (docs/DESIGN.md "Layers").
+const NODE_FOLDERS = ['mesh', 'replication', 'blobs', 'evaluators', 'work', 'api', 'dashboard', 'cli']
+
 const restrictImports = (paths, patterns) => ['error', { paths, patterns }]
 
 export default tseslint.config(
@@ -85,6 +88,17 @@ export default tseslint.config(
         wrongWay('dashboard', 'src/engine imports only src/protocol, src/engine and types from src/ledger'),
         NODE_IO,
         packagesExcept(),
+      ]),
+    },
+  },
+  {
+    // A folder of src/node is used from outside through its index.ts (what it offers the rest of
+    // the peer); its other files are its own, free to change without touching other folders.
+    files: ['src/node/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restrictImports([], [
+        { regex: `^\\.\\./(${NODE_FOLDERS.join('|')})/(?!index\\.js$)`, message: 'Import another src/node folder through its index.js.' },
+        { regex: `^\\./(${NODE_FOLDERS.join('|')})/(?!index\\.js$)`, message: 'Import a src/node folder through its index.js.' },
       ]),
     },
   },

@@ -34,6 +34,8 @@ const refused: Array<[string, string, string]> = [
   ['engine importing randomness from node:crypto', 'src/engine/x.ts', useValue('randomBytes', 'node:crypto')],
   ['engine importing libp2p', 'src/engine/x.ts', useValue('createLibp2p', 'libp2p')],
   ['engine importing a @libp2p package', 'src/engine/x.ts', useValue('tcp', '@libp2p/tcp')],
+  ['a node folder reaching into another folder past its index', 'src/node/work/x.ts', useValue('createBlobStore', '../blobs/blob-store.js')],
+  ['the peer reaching into a node folder past its index', 'src/node/x.ts', useValue('createScheduler', './work/scheduler.js')],
   ['the dashboard page importing the node layer', 'src/dashboard/x.js', useValue('createMeshPeer', '../node/peer.js')],
 ]
 
@@ -58,6 +60,8 @@ const allowed: Array<[string, string, string]> = [
   ['node importing every layer, Node and packages', 'src/node/x.ts',
     useValue('readFileSync', 'node:fs') + useValue('Level', 'level').replace('used', 'store') +
     useValue('apply', '../ledger/fold.js').replace('used', 'fold') + useValue('runUnit', '../engine/ga.js').replace('used', 'unit')],
+  ['a node folder importing another through its index', 'src/node/work/x.ts', useValue('createBlobStore', '../blobs/index.js')],
+  ['a node folder importing its own files', 'src/node/work/x.ts', useValue('createJobLibrary', './job-library.js')],
   ['the dashboard page importing its own modules', 'src/dashboard/x.js', useValue('createApi', './api.js')],
 ]
 
