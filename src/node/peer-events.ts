@@ -3,11 +3,10 @@
  * changes something listens here, instead of being handed a callback into a service that may not
  * exist yet: the sender does not know who listens, and construction order stays one-way.
  */
+import type { BlobKind } from '../protocol/entry-bodies.js'
 import type { Checkpoint } from '../protocol/job-spec.js'
 import type { EntryEvent } from './replication/index.js'
 import type { RunningUnit } from './work/index.js'
-
-export type BlobKind = 'strategy' | 'dataset'
 
 export interface PeerEventMap {
   /** The ledger took an entry (ours or another member's). */

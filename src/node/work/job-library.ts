@@ -14,7 +14,8 @@ import type { LedgerState } from '../../ledger/fold.js'
 import type { Candles } from '../../protocol/types.js'
 import type { BlobStore, BlobSync } from '../blobs/index.js'
 import type { PoolJob } from '../evaluators/index.js'
-import type { BlobKind, PeerEvents } from '../peer-events.js'
+import type { BlobKind } from '../../protocol/entry-bodies.js'
+import type { PeerEvents } from '../peer-events.js'
 
 /**
  * Wait this long before asking the mesh again for a blob that failed to arrive. A blob that failed
