@@ -1,21 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { JOB_LIMITS, MAX_COST, MAX_OOS_FRACTION, validateJobSpec } from '../../src/protocol/job-spec-check.js'
-import { ENGINE_VERSION, type GaSettings, type JobSpec } from '../../src/protocol/job-spec.js'
+import type { GaSettings, JobSpec } from '../../src/protocol/job-spec.js'
+import { jobSpecFixture } from '../helpers/job-spec-fixture.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
 
-const ga: GaSettings = { islands: 4, population: 32, generations: 5, epochs: 4, elite: 2, tournament: 3, crossoverRate: 0.7, mutationRate: 0.2, migrants: 2 }
-const base: JobSpec = {
-  engineVersion: ENGINE_VERSION,
-  strategy: { hash: 'a'.repeat(64), name: 's' },
-  dataset: { hash: 'b'.repeat(64), name: 'd', bars: 1000 },
-  oosFraction: 0.3,
-  objective: 'sharpe',
-  minTrades: 10,
-  costs: { fee: 0.001, slippage: 0.0005 },
-  ga,
-  seed: 1,
-}
+const base: JobSpec = jobSpecFixture()
+const ga: GaSettings = base.ga
 
 test('a spec within the bounds is returned as it is', () => {
   assert.equal(validateJobSpec(base), base)
