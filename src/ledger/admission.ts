@@ -12,6 +12,13 @@
  * further entry at the frozen seq is still compared with the evidence, as in the fold, so the
  * pair kept is the fold's (the two smallest hashes) in whatever order three or more arrive.
  *
+ * The entry hash covers everything but the signature. A copy of a held entry (stored, waiting or
+ * evidence) with another signature is a silent duplicate and nothing of it is kept; a badly
+ * signed copy that arrives first is refused (ENTRY_BAD_SIGNATURE) and the original still gets
+ * in. Only the receiver's rejection counters, local diagnostics, depend on which came first:
+ * the state and the state hash are made of hashes, and what is held (and served to other peers)
+ * is the copy whose signature was checked.
+ *
  * Ownership, as in the fold: `admit` and `recordOwnEntry` MUTATE the state they are given (its
  * fold, heads, pool and clock), which belongs to whoever made it with `admissionOf`.
  */
@@ -121,11 +128,13 @@ export async function admit (state: AdmissionState, entries: readonly unknown[],
   const accepted: Entry[] = []
   const evidence: Evidence[] = []
   let duplicates = 0
+  // The hash does not cover the signature: keyed by hash alone, a badly signed copy sorted ahead
+  // of its original would make the original a duplicate, and the batch's state depend on its order.
   const seen = new Set<string>()
   for (const e of valid) {
-    const hash = entryHash(e)
-    if (seen.has(hash)) { duplicates++; continue }
-    seen.add(hash)
+    const copy = entryHash(e) + e.sig
+    if (seen.has(copy)) { duplicates++; continue }
+    seen.add(copy)
     try {
       const verdict = await admitOne(state, e, context.nowMs)
       if (verdict === 'duplicate') duplicates++
