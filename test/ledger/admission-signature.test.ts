@@ -53,7 +53,9 @@ test('a badly signed copy of an evidence entry is a duplicate and leaves the evi
   const state = admissionOf([], [])
   await admit(state, [...trunk, branch], { nowMs: NOW })
   const before = stateHash(state.fold)
-  const [first, second] = state.fold.evidence.get(trunk[0].author)?.entries ?? []
+  const evidence = state.fold.evidence.get(trunk[0].author)
+  assert.ok(evidence !== undefined, 'the fork froze its author')
+  const [first, second] = evidence.entries
   const result = await admit(state, [badCopy(first, second), badCopy(second, first)], { nowMs: NOW })
   assert.deepEqual([result.duplicates, result.rejected.length, result.evidence.length], [2, 0, 0])
   assert.equal(stateHash(state.fold), before)
