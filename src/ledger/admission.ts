@@ -8,7 +8,16 @@
  * stored head (prev, rising hlc), lie within MAX_CLOCK_SKEW_MS of the receiver's clock and carry
  * a good signature; an entry ahead of a gap waits in the bounded pending pool until the gap
  * fills (ENTRY_GAP when it is full). Two different entries of one author at one seq are evidence:
- * the author is frozen and its entries from that seq on are refused (ENTRY_AUTHOR_FROZEN).
+ * the author is frozen and its entries from that seq on are refused (ENTRY_AUTHOR_FROZEN). A
+ * further entry at the frozen seq is still compared with the evidence, as in the fold, so the
+ * pair kept is the fold's (the two smallest hashes) in whatever order three or more arrive.
+ *
+ * The entry hash covers everything but the signature. A copy of a held entry (stored, waiting or
+ * evidence) with another signature is a silent duplicate and nothing of it is kept; a badly
+ * signed copy that arrives first is refused (ENTRY_BAD_SIGNATURE) and the original still gets
+ * in. Only the receiver's rejection counters, local diagnostics, depend on which came first:
+ * the state and the state hash are made of hashes, and what is held (and served to other peers)
+ * is the copy whose signature was checked.
  *
  * Ownership, as in the fold: `admit` and `recordOwnEntry` MUTATE the state they are given (its
  * fold, heads, pool and clock), which belongs to whoever made it with `admissionOf`.
@@ -62,7 +71,7 @@ export interface Admission {
   readonly duplicates: number
   /** Entries of this batch now waiting in the pool for a gap to fill. */
   readonly pending: number
-  /** Authors this batch froze, with the evidence to store. */
+  /** Authors this batch froze or whose evidence it changed, each with the evidence to store. */
   readonly evidence: Evidence[]
 }
 
@@ -119,11 +128,13 @@ export async function admit (state: AdmissionState, entries: readonly unknown[],
   const accepted: Entry[] = []
   const evidence: Evidence[] = []
   let duplicates = 0
+  // The hash does not cover the signature: keyed by hash alone, a badly signed copy sorted ahead
+  // of its original would make the original a duplicate, and the batch's state depend on its order.
   const seen = new Set<string>()
   for (const e of valid) {
-    const hash = entryHash(e)
-    if (seen.has(hash)) { duplicates++; continue }
-    seen.add(hash)
+    const copy = entryHash(e) + e.sig
+    if (seen.has(copy)) { duplicates++; continue }
+    seen.add(copy)
     try {
       const verdict = await admitOne(state, e, context.nowMs)
       if (verdict === 'duplicate') duplicates++
@@ -139,7 +150,12 @@ export async function admit (state: AdmissionState, entries: readonly unknown[],
   }
   // Some entries of the batch may have waited and then been taken by later ones.
   const pending = valid.filter(e => state.pool.holds(e)).length
-  return { accepted, rejected, duplicates, pending, evidence }
+  return { accepted, rejected, duplicates, pending, evidence: lastPerAuthor(evidence) }
+}
+
+/** A fork of three or more entries can change an author's evidence twice in one batch: only the last is kept. */
+function lastPerAuthor (evidence: readonly Evidence[]): Evidence[] {
+  return [...new Map(evidence.map(ev => [ev.author, ev])).values()]
 }
 
 /** Admits the entries that waited for `e`, in seq order, until one is missing or refused. */
@@ -166,7 +182,7 @@ async function admitOne (state: AdmissionState, e: Entry, nowMs: number): Promis
     return equivocation(state, stored as Entry, e)
   }
   const frozenAt = state.fold.chains.get(e.author)?.frozenAt ?? null
-  if (frozenAt !== null && e.seq >= frozenAt) throw new StratmeshError('ENTRY_AUTHOR_FROZEN', `${e.author} is frozen from seq ${frozenAt}`)
+  if (frozenAt !== null && e.seq >= frozenAt) return await atFrozenSeq(state, e, hash, frozenAt)
   if (e.seq > headSeq + 1) return await wait(state, e, hash, headSeq)
   if (head !== undefined && e.prev !== head.hash) throw new StratmeshError('ENTRY_BAD_PREV', `${e.author} seq ${e.seq}: prev does not match the stored entry ${headSeq}`)
   if (head !== undefined && compareHlc(e.hlc, head.hlc) <= 0) throw new StratmeshError('ENTRY_BAD_HLC', `${e.author} seq ${e.seq}: hlc does not increase`)
@@ -179,6 +195,20 @@ async function admitOne (state: AdmissionState, e: Entry, nowMs: number): Promis
   state.heads.set(e.author, { seq: e.seq, hash, hlc: e.hlc })
   state.clock = observe(state.clock, e.hlc, nowMs)
   return 'admitted'
+}
+
+/**
+ * An entry of a frozen author at or after its frozen seq that no stored entry is at. At the
+ * frozen seq it is one more fork of it: compared with the evidence, as the fold would, or the
+ * evidence kept would depend on which of three or more entries met first. It is refused
+ * (ENTRY_AUTHOR_FROZEN) unless its hash is among the two smallest, so the signature is checked
+ * only for an entry that changes the evidence.
+ */
+async function atFrozenSeq (state: AdmissionState, e: Entry, hash: string, frozenAt: number): Promise<Verdict> {
+  const ev = state.fold.evidence.get(e.author) as Evidence
+  if (e.seq > frozenAt || hash > entryHash(ev.entries[1])) throw new StratmeshError('ENTRY_AUTHOR_FROZEN', `${e.author} is frozen from seq ${frozenAt}`)
+  await checkSignature(e)
+  return equivocation(state, ev.entries[0], e)
 }
 
 /** An entry ahead of a gap: pooled, or evidence against the one already waiting at its seq. */

@@ -8,8 +8,9 @@
  *
  * An equivocating author's entries from its frozen seq on are only checked as 'frozen': which of
  * them was refused with which code depends on what arrived first, and only the evidence kept
- * (part of the state hash) is order-free. Each fork has two entries at its seq, as in
- * fold-property.test.ts.
+ * (part of the state hash) is order-free. Each fork has three entries at its seq, so two of them
+ * may meet (in the pending pool or the chain) before the third arrives, which must still take
+ * part in choosing the evidence.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -72,10 +73,14 @@ async function entrySet (rng: Prng): Promise<EntrySet> {
   const wrongPrev = await signed(keys[1], { seq: CHAIN_LENGTH + 1, prev: 'ef'.repeat(32), hlc: [tail1.hlc[0] + 500, 0] })
   const ahead = await signed(keys[2], { seq: CHAIN_LENGTH + 1, prev: entryHash(tail2), hlc: [FUTURE, 0] })
   const fast = await fastChain(keys[3], 4)
-  // Forks at seq 4 (both branches continue) and at seq 1.
+  // Three-way forks at seq 4 (every branch continues) and at seq 1.
   const trunk = await chain(keys[4], rng, CHAIN_LENGTH, 4)
-  const branch = (await chain(keys[4], createPrng(99), 8, 4, trunk.slice(0, 3))).slice(3)
-  const forked = [...trunk, ...branch, ...await chain(keys[5], rng, 3, 5), ...await chain(keys[5], createPrng(7), 2, 5)]
+  const branches = await Promise.all([99, 98].map(async (seed, i) => (await chain(keys[4], createPrng(seed), 8 - 2 * i, 4, trunk.slice(0, 3))).slice(3)))
+  const rivals = await Promise.all([7, 8].map(async seed => await chain(keys[5], createPrng(seed), 2, 5)))
+  const firsts = await chain(keys[5], rng, 3, 5)
+  const forked = [...trunk, ...branches.flat(), ...firsts, ...rivals.flat()]
+  assert.equal(new Set([trunk[3], ...branches.map(b => b[0])].map(entryHash)).size, 3, 'three entries at seq 4')
+  assert.equal(new Set([firsts[0], ...rivals.map(r => r[0])].map(entryHash)).size, 3, 'three entries at seq 1')
   const frozenAt = new Map([[trunk[0].author, 4], [forked.at(-1)?.author as string, 1]])
 
   const verdict = (e: Entry, otherwise: string): [string, string] => {

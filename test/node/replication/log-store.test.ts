@@ -195,6 +195,43 @@ test('equivocation freezes the author with the same evidence and state whichever
   await reopened.stop(); await s2.stop(); await s3.stop()
 })
 
+test('a third entry at a seq whose other two met in the pending pool replaces the evidence, which is stored and survives reopening', async () => {
+  const key = await generateKeyPair('Ed25519')
+  const x1 = await forge(key, {})
+  const forks = await Promise.all([2, 3, 4].map(async n => await forge(key, { seq: 2, prev: entryHash(x1), hlc: [T0, 1], body: hello(n) })))
+  const [smallest, middle, largest] = forks.sort((a, b) => entryHash(a) < entryHash(b) ? -1 : 1)
+  const pair = [smallest, middle].map(entryHash)
+
+  const dir = await tempDir()
+  const s1 = await openStore(dir.path)
+  const events: string[][] = []
+  s1.on('equivocation', ev => { events.push(ev.entries.map(entryHash)) })
+  await s1.ingest([largest], 'p') // ahead of a gap: pooled
+  await s1.ingest([middle], 'p') // meets it in the pool: the author is frozen at seq 2
+  const third = await s1.ingest([smallest], 'q')
+  assert.deepEqual(third.rejected.map(r => r.code), ['ENTRY_EQUIVOCATION'], 'the third entry changes the evidence')
+  await s1.ingest([x1], 'p')
+  assert.deepEqual(events, [[middle, largest].map(entryHash), pair])
+
+  const s2 = await fresh()
+  const batch: string[][] = []
+  s2.on('equivocation', ev => { batch.push(ev.entries.map(entryHash)) })
+  await s2.ingest([largest], 'p')
+  const both = await s2.ingest([middle, x1, smallest], 'p') // x1 lets `largest` in; `middle`, then `smallest`, change the evidence
+  assert.deepEqual(both.rejected.map(r => r.code), ['ENTRY_EQUIVOCATION', 'ENTRY_EQUIVOCATION'])
+  assert.deepEqual(batch, [pair], 'one batch: one event, with the last evidence')
+
+  const expected = stateHash(foldEntries([x1, ...forks]))
+  for (const s of [s1, s2]) {
+    assert.equal(stateHash(s.state()), expected)
+    assert.deepEqual(s.evidenceEntries().map(entryHash), pair)
+  }
+  await s1.stop()
+  const reopened = await openStore(dir.path)
+  assert.equal(stateHash(reopened.state()), expected)
+  await reopened.stop(); await s2.stop()
+})
+
 test('reopening rebuilds heads and state, and appends continue the chain', async () => {
   const dir = await tempDir()
   const key = await generateKeyPair('Ed25519')
