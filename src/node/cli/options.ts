@@ -102,7 +102,7 @@ export const OPTIONS = {
   listen: { flags: '--listen <addr>', description: 'multiaddr to listen on (repeatable)', parse: listenAddress('--listen'), repeatable: true, defaultText: '/ip4/0.0.0.0/tcp/0' },
   bootstrap: { flags: '--bootstrap <addr...>', description: 'multiaddrs of peers to dial (for peers mDNS cannot see)' },
   noMdns: { flags: '--no-mdns', description: 'do not discover peers on the local network by mDNS' },
-  secretFile: { flags: '--secret-file <path>', description: `a file holding the mesh secret shared by all your machines, readable by you only (mode 0600); or set ${SECRET_ENV}`, defaultText: `${SECRET_ENV}, else the one stored in the data dir, else asked for on a terminal, else a new one` },
+  secretFile: { flags: '--secret-file <path>', description: 'a file holding the mesh secret shared by all your machines, readable by you only (mode 0600)', defaultText: `$${SECRET_ENV}, else the one stored in the data dir, else asked for on a terminal, else a new one` },
   apiPort: { flags: '--api-port <port>', description: 'port of the local API on 127.0.0.1', parse: intIn('--api-port', 0, 65535), defaultText: 'any free port' },
   leaseTtl: { flags: '--lease-ttl <seconds>', description: 'how long a claim on a work unit lasts unless renewed: how soon the others take over the units of a peer that stops answering; mainly for testing', parse: realIn('--lease-ttl', MIN_LEASE_TTL_MS / 1000, MAX_LEASE_TTL_MS / 1000), defaultText: String(DEFAULT_LEASE_TTL_MS / 1000) },
   demo: { flags: '--demo', description: 'also submit the bundled example strategy on the bundled data, show the leaderboard, then stop' },
