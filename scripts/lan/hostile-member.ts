@@ -7,11 +7,11 @@
  * mesh) and takes one JSON command per line on stdin, answering one JSON line each on stdout;
  * it exits when stdin closes or after its lifetime. test/helpers/hostile.ts drives it.
  *
- *   node --import tsx --import ./src/node/polyfill.ts scripts/lan/hostile-member.ts --secret S
+ *   STRATMESH_SECRET=S node --import tsx --import ./src/node/polyfill.ts scripts/lan/hostile-member.ts
+ * (the secret by the environment, not an argument that every user of the machine could read).
  */
 import { createInterface } from 'node:readline'
 import { randomBytes } from 'node:crypto'
-import { parseArgs } from 'node:util'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
@@ -35,8 +35,8 @@ const PAGE = 1000
 
 interface Chain { key: PrivateKey, author: string, entries: Entry[], last: [number, number] | null }
 
-const { values } = parseArgs({ options: { secret: { type: 'string' } } })
-if (values.secret === undefined) throw new Error('--secret is required')
+const secret = process.env.STRATMESH_SECRET
+if (secret === undefined || secret === '') throw new Error('STRATMESH_SECRET is required')
 
 // Key 0 is the node's own (the sender is the author); key 1 a second identity of the same member.
 const keys: PrivateKey[] = [await generateKeyPair('Ed25519'), await generateKeyPair('Ed25519')]
@@ -45,7 +45,7 @@ const node: PeerNode = await createPeerNode({
   privateKey: keys[0],
   listen: ['/ip4/0.0.0.0/tcp/0'],
   mdns: true,
-  swarmKey: swarmKeyFromSecret(values.secret),
+  swarmKey: swarmKeyFromSecret(secret),
 })
 const ledger = new Map<string, Entry[]>()
 let oversizedSync = false

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { PeerStatus, ResultsView, SubmitRequest, SubmitResult } from '../../src/node/peer-types.js'
 import { plugIn, setPacketLoss, tcpReachable, tcpRoundTripMs, unplug, type HostNet, type LanNet } from './netns.js'
 import type { LinkCounts } from './delay-link.js'
-import { peerArgv, queryVia, REPO_ROOT, type PeerLaunch } from './peer-launch.js'
+import { peerArgv, peerSecretEnv, queryVia, REPO_ROOT, type PeerLaunch } from './peer-launch.js'
 import { AgentChannel, LanQueryError } from './agent-channel.js'
 import type { LanHost, LanOptions, StartOptions } from './lan-types.js'
 
@@ -72,7 +72,7 @@ export class HostImpl implements LanHost {
   async start (opts: StartOptions = {}): Promise<void> {
     if (this.child !== undefined) throw new Error(`${this.name}: a peer is already running`)
     const o = this.lan.options
-    const argv = peerArgv(this.lan.launch, {
+    const spec = {
       dataDir: this.dataDir,
       name: this.name,
       secret: opts.secret ?? o.secret ?? DEFAULT_LAN_SECRET,
@@ -80,11 +80,12 @@ export class HostImpl implements LanHost {
       ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }),
       ...(opts.clockOffsetMs === undefined ? {} : { clockOffsetMs: opts.clockOffsetMs }),
       ...(opts.engineVersion === undefined ? {} : { engineVersion: opts.engineVersion }),
-    })
+    }
+    const argv = peerArgv(this.lan.launch, spec)
     const fh = await open(this.logPath, 'a')
     // `ip netns exec` execs the command itself, so the child's pid is the peer's; detached makes
     // it a process group leader, so signals to -pid reach its evaluators too.
-    const child = spawn('ip', ['netns', 'exec', this.net.ns, ...argv], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', fh.fd, fh.fd], env: peerEnv(o.debug) })
+    const child = spawn('ip', ['netns', 'exec', this.net.ns, ...argv], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', fh.fd, fh.fd], env: { ...peerEnv(o.debug), ...peerSecretEnv(spec) } })
     await fh.close()
     this.child = child
     this.frozen = false

@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url'
 
 export type PeerLaunch = 'runner' | 'cli'
 
+/** What `peer start`, peer-runner.ts and hostile-member.ts read the mesh secret from. */
+export const SECRET_ENV = 'STRATMESH_SECRET'
+
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const PEER_BIN = join(REPO_ROOT, 'bin', 'peer.js')
 const BUILT_CLI = join(REPO_ROOT, 'dist', 'node', 'cli', 'main.js')
@@ -50,20 +53,28 @@ export function launchProblem (launch: PeerLaunch, spec: Pick<PeerStartSpec, 'le
   return undefined
 }
 
-/** The command (after `ip netns exec <ns>`) that runs one peer in the foreground. */
+/** The command (after `ip netns exec <ns>`) that runs one peer in the foreground; its secret goes by peerSecretEnv. */
 export function peerArgv (launch: PeerLaunch, spec: PeerStartSpec): string[] {
   const problem = launchProblem(launch, spec)
   if (problem !== undefined) throw new Error(`cannot start a peer with launch '${launch}': ${problem}`)
   if (launch === 'cli') {
     // No --listen and no --bootstrap: the defaults (every interface, mDNS on) are what a user gets.
-    return [process.execPath, PEER_BIN, 'start', '--data-dir', spec.dataDir, '--name', spec.name, '--secret', spec.secret, '--cpus', String(spec.cpus)]
+    return [process.execPath, PEER_BIN, 'start', '--data-dir', spec.dataDir, '--name', spec.name, '--cpus', String(spec.cpus)]
   }
-  const argv = [process.execPath, ...TS_NODE_ARGS, 'scripts/lan/peer-runner.ts', '--data-dir', spec.dataDir, '--name', spec.name, '--secret', spec.secret, '--cpus', String(spec.cpus)]
+  const argv = [process.execPath, ...TS_NODE_ARGS, 'scripts/lan/peer-runner.ts', '--data-dir', spec.dataDir, '--name', spec.name, '--cpus', String(spec.cpus)]
   if (spec.leaseTtlMs !== undefined) argv.push('--lease-ttl-ms', String(spec.leaseTtlMs))
   // One argument with '=': a negative offset given separately would read as an option (-25000).
   if (spec.clockOffsetMs !== undefined && spec.clockOffsetMs !== 0) argv.push(`--clock-offset-ms=${spec.clockOffsetMs}`)
   if (spec.engineVersion !== undefined) argv.push('--engine-version-for-test', spec.engineVersion)
   return argv
+}
+
+/**
+ * The environment entries that give a peer started by peerArgv its secret: the secret goes by
+ * STRATMESH_SECRET, never on the command line, where every user of the machine could read it.
+ */
+export function peerSecretEnv (spec: Pick<PeerStartSpec, 'secret'>): Record<string, string> {
+  return { [SECRET_ENV]: spec.secret }
 }
 
 /** The host agent, which answers the harness's queries from inside the namespace. */

@@ -6,8 +6,11 @@
  * pretend to run (the mixed-version scenario). Stops gracefully on SIGTERM.
  *
  *   node --import tsx --import ./src/node/polyfill.ts scripts/lan/peer-runner.ts \
- *     --data-dir DIR --name NAME --secret S [--cpus N] [--lease-ttl-ms MS] [--clock-offset-ms MS]
+ *     --data-dir DIR --name NAME [--cpus N] [--lease-ttl-ms MS] [--clock-offset-ms MS]
  *     [--engine-version-for-test V]
+ *
+ * The mesh secret is read from STRATMESH_SECRET, as `peer start` reads it: not an argument,
+ * which every user of the machine could read.
  */
 import { parseArgs } from 'node:util'
 import { createPeer } from '../../src/node/peer.js'
@@ -26,13 +29,13 @@ async function main (): Promise<void> {
     options: {
       'data-dir': { type: 'string' },
       name: { type: 'string' },
-      secret: { type: 'string' },
       cpus: { type: 'string', default: '1' },
       'lease-ttl-ms': { type: 'string' },
       'clock-offset-ms': { type: 'string', default: '0' },
       'engine-version-for-test': { type: 'string' },
     },
   })
+  const secret = process.env.STRATMESH_SECRET
   const dataDir = values['data-dir']
   if (dataDir === undefined) throw new Error('--data-dir is required')
   const offset = Number(values['clock-offset-ms'])
@@ -44,7 +47,7 @@ async function main (): Promise<void> {
     cpus: Number(values.cpus),
     log: say,
     ...(values.name === undefined ? {} : { name: values.name }),
-    ...(values.secret === undefined ? {} : { secret: values.secret }),
+    ...(secret === undefined || secret === '' ? {} : { secret, secretFrom: 'STRATMESH_SECRET' }),
     ...(ttl === undefined ? {} : { leaseTtlMs: ttl }),
     // A machine whose wall clock is off: every timestamp the peer makes moves by the offset.
     ...(offset === 0 ? {} : { clock: () => Date.now() + offset }),

@@ -13,7 +13,7 @@ import { StratmeshError } from '../protocol/errors.js'
 import { swarmKeyFromSecret } from '../protocol/swarm-key.js'
 import { ENGINE_VERSION } from '../protocol/job-spec.js'
 import type { BoardView, DashboardControl, JobProgressView, RowDetailView } from './dashboard/index.js'
-import { loadOrCreateIdentity, resolveMeshSecret, type MeshSecret } from './mesh/index.js'
+import { checkMeshSecret, loadOrCreateIdentity, resolveMeshSecret, type MeshSecret } from './mesh/index.js'
 import { createServiceStack, type ServiceStack } from './lifecycle.js'
 import { createPeerEvents, type PeerEvents } from './peer-events.js'
 import { jobResults, peerStatus, submitJob } from './peer-requests.js'
@@ -32,9 +32,10 @@ export interface PeerOptions {
   readonly listen?: string[]
   readonly bootstrap?: string[]
   readonly mdns: boolean
-  /** From --secret; STRATMESH_SECRET is read by the caller and passed as `secretEnv`. */
+  /** The mesh secret; without it, the one stored in the data dir, else a new one. */
   readonly secret?: string
-  readonly secretEnv?: string
+  /** Where `secret` came from (`STRATMESH_SECRET`, `--secret-file <path>`), for its error messages. */
+  readonly secretFrom?: string
   readonly leaseTtlMs?: number
   readonly evalTimeoutMs?: number
   readonly clock?: () => number
@@ -58,11 +59,13 @@ export interface Peer extends PeerControl, DashboardControl {
 
 export async function createPeer (options: PeerOptions): Promise<Peer> {
   const dataDir = resolve(options.dataDir)
+  // Checked before anything is written: a start refused for its secret leaves no files behind.
+  if (options.secret !== undefined) checkMeshSecret(options.secret, options.secretFrom ?? 'the peer options')
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const clock = options.clock ?? Date.now
   const log = options.log ?? (() => {})
   const identity = await loadOrCreateIdentity(dataDir)
-  const secret = await resolveMeshSecret({ dataDir, ...(options.secret === undefined ? {} : { flag: options.secret }), ...(options.secretEnv === undefined ? {} : { env: options.secretEnv }) })
+  const secret = await resolveMeshSecret({ dataDir, ...(options.secret === undefined ? {} : { given: options.secret }), ...(options.secretFrom === undefined ? {} : { givenFrom: options.secretFrom }) })
   const cores = Math.max(1, Math.floor(options.cpus ?? availableParallelism()))
   const name = (options.name ?? hostname()).slice(0, MAX_NAME_CHARS) || 'peer'
   return new MeshPeer({ ...options, dataDir, clock, log, cores, name }, identity, secret)

@@ -72,6 +72,8 @@ const SPECS = {
   PEER_ALREADY_RUNNING: { area: 'cli', meaning: 'a peer is already running on this data dir' },
   JOB_NOT_FOUND: { area: 'cli', http: 404, exit: EXIT_JOB_NOT_FOUND, meaning: 'no such job, or no job submitted yet' },
   STOP_TIMEOUT: { area: 'cli', meaning: 'the peer accepted `peer stop` but is still running after the wait' },
+  SECRET_ON_COMMAND_LINE: { area: 'cli', input, meaning: '`--secret` was given: a command line is readable by every local user; use STRATMESH_SECRET, `--secret-file` or the prompt' },
+  SECRET_PROMPT_CANCELLED: { area: 'cli', exit: 130, meaning: 'Ctrl-C at the mesh secret prompt; nothing was written' },
 
   // Strategy file
   STRATEGY_BAD_FILE: { area: 'strategy', input, meaning: 'not a strategy module (a strategy is one .ts or .js file)' },
@@ -128,6 +130,8 @@ const SPECS = {
   SECRET_TOO_SHORT: { area: 'mesh', input, meaning: 'the mesh secret is too short' },
   SWARM_SECRET_TOO_SHORT: { area: 'mesh', input, meaning: 'the secret given to derive the private-network key is too short' },
   SECRET_UNREADABLE: { area: 'mesh', meaning: 'the stored mesh secret cannot be read' },
+  SECRET_FILE_UNREADABLE: { area: 'mesh', input, meaning: 'the file given by `--secret-file` cannot be read, or is larger than a secret file may be' },
+  SECRET_FILE_EXPOSED: { area: 'mesh', input, meaning: 'the file given by `--secret-file` is readable or writable by others than its owner (`chmod 600` it)' },
   SWARM_KEY_MISMATCH: { area: 'mesh', meaning: 'a peer with another secret' },
   SWARM_KEY_TIMEOUT: { area: 'mesh', meaning: 'a peer did not confirm the private-network handshake in time' },
   NODE_BAD_ADDRESS: { area: 'mesh', input, meaning: 'a peer address is not a multiaddr' },

@@ -45,7 +45,7 @@ test('a running CLI peer: a wrong-secret peer is never admitted; bad input gets 
     const [p0Id, memberId, outsiderId] = await Promise.all([p0, member, outsider].map(async p => (await p.status()).self.id))
     const watchFrom = Date.now()
 
-    const watched = t.test('the peer with a different --secret is never connected, in anyone\'s view, and not re-dialled in a loop', async st => {
+    const watched = t.test('the peer with a different secret is never connected, in anyone\'s view, and not re-dialled in a loop', async st => {
       // The same bootstrap address admits a member: the outsider is refused for its secret, nothing else.
       await waitFor(async () => (await member.status()).peers.some(p => p.id === p0Id && p.connected), { timeoutMs: 20_000, intervalMs: 100, message: 'the member to join through p0' })
       let polls = 0

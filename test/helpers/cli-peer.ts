@@ -101,6 +101,8 @@ export interface CliPeerOptions {
   readonly name: string
   readonly bootstrap?: readonly string[]
   readonly secret?: string
+  /** How `peer start` gets the secret: STRATMESH_SECRET (default) or `--secret-file` (a 0600 file beside the data dir). */
+  readonly secretVia?: 'env' | 'file'
   /** Seconds, as `--lease-ttl` takes it. */
   readonly leaseTtl?: number
   readonly cpus?: number
@@ -155,8 +157,8 @@ export function cliMesh (t: TestContext): CliMesh {
     peers,
     async add (options) {
       const dataDir = await mkdtemp(join(tmpdir(), `stratmesh-cli-${options.name}-`))
-      dirs.push(dataDir)
       const p = new CliPeerImpl(dataDir, options)
+      dirs.push(dataDir, p.secretFile)
       peers.push(p)
       await p.start()
       return p
@@ -207,6 +209,9 @@ class CliPeerImpl implements CliPeer {
     this.options = options
   }
 
+  /** Where `secretVia: 'file'` keeps the secret: beside the data dir, removed with it. */
+  get secretFile (): string { return `${this.dataDir}.secret` }
+
   get pid (): number | undefined {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined
   }
@@ -230,11 +235,20 @@ class CliPeerImpl implements CliPeer {
     if (this.pid !== undefined) throw new Error(`${this.name} is already running (pid ${this.pid})`)
     const o = this.options
     const args = [PEER_BIN, 'start', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--data-dir', this.dataDir, '--name', o.name,
-      '--cpus', String(o.cpus ?? 1), '--secret', o.secret ?? CLI_SECRET]
+      '--cpus', String(o.cpus ?? 1)]
+    // Never on the command line, where every local user could read it.
+    const secret = o.secret ?? CLI_SECRET
+    const secretEnv: Record<string, string> = {}
+    if (o.secretVia === 'file') {
+      await writeFile(this.secretFile, secret, { mode: 0o600 })
+      args.push('--secret-file', this.secretFile)
+    } else {
+      secretEnv.STRATMESH_SECRET = secret
+    }
     if (o.leaseTtl !== undefined) args.push('--lease-ttl', String(o.leaseTtl))
     if (o.bootstrap !== undefined && o.bootstrap.length > 0) args.push('--bootstrap', ...o.bootstrap)
     this.append(`[test] ${new Date().toISOString()} peer ${args.slice(1).join(' ')}\n`)
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv(o.env ?? {}) })
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv({ ...secretEnv, ...o.env }) })
     if (child.pid === undefined) throw new Error(`${this.name}: could not spawn peer start`)
     const pid = child.pid
     liveGroups.add(pid)

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { DEFAULT_LAN_SECRET, type LanHost } from '../../scripts/lan/lan.js'
-import { REPO_ROOT, tsScriptArgv } from '../../scripts/lan/peer-launch.js'
+import { peerSecretEnv, REPO_ROOT, tsScriptArgv } from '../../scripts/lan/peer-launch.js'
 
 /** tsx compiling the libp2p stack on a loaded 2-core box takes a while. */
 const START_TIMEOUT_MS = 30_000
@@ -48,8 +48,8 @@ export interface HostileMember {
 }
 
 export async function startHostile (host: LanHost, secret = DEFAULT_LAN_SECRET): Promise<HostileMember> {
-  const child = spawn('ip', ['netns', 'exec', host.net.ns, ...tsScriptArgv('scripts/lan/hostile-member.ts', '--secret', secret)],
-    { cwd: REPO_ROOT, detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn('ip', ['netns', 'exec', host.net.ns, ...tsScriptArgv('scripts/lan/hostile-member.ts')],
+    { cwd: REPO_ROOT, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...peerSecretEnv({ secret }) } })
   const driver = new Driver(child)
   try {
     await driver.ready()

@@ -16,6 +16,7 @@ import { describeSubmit } from './commands-submit.js'
 import { resultsText } from './commands-results.js'
 import { dataDirFrom, SECRET_ENV } from './options.js'
 import { createProgressLine, progressText, type ProgressLine } from './progress.js'
+import { checkDataDir, dataDirOrigin, givenSecret, makeDataDir, undoDataDir, type GivenSecret } from './start-inputs.js'
 
 /** The live line is refreshed this often. */
 export const PROGRESS_INTERVAL_MS = 1000
@@ -42,7 +43,7 @@ export interface StartOptions {
   readonly listen?: string[]
   readonly bootstrap?: string[]
   readonly mdns?: boolean
-  readonly secret?: string
+  readonly secretFile?: string
   readonly apiPort?: number
   /** Seconds (the option's unit); the peer takes milliseconds. */
   readonly leaseTtl?: number
@@ -58,30 +59,46 @@ function announce (peer: Peer, dataDir: string, name: string, api: ApiServer, pr
   progress.log(`dashboard: ${api.dashboardUrl(START_LINK_TTL_MS)}`)
   progress.log('  (this link signs in one browser; `peer open` opens the dashboard with a new one)')
   if (peer.secretInfo.generated) {
-    const s = peer.secretInfo.secret
-    progress.log(`a new mesh secret was generated and saved in ${join(dataDir, SECRET_FILE)}; to join your other machines to this mesh, run on each:`)
-    progress.log(`  ${SECRET_ENV}=${s} peer start`)
-    progress.log(`  (or: peer start --secret ${s}; add --bootstrap <one of the addresses above> where mDNS cannot see this machine)`)
+    // The secret itself is not printed, nor a command holding it: a typed command stays in the
+    // shell history, and this output may go to a log (a service's journal). It goes by the prompt,
+    // or by a copy of the owner-only file; `$(cat …)` puts only the file's name in the history.
+    const path = join(dataDir, SECRET_FILE)
+    progress.log(`a new mesh secret was generated and saved in ${path} (readable by you only); to join your other machines to this mesh:`)
+    progress.log(`  on a machine that has no mesh secret yet, run \`peer start\` and paste the secret when it asks (\`cat ${path}\` here shows it)`)
+    progress.log(`  or copy the file there (e.g. \`scp -p ${path} <machine>:\`) and run \`peer start --secret-file mesh.secret\` (or ${SECRET_ENV}="$(cat mesh.secret)" peer start)`)
+    progress.log('  where mDNS cannot see this machine, add --bootstrap <one of the addresses above>')
   }
 }
 
 export async function startCommand (opts: StartOptions): Promise<void> {
   const dataDir = dataDirFrom(opts)
+  const origin = dataDirOrigin(opts)
   const progress = createProgressLine()
   const log = (line: string): void => { progress.log(line) }
-  // Checked before anything starts: a broken install should not leave a half-started peer.
+  // Checked before anything is written: a broken install or a bad input leaves no files behind.
+  await checkDataDir(dataDir, origin)
   const demoPath = opts.demo === true ? await checkedDemoStrategy() : undefined
   await refuseIfRunning(dataDir)
+  const secret = await givenSecret(opts, dataDir)
   // Loaded here, not at the top: libp2p takes seconds to import, and only `start` needs it.
   const { createPeer } = await import('../peer.js')
-  const peer = await createPeer(peerOptions(opts, dataDir, log))
-  await peer.start()
+  const created = await makeDataDir(dataDir, origin)
+  let peer: Peer
+  try {
+    peer = await createPeer(peerOptions(opts, dataDir, secret, log))
+    await peer.start()
+  } catch (err) {
+    await undoDataDir(created, err)
+    throw err
+  }
 
   const stop = new ForegroundStop(peer, progress, log)
   const unwatchSignals = watchSignals(stop)
+  let announced = false
   try {
     const api = await startApi(peer, dataDir, opts.apiPort ?? 0, log, stop)
     announce(peer, dataDir, (await peer.status()).self.name, api, progress)
+    announced = true
     stop.ticker = startProgressTicker(peer, progress, stop)
     if (demoPath !== undefined) await runDemoToEnd(peer, demoPath, opts.keepRunning === true, stop, progress, log)
     await peer.stopped()
@@ -89,6 +106,7 @@ export async function startCommand (opts: StartOptions): Promise<void> {
   } catch (err) {
     // Never exit with a peer (and its evaluators) still running behind the error.
     await stop.shutdown(`error: ${(err as Error).message}`).catch(() => {})
+    if (!announced) await undoDataDir(created, err)
     throw err
   } finally {
     unwatchSignals()
@@ -102,8 +120,7 @@ async function checkedDemoStrategy (): Promise<string> {
 }
 
 /** The peer's options from the command's: only those given, the lease TTL in milliseconds. */
-function peerOptions (opts: StartOptions, dataDir: string, log: (line: string) => void): PeerOptions {
-  const envSecret = process.env[SECRET_ENV]
+function peerOptions (opts: StartOptions, dataDir: string, secret: GivenSecret | undefined, log: (line: string) => void): PeerOptions {
   return {
     dataDir,
     mdns: opts.mdns !== false,
@@ -113,9 +130,8 @@ function peerOptions (opts: StartOptions, dataDir: string, log: (line: string) =
     ...(opts.cacheMb === undefined ? {} : { cacheMb: opts.cacheMb }),
     ...(opts.listen === undefined ? {} : { listen: opts.listen }),
     ...(opts.bootstrap === undefined ? {} : { bootstrap: opts.bootstrap }),
-    ...(opts.secret === undefined ? {} : { secret: opts.secret }),
+    ...(secret === undefined ? {} : { secret: secret.secret, secretFrom: secret.from }),
     ...(opts.leaseTtl === undefined ? {} : { leaseTtlMs: Math.round(opts.leaseTtl * 1000) }),
-    ...(envSecret === undefined || envSecret === '' ? {} : { secretEnv: envSecret }),
   }
 }
 

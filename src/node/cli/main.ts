@@ -13,7 +13,7 @@ import { resultsCommand } from './commands-results.js'
 import { openCommand } from './commands-open.js'
 import { stopCommand } from './commands-stop.js'
 import { EXIT_USAGE, programError } from './errors.js'
-import { COMMANDS, OPTIONS, type CommandSpec, type OptionSpec } from './options.js'
+import { COMMANDS, OPTIONS, WITHDRAWN_OPTIONS, type CommandSpec, type OptionSpec } from './options.js'
 
 /** The product's version, shown by --version. */
 const VERSION = '0.1.0'
@@ -58,9 +58,12 @@ export function buildProgram (): Command {
     const cmd = program.command(spec.name).description(spec.summary)
     for (const a of spec.args) cmd.argument(a.required ? `<${a.name}>` : `[${a.name}]`, a.description)
     for (const key of spec.options) cmd.addOption(toOption(OPTIONS[key]))
+    const withdrawn = WITHDRAWN_OPTIONS.filter(w => w.command === spec.name)
+    for (const w of withdrawn) cmd.addOption(new Option(w.flags).hideHelp())
     cmd.action(async (...params: unknown[]) => {
       const args = params.slice(0, spec.args.length) as Array<string | undefined>
       const opts = params[spec.args.length] as Record<string, unknown>
+      for (const w of withdrawn) if (opts[w.key] !== undefined) throw w.refusal()
       await ACTIONS[spec.name](args, opts)
     })
   }

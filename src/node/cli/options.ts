@@ -5,6 +5,7 @@
  */
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
 import { StratmeshError } from '../../protocol/errors.js'
 import { MAX_CORES, MAX_LEASE_TTL_MS, MAX_PEER_NAME_CHARS, MIN_LEASE_TTL_MS } from '../../protocol/limits.js'
 import { DEFAULT_GA, DEFAULT_MIN_TRADES, DEFAULT_OOS_FRACTION } from '../../engine/job-setup.js'
@@ -23,7 +24,8 @@ export function defaultDataDir (env: NodeJS.ProcessEnv = process.env): string {
   return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(homedir(), '.stratmesh')
 }
 
-function invalid (flag: string, problem: string, value: string): StratmeshError {
+/** OPTION_INVALID naming the option, the problem and the value given. */
+export function invalid (flag: string, problem: string, value: string): StratmeshError {
   return new StratmeshError('OPTION_INVALID', `${flag} ${problem}, got '${value}'`, { details: { option: flag, value } })
 }
 
@@ -58,6 +60,25 @@ function text (flag: string, maxChars: number): (value: string) => string {
   }
 }
 
+/**
+ * A multiaddr this peer can listen on: ip4 or ip6, then tcp and a port (its only transport).
+ * Checked while the command line is read, so a typo fails before the data dir is touched.
+ */
+function listenAddress (flag: string): (value: string) => string {
+  return value => {
+    let names: string[]
+    try {
+      names = multiaddr(value).getComponents().map(c => c.name)
+    } catch (err) {
+      throw invalid(flag, `must be a multiaddr like /ip4/0.0.0.0/tcp/4001 (${(err as Error).message})`, value)
+    }
+    if (names.length !== 2 || (names[0] !== 'ip4' && names[0] !== 'ip6') || names[1] !== 'tcp') {
+      throw invalid(flag, 'must be an ip4 or ip6 address and a tcp port, like /ip4/0.0.0.0/tcp/4001', value)
+    }
+    return value
+  }
+}
+
 export interface OptionSpec {
   /** Commander flags: `--islands <n>`; `<x...>` takes several values. */
   readonly flags: string
@@ -78,10 +99,10 @@ export const OPTIONS = {
   name: { flags: '--name <name>', description: 'name shown to other peers', parse: text('--name', MAX_PEER_NAME_CHARS), defaultText: 'the host name' },
   cpus: { flags: '--cpus <n>', description: 'evaluator processes to run (cores to use)', parse: intIn('--cpus', 1, MAX_CORES), defaultText: 'all cores' },
   cacheMb: { flags: '--cache-mb <n>', description: 'indicator cache of each evaluator process, in MiB (0: none); results do not depend on it', parse: intIn('--cache-mb', 0, MAX_CACHE_MB_OPTION), defaultText: 'a quarter of the memory split between the evaluators, 64 to 1024 each' },
-  listen: { flags: '--listen <addr>', description: 'multiaddr to listen on (repeatable)', repeatable: true, defaultText: '/ip4/0.0.0.0/tcp/0' },
+  listen: { flags: '--listen <addr>', description: 'multiaddr to listen on (repeatable)', parse: listenAddress('--listen'), repeatable: true, defaultText: '/ip4/0.0.0.0/tcp/0' },
   bootstrap: { flags: '--bootstrap <addr...>', description: 'multiaddrs of peers to dial (for peers mDNS cannot see)' },
   noMdns: { flags: '--no-mdns', description: 'do not discover peers on the local network by mDNS' },
-  secret: { flags: '--secret <secret>', description: 'the mesh secret shared by all your machines', env: SECRET_ENV, defaultText: 'the one stored in the data dir, else a new one' },
+  secretFile: { flags: '--secret-file <path>', description: 'a file holding the mesh secret shared by all your machines, readable by you only (mode 0600)', defaultText: `$${SECRET_ENV}, else the one stored in the data dir, else asked for on a terminal, else a new one` },
   apiPort: { flags: '--api-port <port>', description: 'port of the local API on 127.0.0.1', parse: intIn('--api-port', 0, 65535), defaultText: 'any free port' },
   leaseTtl: { flags: '--lease-ttl <seconds>', description: 'how long a claim on a work unit lasts unless renewed: how soon the others take over the units of a peer that stops answering; mainly for testing', parse: realIn('--lease-ttl', MIN_LEASE_TTL_MS / 1000, MAX_LEASE_TTL_MS / 1000), defaultText: String(DEFAULT_LEASE_TTL_MS / 1000) },
   demo: { flags: '--demo', description: 'also submit the bundled example strategy on the bundled data, show the leaderboard, then stop' },
@@ -125,7 +146,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'start',
     summary: 'run a peer in the foreground: join the mesh and work on every job it can',
     args: [],
-    options: ['dataDir', 'name', 'cpus', 'cacheMb', 'listen', 'bootstrap', 'noMdns', 'secret', 'apiPort', 'leaseTtl', 'demo', 'keepRunning'],
+    options: ['dataDir', 'name', 'cpus', 'cacheMb', 'listen', 'bootstrap', 'noMdns', 'secretFile', 'apiPort', 'leaseTtl', 'demo', 'keepRunning'],
   },
   {
     name: 'submit',
@@ -156,6 +177,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'stop the local peer gracefully: release leases, flush, end every evaluator',
     args: [],
     options: ['dataDir'],
+  },
+]
+
+/**
+ * Options that were removed for being unsafe. Each is still read, hidden from help and docs, so
+ * giving it fails with why and what to use instead rather than a bare "unknown option".
+ */
+export const WITHDRAWN_OPTIONS: ReadonlyArray<{ readonly key: string, readonly flags: string, readonly command: CommandSpec['name'], readonly refusal: () => StratmeshError }> = [
+  {
+    key: 'secret',
+    // The value is optional so that a bare `--secret` gets the same answer.
+    flags: '--secret [secret]',
+    command: 'start',
+    refusal: () => new StratmeshError('SECRET_ON_COMMAND_LINE', `--secret is not accepted: a command line is readable by every local user (ps, /proc/<pid>/cmdline) and kept in shell history; give the mesh secret by ${SECRET_ENV}, by --secret-file <path> (mode 0600), or at the prompt of \`peer start\` on a terminal`, { details: { option: '--secret' } }),
   },
 ]
 
