@@ -13,9 +13,9 @@ const CLI_TIMEOUT_MS = 30_000
 
 type Run = CliRun
 
-/** Runs the CLI from source as a child process (killed by the timeout if it hangs). */
+/** Runs the built CLI as a child process (killed by the timeout if it hangs). */
 async function peer (args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return await runPeerCli(args, { from: 'source', timeoutMs: CLI_TIMEOUT_MS, env: { ...process.env, STRATMESH_DEBUG: '', ...env } })
+  return await runPeerCli(args, { timeoutMs: CLI_TIMEOUT_MS, env: { ...process.env, STRATMESH_DEBUG: '', ...env } })
 }
 
 const control: PeerControl = {
