@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ARRAY_BUDGET_PER_HEAP, createEvaluatorPool, MIN_MEMORY_MB, type EvaluatorPool, type PoolJob } from '../../../src/node/evaluators/pool.js'
+import { createEvaluatorPool, MIN_MEMORY_MB, type EvaluatorPool, type PoolJob } from '../../../src/node/evaluators/pool.js'
 import { compileStrategy } from '../../../src/node/evaluators/strategy-compiler.js'
 import { instantiateStrategy } from '../../../src/node/evaluators/strategy-module.js'
 import { FITNESS_SEARCH_MIN_EVALUATIONS, runUnit, type UnitInput } from '../../../src/engine/ga.js'
