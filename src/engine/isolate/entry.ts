@@ -49,7 +49,8 @@ let answer = ''
 
 /**
  * V8 throws this when an ArrayBuffer would pass the isolate's memory limit. A strategy may catch
- * it; one that does not has run out of memory, and the host replaces the isolate.
+ * it; one that does not has run out of memory. Outside a strategy's positions() (the engine's own
+ * arrays) the host replaces the isolate, as when the heap reaches the limit.
  */
 function isAllocationFailure (err: unknown): boolean {
   return err instanceof RangeErrorType && /allocation failed/i.test(String((err as Error).message))
@@ -72,7 +73,11 @@ function loaded (): LoadedJob {
   return job
 }
 
-/** The definition whose positions() hands an allocation failure to the host instead of recording it. */
+/**
+ * The definition whose positions() turns an allocation failure it did not catch into
+ * EVAL_OUT_OF_MEMORY, recorded for the genome like any failed evaluation: the isolate is intact
+ * (V8 refused one ArrayBuffer; it collects the strategy's garbage as usual), so no restart.
+ */
 function watchedForMemory (def: StrategyDefinition): StrategyDefinition {
   const positions = def.positions
   return {
@@ -81,7 +86,7 @@ function watchedForMemory (def: StrategyDefinition): StrategyDefinition {
       try {
         return positions(ctx, p)
       } catch (err) {
-        if (isAllocationFailure(err) && outOfMemory !== null) outOfMemory()
+        if (isAllocationFailure(err)) throw new StratmeshError('EVAL_OUT_OF_MEMORY', 'the evaluation exceeded the evaluator memory limit')
         throw err
       }
     },

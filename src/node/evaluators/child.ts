@@ -7,12 +7,11 @@
  * dashboard, evaluates lists of genomes for the check of other members' checkpoints, and inspects
  * a strategy at submit. No strategy code runs in this Node realm: only in the isolate.
  *
- * argv: the engine bundle's path, the isolate's base memory limit in MiB, the package root (where
- * isolated-vm is found; the child may be a bundle in the temp directory).
+ * argv: the engine bundle's path, the isolate's base memory limit in MiB, and isolated-vm's native
+ * binary for this machine (found by the parent; the child may be a bundle in the temp directory).
  */
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type IsolatedVm from 'isolated-vm'
 import { StratmeshError } from '../../protocol/errors.js'
 import { EXIT_ISOLATE_OUT_OF_MEMORY, ISOLATE_OUT_OF_MEMORY_LINE, IsolateHost } from './isolate-host.js'
@@ -25,7 +24,7 @@ if (rawSend === undefined) {
   process.exit(2)
 }
 const send = (m: ChildMessage): void => { rawSend(m) }
-const [bundlePath, memoryArg, packageRoot] = process.argv.slice(2)
+const [bundlePath, memoryArg, isolatedVmBinary] = process.argv.slice(2)
 const baseMemoryMb = Number(memoryArg)
 
 // The parent is gone (stopped or died): nothing left to do, and no orphan may stay behind. While an
@@ -34,7 +33,7 @@ process.on('disconnect', () => process.exit(0))
 // Ctrl-C in a terminal signals the whole foreground process group; the peer ends its evaluators itself.
 process.on('SIGINT', () => {})
 
-const ivm = createRequire(join(packageRoot, 'package.json'))('isolated-vm') as typeof IsolatedVm
+const ivm = (createRequire(import.meta.url)(isolatedVmBinary) as { ivm: typeof IsolatedVm }).ivm
 const engineScript = readFileSync(bundlePath, 'utf8')
 
 /** The request being answered: progress reports carry its id. */

@@ -18,7 +18,7 @@ import { engineBundleFile } from './engine-bundle.js'
 export interface EvaluatorLaunch {
   /** The module fork() runs. */
   readonly modulePath: string
-  /** The child's arguments: the engine bundle, the isolate's base memory limit (MiB), the package root. */
+  /** The child's arguments: the engine bundle, the isolate's base memory limit (MiB), isolated-vm's native binary. */
   readonly args: readonly string[]
   readonly execArgv: readonly string[]
   readonly env: NodeJS.ProcessEnv
@@ -76,15 +76,18 @@ function hasFlag (flag: string): boolean {
 export const ISOLATE_PLATFORMS = 'Node 24 or newer on Linux x64/arm64, macOS arm64 or Windows x64'
 
 /**
- * The directory of the isolated-vm package, after checking that it loads here. Strategies run
- * only inside an isolate: where none can be made there is no weaker fallback, and evaluators (so
- * `peer start`) fail with EVAL_ISOLATE_UNAVAILABLE saying what to do.
+ * The file of isolated-vm's native binary for this machine (the prebuild node-gyp-build picks),
+ * after checking that it loads here. The child loads that file directly, so it reads nothing else
+ * of the package. Strategies run only inside an isolate: where none can be made there is no weaker
+ * fallback, and evaluators (so `peer start`) fail with EVAL_ISOLATE_UNAVAILABLE saying what to do.
  */
-export function isolatedVmDirectory (): string {
+export function isolatedVmBinary (): string {
   const require = createRequire(join(PACKAGE_ROOT, 'package.json'))
   try {
     require('isolated-vm')
-    return realpathSync(dirname(require.resolve('isolated-vm/package.json')))
+    const main = dirname(require.resolve('isolated-vm/package.json'))
+    const gypBuild = createRequire(join(main, 'package.json'))('node-gyp-build') as { path (dir: string): string }
+    return realpathSync(gypBuild.path(main))
   } catch (err) {
     const reason = ((err as Error).message ?? String(err)).split('\n')[0]
     throw new StratmeshError('EVAL_ISOLATE_UNAVAILABLE', `isolated-vm does not load on this machine (Node ${process.versions.node}, ${process.platform}-${process.arch}): ${reason}. Stratmesh runs strategies only inside an isolate; use ${ISOLATE_PLATFORMS}, then reinstall stratmesh`, { cause: err })
@@ -93,7 +96,7 @@ export function isolatedVmDirectory (): string {
 
 /** The launch configuration for an evaluator with a `memoryMb` heap cap (its isolate's base limit too). */
 export function evaluatorLaunch (memoryMb: number): EvaluatorLaunch {
-  const ivmDir = isolatedVmDirectory()
+  const binary = isolatedVmBinary()
   const bundle = engineBundleFile()
   const child = childModule()
   const execArgv = [`--max-old-space-size=${memoryMb}`]
@@ -102,10 +105,10 @@ export function evaluatorLaunch (memoryMb: number): EvaluatorLaunch {
   // Node 20 calls it --experimental-permission; Node 22.13+ and 23.5+ call it --permission.
   const permission = hasFlag('--permission') ? '--permission' : hasFlag('--experimental-permission') ? '--experimental-permission' : null
   if (permission !== null) {
-    execArgv.push(permission, '--allow-addons', ...[...child.readable, bundle, ivmDir].map(p => `--allow-fs-read=${p}`))
+    execArgv.push(permission, '--allow-addons', ...[...child.readable, bundle, binary].map(p => `--allow-fs-read=${p}`))
     if (hasFlag('--disable-warning')) execArgv.push('--disable-warning=ExperimentalWarning')
   }
   const env: NodeJS.ProcessEnv = {}
   for (const name of PASSED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]
-  return { modulePath: child.path, args: [bundle, String(memoryMb), PACKAGE_ROOT], execArgv, env, cwd: PACKAGE_ROOT, sandboxed: permission !== null }
+  return { modulePath: child.path, args: [bundle, String(memoryMb), binary], execArgv, env, cwd: PACKAGE_ROOT, sandboxed: permission !== null }
 }
