@@ -38,6 +38,12 @@ const engineScript = readFileSync(bundlePath, 'utf8')
 
 /** The request being answered: progress reports carry its id. */
 let currentId = 0
+/**
+ * Progress reports the current request may still send. Each re-arms the parent's watchdog, so a
+ * strategy that found a way to make the engine report more than it evaluates must not hold the
+ * time limit off: past the most a request can honestly need, the isolate is ended.
+ */
+let progressLeft = 0
 let host: IsolateHost | null = null
 let jobKey: string | null = null
 
@@ -48,7 +54,11 @@ function newHost (extraBytes: number): IsolateHost {
     ivm,
     engineScript,
     memoryMb: baseMemoryMb + Math.ceil(extraBytes / 1024 / 1024),
-    onProgress: (index, paramsKey, repeat) => { send({ type: 'progress', id: currentId, index, paramsKey, ...(repeat ? { repeat: true } : {}) }) },
+    onProgress: (index, paramsKey, repeat) => {
+      if (--progressLeft < 0) return false
+      send({ type: 'progress', id: currentId, index, paramsKey, ...(repeat ? { repeat: true } : {}) })
+      return true
+    },
   })
   return host
 }
@@ -58,8 +68,18 @@ function loadedHost (key: string): IsolateHost {
   return host
 }
 
+/** The most progress reports a request can need: one per evaluation, plus the unit's repeats of its best genomes. */
+function progressAllowed (m: ParentMessage): number {
+  if (m.type === 'evaluate') return m.params.length
+  if (m.type !== 'run-unit') return 0
+  const ga = (m.input.spec as { ga?: { population?: unknown, generations?: unknown } } | undefined)?.ga
+  const evaluations = Number(ga?.population) * (Number(ga?.generations) + 1)
+  return Number.isSafeInteger(evaluations) && evaluations > 0 ? 2 * evaluations + 100 : 0
+}
+
 function handle (m: ParentMessage): ChildMessage {
   currentId = m.id
+  progressLeft = progressAllowed(m)
   switch (m.type) {
     case 'inspect':
       return { type: 'inspected', id: m.id, ...checkInspected(newHost(0).inspect(m.code, m.fileName)) }

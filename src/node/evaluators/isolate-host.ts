@@ -39,7 +39,8 @@ export interface IsolateHostOptions {
   readonly ivm: Ivm
   readonly engineScript: string
   readonly memoryMb: number
-  readonly onProgress: (index: number, paramsKey: string, repeat: boolean) => void
+  /** Returns false when the report is one too many for the request: the host then ends the isolate. */
+  readonly onProgress: (index: number, paramsKey: string, repeat: boolean) => boolean
 }
 
 const OPERATIONS = ['inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'take'] as const
@@ -55,7 +56,9 @@ export class IsolateHost {
 
   constructor (opts: IsolateHostOptions) {
     this.ivm = opts.ivm
-    this.isolate = new opts.ivm.Isolate({ memoryLimit: opts.memoryMb })
+    // A rejection nobody handled would otherwise be thrown out of whichever later call is running,
+    // failing a unit for a strategy's stray promise; it is the strategy's own business.
+    this.isolate = new opts.ivm.Isolate({ memoryLimit: opts.memoryMb, onUnhandledRejection: () => {} })
     this.context = this.isolate.createContextSync()
     this.isolate.compileScriptSync(opts.engineScript, { filename: 'stratmesh-engine.js' }).runSync(this.context)
     const engine = this.context.global.getSync('stratmeshEngine', { reference: true }) as IsolatedVm.Reference<Record<string, unknown>>
@@ -65,7 +68,7 @@ export class IsolateHost {
     this.ops = Object.fromEntries(OPERATIONS.map(name => [name, engine.getSync(name, { reference: true })])) as IsolateHost['ops']
     const progress = (index: unknown, key: unknown, repeat: unknown): void => {
       if (!Number.isSafeInteger(index) || (index as number) < 0 || typeof key !== 'string' || key.length > MAX_PROGRESS_KEY_CHARS) this.end('bad-progress')
-      else opts.onProgress(index as number, key, repeat === true)
+      else if (!opts.onProgress(index as number, key, repeat === true)) this.end('bad-progress')
     }
     ;(engine.getSync('connect', { reference: true }) as IsolatedVm.Reference<(...args: unknown[]) => void>)
       .applySync(undefined, [new opts.ivm.Callback(progress), new opts.ivm.Callback(() => { this.end('out-of-memory') })])
