@@ -21,11 +21,8 @@ import { paramsKey } from '../../protocol/params-key.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
 import type { ParamValues } from '../../protocol/types.js'
+import { ENGINE_GLOBAL, ISOLATE_INTERFACE_VERSION } from './interface.js'
 
-/** The version of the operations below; the host refuses a bundle that speaks another. */
-export const ISOLATE_INTERFACE_VERSION = 1
-/** The global the bundle leaves its operations on, for the host to take and delete. */
-export const ENGINE_GLOBAL = 'stratmeshEngine'
 
 /** Host callbacks, handed in once by connect() and kept here, out of the strategy's reach. */
 type Progress = (index: number, paramsKey: string, repeat: boolean) => void

@@ -13,11 +13,10 @@ import { wrapStrategyModule } from '../../engine/strategy-loader.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { isErrorCode } from '../../protocol/error-codes.js'
 import { SEAL_REALM_SCRIPT } from './isolate-realm.js'
+import { ENGINE_GLOBAL, ISOLATE_INTERFACE_VERSION } from '../../engine/isolate/interface.js'
 
 type Ivm = typeof IsolatedVm
 
-/** The interface version of src/engine/isolate/entry.ts this host speaks. */
-export const ISOLATE_INTERFACE_VERSION = 1
 /**
  * Largest answer copied out of the isolate, in UTF-16 units: a checkpoint is at most 1 MiB (it
  * travels in a ledger entry), a detail a few hundred KB; 16 Mi leaves room and keeps a strategy
@@ -61,7 +60,7 @@ export class IsolateHost {
     this.isolate = new opts.ivm.Isolate({ memoryLimit: opts.memoryMb, onUnhandledRejection: () => {} })
     this.context = this.isolate.createContextSync()
     this.isolate.compileScriptSync(opts.engineScript, { filename: 'stratmesh-engine.js' }).runSync(this.context)
-    const engine = this.context.global.getSync('stratmeshEngine', { reference: true }) as IsolatedVm.Reference<Record<string, unknown>>
+    const engine = this.context.global.getSync(ENGINE_GLOBAL, { reference: true }) as IsolatedVm.Reference<Record<string, unknown>>
     if (engine.typeof !== 'object') throw new StratmeshError('EVAL_START_FAILED', 'the engine bundle did not define its operations')
     const version: unknown = engine.getSync('interfaceVersion')
     if (version !== ISOLATE_INTERFACE_VERSION) throw new StratmeshError('EVAL_START_FAILED', `the engine bundle speaks interface ${String(version)}, this host ${ISOLATE_INTERFACE_VERSION}`)
@@ -73,18 +72,12 @@ export class IsolateHost {
     ;(engine.getSync('connect', { reference: true }) as IsolatedVm.Reference<(...args: unknown[]) => void>)
       .applySync(undefined, [new opts.ivm.Callback(progress), new opts.ivm.Callback(() => { this.end('out-of-memory') })])
     // The operations are the host's from here: the strategy finds neither them nor the callbacks.
-    this.context.global.deleteSync('stratmeshEngine')
+    this.context.global.deleteSync(ENGINE_GLOBAL)
     this.context.evalSync(SEAL_REALM_SCRIPT)
   }
 
   get disposed (): boolean {
     return this.isolate.isDisposed
-  }
-
-  /** Peak heap and external (ArrayBuffer) bytes the isolate holds now. */
-  heapBytes (): number {
-    const s = this.isolate.getHeapStatisticsSync()
-    return s.used_heap_size + s.externally_allocated_size
   }
 
   inspect (code: string, fileName: string): unknown {
