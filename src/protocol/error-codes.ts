@@ -113,6 +113,7 @@ const SPECS = {
 
   // Evaluator processes
   EVAL_START_FAILED: { area: 'evaluator', meaning: 'an evaluator process could not start' },
+  EVAL_ISOLATE_UNAVAILABLE: { area: 'evaluator', meaning: 'isolated-vm does not load on this machine, and strategies run nowhere else; the message names the platforms it supports' },
   EVAL_BAD_MESSAGE: { area: 'evaluator', meaning: 'an evaluator sent a message that does not check out' },
   EVAL_BAD_SETUP: { area: 'evaluator', meaning: 'the in-sample split is not within the bars' },
   EVAL_BUSY: { area: 'evaluator', meaning: 'a request reached an evaluator that is not idle' },

@@ -1,31 +1,22 @@
 /**
- * The evaluator child: the only process that runs strategy code. Started by the evaluator pool with
- * child_process.fork, a scrubbed environment, a heap cap and Node's permission model; it loads a
- * job's strategy and candles once, then runs whole GA work units on request, reporting each
- * evaluation before it starts so the parent's watchdog knows which genome hung. It also recomputes
- * one genome in detail (equity, drawdown, trades) for the dashboard, and evaluates lists of
- * genomes for the peer's check of other members' checkpoints.
+ * The evaluator child: the process that holds the isolate where strategy code runs. Started by the
+ * evaluator pool with child_process.fork, a scrubbed environment and Node's permission model; it
+ * creates one isolated-vm isolate (isolate-host.ts) for one job's strategy and candles in its
+ * lifetime, then runs whole GA work units on request, reporting each evaluation before it starts
+ * so the parent's watchdog knows which genome hung. It also recomputes one genome in detail for the
+ * dashboard, evaluates lists of genomes for the check of other members' checkpoints, and inspects
+ * a strategy at submit. No strategy code runs in this Node realm: only in the isolate.
+ *
+ * argv: the engine bundle's path, the isolate's base memory limit in MiB, and isolated-vm's native
+ * binary for this machine (found by the parent; the child may be a bundle in the temp directory).
  */
-import { evaluateDetail } from '../../engine/backtest-detail.js'
-import { sampleGenomeDetail } from '../../engine/downsample.js'
-import { runUnit } from '../../engine/ga.js'
-import { evalSetupFor } from '../../engine/job-setup.js'
-import { evaluateGenome, type EvalSetup } from '../../engine/evaluate.js'
-import { paramsProblem } from '../../engine/param-space.js'
-import { paramsKey } from '../../protocol/params-key.js'
-import { createStrategyContext } from '../../engine/strategy-context.js'
-import type { StrategyContext, StrategyDefinition } from '../../engine/strategy-api.js'
+import { createRequire } from 'node:module'
+import { readFileSync } from 'node:fs'
+import type IsolatedVm from 'isolated-vm'
 import { StratmeshError } from '../../protocol/errors.js'
-import { installArrayBudget } from './array-budget.js'
+import { EXIT_ISOLATE_OUT_OF_MEMORY, ISOLATE_OUT_OF_MEMORY_LINE, IsolateHost } from './isolate-host.js'
 import { parseParentMessage, type ChildMessage, type ParentMessage } from './messages.js'
-import { forbidNondeterminism, instantiateStrategy } from './strategy-module.js'
-
-interface LoadedJob {
-  readonly key: string
-  readonly def: StrategyDefinition
-  readonly ctx: StrategyContext
-  readonly setup: EvalSetup
-}
+import { checkInspected, rebuildDetail } from './isolate-answers.js'
 
 const rawSend = process.send?.bind(process)
 if (rawSend === undefined) {
@@ -33,63 +24,79 @@ if (rawSend === undefined) {
   process.exit(2)
 }
 const send = (m: ChildMessage): void => { rawSend(m) }
+const [bundlePath, memoryArg, isolatedVmBinary] = process.argv.slice(2)
+const baseMemoryMb = Number(memoryArg)
 
-// The parent is gone (stopped or died): nothing left to do, and no orphan may stay behind. When the
-// event loop is blocked by a looping strategy this cannot run; the pool's reaper covers that case.
+// The parent is gone (stopped or died): nothing left to do, and no orphan may stay behind. While an
+// isolate call blocks the event loop this cannot run; the pool's reaper covers that case.
 process.on('disconnect', () => process.exit(0))
-
-// Ctrl-C in a terminal signals the whole foreground process group, evaluators included. The peer
-// shuts down gracefully and ends its evaluators itself; an evaluator that died of the same Ctrl-C
-// first would look like a crashing strategy. SIGTERM/SIGKILL from the pool still end it.
+// Ctrl-C in a terminal signals the whole foreground process group; the peer ends its evaluators itself.
 process.on('SIGINT', () => {})
 
-// Ambient capabilities no evaluation needs: timers and fetch would let strategy code run later,
-// between units, or talk to the network. Node's internals keep their own references.
-for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch']) {
-  Reflect.deleteProperty(globalThis, name)
-}
-forbidNondeterminism()
-// Before any strategy code runs: the typed-array constructors it will see are the counting ones.
-const arrays = installArrayBudget()
-// Process powers the permission model leaves open: signalling other processes (the peer included;
-// _debugProcess would open the peer's inspector), loading native code, any built-in module without
-// an import (getBuiltinModule, Node >= 20.16: the network, randomness, clocks), and speaking for the
-// child on the IPC channel. The child needs none of them after this point.
-for (const name of ['send', 'kill', '_kill', '_debugProcess', '_debugEnd', '_linkedBinding', 'dlopen', 'binding', 'getBuiltinModule', 'chdir']) {
-  (process as unknown as Record<string, unknown>)[name] = () => { throw new StratmeshError('STRATEGY_FORBIDDEN', `strategies may not use process.${name}`) }
-}
+const ivm = (createRequire(import.meta.url)(isolatedVmBinary) as { ivm: typeof IsolatedVm }).ivm
+const engineScript = readFileSync(bundlePath, 'utf8')
 
+/** The request being answered: progress reports carry its id. */
+let currentId = 0
 /**
- * One strategy per process lifetime: strategy code can change this realm (globals, built-in
- * prototypes), so a second strategy, or the GA serving another job, must never run after it here.
- * The pool replaces the process instead of loading another job into it.
+ * Progress reports the current request may still send. Each re-arms the parent's watchdog, so a
+ * strategy that found a way to make the engine report more than it evaluates must not hold the
+ * time limit off: past the most a request can honestly need, the isolate is ended.
  */
-let job: LoadedJob | null = null
-let used = false
+let progressLeft = 0
+let host: IsolateHost | null = null
+let jobKey: string | null = null
 
-function claimRealm (): void {
-  if (used) throw new StratmeshError('EVAL_CHILD_USED', 'this evaluator has already loaded a strategy; it runs one in its lifetime')
-  used = true
+/** One isolate, one strategy per process lifetime: the pool replaces the process for another. */
+function newHost (extraBytes: number): IsolateHost {
+  if (host !== null) throw new StratmeshError('EVAL_CHILD_USED', 'this evaluator has already loaded a strategy; it runs one in its lifetime')
+  host = new IsolateHost({
+    ivm,
+    engineScript,
+    memoryMb: baseMemoryMb + Math.ceil(extraBytes / 1024 / 1024),
+    onProgress: (index, paramsKey, repeat) => {
+      if (--progressLeft < 0) return false
+      send({ type: 'progress', id: currentId, index, paramsKey, ...(repeat ? { repeat: true } : {}) })
+      return true
+    },
+  })
+  return host
 }
 
-/** The definition whose positions() counts the typed arrays it makes against `maxBytes` per call. */
-function withArrayBudget (def: StrategyDefinition, maxBytes: number): StrategyDefinition {
-  return {
-    name: def.name,
-    ...(def.description === undefined ? {} : { description: def.description }),
-    params: def.params,
-    ...(def.constraints === undefined ? {} : { constraints: def.constraints }),
-    positions: (ctx, p) => arrays.counted(maxBytes, () => def.positions(ctx, p)),
-  }
+function loadedHost (key: string): IsolateHost {
+  if (host === null || jobKey !== key) throw new StratmeshError('EVAL_JOB_NOT_LOADED', `job ${key} is not loaded in this evaluator`)
+  return host
 }
 
-/** The context with its methods (the engine's indicators and output()) outside the budget. */
-function engineCallsExempt (ctx: StrategyContext): StrategyContext {
-  const wrapped: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(ctx)) {
-    wrapped[key] = typeof value === 'function' ? (...args: unknown[]) => arrays.exempt(() => (value as (...a: unknown[]) => unknown).apply(ctx, args)) : value
+/** The most progress reports a request can need: one per evaluation, plus the unit's repeats of its best genomes. */
+function progressAllowed (m: ParentMessage): number {
+  if (m.type === 'evaluate') return m.params.length
+  if (m.type !== 'run-unit') return 0
+  const ga = (m.input.spec as { ga?: { population?: unknown, generations?: unknown } } | undefined)?.ga
+  const evaluations = Number(ga?.population) * (Number(ga?.generations) + 1)
+  return Number.isSafeInteger(evaluations) && evaluations > 0 ? 2 * evaluations + 100 : 0
+}
+
+function handle (m: ParentMessage): ChildMessage {
+  currentId = m.id
+  progressLeft = progressAllowed(m)
+  switch (m.type) {
+    case 'inspect':
+      return { type: 'inspected', id: m.id, ...checkInspected(newHost(0).inspect(m.code, m.fileName)) }
+    case 'load-job': {
+      const candleBytes = m.candles.length * 8 * 6
+      newHost(m.maxCacheBytes + candleBytes).loadJob(m.code, m.fileName, m.candles, m.spec, m.maxCacheBytes)
+      jobKey = m.jobKey
+      return { type: 'loaded', id: m.id }
+    }
+    case 'run-unit':
+      // The parent checks the checkpoint's shape (messages.ts) as it checks everything a child sends.
+      return { type: 'result', id: m.id, checkpoint: loadedHost(m.jobKey).runUnit(m.input, m.skip) as never }
+    case 'detail':
+      return { type: 'detailed', id: m.id, detail: rebuildDetail(loadedHost(m.jobKey).detail(m.params, m.maxPoints, m.maxTrades)) }
+    case 'evaluate':
+      return { type: 'evaluated', id: m.id, results: loadedHost(m.jobKey).evaluate(m.params) as never }
   }
-  return wrapped as unknown as StrategyContext
 }
 
 function errorMessage (id: number, err: unknown): ChildMessage {
@@ -98,53 +105,15 @@ function errorMessage (id: number, err: unknown): ChildMessage {
   return { type: 'error', id, code: 'EVAL_CHILD_ERROR', message: typeof e?.message === 'string' ? e.message : String(err) }
 }
 
-function handle (m: ParentMessage): ChildMessage {
-  switch (m.type) {
-    case 'inspect': {
-      claimRealm()
-      const def = instantiateStrategy(m.code, m.fileName)
-      // A plain copy: the definition's objects may carry getters or functions that cannot cross IPC.
-      const params = JSON.parse(JSON.stringify(def.params))
-      return { type: 'inspected', id: m.id, name: def.name, params, ...(typeof def.description === 'string' ? { description: def.description } : {}) }
-    }
-    case 'load-job': {
-      claimRealm()
-      const def = withArrayBudget(instantiateStrategy(m.code, m.fileName), m.maxArrayBytes)
-      const setup = evalSetupFor(m.spec, m.candles)
-      job = { key: m.jobKey, def, ctx: engineCallsExempt(createStrategyContext(m.candles, { maxCacheBytes: m.maxCacheBytes })), setup }
-      return { type: 'loaded', id: m.id }
-    }
-    case 'run-unit': {
-      const j = job
-      if (j === null || j.key !== m.jobKey) throw new StratmeshError('EVAL_JOB_NOT_LOADED', `job ${m.jobKey} is not loaded in this evaluator`)
-      const checkpoint = runUnit(m.input, {
-        def: j.def,
-        evaluate: (params, scope) => evaluateGenome(j.def, j.ctx, params, j.setup, scope),
-        onEvaluation: (index, params, repeat) => send({ type: 'progress', id: m.id, index, paramsKey: paramsKey(params), ...(repeat ? { repeat: true } : {}) }),
-        skip: new Map(m.skip),
-      })
-      return { type: 'result', id: m.id, checkpoint }
-    }
-    case 'detail': {
-      const j = job
-      if (j === null || j.key !== m.jobKey) throw new StratmeshError('EVAL_JOB_NOT_LOADED', `job ${m.jobKey} is not loaded in this evaluator`)
-      const detail = evaluateDetail(j.def, j.ctx, m.params, j.setup)
-      return { type: 'detailed', id: m.id, detail: sampleGenomeDetail(detail, { maxPoints: m.maxPoints, maxTrades: m.maxTrades }) }
-    }
-    case 'evaluate': {
-      const j = job
-      if (j === null || j.key !== m.jobKey) throw new StratmeshError('EVAL_JOB_NOT_LOADED', `job ${m.jobKey} is not loaded in this evaluator`)
-      // Genomes come from another member's checkpoint: one outside the strategy's space is
-      // recorded as such (the GA never produces one), not run.
-      const results = m.params.map((params, index) => {
-        const problem = paramsProblem(j.def.params, params)
-        if (problem !== null) return { fitness: null, inSample: null, outOfSample: null, error: `GENOME_OUTSIDE_SPACE: ${problem}` }
-        send({ type: 'progress', id: m.id, index, paramsKey: paramsKey(params) })
-        return evaluateGenome(j.def, j.ctx, params, j.setup)
-      })
-      return { type: 'evaluated', id: m.id, results }
-    }
+/** The isolate is gone (its memory limit, or the host ended it): this process is replaced. */
+function exitIfIsolateEnded (): void {
+  if (host === null || !host.disposed) return
+  if (host.fault === 'bad-progress') {
+    console.error('stratmesh evaluator: the isolate sent a malformed progress report')
+    process.exit(1)
   }
+  console.error(ISOLATE_OUT_OF_MEMORY_LINE)
+  process.exit(EXIT_ISOLATE_OUT_OF_MEMORY)
 }
 
 process.on('message', (raw: unknown) => {
@@ -154,6 +123,7 @@ process.on('message', (raw: unknown) => {
     id = m.id
     send(handle(m))
   } catch (err) {
+    exitIfIsolateEnded()
     send(errorMessage(Math.max(id, 0), err))
   }
 })

@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import type { Logger } from '@libp2p/interface'
 import { StratmeshError } from '../../protocol/errors.js'
 import type { EvaluatorLaunch } from './launch.js'
+import { ISOLATE_OUT_OF_MEMORY_LINE } from './isolate-host.js'
 import { parseChildMessage, type ChildMessage, type ParentMessage } from './messages.js'
 
 /** How long a child may take to start and say ready: loading Node and the engine takes well under a second; 30 s covers a loaded laptop. */
@@ -15,7 +16,7 @@ export const EVALUATOR_START_TIMEOUT_MS = 30_000
 /** Stderr kept per child, to recognise V8's out-of-memory report (a few lines) among other output. */
 export const STDERR_TAIL_CHARS = 8192
 
-const OUT_OF_MEMORY_RE = /heap out of memory|Reached heap limit|Allocation failed - JavaScript heap/i
+const OUT_OF_MEMORY_RE = new RegExp(`heap out of memory|Reached heap limit|Allocation failed - JavaScript heap|${ISOLATE_OUT_OF_MEMORY_LINE}`, 'i')
 
 export type EvaluatorState = 'starting' | 'idle' | 'busy' | 'stopping' | 'dead'
 /** A request without its id; the process numbers its requests. */
@@ -55,7 +56,7 @@ export class EvaluatorProcess {
   constructor (opts: EvaluatorProcessOptions) {
     this.opts = opts
     const { launch } = opts
-    this.child = fork(launch.modulePath, [], {
+    this.child = fork(launch.modulePath, [...launch.args], {
       execArgv: [...launch.execArgv],
       env: launch.env,
       cwd: launch.cwd,

@@ -9,13 +9,11 @@ const COMPILED_CACHE = 16
 
 export class JobLoader {
   private readonly cacheBytes: number
-  private readonly maxArrayBytes: number
   private readonly compiled = new Map<string, string>()
 
-  /** `cacheBytes`: each evaluator's indicator cache bound; `maxArrayBytes`: its per-evaluation typed-array budget. */
-  constructor (cacheBytes: number, maxArrayBytes: number) {
+  /** `cacheBytes`: each evaluator's indicator cache bound (its isolate's memory limit grows by it). */
+  constructor (cacheBytes: number) {
     this.cacheBytes = cacheBytes
-    this.maxArrayBytes = maxArrayBytes
   }
 
   compile (job: PoolJob): string {
@@ -32,7 +30,7 @@ export class JobLoader {
   async load (ev: EvaluatorProcess, job: PoolJob, code: string): Promise<void> {
     if (ev.job === job.key) return
     ev.used = true
-    const m = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec, maxCacheBytes: this.cacheBytes, maxArrayBytes: this.maxArrayBytes })
+    const m = await ev.request({ type: 'load-job', jobKey: job.key, code, fileName: job.fileName, candles: job.candles, spec: job.spec, maxCacheBytes: this.cacheBytes })
     if (m.type !== 'loaded') throw answerError(m, 'loaded')
     ev.job = job.key
   }

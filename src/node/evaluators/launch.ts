@@ -1,19 +1,25 @@
 /**
- * How an evaluator child is started: which file, with which Node flags and environment. The child
- * runs other people's code, so it gets a heap cap, Node's permission model (read access to its own
- * code only; no writes, no child processes, no workers, no addons) and an environment without the
- * parent's secrets.
+ * How an evaluator child is started: which file, with which Node flags, arguments and environment.
+ * Strategy code runs in the child's isolate, never in its Node realm; the process is still kept
+ * small as a second wall: a heap cap, Node's permission model (read access to its own code, the
+ * engine bundle and isolated-vm only; no writes, no child processes, no workers; the one native
+ * addon it loads is isolated-vm) and an environment without the parent's secrets.
  */
 import { buildSync } from 'esbuild'
-import { existsSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, realpathSync, renameSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sha256Hex } from '../../protocol/canonical.js'
+import { StratmeshError } from '../../protocol/errors.js'
+import { engineBundleFile } from './engine-bundle.js'
 
 export interface EvaluatorLaunch {
   /** The module fork() runs. */
   readonly modulePath: string
+  /** The child's arguments: the engine bundle, the isolate's base memory limit (MiB), isolated-vm's native binary. */
+  readonly args: readonly string[]
   readonly execArgv: readonly string[]
   readonly env: NodeJS.ProcessEnv
   readonly cwd: string
@@ -44,7 +50,9 @@ function childModule (): { path: string, readable: string[] } {
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: 'node20',
+      target: 'node24',
+      // A native addon: the child loads it from the package (see child.ts), not from the bundle.
+      external: ['isolated-vm'],
       write: false,
       logLevel: 'silent',
     })
@@ -64,8 +72,32 @@ function hasFlag (flag: string): boolean {
   return process.allowedNodeEnvironmentFlags.has(flag)
 }
 
-/** The launch configuration for an evaluator with a `memoryMb` heap cap. */
+/** The platforms isolated-vm 7 ships prebuilt binaries for (what to tell a user whose machine has none). */
+export const ISOLATE_PLATFORMS = 'Node 24 or newer on Linux x64/arm64, macOS arm64 or Windows x64'
+
+/**
+ * The file of isolated-vm's native binary for this machine (the prebuild node-gyp-build picks),
+ * after checking that it loads here. The child loads that file directly, so it reads nothing else
+ * of the package. Strategies run only inside an isolate: where none can be made there is no weaker
+ * fallback, and evaluators (so `peer start`) fail with EVAL_ISOLATE_UNAVAILABLE saying what to do.
+ */
+export function isolatedVmBinary (): string {
+  const require = createRequire(join(PACKAGE_ROOT, 'package.json'))
+  try {
+    require('isolated-vm')
+    const main = dirname(require.resolve('isolated-vm/package.json'))
+    const gypBuild = createRequire(join(main, 'package.json'))('node-gyp-build') as { path (dir: string): string }
+    return realpathSync(gypBuild.path(main))
+  } catch (err) {
+    const reason = ((err as Error).message ?? String(err)).split('\n')[0]
+    throw new StratmeshError('EVAL_ISOLATE_UNAVAILABLE', `isolated-vm does not load on this machine (Node ${process.versions.node}, ${process.platform}-${process.arch}): ${reason}. Stratmesh runs strategies only inside an isolate; use ${ISOLATE_PLATFORMS}, then reinstall stratmesh`, { cause: err })
+  }
+}
+
+/** The launch configuration for an evaluator with a `memoryMb` heap cap (its isolate's base limit too). */
 export function evaluatorLaunch (memoryMb: number): EvaluatorLaunch {
+  const binary = isolatedVmBinary()
+  const bundle = engineBundleFile()
   const child = childModule()
   const execArgv = [`--max-old-space-size=${memoryMb}`]
   // Not --frozen-intrinsics: it made evaluations 3-4x slower (frozen Object and typed-array
@@ -73,10 +105,10 @@ export function evaluatorLaunch (memoryMb: number): EvaluatorLaunch {
   // Node 20 calls it --experimental-permission; Node 22.13+ and 23.5+ call it --permission.
   const permission = hasFlag('--permission') ? '--permission' : hasFlag('--experimental-permission') ? '--experimental-permission' : null
   if (permission !== null) {
-    execArgv.push(permission, ...child.readable.map(p => `--allow-fs-read=${p}`))
+    execArgv.push(permission, '--allow-addons', ...[...child.readable, bundle, binary].map(p => `--allow-fs-read=${p}`))
     if (hasFlag('--disable-warning')) execArgv.push('--disable-warning=ExperimentalWarning')
   }
   const env: NodeJS.ProcessEnv = {}
   for (const name of PASSED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]
-  return { modulePath: child.path, execArgv, env, cwd: PACKAGE_ROOT, sandboxed: permission !== null }
+  return { modulePath: child.path, args: [bundle, String(memoryMb), binary], execArgv, env, cwd: PACKAGE_ROOT, sandboxed: permission !== null }
 }

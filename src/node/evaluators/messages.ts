@@ -33,9 +33,9 @@ export const MAX_EVALUATE_GENOMES = 256
 
 /**
  * Load a job's strategy and candles; `maxCacheBytes` bounds the child's indicator cache (see
- * cache-budget.ts), `maxArrayBytes` the typed arrays the strategy makes per evaluation (array-budget.ts).
+ * cache-budget.ts), and the child's isolate is given that much more memory, plus the candles'.
  */
-export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec, readonly maxCacheBytes: number, readonly maxArrayBytes: number }
+export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec, readonly maxCacheBytes: number }
 export interface RunUnitMessage { readonly type: 'run-unit', readonly id: number, readonly jobKey: string, readonly input: UnitInput, readonly skip: ReadonlyArray<readonly [string, string]> }
 export interface InspectMessage { readonly type: 'inspect', readonly id: number, readonly code: string, readonly fileName: string }
 /** Recompute one genome of the loaded job in detail (equity, drawdown, trades), within the limits. */
@@ -88,7 +88,6 @@ export function parseParentMessage (m: unknown): ParentMessage {
       if (!isCandles(m.candles)) throw bad('load-job candles must be Float64Array columns of one length')
       if (!isRecord(m.spec)) throw bad('load-job lacks a spec')
       if (!Number.isSafeInteger(m.maxCacheBytes) || (m.maxCacheBytes as number) < 0) throw bad('load-job maxCacheBytes must be an integer >= 0')
-      if (!Number.isSafeInteger(m.maxArrayBytes) || (m.maxArrayBytes as number) <= 0) throw bad('load-job maxArrayBytes must be an integer > 0')
       return m as unknown as LoadJobMessage
     case 'run-unit':
       if (typeof m.jobKey !== 'string' || !isRecord(m.input) || !Array.isArray(m.skip)) throw bad('run-unit lacks jobKey, input or skip')

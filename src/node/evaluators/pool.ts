@@ -30,20 +30,14 @@ import { TransientEvaluators } from './transient-evaluators.js'
 /** Ten minutes: what users of other tools found they needed to cut off a stuck backtest, never a slow honest one. */
 export const DEFAULT_EVAL_TIMEOUT_MS = 600_000
 /**
- * Heap cap per evaluator. A 1M-candle job holds ~48 MB of candles and the indicator cache (see
- * cache-budget.ts), both typed arrays outside the heap this caps; 1 GiB of heap covers the GA and a
- * strategy's own arrays with room to spare, while one evaluator per core on an 8-core, 16 GB
- * laptop cannot exhaust it.
+ * Memory cap per evaluator: the limit of its isolate, where the engine and the strategy run, which
+ * counts the heap and ArrayBuffers alike. The candles and the indicator cache (see cache-budget.ts)
+ * are added to it when a job loads; 1 GiB covers the GA and a strategy's own arrays with room to
+ * spare, while one evaluator per core on an 8-core, 16 GB laptop cannot exhaust it.
  */
 export const DEFAULT_MEMORY_MB = 1024
-/** Smallest heap cap accepted: Node and the engine take ~10 MB of heap before any strategy runs. */
+/** Smallest memory cap accepted: the engine takes a few MB of its isolate before any strategy runs. */
 export const MIN_MEMORY_MB = 32
-/**
- * Typed arrays a strategy may make in one evaluation, as a multiple of the heap cap (the heap cap
- * does not see them; src/node/evaluators/array-budget.ts counts them): 2 GiB with the default cap, 256
- * full-length arrays of a 1M-candle job, where a strategy needs a handful.
- */
-export const ARRAY_BUDGET_PER_HEAP = 2
 /**
  * Evaluator restarts (timeouts, crashes) one unit may cause before it fails with EVAL_UNIT_FAILED.
  * Each costs up to evalTimeoutMs; a strategy that hangs or crashes on more genomes than this in
@@ -101,7 +95,7 @@ class Pool implements EvaluatorPool {
     if (!(this.evalTimeoutMs > 0)) throw new StratmeshError('POOL_BAD_OPTIONS', `evalTimeoutMs must be positive, got ${this.evalTimeoutMs}`)
     if (!Number.isInteger(this.memoryMb) || this.memoryMb < MIN_MEMORY_MB) throw new StratmeshError('POOL_BAD_OPTIONS', `memoryMb must be an integer >= ${MIN_MEMORY_MB}, got ${this.memoryMb}`)
     if (opts.cacheMb !== undefined && !(Number.isInteger(opts.cacheMb) && opts.cacheMb >= 0)) throw new StratmeshError('POOL_BAD_OPTIONS', `cacheMb must be an integer >= 0, got ${opts.cacheMb}`)
-    this.jobs = new JobLoader(cacheBytes, this.memoryMb * ARRAY_BUDGET_PER_HEAP * 1024 * 1024)
+    this.jobs = new JobLoader(cacheBytes)
     this.transient = new TransientEvaluators(() => this.startChild(this.runningLaunch()), err => { this.countRestart(err) })
     this.checker = new Checker({
       assertRunning: () => { this.runningLaunch() },
@@ -115,7 +109,7 @@ class Pool implements EvaluatorPool {
   async start (): Promise<void> {
     if (this.running) return
     this.launch = evaluatorLaunch(this.memoryMb)
-    if (!this.launch.sandboxed) this.log?.error('this Node has no permission model: evaluators run without file-system limits')
+    if (!this.launch.sandboxed) this.log?.error('this Node has no permission model: evaluator processes run without file-system limits (strategies still run only in their isolates)')
     this.reaper = startReaper()
     this.running = true
     const started = Array.from({ length: this.size }, () => this.spawn())

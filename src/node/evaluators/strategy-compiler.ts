@@ -7,7 +7,7 @@
 import { transformSync, type Message } from 'esbuild'
 import { extname } from 'node:path'
 import { StratmeshError } from '../../protocol/errors.js'
-import { STRATEGY_API_MODULE } from './strategy-module.js'
+import { STRATEGY_API_MODULE } from '../../engine/strategy-loader.js'
 
 /**
  * Largest strategy source accepted: real strategies are a few KB; 1 MiB leaves room for embedded

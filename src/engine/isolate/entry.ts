@@ -1,0 +1,156 @@
+/**
+ * The engine as it runs inside an evaluator's isolate: esbuild bundles this file, the engine and the
+ * strategy API into one script (src/node/evaluators/engine-bundle.ts), the evaluator child runs it
+ * in a fresh V8 isolate, takes the operations object it leaves on the global, removes it from the
+ * global and then runs the strategy's code. Everything crosses the boundary as primitives: the
+ * candles once per job (copied in as Float64Arrays), JSON text in, JSON text out.
+ *
+ * Each operation stores its answer, `{"ok":…}` or `{"error":{code,message}}`, and returns its
+ * length, so the host can refuse an oversized answer before copying it out with take().
+ */
+import { evaluateDetail } from '../backtest-detail.js'
+import { sampleGenomeDetail, type SampledCurve, type SampledGenomeDetail } from '../downsample.js'
+import { runUnit, type UnitInput } from '../ga.js'
+import { evalSetupFor } from '../job-setup.js'
+import { evaluateGenome, type EvalSetup } from '../evaluate.js'
+import { paramsProblem } from '../param-space.js'
+import { createStrategyContext } from '../strategy-context.js'
+import { loadStrategyModule, type StrategyModuleFunction } from '../strategy-loader.js'
+import type { StrategyContext, StrategyDefinition } from '../strategy-api.js'
+import { paramsKey } from '../../protocol/params-key.js'
+import { StratmeshError } from '../../protocol/errors.js'
+import type { JobSpec } from '../../protocol/job-spec.js'
+import type { ParamValues } from '../../protocol/types.js'
+import { ENGINE_GLOBAL, ISOLATE_INTERFACE_VERSION } from './interface.js'
+
+
+/** Host callbacks, handed in once by connect() and kept here, out of the strategy's reach. */
+type Progress = (index: number, paramsKey: string, repeat: boolean) => void
+type OutOfMemory = () => void
+
+interface LoadedJob {
+  readonly def: StrategyDefinition
+  readonly ctx: StrategyContext
+  readonly setup: EvalSetup
+}
+
+// Taken before any strategy code runs: a strategy may replace the globals, not these bindings.
+const stringify = JSON.stringify
+const parse = JSON.parse
+const RangeErrorType = RangeError
+
+let progress: Progress | null = null
+let outOfMemory: OutOfMemory | null = null
+let job: LoadedJob | null = null
+let answer = ''
+
+/**
+ * V8 throws this when an ArrayBuffer would pass the isolate's memory limit. A strategy may catch
+ * it; one that does not has run out of memory. Outside a strategy's positions() (the engine's own
+ * arrays) the host replaces the isolate, as when the heap reaches the limit.
+ */
+function isAllocationFailure (err: unknown): boolean {
+  return err instanceof RangeErrorType && /allocation failed/i.test(String((err as Error).message))
+}
+
+function respond (op: () => unknown): number {
+  try {
+    answer = stringify({ ok: op() })
+  } catch (err) {
+    if (isAllocationFailure(err) && outOfMemory !== null) outOfMemory()
+    const code = err instanceof StratmeshError ? err.code : 'EVAL_CHILD_ERROR'
+    const message = err !== null && typeof err === 'object' && typeof (err as Error).message === 'string' ? (err as Error).message : String(err)
+    answer = stringify({ error: { code, message } })
+  }
+  return answer.length
+}
+
+function loaded (): LoadedJob {
+  if (job === null) throw new StratmeshError('EVAL_JOB_NOT_LOADED', 'no job is loaded in this isolate')
+  return job
+}
+
+/**
+ * The definition whose positions() turns an allocation failure it did not catch into
+ * EVAL_OUT_OF_MEMORY, recorded for the genome like any failed evaluation: the isolate is intact
+ * (V8 refused one ArrayBuffer; it collects the strategy's garbage as usual), so no restart.
+ */
+function watchedForMemory (def: StrategyDefinition): StrategyDefinition {
+  const positions = def.positions
+  return {
+    ...def,
+    positions: (ctx, p) => {
+      try {
+        return positions(ctx, p)
+      } catch (err) {
+        if (isAllocationFailure(err)) throw new StratmeshError('EVAL_OUT_OF_MEMORY', 'the evaluation exceeded the evaluator memory limit')
+        throw err
+      }
+    },
+  }
+}
+
+function plainCurve (c: SampledCurve): { bars: number[], values: number[] } {
+  return { bars: Array.from(c.bars), values: Array.from(c.values) }
+}
+
+/** The detail with its typed arrays as plain arrays, for JSON (the host rebuilds them). */
+function plainDetail (d: SampledGenomeDetail): unknown {
+  const range = (r: SampledGenomeDetail['inSample']): unknown => ({ ...r, equity: plainCurve(r.equity), drawdown: plainCurve(r.drawdown) })
+  return { ...d, inSample: range(d.inSample), outOfSample: range(d.outOfSample) }
+}
+
+const operations = {
+  interfaceVersion: ISOLATE_INTERFACE_VERSION,
+  connect (onProgress: Progress, onOutOfMemory: OutOfMemory): void {
+    if (progress !== null) throw new Error('the engine is connected already')
+    progress = onProgress
+    outOfMemory = onOutOfMemory
+  },
+  inspect: (fn: StrategyModuleFunction, fileName: string): number => respond(() => {
+    const def = loadStrategyModule(fn, fileName)
+    // A plain copy: the definition's objects may carry getters or functions.
+    return { name: def.name, params: parse(stringify(def.params)) as unknown, ...(typeof def.description === 'string' ? { description: def.description } : {}) }
+  }),
+  loadJob: (fn: StrategyModuleFunction, fileName: string, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, specJson: string, maxCacheBytes: number): number => respond(() => {
+    const candles = { length: time.length, time, open, high, low, close, volume }
+    const def = watchedForMemory(loadStrategyModule(fn, fileName))
+    job = { def, ctx: createStrategyContext(candles, { maxCacheBytes }), setup: evalSetupFor(parse(specJson) as JobSpec, candles) }
+    return null
+  }),
+  runUnit: (inputJson: string, skipJson: string): number => respond(() => {
+    const j = loaded()
+    const report = progress
+    return runUnit(parse(inputJson) as UnitInput, {
+      def: j.def,
+      evaluate: (params, scope) => evaluateGenome(j.def, j.ctx, params, j.setup, scope),
+      onEvaluation: (index, params, repeat) => { if (report !== null) report(index, paramsKey(params), repeat) },
+      skip: new Map(parse(skipJson) as Array<[string, string]>),
+    })
+  }),
+  evaluate: (paramsJson: string): number => respond(() => {
+    const j = loaded()
+    const report = progress
+    // Genomes come from another member's checkpoint: one outside the strategy's space is recorded
+    // as such (the GA never produces one), not run.
+    return (parse(paramsJson) as ParamValues[]).map((params, index) => {
+      const problem = paramsProblem(j.def.params, params)
+      if (problem !== null) return { fitness: null, inSample: null, outOfSample: null, error: `GENOME_OUTSIDE_SPACE: ${problem}` }
+      if (report !== null) report(index, paramsKey(params), false)
+      return evaluateGenome(j.def, j.ctx, params, j.setup)
+    })
+  }),
+  detail: (paramsJson: string, maxPoints: number, maxTrades: number): number => respond(() => {
+    const j = loaded()
+    const detail = evaluateDetail(j.def, j.ctx, parse(paramsJson) as ParamValues, j.setup)
+    return plainDetail(sampleGenomeDetail(detail, { maxPoints, maxTrades }))
+  }),
+  /** The last answer, handed out once. */
+  take (): string {
+    const a = answer
+    answer = ''
+    return a
+  },
+}
+
+Object.defineProperty(globalThis, ENGINE_GLOBAL, { value: operations, configurable: true, writable: false, enumerable: false })

@@ -1,0 +1,9 @@
+/**
+ * The contract between an evaluator's host and the engine bundle, kept apart from entry.ts (which
+ * installs itself on the global when loaded) so the host can import it without running the engine.
+ */
+
+/** The version of the operations the bundle offers; a host refuses a bundle that speaks another. */
+export const ISOLATE_INTERFACE_VERSION = 1
+/** The global the bundle leaves its operations on, for the host to take and delete. */
+export const ENGINE_GLOBAL = 'stratmeshEngine'

@@ -1,0 +1,136 @@
+/**
+ * One isolated-vm isolate in an evaluator child, holding the engine bundle and at most one
+ * strategy: created with the isolate's own memory limit (which counts ArrayBuffers too), the engine
+ * script run, its operations taken off the global, the realm sealed (isolate-realm.ts), and only
+ * then the strategy's code compiled and run. Answers come back as JSON text, checked for size
+ * before they are copied out and parsed.
+ */
+import type IsolatedVm from 'isolated-vm'
+import type { Candles, ParamValues } from '../../protocol/types.js'
+import type { JobSpec } from '../../protocol/job-spec.js'
+import type { UnitInput } from '../../engine/ga.js'
+import { wrapStrategyModule } from '../../engine/strategy-loader.js'
+import { StratmeshError } from '../../protocol/errors.js'
+import { isErrorCode } from '../../protocol/error-codes.js'
+import { SEAL_REALM_SCRIPT } from './isolate-realm.js'
+import { ENGINE_GLOBAL, ISOLATE_INTERFACE_VERSION } from '../../engine/isolate/interface.js'
+
+type Ivm = typeof IsolatedVm
+
+/**
+ * Largest answer copied out of the isolate, in UTF-16 units: a checkpoint is at most 1 MiB (it
+ * travels in a ledger entry), a detail a few hundred KB; 16 Mi leaves room and keeps a strategy
+ * that bloats an answer from filling the child's heap.
+ */
+export const MAX_ISOLATE_ANSWER_CHARS = 16 * 1024 * 1024
+/** Longest genome key a progress report may carry (the key of a genome of a sane space is far shorter). */
+export const MAX_PROGRESS_KEY_CHARS = 16 * 1024
+
+/** Exit code of a child whose isolate hit its memory limit; stderr says so for the pool. */
+export const EXIT_ISOLATE_OUT_OF_MEMORY = 75
+/** The line the pool recognises (evaluator-process.ts); strategy code has no way to write to stderr. */
+export const ISOLATE_OUT_OF_MEMORY_LINE = 'stratmesh evaluator: the isolate reached its memory limit'
+
+/** Why the host gave up on its isolate: the child then exits so the pool replaces it. */
+export type IsolateFault = 'out-of-memory' | 'bad-progress'
+
+export interface IsolateHostOptions {
+  readonly ivm: Ivm
+  readonly engineScript: string
+  readonly memoryMb: number
+  /** Returns false when the report is one too many for the request: the host then ends the isolate. */
+  readonly onProgress: (index: number, paramsKey: string, repeat: boolean) => boolean
+}
+
+const OPERATIONS = ['inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'take'] as const
+type Operation = typeof OPERATIONS[number]
+
+export class IsolateHost {
+  /** Set when the host ended the isolate (or V8 did, at its memory limit). */
+  fault: IsolateFault | null = null
+  private readonly ivm: Ivm
+  private readonly isolate: IsolatedVm.Isolate
+  private readonly context: IsolatedVm.Context
+  private readonly ops: Record<Operation, IsolatedVm.Reference<(...args: unknown[]) => unknown>>
+
+  constructor (opts: IsolateHostOptions) {
+    this.ivm = opts.ivm
+    // A rejection nobody handled would otherwise be thrown out of whichever later call is running,
+    // failing a unit for a strategy's stray promise; it is the strategy's own business.
+    this.isolate = new opts.ivm.Isolate({ memoryLimit: opts.memoryMb, onUnhandledRejection: () => {} })
+    this.context = this.isolate.createContextSync()
+    this.isolate.compileScriptSync(opts.engineScript, { filename: 'stratmesh-engine.js' }).runSync(this.context)
+    const engine = this.context.global.getSync(ENGINE_GLOBAL, { reference: true }) as IsolatedVm.Reference<Record<string, unknown>>
+    if (engine.typeof !== 'object') throw new StratmeshError('EVAL_START_FAILED', 'the engine bundle did not define its operations')
+    const version: unknown = engine.getSync('interfaceVersion')
+    if (version !== ISOLATE_INTERFACE_VERSION) throw new StratmeshError('EVAL_START_FAILED', `the engine bundle speaks interface ${String(version)}, this host ${ISOLATE_INTERFACE_VERSION}`)
+    this.ops = Object.fromEntries(OPERATIONS.map(name => [name, engine.getSync(name, { reference: true })])) as IsolateHost['ops']
+    const progress = (index: unknown, key: unknown, repeat: unknown): void => {
+      if (!Number.isSafeInteger(index) || (index as number) < 0 || typeof key !== 'string' || key.length > MAX_PROGRESS_KEY_CHARS) this.end('bad-progress')
+      else if (!opts.onProgress(index as number, key, repeat === true)) this.end('bad-progress')
+    }
+    ;(engine.getSync('connect', { reference: true }) as IsolatedVm.Reference<(...args: unknown[]) => void>)
+      .applySync(undefined, [new opts.ivm.Callback(progress), new opts.ivm.Callback(() => { this.end('out-of-memory') })])
+    // The operations are the host's from here: the strategy finds neither them nor the callbacks.
+    this.context.global.deleteSync(ENGINE_GLOBAL)
+    this.context.evalSync(SEAL_REALM_SCRIPT)
+  }
+
+  get disposed (): boolean {
+    return this.isolate.isDisposed
+  }
+
+  inspect (code: string, fileName: string): unknown {
+    return this.call('inspect', [this.strategy(code, fileName), fileName])
+  }
+
+  loadJob (code: string, fileName: string, candles: Candles, spec: JobSpec, maxCacheBytes: number): void {
+    const columns = [candles.time, candles.open, candles.high, candles.low, candles.close, candles.volume]
+      .map(c => new this.ivm.ExternalCopy(c).copyInto({ release: true }))
+    this.call('loadJob', [this.strategy(code, fileName), fileName, ...columns, JSON.stringify(spec), maxCacheBytes])
+  }
+
+  runUnit (input: UnitInput, skip: ReadonlyArray<readonly [string, string]>): unknown {
+    return this.call('runUnit', [JSON.stringify(input), JSON.stringify(skip)])
+  }
+
+  evaluate (params: readonly ParamValues[]): unknown {
+    return this.call('evaluate', [JSON.stringify(params)])
+  }
+
+  detail (params: ParamValues, maxPoints: number, maxTrades: number): unknown {
+    return this.call('detail', [JSON.stringify(params), maxPoints, maxTrades])
+  }
+
+  /** Compiles the strategy's CommonJS text in the isolate and returns its module function, to pass in. */
+  private strategy (code: string, fileName: string): unknown {
+    let script: IsolatedVm.Script
+    try {
+      script = this.isolate.compileScriptSync(wrapStrategyModule(code), { filename: fileName })
+    } catch (err) {
+      throw new StratmeshError('STRATEGY_LOAD_FAILED', `${fileName}: loading the strategy threw: ${(err as Error).message}`, { cause: err })
+    }
+    const fn = script.runSync(this.context, { reference: true }) as IsolatedVm.Reference<unknown>
+    return fn.derefInto()
+  }
+
+  /** Runs one operation; its answer's size is checked before it is copied out, then unwrapped. */
+  private call (op: Exclude<Operation, 'take'>, args: unknown[]): unknown {
+    const length: unknown = this.ops[op].applySync(undefined, args as never[])
+    if (typeof length !== 'number' || !(length <= MAX_ISOLATE_ANSWER_CHARS)) {
+      throw new StratmeshError('EVAL_BAD_MESSAGE', `the isolate's answer to ${op} is ${String(length)} characters, more than ${MAX_ISOLATE_ANSWER_CHARS}`)
+    }
+    const text: unknown = this.ops.take.applySync(undefined, [])
+    if (typeof text !== 'string' || text.length !== length) throw new StratmeshError('EVAL_BAD_MESSAGE', `the isolate's answer to ${op} is not the text it announced`)
+    const answer = JSON.parse(text) as { ok?: unknown, error?: { code?: unknown, message?: unknown } }
+    if (answer !== null && typeof answer === 'object' && 'ok' in answer) return answer.ok
+    const e = answer?.error
+    const message = typeof e?.message === 'string' ? e.message : 'an error without a message'
+    throw new StratmeshError(isErrorCode(e?.code) ? e.code : 'EVAL_CHILD_ERROR', message)
+  }
+
+  private end (fault: IsolateFault): void {
+    this.fault ??= fault
+    if (!this.isolate.isDisposed) this.isolate.dispose()
+  }
+}
