@@ -7,7 +7,7 @@
  * mesh) and takes one JSON command per line on stdin, answering one JSON line each on stdout;
  * it exits when stdin closes or after its lifetime. test/helpers/hostile.ts drives it.
  *
- *   node --import tsx --import ./src/node/polyfill.ts scripts/lan/hostile-member.ts --secret S
+ *   node --import tsx scripts/lan/hostile-member.ts --secret S
  */
 import { createInterface } from 'node:readline'
 import { randomBytes } from 'node:crypto'

@@ -44,7 +44,7 @@ function childModule (): { path: string, readable: string[] } {
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: 'node20',
+      target: 'node24',
       write: false,
       logLevel: 'silent',
     })
@@ -60,23 +60,14 @@ function childModule (): { path: string, readable: string[] } {
   return { path: bundled, readable: [bundled] }
 }
 
-function hasFlag (flag: string): boolean {
-  return process.allowedNodeEnvironmentFlags.has(flag)
-}
-
 /** The launch configuration for an evaluator with a `memoryMb` heap cap. */
 export function evaluatorLaunch (memoryMb: number): EvaluatorLaunch {
   const child = childModule()
   const execArgv = [`--max-old-space-size=${memoryMb}`]
   // Not --frozen-intrinsics: it made evaluations 3-4x slower (frozen Object and typed-array
   // prototypes). Instead each evaluator runs one strategy in its lifetime (see evaluators/child.ts).
-  // Node 20 calls it --experimental-permission; Node 22.13+ and 23.5+ call it --permission.
-  const permission = hasFlag('--permission') ? '--permission' : hasFlag('--experimental-permission') ? '--experimental-permission' : null
-  if (permission !== null) {
-    execArgv.push(permission, ...child.readable.map(p => `--allow-fs-read=${p}`))
-    if (hasFlag('--disable-warning')) execArgv.push('--disable-warning=ExperimentalWarning')
-  }
+  execArgv.push('--permission', ...child.readable.map(p => `--allow-fs-read=${p}`))
   const env: NodeJS.ProcessEnv = {}
   for (const name of PASSED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]
-  return { modulePath: child.path, execArgv, env, cwd: PACKAGE_ROOT, sandboxed: permission !== null }
+  return { modulePath: child.path, execArgv, env, cwd: PACKAGE_ROOT, sandboxed: true }
 }
