@@ -18,7 +18,7 @@
  * (goal >= 0.6) and b in candles/s (goal >= 100M/s). (b) moves three times the memory of (a): the
  * strategy reads two SMA arrays and writes the positions, and the backtests read open, close and
  * the positions (48 MB per 1M bars against 16 MB).
- * Run: node --import tsx --import ./src/node/polyfill.ts bench/backtest.bench.ts
+ * Run: node --import tsx bench/backtest.bench.ts
  */
 import { readFileSync } from 'node:fs'
 import { backtest } from '../src/engine/backtest.js'

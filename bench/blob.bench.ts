@@ -3,7 +3,7 @@
  * the private-network key on, as in production): a BLOB_MB MiB blob fetched with the default
  * chunk (1 MiB) and range (8 MiB) sizes, sha256 verified at the end. Prints MB/s per run and the
  * median of RUNS runs; each run fetches into a fresh data dir.
- * Run: node --import tsx --import ./src/node/polyfill.ts bench/blob.bench.ts [MiB] [runs]
+ * Run: node --import tsx bench/blob.bench.ts [MiB] [runs]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

@@ -8,7 +8,7 @@
  * rate, the peak resident memory of the evaluator processes, and a control: the in-process loop in
  * one plain process, then in two at once, i.e. how far this machine scales from one busy core to two.
  * The GA shape is BENCH_GA=<population>x<generations> (default 64x10, the shape of the goal).
- * Run: node --import tsx --import ./src/node/polyfill.ts bench/evaluator.bench.ts
+ * Run: node --import tsx bench/evaluator.bench.ts
  */
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'

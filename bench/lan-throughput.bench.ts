@@ -6,7 +6,7 @@
  * Control, in the same run: the same units computed in one plain process vs two at once, with no
  * mesh, pool or network: how far this machine scales from one busy core to two at all.
  *
- *   node --import tsx --import ./src/node/polyfill.ts bench/lan-throughput.bench.ts
+ *   node --import tsx bench/lan-throughput.bench.ts
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'

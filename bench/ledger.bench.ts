@@ -4,7 +4,7 @@
  * in pages of MAX_LOG_RANGE_ENTRIES as the replicator fetches them), and the time to reopen a
  * store of N entries (read every entry and rebuild the fold), with the pure fold alone beside it.
  * The entries are a unit's life cycle (claim, renews, commit with a small checkpoint), over and over.
- * Run: node --import tsx --import ./src/node/polyfill.ts bench/ledger.bench.ts [entries] [synced]
+ * Run: node --import tsx bench/ledger.bench.ts [entries] [synced]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

@@ -14,7 +14,7 @@
  * Prints each run and the median of RUNS runs (CATCH_UP_RUNS for (c)).
  * Knobs for investigation: BENCH_NODES=n runs (a) for n nodes only; BENCH_GOSSIP=0 replicates by
  * pull alone (1 s period); BENCH_STATS=1 prints every replicator's stats after each (a) run.
- * Run: node --import tsx --import ./src/node/polyfill.ts bench/replication.bench.ts [entries] [runs] [catchUp] [catchUpRuns]
+ * Run: node --import tsx bench/replication.bench.ts [entries] [runs] [catchUp] [catchUpRuns]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

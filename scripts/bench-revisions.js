@@ -37,7 +37,7 @@ try {
     const order = round % 2 === 1 ? trees : [...trees].reverse()
     for (const { rev, dir } of order) {
       console.log(`\n## ${rev} round ${round}\n`)
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './src/node/polyfill.ts', join('bench', bench), ...benchArgs], { cwd: dir, stdio: 'inherit' })
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join('bench', bench), ...benchArgs], { cwd: dir, stdio: 'inherit' })
       if (r.status !== 0) { failed++; console.error(`${bench} at ${rev} failed (exit ${r.status ?? r.signal})`) }
     }
   }

@@ -19,7 +19,7 @@ if (files.length === 0) {
 let failed = 0
 for (const f of files) {
   console.log(`\n## ${f}\n`)
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './src/node/polyfill.ts', join('bench', f)], { cwd: root, stdio: 'inherit' })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join('bench', f)], { cwd: root, stdio: 'inherit' })
   if (r.status !== 0) { failed++; console.error(`${f} failed (exit ${r.status ?? r.signal})`) }
 }
 process.exit(failed === 0 ? 0 : 1)

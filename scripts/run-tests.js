@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every test file under test/ with node's test runner (TypeScript through tsx).
-// Node 20's --test takes no glob patterns, so the files are listed here.
+// The files are listed here, not globbed by --test, so a run can be narrowed to paths with a substring.
 // Usage: node scripts/run-tests.js [substring…]   (only files whose path contains a substring)
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -25,7 +25,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`)
   process.exit(1)
 }
-const args = ['--import', 'tsx', '--import', './src/node/polyfill.ts', '--test', '--test-reporter=spec', ...files]
+const args = ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' })
 const forward = sig => { child.kill(sig) }
 process.on('SIGINT', forward)

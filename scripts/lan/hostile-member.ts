@@ -7,7 +7,7 @@
  * mesh) and takes one JSON command per line on stdin, answering one JSON line each on stdout;
  * it exits when stdin closes or after its lifetime. test/helpers/hostile.ts drives it.
  *
- *   STRATMESH_SECRET=S node --import tsx --import ./src/node/polyfill.ts scripts/lan/hostile-member.ts
+ *   STRATMESH_SECRET=S node --import tsx scripts/lan/hostile-member.ts
  * (the secret by the environment, not an argument that every user of the machine could read).
  */
 import { createInterface } from 'node:readline'

@@ -19,8 +19,8 @@ export const SECRET_ENV = 'STRATMESH_SECRET'
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const PEER_BIN = join(REPO_ROOT, 'bin', 'peer.js')
 const BUILT_CLI = join(REPO_ROOT, 'dist', 'node', 'cli', 'main.js')
-/** TypeScript entry points run through tsx, with the polyfill libp2p needs on Node 20 first. */
-const TS_NODE_ARGS = ['--import', 'tsx', '--import', './src/node/polyfill.ts']
+/** TypeScript entry points run through tsx. */
+const TS_NODE_ARGS = ['--import', 'tsx']
 
 export interface PeerStartSpec {
   readonly dataDir: string

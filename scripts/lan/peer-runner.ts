@@ -5,7 +5,7 @@
  * fault scenarios need seconds, not the default), a clock offset, and an engine version to
  * pretend to run (the mixed-version scenario). Stops gracefully on SIGTERM.
  *
- *   node --import tsx --import ./src/node/polyfill.ts scripts/lan/peer-runner.ts \
+ *   node --import tsx scripts/lan/peer-runner.ts \
  *     --data-dir DIR --name NAME [--cpus N] [--lease-ttl-ms MS] [--clock-offset-ms MS]
  *     [--engine-version-for-test V]
  *

@@ -3,7 +3,7 @@
  * sees whom and the job's progress every few seconds, and tears everything down on Ctrl-C or
  * after --seconds. For looking at the mesh on a real (namespaced) network outside the tests.
  *
- *   node --import tsx --import ./src/node/polyfill.ts scripts/lan/run-lan.ts [--hosts 3] [--demo]
+ *   node --import tsx scripts/lan/run-lan.ts [--hosts 3] [--demo]
  *     [--seconds 120] [--lease-ttl-ms 5000] [--launch cli|runner] [--keep]
  *     [--slow-host 1 --delay-ms 100 [--loss-percent 20]]
  *

@@ -23,7 +23,7 @@ interface Request { readonly spec: JobSpec, readonly strategyPath: string, reado
 
 /** Starts the reference run of `spec` on the CSV in a child process; resolves with its leaderboard. */
 export async function referenceInChild (spec: JobSpec, strategyPath: string, csvPath: string, top = 10): Promise<LeaderboardRow[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './src/node/polyfill.ts', SELF], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
   const timer = setTimeout(() => { child.kill('SIGKILL') }, REFERENCE_TIMEOUT_MS)
   // A test that ends first (it failed) must not leave the run behind.
   const onExit = (): void => { child.kill('SIGKILL') }

@@ -21,7 +21,7 @@ export interface CliRunOptions {
 
 export async function runPeerCli (args: readonly string[], opts: CliRunOptions): Promise<CliRun> {
   const entry = opts.from === 'source'
-    ? ['--import', 'tsx', '--import', './src/node/polyfill.ts', 'src/node/cli/main.ts']
+    ? ['--import', 'tsx', 'src/node/cli/main.ts']
     : [join(REPO_ROOT, 'bin', 'peer.js')]
   return await new Promise(resolve => {
     const child = execFile(process.execPath, [...entry, ...args], {

@@ -68,7 +68,7 @@ function assertPackageContents (packed: Packed): void {
   assert.deepEqual(outside, [], 'only the built code, the command, the strategies and the docs are packed')
   assert.deepEqual(paths.filter(p => /\.map$|\.test\.|^dist\/(test|src)\//.test(p)), [], 'no source maps or tests')
   for (const needed of [
-    'bin/peer.js', 'dist/node/polyfill.js', 'dist/node/cli/index.js', 'dist/node/evaluators/child.js',
+    'bin/peer.js', 'dist/node/cli/index.js', 'dist/node/evaluators/child.js', 'dist/engine-bundle.js',
     'dist/engine/strategy-api.js', 'dist/engine/strategy-api.d.ts', 'dist/dashboard/index.html',
     'dist/dashboard/vendor/lightweight-charts.standalone.production.js', 'strategies/rsi-reversion.ts',
   ]) assert.ok(paths.includes(needed), `${needed} is in the package`)

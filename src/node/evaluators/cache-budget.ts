@@ -50,9 +50,9 @@ const MIB = 1024 * 1024
  */
 export function machineMemoryBytes (): number {
   const total = totalmem()
-  // Node 20 returns undefined without a limit, later versions 0, and some hosts a huge number.
-  const limit = (process.constrainedMemory as (() => number | undefined) | undefined)?.()
-  return typeof limit === 'number' && limit > 0 && limit < total ? limit : total
+  // 0 without a limit, and some hosts report a huge number.
+  const limit = process.constrainedMemory()
+  return limit > 0 && limit < total ? limit : total
 }
 
 /** The indicator cache bound, in bytes, for each of `evaluators` evaluators on a machine of `machineBytes`. */

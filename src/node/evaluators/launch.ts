@@ -68,10 +68,6 @@ function childModule (): { path: string, readable: string[] } {
   return { path: bundled, readable: [bundled] }
 }
 
-function hasFlag (flag: string): boolean {
-  return process.allowedNodeEnvironmentFlags.has(flag)
-}
-
 /** The platforms isolated-vm 7 ships prebuilt binaries for (what to tell a user whose machine has none). */
 export const ISOLATE_PLATFORMS = 'Node 24 or newer on Linux x64/arm64, macOS arm64 or Windows x64'
 
@@ -102,13 +98,8 @@ export function evaluatorLaunch (memoryMb: number): EvaluatorLaunch {
   const execArgv = [`--max-old-space-size=${memoryMb}`]
   // Not --frozen-intrinsics: it made evaluations 3-4x slower (frozen Object and typed-array
   // prototypes). Instead each evaluator runs one strategy in its lifetime (see evaluators/child.ts).
-  // Node 20 calls it --experimental-permission; Node 22.13+ and 23.5+ call it --permission.
-  const permission = hasFlag('--permission') ? '--permission' : hasFlag('--experimental-permission') ? '--experimental-permission' : null
-  if (permission !== null) {
-    execArgv.push(permission, '--allow-addons', ...[...child.readable, bundle, binary].map(p => `--allow-fs-read=${p}`))
-    if (hasFlag('--disable-warning')) execArgv.push('--disable-warning=ExperimentalWarning')
-  }
+  execArgv.push('--permission', '--allow-addons', ...[...child.readable, bundle, binary].map(p => `--allow-fs-read=${p}`))
   const env: NodeJS.ProcessEnv = {}
   for (const name of PASSED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]
-  return { modulePath: child.path, args: [bundle, String(memoryMb), binary], execArgv, env, cwd: PACKAGE_ROOT, sandboxed: permission !== null }
+  return { modulePath: child.path, args: [bundle, String(memoryMb), binary], execArgv, env, cwd: PACKAGE_ROOT, sandboxed: true }
 }

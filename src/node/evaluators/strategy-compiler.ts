@@ -35,7 +35,7 @@ export function compileStrategy (source: string, fileName: string): string {
   }
   let code: string
   try {
-    code = transformSync(source, { loader, format: 'cjs', target: 'node20', sourcefile: fileName, logLevel: 'silent' }).code
+    code = transformSync(source, { loader, format: 'cjs', target: 'node24', sourcefile: fileName, logLevel: 'silent' }).code
   } catch (err) {
     throw syntaxError(err, fileName)
   }

@@ -43,7 +43,7 @@ if (childDir !== undefined) {
     let proc: ChildProcess | undefined
     const acks: [number, string][] = []
     try {
-      proc = spawn(process.execPath, ['--import', 'tsx', '--import', './src/node/polyfill.ts', fileURLToPath(import.meta.url)], {
+      proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
         cwd: root, env: { ...process.env, [CHILD_ENV]: dir.path }, stdio: ['ignore', 'pipe', 'pipe']
       })
       let buffered = ''
