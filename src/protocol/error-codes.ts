@@ -13,6 +13,8 @@ export const EXIT_USAGE = 2
 export const EXIT_PEER_NOT_RUNNING = 3
 /** No such job: its own code, so a script can tell a wrong job id from a failure. */
 export const EXIT_JOB_NOT_FOUND = 4
+/** Ended by Ctrl-C: 128 + SIGINT, as shells report it. */
+export const EXIT_INTERRUPTED = 130
 
 /** Where a code comes from; the README groups its table by these, in this order. */
 export const ERROR_AREAS = {
@@ -73,7 +75,7 @@ const SPECS = {
   JOB_NOT_FOUND: { area: 'cli', http: 404, exit: EXIT_JOB_NOT_FOUND, meaning: 'no such job, or no job submitted yet' },
   STOP_TIMEOUT: { area: 'cli', meaning: 'the peer accepted `peer stop` but is still running after the wait' },
   SECRET_ON_COMMAND_LINE: { area: 'cli', input, meaning: '`--secret` was given: a command line is readable by every local user; use STRATMESH_SECRET, `--secret-file` or the prompt' },
-  SECRET_PROMPT_CANCELLED: { area: 'cli', exit: 130, meaning: 'Ctrl-C at the mesh secret prompt; nothing was written' },
+  SECRET_PROMPT_CANCELLED: { area: 'cli', exit: EXIT_INTERRUPTED, meaning: 'Ctrl-C at the mesh secret prompt; nothing was written' },
 
   // Strategy file
   STRATEGY_BAD_FILE: { area: 'strategy', input, meaning: 'not a strategy module (a strategy is one .ts or .js file)' },

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ERROR_AREAS, ERROR_CODES, EXIT_FAILURE, EXIT_JOB_NOT_FOUND, EXIT_PEER_NOT_RUNNING, EXIT_USAGE, errorCodeInfo, isErrorCode } from '../../src/protocol/error-codes.js'
+import { ERROR_AREAS, ERROR_CODES, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_JOB_NOT_FOUND, EXIT_PEER_NOT_RUNNING, EXIT_USAGE, errorCodeInfo, isErrorCode } from '../../src/protocol/error-codes.js'
 import { StratmeshError, isStratmeshError } from '../../src/protocol/errors.js'
 
 test('every registered code names itself, an area and a one-line meaning', () => {
@@ -12,13 +12,13 @@ test('every registered code names itself, an area and a one-line meaning', () =>
   }
 })
 
-test('input codes are HTTP 400 and exit 2; others answer 4xx/5xx and exit 1, 3 or 4', () => {
+test('input codes are HTTP 400 and exit 2; others answer 4xx/5xx and exit 1, 3, 4 or 130 (Ctrl-C)', () => {
   for (const info of Object.values(ERROR_CODES)) {
     if (info.input) {
       assert.deepEqual([info.http, info.exit], [400, EXIT_USAGE], info.code)
     } else {
       assert.ok(info.http >= 401 && info.http <= 599, info.code)
-      assert.ok([EXIT_FAILURE, EXIT_PEER_NOT_RUNNING, EXIT_JOB_NOT_FOUND].includes(info.exit), info.code)
+      assert.ok([EXIT_FAILURE, EXIT_PEER_NOT_RUNNING, EXIT_JOB_NOT_FOUND, EXIT_INTERRUPTED].includes(info.exit), info.code)
     }
   }
   assert.equal(ERROR_CODES.PEER_NOT_RUNNING.exit, EXIT_PEER_NOT_RUNNING)

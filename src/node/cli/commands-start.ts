@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { EXIT_INTERRUPTED } from '../../protocol/error-codes.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { connectToPeer, createApiServer, type ApiServer, DEFAULT_TOP } from '../api/index.js'
 import { START_LINK_TTL_MS } from '../dashboard/index.js'
@@ -22,8 +23,6 @@ import { checkDataDir, dataDirOrigin, givenSecret, makeDataDir, undoDataDir, typ
 export const PROGRESS_INTERVAL_MS = 1000
 /** The demo checks whether its job is done this often. */
 const DEMO_POLL_MS = 1000
-/** Exit code of a forced exit (second Ctrl-C): 128 + SIGINT, as shells report it. */
-const FORCED_EXIT_CODE = 130
 
 /**
  * The demo's strategy: three levels up from src/node/cli and from dist/node/cli alike. RSI mean
@@ -172,7 +171,7 @@ function watchSignals (stop: ForegroundStop): () => void {
     signals++
     if (signals > 1) {
       process.stderr.write(`\n${sig} again: exiting without a graceful stop\n`)
-      process.exit(FORCED_EXIT_CODE)
+      process.exit(EXIT_INTERRUPTED)
     }
     void stop.shutdown(sig)
   }
