@@ -26,8 +26,8 @@ export const BLOB_RETRY_MS = 5_000
 /** Decoded datasets kept in memory: a few jobs on one or two datasets is the common case. */
 const MAX_CACHED_DATASETS = 4
 /**
- * Largest engine bundle a job may name: the engine is a few hundred KB of script; a bundle far
- * beyond that is not an engine, and each evaluator of the job holds its text.
+ * Largest engine bundle a job may name: the engine is about 80 KB of script; a bundle far beyond
+ * that is not an engine, and each evaluator of the job holds its text.
  */
 export const MAX_ENGINE_BUNDLE_BYTES = 16 * 1024 * 1024
 
