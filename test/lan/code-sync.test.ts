@@ -45,7 +45,7 @@ lanTest('9. a strategy only on h0 runs on every host; a host built with another 
   await writeFile(oddBundle, `${engineScript()}\n// built from another commit\n`)
   await Promise.all([h0.start(), h1.start(), odd.start({ engineBundleFile: oddBundle })])
   await waitFullMesh(lan.hosts, 20_000)
-  const [id0, id1] = await Promise.all(lan.hosts.map(async h => (await h.status()).self.id))
+  const [id0, id1, oddId] = await Promise.all(lan.hosts.map(async h => (await h.status()).self.id))
 
   // Both files in h0's own directory, gone once submitted: the others can only have them from h0.
   const h0Dir = join(lan.dir, h0.name)
@@ -79,7 +79,7 @@ lanTest('9. a strategy only on h0 runs on every host; a host built with another 
   const short = submitted.jobId.slice(0, 12)
   const [log1, logOdd] = [await h1.readLog(), await odd.readLog()]
   const committedBy1 = log1.split('\n').filter(l => l.includes('committed island') && l.includes(short)).length
-  t.diagnostic(`${h1.name} committed ${committedBy1} of the units; leaderboard rows found by ${[...new Set(boards[0].leaderboard.map(r => r.peer === id0 ? 'h0' : r.peer === id1 ? 'h1' : r.peer))].join(', ')}`)
+  t.diagnostic(`${h1.name} committed ${committedBy1} of the units; leaderboard rows found by ${[...new Set(boards[0].leaderboard.map(r => r.peer === id0 ? 'h0' : r.peer === id1 ? 'h1' : r.peer === oddId ? odd.name : r.peer))].join(', ')}`)
   assert.match(log1, new RegExp(`fetching strategy ${submitted.spec.strategy.hash.slice(0, 12)}`), `${h1.name} fetched the strategy by hash`)
   assert.ok(committedBy1 > 0, `${h1.name} ran units of a strategy it never had on disk`)
   assert.match(logOdd, new RegExp(`fetching engine ${submitted.spec.engine.hash.slice(0, 12)}`), `${odd.name} fetched the job's engine bundle by hash`)
