@@ -32,6 +32,7 @@ import type { Candles, Costs } from '../src/protocol/types.js'
 import { evaluatorCacheBytes } from '../src/node/evaluators/cache-budget.js'
 import { compileStrategy } from '../src/node/evaluators/strategy-compiler.js'
 import { instantiateStrategy } from '../src/node/evaluators/strategy-module.js'
+import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
 
 const BARS = 1_000_000
 /** Timed runs per case; the median is reported. */
@@ -180,6 +181,7 @@ if (!(Math.abs(check[0] - check[1]) <= 1e-9 * Math.abs(check[0]))) {
 
 // (d): the job as the GA sees it, on the same candles and setup.
 const spec = createJobSpec({
+  engine: ENGINE_FIXTURE,
   strategy: { hash: sha256Hex(source), name: 'sma-cross' },
   dataset: { hash: 'f'.repeat(64), name: 'bench-1m', bars: BARS },
   ga: GA,

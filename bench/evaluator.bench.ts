@@ -25,6 +25,8 @@ import { createStrategyContext } from '../src/engine/strategy-context.js'
 import { createPrng } from '../src/engine/prng.js'
 import type { Candles } from '../src/protocol/types.js'
 import { sha256Hex } from '../src/protocol/canonical.js'
+import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
+import { engineScript } from '../test/helpers/engine-script.js'
 
 const BARS = 1_000_000
 /** Timed runs per configuration; the median is reported. */
@@ -53,11 +55,12 @@ function syntheticCandles (n: number): Candles {
 const source = readFileSync(new URL('../strategies/sma-cross.ts', import.meta.url), 'utf8')
 const candles = syntheticCandles(BARS)
 const spec = createJobSpec({
+  engine: ENGINE_FIXTURE,
   strategy: { hash: sha256Hex(source), name: 'sma-cross' },
   dataset: { hash: 'e'.repeat(64), name: 'synthetic-1m', bars: BARS },
   ga: GA,
 })
-const job: PoolJob = { key: 'bench', source, fileName: 'sma-cross.ts', candles, spec }
+const job: PoolJob = { key: 'bench', engine: engineScript(), source, fileName: 'sma-cross.ts', candles, spec }
 const unit = (island: number): UnitInput => ({ spec, island, epoch: 0, previous: null, migrants: null })
 
 function median (xs: number[]): number {

@@ -26,6 +26,7 @@ import { compileStrategy } from '../src/node/evaluators/strategy-compiler.js'
 import { instantiateStrategy } from '../src/node/evaluators/strategy-module.js'
 import { sha256Hex } from '../src/protocol/canonical.js'
 import { candlesCsv } from '../test/helpers/candles-csv.js'
+import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
 
 /** Timed jobs per configuration; the median is reported. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
@@ -82,7 +83,7 @@ async function timeJob (lan: Lan, csvPath: string, seed: number): Promise<Timed>
 async function plainChild (csvPath: string): Promise<void> {
   const source = await readFile(STRATEGY, 'utf8')
   const candles = importCandles(await readFile(csvPath), 'candles.csv').candles
-  const spec = createJobSpec({ strategy: { hash: sha256Hex(source), name: 'sma-cross' }, dataset: { hash: 'e'.repeat(64), name: 'control', bars: candles.length }, ga: { ...GA, islands: CONTROL_UNITS + 1, epochs: 1 }, minTrades: 1 })
+  const spec = createJobSpec({ engine: ENGINE_FIXTURE, strategy: { hash: sha256Hex(source), name: 'sma-cross' }, dataset: { hash: 'e'.repeat(64), name: 'control', bars: candles.length }, ga: { ...GA, islands: CONTROL_UNITS + 1, epochs: 1 }, minTrades: 1 })
   const def = instantiateStrategy(compileStrategy(source, 'sma-cross.ts'), 'sma-cross.ts')
   const ctx = createStrategyContext(candles)
   const setup = evalSetupFor(spec, candles)

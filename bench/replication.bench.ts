@@ -85,7 +85,7 @@ async function mesh (n: number): Promise<Peer[]> {
 }
 
 async function appendMany (store: LogStore, n: number, tag: number): Promise<void> {
-  for (let i = 0; i < n; i++) await store.append('hello', { engineVersion: '1', cores: 1 + (i % 64), name: `bench-${tag}-${i}` })
+  for (let i = 0; i < n; i++) await store.append('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 1 + (i % 64), name: `bench-${tag}-${i}` })
 }
 
 /** (a) One writer; returns [appended/s, replicated/s]. */
@@ -126,7 +126,7 @@ async function chain (key: PrivateKey, n: number): Promise<Entry[]> {
   const wall = Date.now() - n
   for (let seq = 1; seq <= n; seq++) {
     const hlc: Hlc = [wall + seq, 0]
-    const e: Entry = await signEntry(key, { v: 1, author, seq, prev, hlc, type: 'hello', body: { engineVersion: '1', cores: 1 + (seq % 64), name: `catch-up-${seq}` } })
+    const e: Entry = await signEntry(key, { v: 1, author, seq, prev, hlc, type: 'hello', body: { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 1 + (seq % 64), name: `catch-up-${seq}` } })
     prev = entryHash(e)
     out.push(e)
   }

@@ -184,7 +184,7 @@ async function run (cmd: Command): Promise<unknown> {
       }
     }
     case 'pull': return await pull(cmd.peer as string)
-    case 'hello': return await append(chain, 'hello', { engineVersion: '1', cores: 1, name: 'mallory' })
+    case 'hello': return await append(chain, 'hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 1, name: 'mallory' })
     case 'commit-wrong': {
       // An honest checkpoint (of this unit, or of a template unit) with a winner no honest run found.
       const u = cmd.unit as { jobId: string, island: number, epoch: number }
@@ -204,8 +204,8 @@ async function run (cmd: Command): Promise<unknown> {
       // Two different entries at one seq, each validly signed, sent in separate messages.
       const head = chain.entries.at(-1)
       const at = { seq: (head?.seq ?? 0) + 1, prev: head === undefined ? null : entryHash(head) }
-      const a = await sign(chain, 'hello', { engineVersion: '1', cores: 1, name: 'mallory-a' }, at)
-      const b = await sign(chain, 'hello', { engineVersion: '1', cores: 2, name: 'mallory-b' }, at)
+      const a = await sign(chain, 'hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 1, name: 'mallory-a' }, at)
+      const b = await sign(chain, 'hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 2, name: 'mallory-b' }, at)
       chain.entries.push(a)
       await gossip([a])
       await gossip([b])
@@ -213,13 +213,13 @@ async function run (cmd: Command): Promise<unknown> {
     }
     case 'forge': {
       // An entry in an honest member's name, with a signature that is not theirs.
-      const e = { v: 1, author: cmd.as, seq: 1, prev: null, hlc: [Date.now(), 0], type: 'hello', body: { engineVersion: '1', cores: 64, name: 'forged' }, sig: randomBytes(64).toString('base64url') }
+      const e = { v: 1, author: cmd.as, seq: 1, prev: null, hlc: [Date.now(), 0], type: 'hello', body: { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 64, name: 'forged' }, sig: randomBytes(64).toString('base64url') }
       return { recipients: await gossip([e]) }
     }
     case 'oversized-entry': {
       // Fits a gossip message but not the entry limit: refused before it is parsed.
       const name = 'x'.repeat(MAX_ENTRY_BYTES + 1024)
-      const e = { v: 1, author: chain.author, seq: (chain.entries.at(-1)?.seq ?? 0) + 1, prev: null, hlc: [Date.now(), 0], type: 'hello', body: { engineVersion: '1', cores: 1, name }, sig: randomBytes(64).toString('base64url') }
+      const e = { v: 1, author: chain.author, seq: (chain.entries.at(-1)?.seq ?? 0) + 1, prev: null, hlc: [Date.now(), 0], type: 'hello', body: { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 1, name }, sig: randomBytes(64).toString('base64url') }
       return { recipients: await gossip([e]) }
     }
     case 'oversized-gossip': {

@@ -79,7 +79,7 @@ export class HostImpl implements LanHost {
       cpus: o.cpus ?? 1,
       ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }),
       ...(opts.clockOffsetMs === undefined ? {} : { clockOffsetMs: opts.clockOffsetMs }),
-      ...(opts.engineVersion === undefined ? {} : { engineVersion: opts.engineVersion }),
+      ...(opts.engineBundleFile === undefined ? {} : { engineBundleFile: opts.engineBundleFile }),
     }
     const argv = peerArgv(this.lan.launch, spec)
     const fh = await open(this.logPath, 'a')

@@ -29,8 +29,8 @@ export interface DelayedHost extends LinkShape {
 export interface StartOptions {
   readonly secret?: string
   readonly clockOffsetMs?: number
-  /** Test only (runner launch): the peer pretends to run this engine version. */
-  readonly engineVersion?: string
+  /** Test only (runner launch): the engine bundle file the peer runs as its own, as if built from another commit. */
+  readonly engineBundleFile?: string
 }
 
 export interface LanHost {

@@ -29,8 +29,8 @@ export interface PeerStartSpec {
   readonly cpus: number
   readonly leaseTtlMs?: number
   readonly clockOffsetMs?: number
-  /** Test only: the peer announces and runs this engine version instead of its own. */
-  readonly engineVersion?: string
+  /** Test only: the engine bundle file the peer runs as its own instead of the one it was built with. */
+  readonly engineBundleFile?: string
 }
 
 /**
@@ -44,12 +44,12 @@ export function defaultLaunch (needs: Pick<PeerStartSpec, 'leaseTtlMs' | 'clockO
 }
 
 /** Why this launch cannot start a peer with this spec, or undefined when it can. */
-export function launchProblem (launch: PeerLaunch, spec: Pick<PeerStartSpec, 'leaseTtlMs' | 'clockOffsetMs' | 'engineVersion'>): string | undefined {
+export function launchProblem (launch: PeerLaunch, spec: Pick<PeerStartSpec, 'leaseTtlMs' | 'clockOffsetMs' | 'engineBundleFile'>): string | undefined {
   if (launch === 'runner') return undefined
   if (!existsSync(BUILT_CLI)) return 'the CLI is not built (run `npm run build`)'
   if (spec.leaseTtlMs !== undefined) return '`peer start` takes no lease TTL option'
   if (spec.clockOffsetMs !== undefined && spec.clockOffsetMs !== 0) return '`peer start` takes no clock offset'
-  if (spec.engineVersion !== undefined) return '`peer start` runs the engine version it was built with'
+  if (spec.engineBundleFile !== undefined) return '`peer start` runs the engine bundle it was built with'
   return undefined
 }
 
@@ -65,7 +65,7 @@ export function peerArgv (launch: PeerLaunch, spec: PeerStartSpec): string[] {
   if (spec.leaseTtlMs !== undefined) argv.push('--lease-ttl-ms', String(spec.leaseTtlMs))
   // One argument with '=': a negative offset given separately would read as an option (-25000).
   if (spec.clockOffsetMs !== undefined && spec.clockOffsetMs !== 0) argv.push(`--clock-offset-ms=${spec.clockOffsetMs}`)
-  if (spec.engineVersion !== undefined) argv.push('--engine-version-for-test', spec.engineVersion)
+  if (spec.engineBundleFile !== undefined) argv.push('--engine-bundle-for-test', spec.engineBundleFile)
   return argv
 }
 

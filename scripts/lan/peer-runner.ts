@@ -2,12 +2,12 @@
  * A stand-in for `peer start` in the LAN harness: one peer with real mDNS and the same local API
  * as the CLI (api.json and api.token in the data dir, on this namespace's 127.0.0.1), so the
  * harness queries it exactly as it will query the CLI. Unlike the CLI it takes a lease TTL (the
- * fault scenarios need seconds, not the default), a clock offset, and an engine version to
- * pretend to run (the mixed-version scenario). Stops gracefully on SIGTERM.
+ * fault scenarios need seconds, not the default), a clock offset, and an engine bundle to run
+ * as its own (the scenario of peers built from different commits). Stops gracefully on SIGTERM.
  *
  *   node --import tsx scripts/lan/peer-runner.ts \
  *     --data-dir DIR --name NAME [--cpus N] [--lease-ttl-ms MS] [--clock-offset-ms MS]
- *     [--engine-version-for-test V]
+ *     [--engine-bundle-for-test FILE]
  *
  * The mesh secret is read from STRATMESH_SECRET, as `peer start` reads it: not an argument,
  * which every user of the machine could read.
@@ -32,7 +32,7 @@ async function main (): Promise<void> {
       cpus: { type: 'string', default: '1' },
       'lease-ttl-ms': { type: 'string' },
       'clock-offset-ms': { type: 'string', default: '0' },
-      'engine-version-for-test': { type: 'string' },
+      'engine-bundle-for-test': { type: 'string' },
     },
   })
   const secret = process.env.STRATMESH_SECRET
@@ -51,7 +51,7 @@ async function main (): Promise<void> {
     ...(ttl === undefined ? {} : { leaseTtlMs: ttl }),
     // A machine whose wall clock is off: every timestamp the peer makes moves by the offset.
     ...(offset === 0 ? {} : { clock: () => Date.now() + offset }),
-    ...(values['engine-version-for-test'] === undefined ? {} : { engineVersionForTest: values['engine-version-for-test'] }),
+    ...(values['engine-bundle-for-test'] === undefined ? {} : { engineBundleFileForTest: values['engine-bundle-for-test'] }),
   })
   await peer.start()
   // Created before the signal handlers (which stop it), started after them.

@@ -6,7 +6,7 @@ import { StratmeshError } from '../protocol/errors.js'
 import { canonicalHash } from '../protocol/canonical.js'
 import type { EvalSetup } from './evaluate.js'
 import { barsPerYear } from './backtest.js'
-import { ENGINE_VERSION, type GaSettings, type JobSpec } from '../protocol/job-spec.js'
+import type { GaSettings, JobEngine, JobSpec } from '../protocol/job-spec.js'
 import { validateJobSpec } from '../protocol/job-spec-check.js'
 import type { Candles, Objective } from '../protocol/types.js'
 
@@ -29,6 +29,8 @@ export const DEFAULT_OOS_FRACTION = 0.3
 export const DEFAULT_MIN_TRADES = 10
 
 export interface JobOptions {
+  /** The engine bundle the job runs with and the submitter's runtime fingerprint for it. */
+  readonly engine: JobEngine
   readonly strategy: { readonly hash: string, readonly name: string }
   readonly dataset: { readonly hash: string, readonly name: string, readonly bars: number }
   readonly objective?: Objective
@@ -42,7 +44,7 @@ export interface JobOptions {
 
 export function createJobSpec (opts: JobOptions): JobSpec {
   return validateJobSpec({
-    engineVersion: ENGINE_VERSION,
+    engine: { hash: opts.engine.hash, fingerprint: opts.engine.fingerprint },
     strategy: { hash: opts.strategy.hash, name: opts.strategy.name },
     dataset: { hash: opts.dataset.hash, name: opts.dataset.name, bars: opts.dataset.bars },
     oosFraction: opts.oosFraction ?? DEFAULT_OOS_FRACTION,

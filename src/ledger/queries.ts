@@ -249,7 +249,7 @@ export function stateHash (state: LedgerState): string {
     }),
     checkpoints: sortedKeys(state.checkpoints),
     blobs: sortedKeys(state.blobs).map(h => [h, blobHolders(state, h).map(x => [x.author, x.size, x.kind])]),
-    peers: peers(state).map(p => [p.author, p.seq, p.engineVersion, p.cores, p.name])
+    peers: peers(state).map(p => [p.author, p.seq, p.fingerprint, p.isolateInterface, p.cores, p.name])
   })
 }
 

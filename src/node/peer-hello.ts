@@ -1,5 +1,6 @@
 /**
- * Members announce themselves in a hello entry (engine version, cores, name, addresses), and
+ * Members announce themselves in a hello entry (runtime fingerprint and isolate interface, cores,
+ * name, addresses), and
  * learn each other's addresses from theirs. A peer that met the mesh through one bootstrap peer
  * (no mDNS across a VPN) learns the others from the ledger and dials them, so the mesh does not
  * hang on that one peer.
@@ -25,7 +26,9 @@ export interface HelloComponents {
 
 export interface HelloInit {
   readonly self: string
-  readonly engineVersion: string
+  /** The runtime fingerprint of this peer's own engine bundle, and the isolate interface its evaluators speak. */
+  readonly fingerprint: string
+  readonly isolateInterface: number
   readonly cores: number
   readonly name: string
 }
@@ -58,11 +61,11 @@ class LedgerHello implements Hello {
   }
 
   private async sayHello (): Promise<void> {
-    const { engineVersion, cores, name, self } = this.init
+    const { fingerprint, isolateInterface, cores, name, self } = this.init
     const mine = helloPeers(this.components.logStore.state()).find(p => p.author === self)
     const addrs = this.helloAddrs()
-    if (mine !== undefined && mine.engineVersion === engineVersion && mine.cores === cores && mine.name === name && sameList(mine.addrs ?? [], addrs)) return
-    await this.components.logStore.append('hello', { engineVersion, cores, name, addrs })
+    if (mine !== undefined && mine.fingerprint === fingerprint && mine.isolateInterface === isolateInterface && mine.cores === cores && mine.name === name && sameList(mine.addrs ?? [], addrs)) return
+    await this.components.logStore.append('hello', { fingerprint, isolateInterface, cores, name, addrs })
   }
 
   /** The addresses other members may dial us at (as announced: no loopback when there is more). */

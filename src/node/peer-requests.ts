@@ -18,7 +18,6 @@ export interface SelfInfo {
   readonly cores: number
   readonly dataDir: string
   readonly startedAt: number
-  readonly engineVersion: string
   readonly now: number
   readonly lastSeen: Map<string, number>
 }
@@ -51,7 +50,7 @@ export function peerStatus (services: PeerServices, self: SelfInfo): PeerStatus 
       listen: node.getMultiaddrs().map(a => a.toString()),
       evalsPerSec: pool.stats().evaluationsPerSecond,
       running: scheduler.running().length,
-      engineVersion: self.engineVersion,
+      fingerprint: services.engine.fingerprint,
     },
     connections: connections(services, self),
     lastSeen: self.lastSeen,
@@ -81,8 +80,8 @@ export function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier'
 
 /** Prepares the job's blobs and appends the job (once: submitting it again finds it). */
 export async function submitJob (services: PeerServices, req: SubmitRequest, log: (line: string) => void): Promise<SubmitResult> {
-  const { logStore, pool, blobStore, scheduler } = services
-  const prepared = await prepareJob(req, { pool, blobStore })
+  const { logStore, pool, blobStore, scheduler, engine } = services
+  const prepared = await prepareJob(req, { pool, blobStore, engine })
   const id = jobIdOf(prepared.spec)
   const existing = logStore.state().jobs.has(id)
   if (!existing) {
@@ -90,6 +89,7 @@ export async function submitJob (services: PeerServices, req: SubmitRequest, log
       blobs: [
         { hash: prepared.strategy.hash, size: prepared.strategy.size, kind: 'strategy' },
         { hash: prepared.dataset.hash, size: prepared.dataset.size, kind: 'dataset' },
+        { hash: prepared.engine.hash, size: prepared.engine.size, kind: 'engine' },
       ],
     })
     await logStore.append('job', { spec: prepared.spec, id })

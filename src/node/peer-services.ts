@@ -11,7 +11,8 @@ import { createDashboardData, type DashboardData } from './dashboard/index.js'
 import { createEvaluatorPool, type EvaluatorPool } from './evaluators/index.js'
 import { createPeerNode, type PeerNode } from './mesh/index.js'
 import { createLogStore, type LogStore, logStoreLog, createReplicator, type Replicator } from './replication/index.js'
-import { createCommitVerifier, type CommitVerifier, createJobLibrary, type JobLibrary, createScheduler, type Scheduler } from './work/index.js'
+import { createCommitVerifier, type CommitVerifier, createJobLibrary, type JobLibrary, createScheduler, type Scheduler, localEngine, type LocalEngine } from './work/index.js'
+import { ISOLATE_INTERFACE_VERSION } from '../engine/isolate/interface.js'
 import type { ServiceStack } from './lifecycle.js'
 import type { PeerEvents } from './peer-events.js'
 import { createHello } from './peer-hello.js'
@@ -25,7 +26,8 @@ export interface PeerServiceConfig {
   readonly dataDir: string
   readonly name: string
   readonly cores: number
-  readonly engineVersion: string
+  /** TEST ONLY: the engine bundle this peer runs as its own (see PeerOptions). */
+  readonly engineBundleFileForTest?: string
   readonly listen?: string[]
   readonly bootstrap?: string[]
   readonly mdns: boolean
@@ -43,6 +45,8 @@ export interface PeerServices {
   readonly replicator: Replicator
   readonly blobSync: BlobSync
   readonly pool: EvaluatorPool
+  /** This peer's own engine bundle and its runtime fingerprint. */
+  readonly engine: LocalEngine
   readonly library: JobLibrary
   readonly verifier: CommitVerifier
   readonly scheduler: Scheduler
@@ -50,16 +54,16 @@ export interface PeerServices {
 }
 
 type Transport = Pick<PeerServices, 'logStore' | 'blobStore' | 'node' | 'replicator' | 'blobSync'>
-type Work = Pick<PeerServices, 'pool' | 'library' | 'verifier' | 'scheduler'>
+type Work = Pick<PeerServices, 'pool' | 'engine' | 'library' | 'verifier' | 'scheduler'>
 
 /** Builds and starts every service; on a failure, the caller stops `stack` (what had started). */
 export async function startPeerServices (config: PeerServiceConfig, events: PeerEvents, stack: ServiceStack): Promise<PeerServices> {
   const transport = await startTransport(config, events, stack)
   const work = await startWork(config, events, stack, transport)
   const { logStore, node, replicator } = transport
-  const { scheduler, verifier, pool, library } = work
+  const { scheduler, verifier, pool, library, engine } = work
   const rejoin = await stack.start('rejoin', createRejoin({ node, replicator, scheduler, events }))
-  await stack.start('hello', createHello({ node, logStore, events, log: config.log }, config))
+  await stack.start('hello', createHello({ node, logStore, events, log: config.log }, { ...config, fingerprint: engine.fingerprint, isolateInterface: ISOLATE_INTERFACE_VERSION }))
   // Restarting with unfinished jobs: the others may have finished units since this ledger
   // was written. Sync before claiming (bounded), as after a sleep.
   if (jobs(logStore.state(), verifier.trust).some(j => !j.done)) scheduler.holdUntil(rejoin.syncWhenConnected(() => node.getConnections().length > 0))
@@ -110,13 +114,17 @@ async function startWork (config: PeerServiceConfig, events: PeerEvents, stack: 
     size: config.cores,
     ...(config.evalTimeoutMs === undefined ? {} : { evalTimeoutMs: config.evalTimeoutMs }),
     ...(config.cacheMb === undefined ? {} : { cacheMb: config.cacheMb }),
+    ...(config.engineBundleFileForTest === undefined ? {} : { engineBundleFile: config.engineBundleFileForTest }),
   }))
+  const engine = await localEngine(pool)
+  log(`engine ${engine.hash.slice(0, 12)}, runtime fingerprint ${engine.fingerprint.slice(0, 12)} (${Math.round(engine.fingerprintMs)} ms)`)
   const state = (): ReturnType<LogStore['state']> => logStore.state()
-  const library = createJobLibrary({ blobStore, blobSync, state, connected: () => node.getPeers(), events, clock, log }, { self: config.self, engineVersion: config.engineVersion })
+  const fingerprint = async (script: string): Promise<string> => await pool.fingerprint(script)
+  const library = createJobLibrary({ blobStore, blobSync, state, connected: () => node.getPeers(), events, clock, log, fingerprint }, { self: config.self })
   const verifier = await stack.start('checks', createCommitVerifier({ state, library, pool, events, log }, { self: config.self, dataDir: config.dataDir }))
   const scheduler = createScheduler({ logStore, pool, library, verifier, events, clock, log }, {
     capacity: config.cores,
     ...(config.leaseTtlMs === undefined ? {} : { leaseTtlMs: config.leaseTtlMs }),
   })
-  return { pool, library, verifier, scheduler }
+  return { pool, engine, library, verifier, scheduler }
 }

@@ -3,7 +3,7 @@
  * peers' evaluations per second come from their recent commits (each checkpoint says how many
  * evaluations it took), so no extra protocol is needed to show them.
  */
-import { ENGINE_VERSION } from '../protocol/job-spec.js'
+import { ISOLATE_INTERFACE_VERSION } from '../engine/isolate/interface.js'
 import { conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, leaseHolder, peers, TRUST_ALL, type CommitTrust } from '../ledger/queries.js'
 import type { LedgerState } from '../ledger/fold.js'
 import type { VerifierStats } from './work/index.js'
@@ -17,7 +17,7 @@ export const ASLEEP_WINDOW_MS = 15 * 60_000
 export interface StatusInputs {
   readonly state: LedgerState
   readonly now: number
-  readonly self: { readonly id: string, readonly name: string, readonly cores: number, readonly dataDir: string, readonly startedAt: number, readonly listen: readonly string[], readonly evalsPerSec: number, readonly running: number, readonly engineVersion?: string }
+  readonly self: { readonly id: string, readonly name: string, readonly cores: number, readonly dataDir: string, readonly startedAt: number, readonly listen: readonly string[], readonly evalsPerSec: number, readonly running: number, readonly fingerprint: string, readonly isolateInterface?: number }
   /** Remote addresses of open connections, by peer id. */
   readonly connections: ReadonlyMap<string, readonly string[]>
   readonly lastSeen: ReadonlyMap<string, number>
@@ -46,11 +46,11 @@ function addCounts (a: CountsByPeer, b: CountsByPeer): Record<string, Record<str
 
 export function buildStatus (inp: StatusInputs): PeerStatus {
   const trust = inp.trust ?? TRUST_ALL
-  const engineVersion = inp.self.engineVersion ?? ENGINE_VERSION
+  const isolateInterface = inp.self.isolateInterface ?? ISOLATE_INTERFACE_VERSION
   const activity = peerActivity(inp.state, inp.now, trust)
   return {
-    self: selfView(inp, engineVersion),
-    peers: otherPeerViews(inp, activity, engineVersion),
+    self: selfView(inp, isolateInterface),
+    peers: otherPeerViews(inp, activity, isolateInterface),
     jobs: jobViews(inp, trust),
     conflicts: conflicts(inp.state, trust),
     checks: checksView(inp.verification),
@@ -85,11 +85,12 @@ function peerActivity (state: LedgerState, now: number, trust: CommitTrust): Pee
   return { leasesBy, evalsBy }
 }
 
-function selfView (inp: StatusInputs, engineVersion: string): PeerStatus['self'] {
+function selfView (inp: StatusInputs, isolateInterface: number): PeerStatus['self'] {
   return {
     id: inp.self.id,
     name: inp.self.name,
-    engineVersion,
+    fingerprint: inp.self.fingerprint,
+    isolateInterface,
     cores: inp.self.cores,
     addresses: inp.self.listen,
     connected: true,
@@ -105,23 +106,28 @@ function selfView (inp: StatusInputs, engineVersion: string): PeerStatus['self']
 }
 
 /** Every other peer the ledger or the network knows, each once: ledger members first, then unknown connections. */
-function otherPeerViews (inp: StatusInputs, activity: PeerActivity, engineVersion: string): PeerView[] {
+function otherPeerViews (inp: StatusInputs, activity: PeerActivity, isolateInterface: number): PeerView[] {
   const others: PeerView[] = []
   const seen = new Set<string>([inp.self.id])
   for (const p of peers(inp.state)) {
     if (seen.has(p.author)) continue
     seen.add(p.author)
-    others.push(peerView(inp, activity, engineVersion, p.author, p))
+    others.push(peerView(inp, activity, isolateInterface, p.author, p))
   }
   for (const id of inp.connections.keys()) {
     if (seen.has(id)) continue
     seen.add(id)
-    others.push(peerView(inp, activity, engineVersion, id, null))
+    others.push(peerView(inp, activity, isolateInterface, id, null))
   }
   return others
 }
 
-function peerView (inp: StatusInputs, activity: PeerActivity, engineVersion: string, id: string, hello: { name: string, engineVersion: string, cores: number } | null): PeerView {
+/**
+ * Jobs carry their engine, so a peer whose own bundle computes other bits still runs the jobs its
+ * fingerprint matches (each job says). One whose evaluators speak another isolate interface runs
+ * none of ours, nor we its: that one is incompatible.
+ */
+function peerView (inp: StatusInputs, activity: PeerActivity, isolateInterface: number, id: string, hello: { name: string, fingerprint: string, isolateInterface: number, cores: number } | null): PeerView {
   const { now } = inp
   const addresses = inp.connections.get(id) ?? []
   const connected = addresses.length > 0
@@ -129,15 +135,16 @@ function peerView (inp: StatusInputs, activity: PeerActivity, engineVersion: str
   const leases = activity.leasesBy.get(id) ?? 0
   let state: PeerState
   let reason: string | undefined
-  if (hello !== null && hello.engineVersion !== engineVersion) {
+  if (hello !== null && hello.isolateInterface !== isolateInterface) {
     state = 'incompatible'
-    reason = `engine version ${hello.engineVersion}, this peer runs ${engineVersion}`
+    reason = `isolate interface ${hello.isolateInterface}, this peer speaks ${isolateInterface}`
   } else if (connected) state = leases > 0 ? 'working' : 'idle'
   else state = last !== undefined && now - last < ASLEEP_WINDOW_MS ? 'asleep' : 'offline'
   return {
     id,
     name: hello?.name ?? '?',
-    engineVersion: hello?.engineVersion ?? '?',
+    fingerprint: hello?.fingerprint ?? null,
+    isolateInterface: hello?.isolateInterface ?? null,
     cores: hello?.cores ?? 0,
     addresses,
     connected,

@@ -12,7 +12,9 @@ export type PeerState = 'working' | 'idle' | 'asleep' | 'offline' | 'incompatibl
 export interface PeerView {
   readonly id: string
   readonly name: string
-  readonly engineVersion: string
+  /** The runtime fingerprint of its own engine bundle and the isolate interface it speaks (null before its hello arrived). */
+  readonly fingerprint: string | null
+  readonly isolateInterface: number | null
   readonly cores: number
   /** Addresses we know for it (remote addresses of open connections; ours for self). */
   readonly addresses: readonly string[]
@@ -40,7 +42,7 @@ export interface JobStatusView {
   readonly progress: number
   readonly leased: number
   readonly done: boolean
-  /** False when this peer cannot run it (missing blobs, unsupported engine version…), with the reason. */
+  /** False when this peer cannot run it (missing blobs, an engine bundle it cannot run or whose fingerprint differs here…), with the reason. */
   readonly runnable: boolean
   readonly reason?: string
   readonly bestFitness: number | null

@@ -11,7 +11,6 @@ import { availableParallelism, hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { StratmeshError } from '../protocol/errors.js'
 import { swarmKeyFromSecret } from '../protocol/swarm-key.js'
-import { ENGINE_VERSION } from '../protocol/job-spec.js'
 import type { BoardView, DashboardControl, JobProgressView, RowDetailView } from './dashboard/index.js'
 import { checkMeshSecret, loadOrCreateIdentity, resolveMeshSecret, type MeshSecret } from './mesh/index.js'
 import { createServiceStack, type ServiceStack } from './lifecycle.js'
@@ -41,11 +40,11 @@ export interface PeerOptions {
   readonly clock?: () => number
   readonly log?: (line: string) => void
   /**
-   * TEST ONLY: the engine version this peer announces and runs jobs of, instead of the
-   * ENGINE_VERSION it was built with; the LAN test of a mixed-version mesh needs a peer that
-   * differs. Jobs it submits still carry the real version. Never set by the CLI.
+   * TEST ONLY: the engine bundle file this peer runs as its own (jobs it submits name it) instead
+   * of the one it was built with; tests of peers of different builds need one that differs. It
+   * runs every other job with that job's bundle, as any peer does. Never set by the CLI.
    */
-  readonly engineVersionForTest?: string
+  readonly engineBundleFileForTest?: string
 }
 
 export interface Peer extends PeerControl, DashboardControl {
@@ -115,17 +114,12 @@ class MeshPeer implements Peer {
         self: this.id,
         privateKey: this.identity.privateKey,
         swarmKey: swarmKeyFromSecret(this.secretInfo.secret),
-        engineVersion: this.engineVersion(),
       }, this.events, this.stack)
       this.state = 'running'
     } catch (err) {
       await this.teardown()
       throw err
     }
-  }
-
-  private engineVersion (): string {
-    return this.opts.engineVersionForTest ?? ENGINE_VERSION
   }
 
   listenAddresses (): string[] {
@@ -141,7 +135,6 @@ class MeshPeer implements Peer {
       cores: opts.cores,
       dataDir: opts.dataDir,
       startedAt: this.startedAt,
-      engineVersion: this.engineVersion(),
       now: opts.clock(),
       lastSeen: this.lastSeen,
     })

@@ -8,7 +8,7 @@
 import { canonicalHash } from './canonical.js'
 import { StratmeshError, isStratmeshError } from './errors.js'
 import {
-  MAX_ANNOUNCED_BLOB_BYTES, MAX_BLOBS_PER_ANNOUNCE, MAX_CHECKPOINT_GENOMES, MAX_CORES, MAX_ENGINE_VERSION_CHARS,
+  MAX_ANNOUNCED_BLOB_BYTES, MAX_BLOBS_PER_ANNOUNCE, MAX_CHECKPOINT_GENOMES, MAX_CORES, MAX_ISOLATE_INTERFACE_VERSION,
   MAX_GENOME_ERROR_CHARS, MAX_GENOME_PARAMS, MAX_LEASE_TTL_MS, MAX_PARAM_STRING_CHARS, MAX_PEER_NAME_CHARS, MAX_HELLO_ADDRS, MAX_HELLO_ADDR_CHARS,
   MAX_UNIT_EVALUATIONS, MIN_LEASE_TTL_MS
 } from './limits.js'
@@ -19,7 +19,13 @@ export const ENTRY_TYPES = ['hello', 'job', 'claim', 'renew', 'release', 'commit
 export type EntryType = typeof ENTRY_TYPES[number]
 
 export interface HelloBody {
-  readonly engineVersion: string
+  /**
+   * The runtime fingerprint of the author's own engine bundle (see JobEngine), and the isolate
+   * interface version its evaluators speak: jobs carry their own engine, so these say what the
+   * author can run, not which engine the mesh uses.
+   */
+  readonly fingerprint: string
+  readonly isolateInterface: number
   readonly cores: number
   readonly name: string
   /** Multiaddrs the author listens on, so members that met only a bootstrap peer find each other. */
@@ -31,7 +37,8 @@ export interface ClaimBody extends UnitRef { readonly ttlMs: number }
 export type RenewBody = ClaimBody
 export type ReleaseBody = UnitRef
 export interface CommitBody extends UnitRef { readonly checkpointHash: string, readonly checkpoint: Checkpoint }
-export type BlobKind = 'strategy' | 'dataset'
+export type BlobKind = 'strategy' | 'dataset' | 'engine'
+export const BLOB_KINDS: readonly BlobKind[] = ['strategy', 'dataset', 'engine']
 export interface BlobAnnouncement { readonly hash: string, readonly size: number, readonly kind: BlobKind }
 export interface BlobHaveBody { readonly blobs: readonly BlobAnnouncement[] }
 
@@ -139,8 +146,10 @@ function checkpoint (v: unknown, field: string, unit: UnitRef): Checkpoint {
 
 /** The job spec's shape (types, no unknown fields); its ranges are validateJobSpec's. */
 function jobSpec (v: unknown, field: string): JobSpec {
-  const s = object(v, field, ['engineVersion', 'strategy', 'dataset', 'oosFraction', 'objective', 'minTrades', 'costs', 'ga', 'seed'])
-  string(s.engineVersion, `${field}.engineVersion`, 1, MAX_ENGINE_VERSION_CHARS)
+  const s = object(v, field, ['engine', 'strategy', 'dataset', 'oosFraction', 'objective', 'minTrades', 'costs', 'ga', 'seed'])
+  const engine = object(s.engine, `${field}.engine`, ['hash', 'fingerprint'])
+  hash(engine.hash, `${field}.engine.hash`)
+  hash(engine.fingerprint, `${field}.engine.fingerprint`)
   const strategy = object(s.strategy, `${field}.strategy`, ['hash', 'name'])
   hash(strategy.hash, `${field}.strategy.hash`)
   string(strategy.name, `${field}.strategy.name`, 0, MAX_PARAM_STRING_CHARS)
@@ -172,8 +181,9 @@ type Validator = (body: unknown, field: string) => void
 
 const VALIDATORS: Record<EntryType, Validator> = {
   hello (v, f) {
-    const b = object(v, f, ['engineVersion', 'cores', 'name'], ['addrs'])
-    string(b.engineVersion, `${f}.engineVersion`, 1, MAX_ENGINE_VERSION_CHARS)
+    const b = object(v, f, ['fingerprint', 'isolateInterface', 'cores', 'name'], ['addrs'])
+    hash(b.fingerprint, `${f}.fingerprint`)
+    int(b.isolateInterface, `${f}.isolateInterface`, 1, MAX_ISOLATE_INTERFACE_VERSION)
     int(b.cores, `${f}.cores`, 1, MAX_CORES)
     string(b.name, `${f}.name`, 0, MAX_PEER_NAME_CHARS)
     if (b.addrs !== undefined) {
@@ -216,7 +226,7 @@ const VALIDATORS: Record<EntryType, Validator> = {
       const blob = object(item, `${f}.blobs[${i}]`, ['hash', 'size', 'kind'])
       hash(blob.hash, `${f}.blobs[${i}].hash`)
       int(blob.size, `${f}.blobs[${i}].size`, 0, MAX_ANNOUNCED_BLOB_BYTES)
-      if (blob.kind !== 'strategy' && blob.kind !== 'dataset') throw schemaError(`${f}.blobs[${i}].kind`, "must be 'strategy' or 'dataset'")
+      if (!(BLOB_KINDS as readonly unknown[]).includes(blob.kind)) throw schemaError(`${f}.blobs[${i}].kind`, `must be one of ${BLOB_KINDS.map(k => `'${k}'`).join(', ')}`)
     })
   }
 }

@@ -4,7 +4,7 @@ export * from './error-codes.js'
 export * from './limits.js'
 export * from './hlc.js'
 export {
-  ENTRY_TYPES, isEntryType, validateBody,
+  ENTRY_TYPES, BLOB_KINDS, isEntryType, validateBody,
   type EntryType, type EntryBodies, type HelloBody, type JobBody, type UnitRef, type ClaimBody, type RenewBody, type ReleaseBody,
   type CommitBody, type BlobKind, type BlobAnnouncement, type BlobHaveBody
 } from './entry-bodies.js'

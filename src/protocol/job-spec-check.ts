@@ -34,8 +34,9 @@ function realIn (field: string, v: number, lo: number, hi: number): void {
 
 /** Checks every field of a job spec; throws JOB_INVALID naming the first bad field. */
 export function validateJobSpec (spec: JobSpec): JobSpec {
-  if (typeof spec.engineVersion !== 'string' || spec.engineVersion.length === 0) throw bad('engineVersion', 'is missing')
   const hex = /^[0-9a-f]{64}$/
+  if (!hex.test(spec.engine?.hash ?? '')) throw bad('engine.hash', 'must be a sha256 hex string')
+  if (!hex.test(spec.engine?.fingerprint ?? '')) throw bad('engine.fingerprint', 'must be a sha256 hex string')
   if (!hex.test(spec.strategy?.hash ?? '')) throw bad('strategy.hash', 'must be a sha256 hex string')
   if (!hex.test(spec.dataset?.hash ?? '')) throw bad('dataset.hash', 'must be a sha256 hex string')
   if (typeof spec.strategy.name !== 'string' || typeof spec.dataset.name !== 'string') throw bad('name', 'must be a string')

@@ -4,8 +4,6 @@
  */
 import type { Costs, Metrics, Objective, ParamValues } from './types.js'
 
-export const ENGINE_VERSION = '1'
-
 export interface GaSettings {
   /** Number of islands (independent populations in a migration ring). */
   readonly islands: number
@@ -22,8 +20,18 @@ export interface GaSettings {
   readonly migrants: number
 }
 
+/**
+ * The engine a job runs with: the sha256 of the engine bundle's bytes (a blob every peer fetches
+ * and runs, whatever version it was built from), and the submitter's runtime fingerprint for that
+ * bundle (a peer whose own differs would compute other bits, so it declines the job).
+ */
+export interface JobEngine {
+  readonly hash: string
+  readonly fingerprint: string
+}
+
 export interface JobSpec {
-  readonly engineVersion: string
+  readonly engine: JobEngine
   readonly strategy: { readonly hash: string, readonly name: string }
   readonly dataset: { readonly hash: string, readonly name: string, readonly bars: number }
   /** Fraction of bars at the end kept out of sample (reported, never used for fitness). */

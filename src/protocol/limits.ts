@@ -22,8 +22,11 @@ export const MAX_AUTHOR_CHARS = 128
 /** Seq numbers are JSON numbers, so they stay safe integers. */
 export const MAX_SEQ = Number.MAX_SAFE_INTEGER
 
-/** Longest engine version string in a hello ("1", "1.2.3-beta.4"…). */
-export const MAX_ENGINE_VERSION_CHARS = 32
+/**
+ * Highest isolate interface version a hello may announce: versions count up by one per change of
+ * the host/bundle contract, so this is never reached; it only keeps the number a small integer.
+ */
+export const MAX_ISOLATE_INTERFACE_VERSION = 1_000_000
 
 /** Longest peer name in a hello: a host name, shown in one column of `peer status`. */
 export const MAX_PEER_NAME_CHARS = 64

@@ -9,12 +9,13 @@ import { boardRows, candlesView, MAX_DETAIL_CANDLES, MAX_PROGRESS_CELLS, progres
 import { createJobHistory, HISTORY_MAX_JOBS, HISTORY_MAX_SAMPLES, HISTORY_SAMPLE_MS } from '../../src/node/work/job-history.js'
 import type { LeaderboardRow } from '../../src/protocol/job-spec.js'
 import type { Hlc } from '../../src/protocol/hlc.js'
+import { ENGINE_FIXTURE } from '../helpers/job-spec-fixture.js'
 
 const hex = (c: string): string => c.repeat(64)
 
 function ledgerWith (islands: number, epochs: number): { state: LedgerState, id: string } {
   const state = emptyLedger()
-  const spec = createJobSpec({ strategy: { hash: hex('a'), name: 's' }, dataset: { hash: hex('b'), name: 'd', bars: 100 }, ga: { islands, epochs } })
+  const spec = createJobSpec({ engine: ENGINE_FIXTURE, strategy: { hash: hex('a'), name: 's' }, dataset: { hash: hex('b'), name: 'd', bars: 100 }, ga: { islands, epochs } })
   const id = hex('c')
   state.jobs.set(id, { id, spec, submissions: [{ author: 'A', hlc: [1, 0] as unknown as Hlc, seq: 1 }] })
   return { state, id }

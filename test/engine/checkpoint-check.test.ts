@@ -8,6 +8,7 @@ import { paramsKey } from '../../src/protocol/params-key.js'
 import { defineStrategy, float, int } from '../../src/engine/strategy-api.js'
 import type { EvalResult, Metrics, ParamValues } from '../../src/protocol/types.js'
 import { canonicalHash } from '../../src/protocol/canonical.js'
+import { ENGINE_FIXTURE } from '../helpers/job-spec-fixture.js'
 
 // An analytic landscape stands in for the backtester (as in ga.test.ts): what is under test is
 // which genomes get re-evaluated and how the recorded numbers are compared.
@@ -23,6 +24,7 @@ function landscape (p: ParamValues): EvalResult {
 }
 const env: UnitEnv = { def, evaluate: landscape }
 const spec = createJobSpec({
+  engine: ENGINE_FIXTURE,
   strategy: { hash: 'a'.repeat(64), name: 'landscape' },
   dataset: { hash: 'b'.repeat(64), name: 'test', bars: 1000 },
   seed: 11,

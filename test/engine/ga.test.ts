@@ -11,6 +11,7 @@ import { paramsProblem } from '../../src/engine/param-space.js'
 import { paramsKey } from '../../src/protocol/params-key.js'
 import type { EvalResult, Metrics, ParamValues } from '../../src/protocol/types.js'
 import type { Checkpoint, JobSpec } from '../../src/protocol/job-spec.js'
+import { ENGINE_FIXTURE } from '../helpers/job-spec-fixture.js'
 
 // An analytic fitness landscape stands in for the backtester: the GA's behaviour (determinism,
 // search, migration, elitism) is what is under test here; the backtester has its own tests.
@@ -31,6 +32,7 @@ function landscape (p: ParamValues): EvalResult {
 
 function spec (over: Partial<JobSpec['ga']> = {}, seed = 7): JobSpec {
   return createJobSpec({
+    engine: ENGINE_FIXTURE,
     strategy: { hash: 'a'.repeat(64), name: 'landscape' },
     dataset: { hash: 'b'.repeat(64), name: 'test', bars: 1000 },
     seed,

@@ -2,8 +2,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createJobSpec, evalSetupFor, jobId, splitIndex, type JobOptions } from '../../src/engine/job-setup.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
+import { ENGINE_FIXTURE } from '../helpers/job-spec-fixture.js'
 
 const base: JobOptions = {
+  engine: ENGINE_FIXTURE,
   strategy: { hash: 'a'.repeat(64), name: 's' },
   dataset: { hash: 'b'.repeat(64), name: 'd', bars: 1000 },
 }

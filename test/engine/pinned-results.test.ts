@@ -24,6 +24,7 @@ import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import type { StrategyDefinition } from '../../src/engine/strategy-api.js'
 import type { Candles, Objective } from '../../src/protocol/types.js'
 import { canonicalHash } from '../../src/protocol/canonical.js'
+import { ENGINE_FIXTURE } from '../helpers/job-spec-fixture.js'
 
 const dir = fileURLToPath(new URL('../../strategies/', import.meta.url))
 
@@ -180,6 +181,7 @@ test('indicators: every kernel on a series with gaps (NaN, +-Infinity) and long 
 test('evaluateGenome: every bundled strategy, sampled genomes, every objective, bit for bit', async () => {
   const files = readdirSync(dir).filter(f => f.endsWith('.ts')).sort()
   const base = evalSetupFor(createJobSpec({
+    engine: ENGINE_FIXTURE,
     strategy: { hash: 'a'.repeat(64), name: 'pinned' },
     dataset: { hash: 'b'.repeat(64), name: 'pinned', bars: market.length },
   }), market)
@@ -210,6 +212,7 @@ test('GA: checkpoint hashes of whole jobs (two strategies, two objectives)', asy
   for (const [file, objective] of [['sma-cross.ts', 'sharpe'], ['donchian-long-short.ts', 'calmar'], ['rsi-reversion.ts', 'return']] as Array<[string, Objective]>) {
     const def = await loadStrategy(file)
     const spec = createJobSpec({
+    engine: ENGINE_FIXTURE,
       strategy: { hash: 'c'.repeat(64), name: file },
       dataset: { hash: 'd'.repeat(64), name: 'pinned', bars: market.length },
       objective,
@@ -238,9 +241,11 @@ const PINNED = {
   smaFitness: -46.69852147678351,
   smaOosReturn: -0.19831251223895907,
   smaOosProfitFactor: 0.19188524831318776,
+  // Checkpoints carry their job's id, so these moved when the spec's engineVersion became engine
+  // { hash, fingerprint }: with the old id put back, the new checkpoints hash to the old pins.
   checkpoints: [
-    '6c21dac9c5db121a1d2934c96f637695bf5906e5e5d1f710e4aba9b4a3e48d9e',
-    'da15cbbdb05dad880c06dd4362c8b57ec9270db8b97a3f55e09e62fc2d63f54b',
-    'b9b8cae86eca6ae32a69be9aac27292911710c8558451e9e0d12344e7d0e4c9d',
+    'c7b0061f558e013f8297bc1605f2e7dce8664d06cf4e8200a0afe7a3a338b92e',
+    'f7f6e6233598b9ea6d870690b627180aedc7d2156bc598928570488d9c320593',
+    '42caf82227f6c7d5aae3ad583d1bcc1740e1c3ce053e7336ae34e84d6e11b693',
   ],
 }

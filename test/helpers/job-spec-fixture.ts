@@ -1,9 +1,12 @@
-import { ENGINE_VERSION, type GaSettings, type JobSpec } from '../../src/protocol/job-spec.js'
+import type { GaSettings, JobEngine, JobSpec } from '../../src/protocol/job-spec.js'
+
+/** A made-up engine for specs that never run (their bundle and fingerprint are not looked at). */
+export const ENGINE_FIXTURE: JobEngine = { hash: 'e'.repeat(64), fingerprint: 'f'.repeat(64) }
 
 /** A valid job spec over made-up blob hashes, for tests of the wire shapes (nothing is run). */
 export function jobSpecFixture (ga: Partial<GaSettings> = {}): JobSpec {
   return {
-    engineVersion: ENGINE_VERSION,
+    engine: ENGINE_FIXTURE,
     strategy: { hash: 'a'.repeat(64), name: 's' },
     dataset: { hash: 'b'.repeat(64), name: 'd', bars: 1000 },
     oosFraction: 0.3,

@@ -11,8 +11,9 @@ import { canonicalHash } from '../../src/protocol/canonical.js'
 import type { Checkpoint } from '../../src/protocol/job-spec.js'
 import { createJobSpec } from '../../src/engine/job-setup.js'
 import type { Prng } from '../../src/engine/prng.js'
+import { ENGINE_FIXTURE } from './job-spec-fixture.js'
 
-export const spec = createJobSpec({ strategy: { hash: 'ab'.repeat(32), name: 's' }, dataset: { hash: 'cd'.repeat(32), name: 'd', bars: 500 }, ga: { islands: 3, epochs: 2 } })
+export const spec = createJobSpec({ engine: ENGINE_FIXTURE, strategy: { hash: 'ab'.repeat(32), name: 's' }, dataset: { hash: 'cd'.repeat(32), name: 'd', bars: 500 }, ga: { islands: 3, epochs: 2 } })
 export const jobId = canonicalHash(spec)
 
 function checkpoint (island: number, epoch: number, variant: number): EntryBodies['commit'] {
@@ -29,7 +30,7 @@ function randomBody (rng: Prng, author: number): [EntryType, EntryBodies[EntryTy
     case 2: return ['release', unit]
     case 3: return ['commit', checkpoint(unit.island, unit.epoch, rng.int(4) === 0 ? 1 : 0)]
     case 4: return ['blob-have', { blobs: [{ hash: String(rng.int(3)).repeat(64), size: author, kind: 'dataset' }] }]
-    default: return ['hello', { engineVersion: '1', cores: 1 + rng.int(16), name: `p${author}` }]
+    default: return ['hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 1 + rng.int(16), name: `p${author}` }]
   }
 }
 

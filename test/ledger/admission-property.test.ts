@@ -47,7 +47,7 @@ interface EntrySet {
 
 async function signed (key: PrivateKey, over: Partial<UnsignedEntry> & Pick<UnsignedEntry, 'seq' | 'prev' | 'hlc'>): Promise<Entry> {
   const author = peerIdFromPrivateKey(key).toString()
-  return await signEntry(key, { v: 1, author, type: 'hello', body: { engineVersion: '1', cores: 2, name: 'n' }, ...over } as UnsignedEntry)
+  return await signEntry(key, { v: 1, author, type: 'hello', body: { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 2, name: 'n' }, ...over } as UnsignedEntry)
 }
 
 /** A copy with a later hlc and the original's signature: a different entry, badly signed. */

@@ -14,6 +14,7 @@ import {
   blobHolders, claimableUnits, conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, rejectedCommits, stateHash, unitKey, unitStatus,
   type CommitTrust, type CommitVerdict
 } from '../../src/ledger/queries.js'
+import { ENGINE_FIXTURE } from '../helpers/job-spec-fixture.js'
 
 /** One author writing its chain with explicit hlc wall times. */
 class Writer {
@@ -34,7 +35,7 @@ async function writers (n: number): Promise<Writer[]> {
   return ws.sort((x, y) => x.id < y.id ? -1 : 1)
 }
 
-const spec = createJobSpec({ strategy: { hash: 'ab'.repeat(32), name: 's' }, dataset: { hash: 'cd'.repeat(32), name: 'd', bars: 500 }, ga: { islands: 3, epochs: 2 } })
+const spec = createJobSpec({ engine: ENGINE_FIXTURE, strategy: { hash: 'ab'.repeat(32), name: 's' }, dataset: { hash: 'cd'.repeat(32), name: 'd', bars: 500 }, ga: { islands: 3, epochs: 2 } })
 const jobId = canonicalHash(spec)
 
 function best (a: number, fitness: number): BestGenome {
@@ -160,9 +161,9 @@ test('blob holders list every announcing author once, by id', async () => {
 
 test('applyEntry reports gaps, broken links and duplicates without changing the state', async () => {
   const [a] = await writers(1)
-  const e1 = await a.write('hello', { engineVersion: '1', cores: 1, name: 'a' }, [10, 0])
-  const e2 = await a.write('hello', { engineVersion: '1', cores: 2, name: 'a' }, [10, 1])
-  const e3 = await a.write('hello', { engineVersion: '1', cores: 3, name: 'a' }, [10, 2])
+  const e1 = await a.write('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 1, name: 'a' }, [10, 0])
+  const e2 = await a.write('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 2, name: 'a' }, [10, 1])
+  const e3 = await a.write('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 3, name: 'a' }, [10, 2])
   const state = emptyLedger()
   const empty = stateHash(state)
   assert.equal(applyEntry(state, e2), 'gap')
@@ -170,8 +171,8 @@ test('applyEntry reports gaps, broken links and duplicates without changing the 
   assert.equal(applyEntry(state, e1), 'applied')
   assert.equal(applyEntry(state, e1), 'duplicate')
   const { sig: _sig, ...u2 } = e2
-  const forgedLink = await signEntry(a.key, { ...u2, prev: 'ff'.repeat(32), body: { engineVersion: '1', cores: 7, name: 'x' } } as UnsignedEntry)
-  const oldClock = await signEntry(a.key, { ...u2, hlc: [9, 0], body: { engineVersion: '1', cores: 8, name: 'x' } } as UnsignedEntry)
+  const forgedLink = await signEntry(a.key, { ...u2, prev: 'ff'.repeat(32), body: { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 7, name: 'x' } } as UnsignedEntry)
+  const oldClock = await signEntry(a.key, { ...u2, hlc: [9, 0], body: { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 8, name: 'x' } } as UnsignedEntry)
   const hash = stateHash(state)
   assert.equal(applyEntry(state, forgedLink), 'broken')
   assert.equal(applyEntry(state, oldClock), 'broken', 'hlc must increase along a chain')

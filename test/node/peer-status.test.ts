@@ -9,19 +9,19 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { signEntry, type Entry, type UnsignedEntry } from '../../src/protocol/entry.js'
 import { foldEntries } from '../../src/ledger/fold.js'
-import { ENGINE_VERSION } from '../../src/protocol/job-spec.js'
+import { ISOLATE_INTERFACE_VERSION } from '../../src/engine/isolate/interface.js'
 import { buildStatus, type StatusInputs } from '../../src/node/peer-status.js'
 
-async function hello (key: PrivateKey, name: string, engineVersion = ENGINE_VERSION): Promise<Entry> {
+async function hello (key: PrivateKey, name: string, isolateInterface = ISOLATE_INTERFACE_VERSION, fingerprint = 'f'.repeat(64)): Promise<Entry> {
   const author = peerIdFromPrivateKey(key).toString()
-  return await signEntry(key, { v: 1, author, seq: 1, prev: null, hlc: [1_000, 0], type: 'hello', body: { engineVersion, cores: 1, name } } as UnsignedEntry)
+  return await signEntry(key, { v: 1, author, seq: 1, prev: null, hlc: [1_000, 0], type: 'hello', body: { fingerprint, isolateInterface, cores: 1, name } } as UnsignedEntry)
 }
 
 function inputs (entries: Entry[], over: Partial<StatusInputs> = {}): StatusInputs {
   return {
     state: foldEntries(entries),
     now: 10_000,
-    self: { id: 'self', name: 'self', cores: 1, dataDir: '/data', startedAt: 0, listen: [], evalsPerSec: 0, running: 0 },
+    self: { id: 'self', name: 'self', cores: 1, dataDir: '/data', startedAt: 0, listen: [], evalsPerSec: 0, running: 0, fingerprint: 'e'.repeat(64) },
     connections: new Map(),
     lastSeen: new Map(),
     blocked: new Map(),
@@ -49,13 +49,12 @@ test('status: rejected adds the gossip messages refused whole to the entries ref
   assert.deepEqual(buildStatus(inputs([])).syncErrors, {})
 })
 
-test('status: a peer compares engine versions with its own (a test may give it another)', async () => {
+test('status: a peer of another runtime fingerprint is a member like any (jobs carry their engine); one of another isolate interface is incompatible', async () => {
   const key = await generateKeyPair('Ed25519')
-  const entries = [await hello(key, 'other')]
-  const same = buildStatus(inputs(entries)).peers[0]
-  assert.equal(same.state, 'offline')
-  const st = buildStatus(inputs(entries, { self: { ...inputs([]).self, engineVersion: 'x' } }))
-  assert.equal(st.self.engineVersion, 'x')
+  const same = buildStatus(inputs([await hello(key, 'other')]))
+  assert.deepEqual([same.self.fingerprint, same.self.isolateInterface], ['e'.repeat(64), ISOLATE_INTERFACE_VERSION])
+  assert.deepEqual([same.peers[0].state, same.peers[0].fingerprint, same.peers[0].isolateInterface], ['offline', 'f'.repeat(64), ISOLATE_INTERFACE_VERSION])
+  const st = buildStatus(inputs([await hello(key, 'other', ISOLATE_INTERFACE_VERSION + 1)]))
   assert.equal(st.peers[0].state, 'incompatible')
-  assert.equal(st.peers[0].reason, `engine version ${ENGINE_VERSION}, this peer runs x`)
+  assert.equal(st.peers[0].reason, `isolate interface ${ISOLATE_INTERFACE_VERSION + 1}, this peer speaks ${ISOLATE_INTERFACE_VERSION}`)
 })

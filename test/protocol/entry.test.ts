@@ -10,12 +10,13 @@ import { MAX_ENTRY_BYTES } from '../../src/protocol/limits.js'
 import { createJobSpec } from '../../src/engine/job-setup.js'
 import type { Checkpoint } from '../../src/protocol/job-spec.js'
 import type { ErrorCode } from '../../src/protocol/error-codes.js'
+import { ENGINE_FIXTURE } from '../helpers/job-spec-fixture.js'
 
 const key = await generateKeyPair('Ed25519')
 const author = peerIdFromPrivateKey(key).toString()
 const other = await generateKeyPair('Ed25519')
 const H = 'ab'.repeat(32)
-const spec = createJobSpec({ strategy: { hash: H, name: 's' }, dataset: { hash: 'cd'.repeat(32), name: 'd', bars: 500 } })
+const spec = createJobSpec({ engine: ENGINE_FIXTURE, strategy: { hash: H, name: 's' }, dataset: { hash: 'cd'.repeat(32), name: 'd', bars: 500 } })
 const jobId = canonicalHash(spec)
 
 function checkpoint (over: Partial<Checkpoint> = {}): Checkpoint {
@@ -23,7 +24,7 @@ function checkpoint (over: Partial<Checkpoint> = {}): Checkpoint {
 }
 
 const BODIES = {
-  hello: { engineVersion: '1', cores: 8, name: 'mac' },
+  hello: { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 8, name: 'mac' },
   job: { spec, id: jobId },
   claim: { jobId, island: 1, epoch: 0, ttlMs: 10_000 },
   renew: { jobId, island: 1, epoch: 0, ttlMs: 10_000 },
@@ -133,8 +134,9 @@ test('each body schema names the bad field', async () => {
   const cases: [keyof typeof BODIES, unknown, string][] = [
     ['hello', { ...BODIES.hello, cores: 0 }, 'body.cores'],
     ['hello', { ...BODIES.hello, name: 'n'.repeat(65) }, 'body.name'],
-    ['hello', { engineVersion: '1', cores: 2 }, 'body.name'],
-    ['hello', { ...BODIES.hello, engineVersion: 1 }, 'body.engineVersion'],
+    ['hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 2 }, 'body.name'],
+    ['hello', { ...BODIES.hello, isolateInterface: 0 }, 'body.isolateInterface'],
+    ['hello', { ...BODIES.hello, fingerprint: '1' }, 'body.fingerprint'],
     ['job', { ...BODIES.job, id: H }, 'body.id'],
     ['job', { ...BODIES.job, spec: { ...spec, ga: { ...spec.ga, islands: 0 } } }, 'body.spec.ga.islands'],
     ['job', { ...BODIES.job, spec: { ...spec, costs: { ...spec.costs, fee: 0.5 } } }, 'body.spec.costs.fee'],

@@ -22,7 +22,8 @@ test('a spec within the bounds is returned as it is', () => {
 
 test('bad settings are refused naming the field', () => {
   const cases: Array<[Partial<JobSpec>, string]> = [
-    [{ engineVersion: '' }, 'engineVersion'],
+    [{ engine: { hash: 'E'.repeat(64), fingerprint: 'f'.repeat(64) } }, 'engine.hash'],
+    [{ engine: { hash: 'e'.repeat(64), fingerprint: '' } }, 'engine.fingerprint'],
     [{ costs: { fee: 0.5, slippage: 0 } }, 'fee'],
     [{ costs: { fee: 0, slippage: -1 } }, 'slippage'],
     [{ oosFraction: 0.95 }, 'oosFraction'],

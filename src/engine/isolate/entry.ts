@@ -14,6 +14,7 @@ import { runUnit, type UnitInput } from '../ga.js'
 import { evalSetupFor } from '../job-setup.js'
 import { evaluateGenome, type EvalSetup } from '../evaluate.js'
 import { paramsProblem } from '../param-space.js'
+import { runtimeFingerprint } from '../runtime-fingerprint.js'
 import { createStrategyContext } from '../strategy-context.js'
 import { loadStrategyModule, type StrategyModuleFunction } from '../strategy-loader.js'
 import type { StrategyContext, StrategyDefinition } from '../strategy-api.js'
@@ -107,6 +108,8 @@ const operations = {
     progress = onProgress
     outOfMemory = onOutOfMemory
   },
+  /** The runtime fingerprint (runtime-fingerprint.ts), run before any strategy is in the isolate. */
+  fingerprint: (): number => respond(() => runtimeFingerprint()),
   inspect: (fn: StrategyModuleFunction, fileName: string): number => respond(() => {
     const def = loadStrategyModule(fn, fileName)
     // A plain copy: the definition's objects may carry getters or functions.

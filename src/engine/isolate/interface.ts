@@ -3,7 +3,11 @@
  * installs itself on the global when loaded) so the host can import it without running the engine.
  */
 
-/** The version of the operations the bundle offers; a host refuses a bundle that speaks another. */
-export const ISOLATE_INTERFACE_VERSION = 1
+/**
+ * The version of the operations the bundle offers; a host refuses a bundle that speaks another.
+ * Bundles travel with jobs (by hash), so a peer may be handed one built elsewhere: this number,
+ * not the bundle's build, says whether the host can drive it. 2: the fingerprint operation.
+ */
+export const ISOLATE_INTERFACE_VERSION = 2
 /** The global the bundle leaves its operations on, for the host to take and delete. */
 export const ENGINE_GLOBAL = 'stratmeshEngine'

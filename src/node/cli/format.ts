@@ -87,12 +87,17 @@ function addressText (addrs: readonly string[]): string {
   return m === null ? a : `${m[1]}:${m[2]}`
 }
 
+/** A peer's isolate interface and short runtime fingerprint (`i2 3fa9c1d2`). */
+function engineText (p: PeerView): string {
+  return p.fingerprint === null || p.isolateInterface === null ? '?' : `i${p.isolateInterface} ${p.fingerprint.slice(0, 8)}`
+}
+
 /** The mesh's peers, this one first (marked `*`). */
 export function peersTable (rows: readonly PeerView[]): string {
   return table(
     ['name', 'id', 'address', 'engine', 'cores', 'leased', 'evals/s', 'last seen', 'state'],
     rows.map(p => [
-      `${p.self ? '* ' : ''}${p.name}`, shortId(p.id), addressText(p.addresses), p.engineVersion, String(p.cores), String(p.leases),
+      `${p.self ? '* ' : ''}${p.name}`, shortId(p.id), addressText(p.addresses), engineText(p), String(p.cores), String(p.leases),
       num(p.evalsPerSec, 1), agoText(p.lastSeenMs), p.reason === undefined ? p.state : `${p.state} (${p.reason})`,
     ]),
   )

@@ -7,7 +7,8 @@
  * dashboard, evaluates lists of genomes for the check of other members' checkpoints, and inspects
  * a strategy at submit. No strategy code runs in this Node realm: only in the isolate.
  *
- * argv: the engine bundle's path, the isolate's base memory limit in MiB, and isolated-vm's native
+ * argv: the path of the engine bundle this peer was built with (for inspect; a job and a fingerprint
+ * request bring their own bundle's text), the isolate's base memory limit in MiB, and isolated-vm's native
  * binary for this machine (found by the parent; the child may be a bundle in the temp directory).
  */
 import { createRequire } from 'node:module'
@@ -47,12 +48,15 @@ let progressLeft = 0
 let host: IsolateHost | null = null
 let jobKey: string | null = null
 
-/** One isolate, one strategy per process lifetime: the pool replaces the process for another. */
-function newHost (extraBytes: number): IsolateHost {
+/**
+ * One isolate, one strategy per process lifetime: the pool replaces the process for another. The
+ * engine is the job's bundle when one came with the request, else the one this peer was built with.
+ */
+function newHost (extraBytes: number, engine = engineScript): IsolateHost {
   if (host !== null) throw new StratmeshError('EVAL_CHILD_USED', 'this evaluator has already loaded a strategy; it runs one in its lifetime')
   host = new IsolateHost({
     ivm,
-    engineScript,
+    engineScript: engine,
     memoryMb: baseMemoryMb + Math.ceil(extraBytes / 1024 / 1024),
     onProgress: (index, paramsKey, repeat) => {
       if (--progressLeft < 0) return false
@@ -83,9 +87,11 @@ function handle (m: ParentMessage): ChildMessage {
   switch (m.type) {
     case 'inspect':
       return { type: 'inspected', id: m.id, ...checkInspected(newHost(0).inspect(m.code, m.fileName)) }
+    case 'fingerprint':
+      return { type: 'fingerprinted', id: m.id, fingerprint: newHost(0, m.engine).fingerprint() }
     case 'load-job': {
       const candleBytes = m.candles.length * 8 * 6
-      newHost(m.maxCacheBytes + candleBytes).loadJob(m.code, m.fileName, m.candles, m.spec, m.maxCacheBytes)
+      newHost(m.maxCacheBytes + candleBytes, m.engine).loadJob(m.code, m.fileName, m.candles, m.spec, m.maxCacheBytes)
       jobKey = m.jobKey
       return { type: 'loaded', id: m.id }
     }

@@ -42,7 +42,7 @@ export interface IsolateHostOptions {
   readonly onProgress: (index: number, paramsKey: string, repeat: boolean) => boolean
 }
 
-const OPERATIONS = ['inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'take'] as const
+const OPERATIONS = ['fingerprint', 'inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'take'] as const
 type Operation = typeof OPERATIONS[number]
 
 export class IsolateHost {
@@ -59,11 +59,19 @@ export class IsolateHost {
     // failing a unit for a strategy's stray promise; it is the strategy's own business.
     this.isolate = new opts.ivm.Isolate({ memoryLimit: opts.memoryMb, onUnhandledRejection: () => {} })
     this.context = this.isolate.createContextSync()
-    this.isolate.compileScriptSync(opts.engineScript, { filename: 'stratmesh-engine.js' }).runSync(this.context)
+    // The bundle may come with a job from another peer's build: it runs in the isolate like a
+    // strategy, and a host drives only a bundle that speaks its interface.
+    try {
+      this.isolate.compileScriptSync(opts.engineScript, { filename: 'stratmesh-engine.js' }).runSync(this.context)
+    } catch (err) {
+      throw new StratmeshError('EVAL_START_FAILED', `the engine bundle failed to run: ${(err as Error).message}`, { cause: err })
+    }
     const engine = this.context.global.getSync(ENGINE_GLOBAL, { reference: true }) as IsolatedVm.Reference<Record<string, unknown>>
-    if (engine.typeof !== 'object') throw new StratmeshError('EVAL_START_FAILED', 'the engine bundle did not define its operations')
+    if (engine.typeof !== 'object') throw new StratmeshError('ENGINE_INTERFACE_UNSUPPORTED', 'the engine bundle does not define its operations')
     const version: unknown = engine.getSync('interfaceVersion')
-    if (version !== ISOLATE_INTERFACE_VERSION) throw new StratmeshError('EVAL_START_FAILED', `the engine bundle speaks interface ${String(version)}, this host ${ISOLATE_INTERFACE_VERSION}`)
+    if (version !== ISOLATE_INTERFACE_VERSION) {
+      throw new StratmeshError('ENGINE_INTERFACE_UNSUPPORTED', `the engine bundle speaks isolate interface ${String(version).slice(0, 20)}; this peer's evaluators speak ${ISOLATE_INTERFACE_VERSION}`)
+    }
     this.ops = Object.fromEntries(OPERATIONS.map(name => [name, engine.getSync(name, { reference: true })])) as IsolateHost['ops']
     const progress = (index: unknown, key: unknown, repeat: unknown): void => {
       if (!Number.isSafeInteger(index) || (index as number) < 0 || typeof key !== 'string' || key.length > MAX_PROGRESS_KEY_CHARS) this.end('bad-progress')
@@ -78,6 +86,13 @@ export class IsolateHost {
 
   get disposed (): boolean {
     return this.isolate.isDisposed
+  }
+
+  /** The bundle's runtime fingerprint on this machine (sha256 hex); run before any strategy. */
+  fingerprint (): string {
+    const fp = this.call('fingerprint', [])
+    if (typeof fp !== 'string' || !/^[0-9a-f]{64}$/.test(fp)) throw new StratmeshError('EVAL_BAD_MESSAGE', 'the engine bundle\'s fingerprint is not a sha256 hex string')
+    return fp
   }
 
   inspect (code: string, fileName: string): unknown {

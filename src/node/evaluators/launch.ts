@@ -90,10 +90,13 @@ export function isolatedVmBinary (): string {
   }
 }
 
-/** The launch configuration for an evaluator with a `memoryMb` heap cap (its isolate's base limit too). */
-export function evaluatorLaunch (memoryMb: number): EvaluatorLaunch {
+/**
+ * The launch configuration for an evaluator with a `memoryMb` heap cap (its isolate's base limit
+ * too), running `bundleFile` as its own engine (default: the one built with this peer).
+ */
+export function evaluatorLaunch (memoryMb: number, bundleFile?: string): EvaluatorLaunch {
   const binary = isolatedVmBinary()
-  const bundle = engineBundleFile()
+  const bundle = bundleFile === undefined ? engineBundleFile() : realpathSync(bundleFile)
   const child = childModule()
   const execArgv = [`--max-old-space-size=${memoryMb}`]
   // Not --frozen-intrinsics: it made evaluations 3-4x slower (frozen Object and typed-array

@@ -32,17 +32,20 @@ export const MAX_DETAIL_TRADES = 500
 export const MAX_EVALUATE_GENOMES = 256
 
 /**
- * Load a job's strategy and candles; `maxCacheBytes` bounds the child's indicator cache (see
- * cache-budget.ts), and the child's isolate is given that much more memory, plus the candles'.
+ * Load a job's engine bundle (the script the job names by hash), strategy and candles;
+ * `maxCacheBytes` bounds the child's indicator cache (see cache-budget.ts), and the child's
+ * isolate is given that much more memory, plus the candles'.
  */
-export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec, readonly maxCacheBytes: number }
+export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly engine: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec, readonly maxCacheBytes: number }
 export interface RunUnitMessage { readonly type: 'run-unit', readonly id: number, readonly jobKey: string, readonly input: UnitInput, readonly skip: ReadonlyArray<readonly [string, string]> }
 export interface InspectMessage { readonly type: 'inspect', readonly id: number, readonly code: string, readonly fileName: string }
 /** Recompute one genome of the loaded job in detail (equity, drawdown, trades), within the limits. */
 export interface DetailMessage { readonly type: 'detail', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly maxPoints: number, readonly maxTrades: number }
 /** Evaluate genomes of the loaded job, one progress message before each (the watchdog's steps). */
 export interface EvaluateMessage { readonly type: 'evaluate', readonly id: number, readonly jobKey: string, readonly params: readonly ParamValues[] }
-export type ParentMessage = LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage
+/** Run an engine bundle's runtime fingerprint in a fresh isolate (no strategy is loaded). */
+export interface FingerprintMessage { readonly type: 'fingerprint', readonly id: number, readonly engine: string }
+export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage
 
 export interface ReadyMessage { readonly type: 'ready' }
 export interface LoadedMessage { readonly type: 'loaded', readonly id: number }
@@ -57,8 +60,9 @@ export interface InspectedMessage { readonly type: 'inspected', readonly id: num
 export interface DetailedMessage { readonly type: 'detailed', readonly id: number, readonly detail: SampledGenomeDetail }
 /** The results of an evaluate request, in the order of its genomes. */
 export interface EvaluatedMessage { readonly type: 'evaluated', readonly id: number, readonly results: readonly EvalResult[] }
+export interface FingerprintedMessage { readonly type: 'fingerprinted', readonly id: number, readonly fingerprint: string }
 export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: ErrorCode, readonly message: string }
-export type ChildMessage = ReadyMessage | LoadedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | ErrorMessage
+export type ChildMessage = ReadyMessage | LoadedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | ErrorMessage
 
 function bad (problem: string): StratmeshError {
   return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator message ${problem}`)
@@ -83,8 +87,11 @@ function isCandles (v: unknown): v is Candles {
 export function parseParentMessage (m: unknown): ParentMessage {
   if (!isRecord(m) || !isId(m.id)) throw bad('is not an object with an id')
   switch (m.type) {
+    case 'fingerprint':
+      if (typeof m.engine !== 'string') throw bad('fingerprint lacks the engine bundle')
+      return m as unknown as FingerprintMessage
     case 'load-job':
-      if (typeof m.jobKey !== 'string' || typeof m.code !== 'string' || typeof m.fileName !== 'string') throw bad('load-job lacks jobKey, code or fileName')
+      if (typeof m.jobKey !== 'string' || typeof m.engine !== 'string' || typeof m.code !== 'string' || typeof m.fileName !== 'string') throw bad('load-job lacks jobKey, engine, code or fileName')
       if (!isCandles(m.candles)) throw bad('load-job candles must be Float64Array columns of one length')
       if (!isRecord(m.spec)) throw bad('load-job lacks a spec')
       if (!Number.isSafeInteger(m.maxCacheBytes) || (m.maxCacheBytes as number) < 0) throw bad('load-job maxCacheBytes must be an integer >= 0')
@@ -118,6 +125,9 @@ export function parseChildMessage (m: unknown): ChildMessage {
   switch (m.type) {
     case 'loaded':
       return { type: 'loaded', id }
+    case 'fingerprinted':
+      if (typeof m.fingerprint !== 'string' || !/^[0-9a-f]{64}$/.test(m.fingerprint)) throw bad('fingerprinted lacks a sha256 hex fingerprint')
+      return { type: 'fingerprinted', id, fingerprint: m.fingerprint }
     case 'progress':
       if (!Number.isSafeInteger(m.index) || (m.index as number) < 0 || typeof m.paramsKey !== 'string') throw bad('progress lacks index or paramsKey')
       if (m.repeat !== undefined && m.repeat !== true) throw bad('progress repeat is not true')

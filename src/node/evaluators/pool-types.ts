@@ -18,11 +18,21 @@ export interface EvaluatorPoolOptions {
   readonly logger?: Logger
   /** Milliseconds from any fixed origin; for evaluations/s. */
   readonly now?: () => number
+  /**
+   * The engine bundle file this peer runs as its own (jobs it submits name it; inspect runs it).
+   * Default: the one built with this peer. Tests give another to make peers of different builds.
+   */
+  readonly engineBundleFile?: string
 }
+
+/** The engine bundle this peer was built with (or was given): its text and sha256. */
+export interface OwnEngine { readonly script: string, readonly hash: string }
 
 export interface PoolJob {
   /** Identifies the job's strategy + candles + spec for caching in evaluators (e.g. the job id). */
   readonly key: string
+  /** The job's engine bundle (the script its spec names by hash). */
+  readonly engine: string
   readonly source: string
   readonly fileName: string
   readonly candles: Candles
@@ -44,6 +54,14 @@ export interface PoolStats {
 export interface EvaluatorPool {
   start (): Promise<void>
   stop (): Promise<void>
+  /** This peer's own engine bundle (once started). */
+  engine (): OwnEngine
+  /**
+   * The runtime fingerprint of an engine bundle on this machine, run in an evaluator of its own and
+   * kept by the bundle's hash. Fails with ENGINE_INTERFACE_UNSUPPORTED for a bundle whose interface
+   * these evaluators do not speak.
+   */
+  fingerprint (engine: string): Promise<string>
   inspect (source: string, fileName: string): Promise<StrategyInfo>
   /**
    * Runs one GA unit in an evaluator. Aborting `signal` ends it at once with UNIT_CANCELLED (its

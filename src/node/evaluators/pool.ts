@@ -5,14 +5,16 @@
  * and replaces it and runs the unit again with the guilty genome skipped and recorded as an error.
  * Units are deterministic, so a re-run reproduces everything before the skipped genome.
  */
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from '@libp2p/interface'
-import type { EvaluatorPool, EvaluatorPoolOptions, PoolJob, PoolStats, StrategyInfo } from './pool-types.js'
+import type { EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, StrategyInfo } from './pool-types.js'
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
 import { jobId } from '../../engine/job-setup.js'
+import { sha256Hex } from '../../protocol/canonical.js'
 import type { EvalResult, ParamValues } from '../../protocol/types.js'
 import { StratmeshError, isStratmeshError } from '../../protocol/errors.js'
 import { evaluatorCacheBytes } from './cache-budget.js'
@@ -55,7 +57,7 @@ export const RATE_WINDOW_MS = 10_000
  */
 export const CHECKER_IDLE_MS = 60_000
 
-export type { EvaluatorPool, EvaluatorPoolOptions, PoolJob, PoolStats, StrategyInfo } from './pool-types.js'
+export type { EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, StrategyInfo } from './pool-types.js'
 
 interface Waiter { readonly jobKey: string | null, readonly resolve: (ev: EvaluatorProcess) => void, readonly reject: (err: Error) => void }
 
@@ -64,7 +66,11 @@ class Pool implements EvaluatorPool {
   private readonly evalTimeoutMs: number
   private readonly memoryMb: number
   private readonly log: Logger | undefined
+  private readonly engineBundleFile: string | undefined
   private launch: EvaluatorLaunch | null = null
+  private own: OwnEngine | null = null
+  /** Fingerprints by bundle hash: a bundle computes the same one on this machine every time. */
+  private readonly fingerprints = new Map<string, Promise<string>>()
   private reaper: Reaper | null = null
   private readonly evaluators = new Set<EvaluatorProcess>()
   /** Short-lived evaluators for inspect() and detail(), and the checker, outside the pool's size. */
@@ -90,6 +96,7 @@ class Pool implements EvaluatorPool {
     this.memoryMb = opts.memoryMb ?? DEFAULT_MEMORY_MB
     const cacheBytes = opts.cacheMb === undefined ? evaluatorCacheBytes(this.size) : opts.cacheMb * 1024 * 1024
     this.log = opts.logger
+    this.engineBundleFile = opts.engineBundleFile
     this.rate = new EvaluationRate(RATE_WINDOW_MS, opts.now ?? (() => performance.now()))
     if (!Number.isInteger(this.size) || this.size < 1) throw new StratmeshError('POOL_BAD_OPTIONS', `size must be a positive integer, got ${this.size}`)
     if (!(this.evalTimeoutMs > 0)) throw new StratmeshError('POOL_BAD_OPTIONS', `evalTimeoutMs must be positive, got ${this.evalTimeoutMs}`)
@@ -108,7 +115,9 @@ class Pool implements EvaluatorPool {
 
   async start (): Promise<void> {
     if (this.running) return
-    this.launch = evaluatorLaunch(this.memoryMb)
+    this.launch = evaluatorLaunch(this.memoryMb, this.engineBundleFile)
+    const script = readFileSync(this.launch.args[0], 'utf8')
+    this.own = { script, hash: sha256Hex(script) }
     if (!this.launch.sandboxed) this.log?.error('this Node has no permission model: evaluator processes run without file-system limits (strategies still run only in their isolates)')
     this.reaper = startReaper()
     this.running = true
@@ -147,6 +156,28 @@ class Pool implements EvaluatorPool {
       evaluationsPerSecond: this.rate.perSecond(),
       restarts: { ...this.restarts },
     }
+  }
+
+  engine (): OwnEngine {
+    if (this.own === null) throw new StratmeshError('POOL_NOT_STARTED', 'the evaluator pool is not started')
+    return this.own
+  }
+
+  /** In a fresh evaluator of its own, like inspect(): a bundle is fingerprinted once per machine. */
+  async fingerprint (engine: string): Promise<string> {
+    const hash = sha256Hex(engine)
+    let fp = this.fingerprints.get(hash)
+    if (fp === undefined) {
+      fp = this.transient.run(async ev => {
+        const m = await ev.request({ type: 'fingerprint', engine })
+        if (m.type === 'fingerprinted') return m.fingerprint
+        throw answerError(m, 'fingerprinted')
+      })
+      this.fingerprints.set(hash, fp)
+      // A failed run may be this machine's passing trouble (an evaluator that died): asked again, it runs again.
+      fp.catch(() => { this.fingerprints.delete(hash) })
+    }
+    return await fp
   }
 
   /**

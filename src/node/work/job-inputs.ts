@@ -15,6 +15,7 @@ import type { JobSpec } from '../../protocol/job-spec.js'
 import type { BlobStore } from '../blobs/index.js'
 import type { EvaluatorPool } from '../evaluators/index.js'
 import type { SubmitRequest } from '../peer-types.js'
+import type { LocalEngine } from './local-engine.js'
 
 /** Strategy sources are small programs; a megabyte is already absurd for one. */
 export const MAX_STRATEGY_FILE_BYTES = 1024 * 1024
@@ -23,6 +24,7 @@ export const MAX_DATA_FILE_BYTES = 2 * 1024 * 1024 * 1024
 
 export interface PreparedJob {
   readonly spec: JobSpec
+  readonly engine: { readonly hash: string, readonly size: number }
   readonly strategy: { readonly name: string, readonly hash: string, readonly size: number }
   readonly dataset: { readonly name: string, readonly hash: string, readonly size: number, readonly bars: number, readonly gaps?: number }
 }
@@ -52,7 +54,7 @@ export function defaultDatasetBytes (): { bytes: Uint8Array, bars: number } {
   return defaultEncoded
 }
 
-export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPool, blobStore: BlobStore }): Promise<PreparedJob> {
+export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPool, blobStore: BlobStore, engine: LocalEngine }): Promise<PreparedJob> {
   const sourceBytes = await readUserFile(req.strategyPath, 'strategy', MAX_STRATEGY_FILE_BYTES)
   const source = sourceBytes.toString('utf8')
   // Loads it in an evaluator and checks its declared parameters: a broken strategy fails here,
@@ -80,9 +82,14 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
 
   const strategyHash = await deps.blobStore.put(sourceBytes)
   const datasetHash = await deps.blobStore.put(datasetBytes)
+  // The job runs with this peer's engine on every peer: the bundle travels as a blob like the rest.
+  const engineBytes = new TextEncoder().encode(deps.engine.script)
+  const engineHash = await deps.blobStore.put(engineBytes)
+  if (engineHash !== deps.engine.hash) throw new StratmeshError('BLOB_HASH_MISMATCH', 'blob store returned an unexpected hash for the engine bundle')
   if (strategyHash !== sha256Hex(sourceBytes)) throw new StratmeshError('BLOB_HASH_MISMATCH', 'blob store returned an unexpected hash for the strategy')
 
   const spec = createJobSpec({
+    engine: { hash: engineHash, fingerprint: deps.engine.fingerprint },
     strategy: { hash: strategyHash, name: info.name },
     dataset: { hash: datasetHash, name: datasetName, bars },
     ...(req.objective === undefined ? {} : { objective: req.objective }),
@@ -100,6 +107,7 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
   })
   return {
     spec,
+    engine: { hash: engineHash, size: engineBytes.byteLength },
     strategy: { name: info.name, hash: strategyHash, size: sourceBytes.byteLength },
     dataset: { name: datasetName, hash: datasetHash, size: datasetBytes.byteLength, bars, ...(gaps === undefined ? {} : { gaps }) },
   }

@@ -1,13 +1,14 @@
 /**
- * What this peer needs to run a job: its strategy source and decoded candles, fetched by hash
- * from any peer that announced them and verified before use. A job whose blobs are missing or
- * whose engine version we do not support is reported with the reason, never run and never
- * crashed on.
+ * What this peer needs to run a job: its engine bundle, strategy source and decoded candles,
+ * fetched by hash from any peer that announced them and verified before use. A job whose blobs are
+ * missing, whose engine bundle speaks an isolate interface our evaluators do not, or whose engine
+ * computes other bits here than on the submitter's machine (another runtime fingerprint) is
+ * reported with the reason, never run and never crashed on.
  */
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { StratmeshError, isStratmeshError } from '../../protocol/errors.js'
-import { ENGINE_VERSION, type JobSpec } from '../../protocol/job-spec.js'
+import type { JobSpec } from '../../protocol/job-spec.js'
 import { decodeDataset } from '../../engine/data/dataset-codec.js'
 import { blobHolders } from '../../ledger/queries.js'
 import type { LedgerState } from '../../ledger/fold.js'
@@ -24,6 +25,11 @@ import type { PeerEvents } from '../peer-events.js'
 export const BLOB_RETRY_MS = 5_000
 /** Decoded datasets kept in memory: a few jobs on one or two datasets is the common case. */
 const MAX_CACHED_DATASETS = 4
+/**
+ * Largest engine bundle a job may name: the engine is about 80 KB of script; a bundle far beyond
+ * that is not an engine, and each evaluator of the job holds its text.
+ */
+export const MAX_ENGINE_BUNDLE_BYTES = 16 * 1024 * 1024
 
 export type JobReadiness =
   | { readonly ready: true, readonly job: PoolJob }
@@ -49,12 +55,12 @@ export interface JobLibraryComponents {
   readonly events: PeerEvents
   readonly clock: () => number
   readonly log: (line: string) => void
+  /** The runtime fingerprint of an engine bundle on this machine (the evaluator pool's, kept by hash). */
+  readonly fingerprint: (engine: string) => Promise<string>
 }
 
 export interface JobLibraryInit {
   readonly self: string
-  /** The engine version whose jobs this peer runs (default ENGINE_VERSION; tests may differ). */
-  readonly engineVersion?: string
 }
 
 interface BlobSlot {
@@ -66,27 +72,23 @@ interface BlobSlot {
 }
 
 class BlobJobLibrary implements JobLibrary {
-  private readonly engineVersion: string
   private readonly blobs = new Map<string, BlobSlot>()
   private readonly sources = new Map<string, string>()
+  /** Engine bundles whose fingerprint checked out, by `hash/fingerprint`. */
+  private readonly engines = new Map<string, string>()
   private readonly datasets = new Map<string, Candles>()
   private readonly broken = new Map<string, string>()
   private readonly jobs = new Map<string, PoolJob>()
   private readonly loading = new Set<string>()
 
-  constructor (private readonly components: JobLibraryComponents, private readonly init: JobLibraryInit) {
-    this.engineVersion = init.engineVersion ?? ENGINE_VERSION
-  }
+  constructor (private readonly components: JobLibraryComponents, private readonly init: JobLibraryInit) {}
 
   readiness (jobId: string, spec: JobSpec): JobReadiness {
-    if (spec.engineVersion !== this.engineVersion) {
-      return { ready: false, reason: `needs engine version ${spec.engineVersion}; this peer runs ${this.engineVersion}`, permanent: true }
-    }
     const bad = this.broken.get(jobId)
     if (bad !== undefined) return { ready: false, reason: bad, permanent: true }
     const job = this.jobs.get(jobId)
     if (job !== undefined) return { ready: true, job }
-    const waiting = this.ensureBlob(spec.strategy.hash, 'strategy') ?? this.ensureBlob(spec.dataset.hash, 'dataset')
+    const waiting = this.ensureBlob(spec.strategy.hash, 'strategy') ?? this.ensureBlob(spec.dataset.hash, 'dataset') ?? this.ensureBlob(spec.engine.hash, 'engine')
     if (waiting !== null) return { ready: false, reason: waiting, permanent: false }
     if (!this.loading.has(jobId)) { this.loading.add(jobId); void this.load(jobId, spec) }
     return { ready: false, reason: 'loading', permanent: false }
@@ -155,6 +157,17 @@ class BlobJobLibrary implements JobLibrary {
     events.emit('job:readiness')
   }
 
+  private async engine (spec: JobSpec): Promise<string> {
+    // By bundle and fingerprint: the check passes for a bundle only with the fingerprint it gives here.
+    const key = `${spec.engine.hash}/${spec.engine.fingerprint}`
+    let script = this.engines.get(key)
+    if (script === undefined) {
+      script = await checkedEngine(this.components, spec)
+      this.engines.set(key, script)
+    }
+    return script
+  }
+
   private async load (jobId: string, spec: JobSpec): Promise<void> {
     const { blobStore } = this.components
     try {
@@ -170,7 +183,8 @@ class BlobJobLibrary implements JobLibrary {
         this.datasets.set(spec.dataset.hash, candles)
       }
       if (candles.length !== spec.dataset.bars) throw new StratmeshError('JOB_DATASET_MISMATCH', `the dataset has ${candles.length} bars, the job expects ${spec.dataset.bars}`)
-      this.jobs.set(jobId, { key: jobId, source, fileName: `${spec.strategy.name}.ts`, candles, spec })
+      const engine = await this.engine(spec)
+      this.jobs.set(jobId, { key: jobId, engine, source, fileName: `${spec.strategy.name}.ts`, candles, spec })
     } catch (err) {
       this.broken.set(jobId, `${(err as StratmeshError).code ?? 'ERROR'}: ${(err as Error).message}`)
     } finally {
@@ -178,6 +192,21 @@ class BlobJobLibrary implements JobLibrary {
       this.components.events.emit('job:readiness')
     }
   }
+}
+
+/**
+ * The job's engine bundle, once this machine's fingerprint for it matches the submitter's: the
+ * bundle's results here are then the bits the submitter's machine computes, so commits agree.
+ */
+async function checkedEngine (components: Pick<JobLibraryComponents, 'blobStore' | 'fingerprint'>, spec: JobSpec): Promise<string> {
+  const bytes = await components.blobStore.get(spec.engine.hash)
+  if (bytes.byteLength > MAX_ENGINE_BUNDLE_BYTES) throw new StratmeshError('ENGINE_INTERFACE_UNSUPPORTED', `the engine bundle has ${bytes.byteLength} bytes, more than ${MAX_ENGINE_BUNDLE_BYTES}`)
+  const script = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  const mine = await components.fingerprint(script)
+  if (mine !== spec.engine.fingerprint) {
+    throw new StratmeshError('ENGINE_FINGERPRINT_MISMATCH', `engine ${spec.engine.hash.slice(0, 12)} gives runtime fingerprint ${mine.slice(0, 12)} here and ${spec.engine.fingerprint.slice(0, 12)} on the submitter's machine, so results would differ`)
+  }
+  return script
 }
 
 export function createJobLibrary (components: JobLibraryComponents, init: JobLibraryInit): JobLibrary {

@@ -93,7 +93,7 @@ test('--help lists every command', async () => {
 test('results, status and submit against a running API (fake peer): output, JSON, exit codes', async t => {
   const dir = await tempDir()
   const requests: SubmitRequest[] = []
-  const status = { self: { id: '12D3KooWself', name: 'box', engineVersion: '1', cores: 2, addresses: ['/ip4/10.0.0.2/tcp/4001'], connected: true, self: true, lastSeenMs: 0, leases: 1, evalsPerSec: 12.5, state: 'working', dataDir: dir.path, uptimeMs: 5000, listen: [] },
+  const status = { self: { id: '12D3KooWself', name: 'box', fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 2, addresses: ['/ip4/10.0.0.2/tcp/4001'], connected: true, self: true, lastSeenMs: 0, leases: 1, evalsPerSec: 12.5, state: 'working', dataDir: dir.path, uptimeMs: 5000, listen: [] },
     peers: [],
     jobs: [],
     conflicts: [],

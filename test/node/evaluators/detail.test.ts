@@ -5,13 +5,14 @@ import { MAX_DETAIL_POINTS, MAX_DETAIL_TRADES, parseChildMessage, parseParentMes
 import { canonicalHash } from '../../../src/protocol/canonical.js'
 import { isStratmeshError } from '../../../src/protocol/errors.js'
 import { randomCandles, readFixture, specFor } from '../../fixtures/strategies/harness.js'
+import { engineScript } from '../../helpers/engine-script.js'
 
 const BARS = 5000
 const candles = randomCandles(BARS, 4)
 
 function jobOf (fixture: string, source = readFixture(fixture)): PoolJob {
   const spec = specFor(source, fixture, BARS)
-  return { key: `${fixture}:${canonicalHash(spec)}`, source, fileName: fixture, candles, spec }
+  return { key: `${fixture}:${canonicalHash(spec)}`, engine: engineScript(), source, fileName: fixture, candles, spec }
 }
 
 const pool = createEvaluatorPool({ size: 1, evalTimeoutMs: 20_000, memoryMb: 256 })

@@ -11,6 +11,7 @@ import { canonicalHash } from '../../../src/protocol/canonical.js'
 import { isStratmeshError } from '../../../src/protocol/errors.js'
 import type { ErrorCode } from '../../../src/protocol/error-codes.js'
 import { isAlive, randomCandles, readFixture, specFor } from '../../fixtures/strategies/harness.js'
+import { engineScript } from '../../helpers/engine-script.js'
 
 const HOSTILE = fileURLToPath(new URL('../../fixtures/hostile/', import.meta.url))
 const BARS = 300
@@ -50,7 +51,7 @@ const EVALUATE_ERRORS: Readonly<Record<string, ErrorCode>> = {
 function jobOf (fileName: string): PoolJob {
   const source = readFileSync(join(HOSTILE, fileName), 'utf8')
   const spec = specFor(source, fileName, BARS, { population: 4, generations: 1 })
-  return { key: `${fileName}:${canonicalHash(spec)}`, source, fileName, candles, spec }
+  return { key: `${fileName}:${canonicalHash(spec)}`, engine: engineScript(), source, fileName, candles, spec }
 }
 
 function unitOf (job: PoolJob): { spec: PoolJob['spec'], island: number, epoch: number, previous: null, migrants: null } {
@@ -104,7 +105,7 @@ describe('hostile strategies', () => {
     assert.ok(pids.every(isAlive))
     const source = readFixture('good-sma.ts')
     const spec = specFor(source, 'good-sma.ts', BARS)
-    const cp = await pool.runUnit({ key: 'good', source, fileName: 'good-sma.ts', candles, spec }, { spec, island: 0, epoch: 0, previous: null, migrants: null })
+    const cp = await pool.runUnit({ key: 'good', engine: engineScript(), source, fileName: 'good-sma.ts', candles, spec }, { spec, island: 0, epoch: 0, previous: null, migrants: null })
     assert.equal(cp.errors, 0)
     assert.equal(existsSync(join(PACKAGE_ROOT, 'hostile-import-wrote-this')), false)
     assert.equal(existsSync('hostile-import-wrote-this'), false)

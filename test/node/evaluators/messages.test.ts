@@ -40,14 +40,24 @@ test('parent messages are checked in the child, candles included', () => {
   const col = new Float64Array(3)
   const candles = { length: 3, time: col, open: col, high: col, low: col, close: col, volume: col }
   const arrays = {}
-  assert.equal(parseParentMessage({ type: 'load-job', id: 1, jobKey: 'k', code: '', fileName: 'a.ts', candles, spec: {}, maxCacheBytes: 256 * 1024 * 1024, ...arrays }).type, 'load-job')
-  assert.ok(refused(() => parseParentMessage({ type: 'load-job', id: 1, jobKey: 'k', code: '', fileName: 'a.ts', candles, spec: {}, ...arrays })), 'maxCacheBytes is required')
-  assert.ok(refused(() => parseParentMessage({ type: 'load-job', id: 1, jobKey: 'k', code: '', fileName: 'a.ts', candles, spec: {}, maxCacheBytes: -1, ...arrays })))
-  assert.ok(refused(() => parseParentMessage({ type: 'load-job', id: 1, jobKey: 'k', code: '', fileName: 'a.ts', candles: { ...candles, close: [1, 2, 3] }, spec: {}, maxCacheBytes: 0, ...arrays })))
-  assert.ok(refused(() => parseParentMessage({ type: 'load-job', id: 1, jobKey: 'k', code: '', fileName: 'a.ts', candles: { ...candles, length: 4 }, spec: {}, maxCacheBytes: 0, ...arrays })))
+  assert.equal(parseParentMessage({ type: 'load-job', id: 1, jobKey: 'k', engine: '', code: '', fileName: 'a.ts', candles, spec: {}, maxCacheBytes: 256 * 1024 * 1024, ...arrays }).type, 'load-job')
+  assert.ok(refused(() => parseParentMessage({ type: 'load-job', id: 1, jobKey: 'k', engine: '', code: '', fileName: 'a.ts', candles, spec: {}, ...arrays })), 'maxCacheBytes is required')
+  assert.ok(refused(() => parseParentMessage({ type: 'load-job', id: 1, jobKey: 'k', engine: '', code: '', fileName: 'a.ts', candles, spec: {}, maxCacheBytes: -1, ...arrays })))
+  assert.ok(refused(() => parseParentMessage({ type: 'load-job', id: 1, jobKey: 'k', engine: '', code: '', fileName: 'a.ts', candles: { ...candles, close: [1, 2, 3] }, spec: {}, maxCacheBytes: 0, ...arrays })))
+  assert.ok(refused(() => parseParentMessage({ type: 'load-job', id: 1, jobKey: 'k', engine: '', code: '', fileName: 'a.ts', candles: { ...candles, length: 4 }, spec: {}, maxCacheBytes: 0, ...arrays })))
   assert.equal(parseParentMessage({ type: 'run-unit', id: 2, jobKey: 'k', input: {}, skip: [['a', 'EVAL_TIMEOUT: x']] }).type, 'run-unit')
   assert.ok(refused(() => parseParentMessage({ type: 'run-unit', id: 2, jobKey: 'k', input: {}, skip: [['a']] })))
   assert.ok(refused(() => parseParentMessage({ type: 'inspect', code: '', fileName: 'a.ts' })), 'an id is required')
+  const { engine: _engine, ...withoutEngine } = parseParentMessage({ type: 'load-job', id: 1, jobKey: 'k', engine: '', code: '', fileName: 'a.ts', candles, spec: {}, maxCacheBytes: 0 }) as unknown as Record<string, unknown>
+  assert.ok(refused(() => parseParentMessage(withoutEngine)), 'a load-job carries the job\'s engine bundle')
+  assert.equal(parseParentMessage({ type: 'fingerprint', id: 3, engine: '' }).type, 'fingerprint')
+  assert.ok(refused(() => parseParentMessage({ type: 'fingerprint', id: 3 })))
+})
+
+test('a fingerprint answer is a sha256 hex string', () => {
+  assert.deepEqual(parseChildMessage({ type: 'fingerprinted', id: 3, fingerprint: 'a'.repeat(64) }), { type: 'fingerprinted', id: 3, fingerprint: 'a'.repeat(64) })
+  assert.throws(() => parseChildMessage({ type: 'fingerprinted', id: 3, fingerprint: 'A'.repeat(64) }))
+  assert.throws(() => parseChildMessage({ type: 'fingerprinted', id: 3, fingerprint: 'a'.repeat(65) }))
 })
 
 test('evaluate requests and their answers are checked: a list of params within the cap, results with finite metrics', () => {

@@ -15,13 +15,14 @@ import { spawnSync } from 'node:child_process'
 import { evaluatorLaunch } from '../../../src/node/evaluators/launch.js'
 import { isAlive, randomCandles, readFixture, specFor } from '../../fixtures/strategies/harness.js'
 import type { ErrorCode } from '../../../src/protocol/error-codes.js'
+import { engineScript } from '../../helpers/engine-script.js'
 
 const BARS = 300
 const candles = randomCandles(BARS)
 
 function jobOf (fixture: string, source = readFixture(fixture), ga = {}): PoolJob {
   const spec = specFor(source, fixture, BARS, ga)
-  return { key: `${fixture}:${canonicalHash(spec)}`, source, fileName: fixture, candles, spec }
+  return { key: `${fixture}:${canonicalHash(spec)}`, engine: engineScript(), source, fileName: fixture, candles, spec }
 }
 
 function unit (spec: JobSpec, island: number, epoch: number, previous: Checkpoint | null = null, migrants: Checkpoint | null = null): UnitInput {
@@ -225,7 +226,7 @@ describe('evaluator pool', () => {
     const bars = 100_000
     const source = readFixture('hoards.ts')
     const spec = specFor(source, 'hoards.ts', bars)
-    const job: PoolJob = { key: 'hoards', source, fileName: 'hoards.ts', candles: randomCandles(bars), spec }
+    const job: PoolJob = { key: 'hoards', engine: engineScript(), source, fileName: 'hoards.ts', candles: randomCandles(bars), spec }
     const cp = await small.runUnit(job, unit(spec, 0, 0))
     for (const g of cp.population) {
       if (g.params.mode === 0) assert.equal(g.error, undefined, `mode 0 (period ${String(g.params.period)}) runs`)

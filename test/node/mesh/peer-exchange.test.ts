@@ -40,9 +40,9 @@ test('peers that only know one bootstrap peer find each other through the ledger
 })
 
 test('hello addresses are checked: multiaddrs only, bounded in count', () => {
-  const ok = { engineVersion: '1', cores: 2, name: 'x', addrs: ['/ip4/10.0.0.2/tcp/4001'] }
+  const ok = { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 2, name: 'x', addrs: ['/ip4/10.0.0.2/tcp/4001'] }
   validateBody('hello', ok)
-  validateBody('hello', { engineVersion: '1', cores: 2, name: 'x' })
+  validateBody('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 2, name: 'x' })
   const bad = (body: unknown, field: RegExp): void => {
     assert.throws(() => { validateBody('hello', body) }, (err: unknown) => isStratmeshError(err) && err.code === 'ENTRY_BAD_SCHEMA' && field.test(err.message))
   }

@@ -28,7 +28,7 @@ async function child (dir: string): Promise<void> {
     // Mix small and ~25 KB entries so the kill can land in the middle of a large write.
     const e = i % 3 === 0
       ? await store.append('blob-have', { blobs: Array.from({ length: 256 }, (_, j) => ({ hash: (i * 256 + j).toString(16).padStart(64, '0'), size: j, kind: 'dataset' as const })) })
-      : await store.append('hello', { engineVersion: '1', cores: 1 + (i % 64), name: `crash-${i}` })
+      : await store.append('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 1 + (i % 64), name: `crash-${i}` })
     process.stdout.write(`${e.seq} ${entryHash(e)}\n`)
   }
 }
@@ -86,7 +86,7 @@ if (childDir !== undefined) {
       }
       for (const [seq, hash] of acks) assert.equal(entryHash(entries[seq - 1]), hash, `acknowledged entry ${seq} is intact`)
       assert.equal(stateHash(store.state()), stateHash(foldEntries(entries)))
-      const next = await store.append('hello', { engineVersion: '1', cores: 1, name: 'after' })
+      const next = await store.append('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 1, name: 'after' })
       assert.equal(next.seq, head + 1)
       assert.equal(next.prev, prev)
       console.log(`# crash test: ${acks.length} acknowledged, ${head} stored after SIGKILL`)

@@ -7,6 +7,7 @@ import { createLogStore, type LogStore, type EntryEvent } from '../../../src/nod
 import { entryHash, signEntry, type Entry, type UnsignedEntry } from '../../../src/protocol/entry.js'
 import { MAX_CLOCK_SKEW_MS, MAX_ENTRY_BYTES, MAX_PENDING_PER_AUTHOR } from '../../../src/protocol/limits.js'
 import { isStratmeshError } from '../../../src/protocol/errors.js'
+import type { HelloBody } from '../../../src/protocol/entry-bodies.js'
 import { foldEntries } from '../../../src/ledger/fold.js'
 import { stateHash, equivocationEvidence } from '../../../src/ledger/queries.js'
 import { tempDir } from '../../helpers/temp-dir.js'
@@ -24,8 +25,8 @@ async function fresh (clock?: () => number): Promise<LogStore> {
   return await openStore((await tempDir()).path, undefined, clock)
 }
 
-function hello (n: number): { engineVersion: string, cores: number, name: string } {
-  return { engineVersion: '1', cores: n, name: `peer-${n}` }
+function hello (n: number): HelloBody {
+  return { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: n, name: `peer-${n}` }
 }
 
 /** Signs an entry by hand: for the entries a correct store never writes (forks, bad links). */
@@ -58,7 +59,7 @@ test('append chains own entries: seq from 1, prev links, rising hlc, heads, rang
   assert.deepEqual(seen.map(ev => [ev.entry.seq, ev.local]), [[1, true], [2, true], [3, true]])
   assert.equal(a.state().peers.get(a.author)?.cores, 8)
   await assert.rejects(a.range(a.author, 0, 10), err => isStratmeshError(err, 'LOG_BAD_RANGE'))
-  await assert.rejects(a.append('hello', { engineVersion: '1', cores: -1, name: 'x' }), err => isStratmeshError(err, 'ENTRY_BAD_SCHEMA'))
+  await assert.rejects(a.append('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: -1, name: 'x' }), err => isStratmeshError(err, 'ENTRY_BAD_SCHEMA'))
   assert.deepEqual(await a.heads(), { [a.author]: 3 }, 'a refused append writes nothing')
   await a.stop()
 })

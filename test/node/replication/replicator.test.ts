@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { createPrng, type Prng } from '../../../src/engine/prng.js'
 import { stateHash } from '../../../src/ledger/queries.js'
 import { LEDGER_TOPIC } from '../../../src/protocol/sync-messages.js'
+import type { HelloBody } from '../../../src/protocol/entry-bodies.js'
 import { createMesh, ledgerPeer, type LedgerPeer, type MeshPeer } from '../../helpers/mesh.js'
 import { waitFor } from '../../helpers/wait-for.js'
 
@@ -13,7 +14,7 @@ const hex = (s: string): string => createHash('sha256').update(s).digest('hex')
 async function appendRandom (peer: LedgerPeer, n: number, rng: Prng): Promise<void> {
   for (let i = 0; i < n; i++) {
     if (rng.next() < 0.3) {
-      await peer.logStore.append('hello', { engineVersion: '1', cores: 1 + rng.int(16), name: `host-${rng.int(1000)}` })
+      await peer.logStore.append('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 1 + rng.int(16), name: `host-${rng.int(1000)}` })
     } else {
       await peer.logStore.append('blob-have', { blobs: [{ hash: hex(`blob ${rng.int(1e9)}`), size: rng.int(1e6), kind: rng.next() < 0.5 ? 'strategy' : 'dataset' }] })
     }
@@ -99,7 +100,7 @@ test('forged, oversized and malformed gossip is rejected and counted per peer; s
   const before = view(victim)
   // The rogue signs a real entry, then alters its body: the signature no longer matches.
   await rogue.replicator.stop()
-  const genuine = await rogue.logStore.append('hello', { engineVersion: '1', cores: 4, name: 'rogue' })
+  const genuine = await rogue.logStore.append('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 4, name: 'rogue' })
   const forged = { ...genuine, body: { ...genuine.body, cores: 4096 } }
   const pubsub = rogue.node.services.pubsub
   const enc = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v))
@@ -137,11 +138,11 @@ test('equivocation evidence reaches peers that hold only one of the two entries'
   const mesh = await createMesh(3, { ledger: { syncIntervalMs: 0, gossip: false }, connect: 'none' })
   const [a, b, liar] = mesh.peers.map(ledgerPeer)
   await liar.replicator.stop()
-  const first = await liar.logStore.append('hello', { engineVersion: '1', cores: 2, name: 'one' })
+  const first = await liar.logStore.append('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 2, name: 'one' })
   // The liar's store refuses to sign twice at one seq, so sign the twin by hand.
   const { signEntry } = await import('../../../src/protocol/entry.js')
   const { v, author, seq, prev, hlc } = first
-  const twin = await signEntry(liar.privateKey, { v, author, seq, prev, hlc, type: 'hello', body: { engineVersion: '1', cores: 2, name: 'two' } })
+  const twin = await signEntry(liar.privateKey, { v, author, seq, prev, hlc, type: 'hello', body: { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 2, name: 'two' } })
   assert.equal((await a.logStore.ingest([first])).accepted.length, 1)
   assert.equal((await b.logStore.ingest([twin])).accepted.length, 1)
   assert.notEqual(view(a), view(b))
@@ -170,7 +171,7 @@ test('a fork below the heads is found from both sides: the shorter and the longe
   const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
   const key = await generateKeyPair('Ed25519')
   const author = peerIdFromPrivateKey(key).toString()
-  const hello = (name: string): { engineVersion: string, cores: number, name: string } => ({ engineVersion: '1', cores: 1, name })
+  const hello = (name: string): HelloBody => ({ fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 1, name })
   const now = Date.now()
   const x1 = await signEntry(key, { v: 1, author, seq: 1, prev: null, hlc: [now, 0], type: 'hello', body: hello('x1') })
   const y1 = await signEntry(key, { v: 1, author, seq: 1, prev: null, hlc: [now, 0], type: 'hello', body: hello('y1') })

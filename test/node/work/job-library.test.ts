@@ -5,7 +5,10 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import { StratmeshError } from '../../../src/protocol/errors.js'
 import { emptyLedger } from '../../../src/ledger/fold.js'
-import { ENGINE_VERSION, type JobSpec } from '../../../src/protocol/job-spec.js'
+import type { JobSpec } from '../../../src/protocol/job-spec.js'
+import { encodeDataset } from '../../../src/engine/data/dataset-codec.js'
+import { syntheticCandles } from '../../../src/engine/data/synthetic.js'
+import { sha256Hex } from '../../../src/protocol/canonical.js'
 import { BLOB_RETRY_MS, createJobLibrary } from '../../../src/node/work/job-library.js'
 import type { BlobStore } from '../../../src/node/blobs/blob-store.js'
 import type { BlobSync } from '../../../src/node/blobs/blob-sync.js'
@@ -14,7 +17,8 @@ import { waitFor } from '../../helpers/wait-for.js'
 
 const STRATEGY_HASH = 'a'.repeat(64)
 const DATASET_HASH = 'b'.repeat(64)
-const spec = { engineVersion: ENGINE_VERSION, strategy: { hash: STRATEGY_HASH, name: 's' }, dataset: { hash: DATASET_HASH, name: 'd', bars: 10 } } as unknown as JobSpec
+const ENGINE_HASH = 'e'.repeat(64)
+const spec = { engine: { hash: ENGINE_HASH, fingerprint: 'f'.repeat(64) }, strategy: { hash: STRATEGY_HASH, name: 's' }, dataset: { hash: DATASET_HASH, name: 'd', bars: 10 } } as unknown as JobSpec
 
 /** Lets the library's background fetch reach blobSync (it awaits the store first). */
 async function settle (): Promise<void> {
@@ -43,7 +47,8 @@ function setup (self: PeerId) {
   } as unknown as BlobSync
   const events = createPeerEvents()
   events.on('job:readiness', () => { changes++ })
-  const library = createJobLibrary({ blobStore, blobSync, state: () => state, connected: () => connected, events, clock: () => now, log: () => {} }, { self: self.toString() })
+  const fingerprint = async (): Promise<string> => 'f'.repeat(64)
+  const library = createJobLibrary({ blobStore, blobSync, state: () => state, connected: () => connected, events, clock: () => now, log: () => {}, fingerprint }, { self: self.toString() })
   return {
     library,
     connected,
@@ -93,4 +98,52 @@ test('a blob whose transfer failed waits out the retry delay even though its hol
   lib.library.readiness('job', spec)
   await settle()
   assert.equal(lib.fetches.length, 2)
+})
+
+/** A library whose store holds every blob of a job, over a fake fingerprint. */
+function loadedSetup (self: PeerId, fingerprint: (engine: string) => Promise<string>) {
+  const engine = '/* an engine bundle */'
+  const blobs = new Map<string, Uint8Array>([
+    [sha256Hex('strategy source'), new TextEncoder().encode('strategy source')],
+    [sha256Hex(engine), new TextEncoder().encode(engine)],
+  ])
+  const dataset = encodeDataset(syntheticCandles({ bars: 10 }))
+  blobs.set(sha256Hex(dataset), dataset)
+  const blobStore = {
+    has: async (h: string) => blobs.has(h),
+    get: async (h: string) => blobs.get(h) ?? assert.fail(`no blob ${h}`),
+  } as unknown as BlobStore
+  const events = createPeerEvents()
+  let changes = 0
+  events.on('job:readiness', () => { changes++ })
+  const library = createJobLibrary({ blobStore, blobSync: {} as unknown as BlobSync, state: emptyLedger, connected: () => [], events, clock: () => 0, log: () => {}, fingerprint }, { self: self.toString() })
+  const jobSpec = (fp: string): JobSpec => ({ ...spec, engine: { hash: sha256Hex(engine), fingerprint: fp }, strategy: { hash: sha256Hex('strategy source'), name: 's' }, dataset: { hash: sha256Hex(dataset), name: 'd', bars: 10 } })
+  return { library, engine, jobSpec, changes: () => changes }
+}
+
+test('a job is ready once its strategy, dataset and engine blobs are on disk and the engine fingerprints as the submitter\'s did; it carries its engine', async () => {
+  const asked: string[] = []
+  const lib = loadedSetup(await peerId(), async engine => { asked.push(engine); return 'a'.repeat(64) })
+  const job = lib.jobSpec('a'.repeat(64))
+  await waitFor(() => lib.library.readiness('j', job).ready, { message: 'the job to load' })
+  const r = lib.library.readiness('j', job)
+  assert.ok(r.ready)
+  assert.equal(r.job.engine, lib.engine)
+  assert.deepEqual(asked, [lib.engine])
+})
+
+test('a job whose engine fingerprints otherwise here is declined, saying why in one line', async () => {
+  const lib = loadedSetup(await peerId(), async () => 'b'.repeat(64))
+  const job = lib.jobSpec('a'.repeat(64))
+  await waitFor(() => (lib.library.readiness('j', job) as { permanent?: boolean }).permanent === true, { message: 'the job to be declined' })
+  const r = lib.library.readiness('j', job) as { reason: string }
+  assert.match(r.reason, /^ENGINE_FINGERPRINT_MISMATCH: engine [0-9a-f]{12} gives runtime fingerprint bbbbbbbbbbbb here and aaaaaaaaaaaa on the submitter's machine/)
+  assert.doesNotMatch(r.reason, /\n/)
+})
+
+test('a job whose engine speaks another isolate interface is declined with the reason', async () => {
+  const lib = loadedSetup(await peerId(), async () => { throw new StratmeshError('ENGINE_INTERFACE_UNSUPPORTED', 'the engine bundle speaks isolate interface 99; this peer\'s evaluators speak 2') })
+  const job = lib.jobSpec('a'.repeat(64))
+  await waitFor(() => (lib.library.readiness('j', job) as { permanent?: boolean }).permanent === true, { message: 'the job to be declined' })
+  assert.equal((lib.library.readiness('j', job) as { reason: string }).reason, 'ENGINE_INTERFACE_UNSUPPORTED: the engine bundle speaks isolate interface 99; this peer\'s evaluators speak 2')
 })
