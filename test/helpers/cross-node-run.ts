@@ -24,6 +24,7 @@ import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import { leaderboardOf } from '../../src/ledger/leaderboard.js'
 import { canonicalHash } from '../../src/protocol/canonical.js'
 import type { Objective } from '../../src/protocol/types.js'
+import { ENGINE_FIXTURE } from './job-spec-fixture.js'
 
 const STRATEGIES = fileURLToPath(new URL('../../strategies/', import.meta.url))
 
@@ -96,6 +97,7 @@ async function jobBattery (): Promise<Record<string, unknown>> {
     const mod = await import(pathToFileURL(join(STRATEGIES, file)).href) as { default: unknown }
     const def = validateStrategyDefinition(mod.default, file)
     const spec = createJobSpec({
+      engine: ENGINE_FIXTURE,
       strategy: { hash: 'e'.repeat(64), name: file },
       dataset: { hash: 'f'.repeat(64), name: 'cross-node', bars: market.length },
       objective,
