@@ -15,7 +15,7 @@ import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import type IsolatedVm from 'isolated-vm'
 import { StratmeshError } from '../../protocol/errors.js'
-import { EXIT_ISOLATE_OUT_OF_MEMORY, ISOLATE_OUT_OF_MEMORY_LINE, IsolateHost } from './isolate-host.js'
+import { EXIT_ISOLATE_OUT_OF_MEMORY, ISOLATE_OUT_OF_MEMORY_LINE, IsolateHost, isolateMemoryMb, jobIsolateBytes } from './isolate-host.js'
 import { parseParentMessage, type ChildMessage, type ParentMessage } from './messages.js'
 import { checkInspected, rebuildDetail } from './isolate-answers.js'
 
@@ -57,7 +57,7 @@ function newHost (extraBytes: number, engine = engineScript): IsolateHost {
   host = new IsolateHost({
     ivm,
     engineScript: engine,
-    memoryMb: baseMemoryMb + Math.ceil(extraBytes / 1024 / 1024),
+    memoryMb: isolateMemoryMb(baseMemoryMb, extraBytes),
     onProgress: (index, paramsKey, repeat) => {
       if (--progressLeft < 0) return false
       send({ type: 'progress', id: currentId, index, paramsKey, ...(repeat ? { repeat: true } : {}) })
@@ -90,8 +90,7 @@ function handle (m: ParentMessage): ChildMessage {
     case 'fingerprint':
       return { type: 'fingerprinted', id: m.id, fingerprint: newHost(0, m.engine).fingerprint() }
     case 'load-job': {
-      const candleBytes = m.candles.length * 8 * 6
-      newHost(m.maxCacheBytes + candleBytes, m.engine).loadJob(m.code, m.fileName, m.candles, m.spec, m.maxCacheBytes)
+      newHost(jobIsolateBytes(m.candles.length, m.maxCacheBytes), m.engine).loadJob(m.code, m.fileName, m.candles, m.spec, m.maxCacheBytes)
       jobKey = m.jobKey
       return { type: 'loaded', id: m.id }
     }

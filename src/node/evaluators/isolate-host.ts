@@ -31,6 +31,19 @@ export const EXIT_ISOLATE_OUT_OF_MEMORY = 75
 /** The line the pool recognises (evaluator-process.ts); strategy code has no way to write to stderr. */
 export const ISOLATE_OUT_OF_MEMORY_LINE = 'stratmesh evaluator: the isolate reached its memory limit'
 
+/**
+ * Bytes a job adds to its isolate's limit: the candles (six Float64 columns, copied in) and the
+ * indicator cache's bound, which V8 counts against the limit as ArrayBuffers.
+ */
+export function jobIsolateBytes (bars: number, maxCacheBytes: number): number {
+  return maxCacheBytes + bars * 8 * 6
+}
+
+/** An isolate's memory limit in MiB: the evaluator's base limit and `extraBytes` rounded up. */
+export function isolateMemoryMb (baseMb: number, extraBytes: number): number {
+  return baseMb + Math.ceil(extraBytes / 1024 / 1024)
+}
+
 /** Why the host gave up on its isolate: the child then exits so the pool replaces it. */
 export type IsolateFault = 'out-of-memory' | 'bad-progress'
 
