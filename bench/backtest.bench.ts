@@ -14,6 +14,14 @@
  *       the evaluation (the search's and the end-of-unit repeats alike) runs the strategy over all
  *       the bars, so candles/s = calls x bars / CPU time. It mixes what (b) and (b') fix: genomes
  *       of every (fast, slow), their SMA computations on cache misses, and the GA's own work.
+ *   (d-iso) the same units (the same islands, so the same genomes and cache misses) run as an
+ *       evaluator runs them since issue 12: the engine bundle and the compiled strategy in an
+ *       isolated-vm isolate created and loaded by the evaluator's own IsolateHost, with the memory
+ *       limit its child gives it and its own indicator cache of the same bound. Only the IPC to
+ *       the pool is left out (bench/evaluator.bench.ts measures that path). Its sync calls run the
+ *       isolate on this thread, so process CPU time counts it as it counts (d); the share of it
+ *       on the calling thread is printed to show that. Timed in the same rounds as (d), and each
+ *       round's checkpoint must be the one (d) computed.
  * Prints candles/s of CPU time (median and best of RUNS timed runs after warm-up), the ratio b/a
  * (goal >= 0.6) and b in candles/s (goal >= 100M/s). (b) moves three times the memory of (a): the
  * strategy reads two SMA arrays and writes the positions, and the backtests read open, close and
@@ -21,6 +29,8 @@
  * Run: node --import tsx bench/backtest.bench.ts
  */
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import type IsolatedVm from 'isolated-vm'
 import { backtest } from '../src/engine/backtest.js'
 import { evaluateGenome, type EvalSetup } from '../src/engine/evaluate.js'
 import { runUnit, type UnitEnv } from '../src/engine/ga.js'
@@ -32,7 +42,11 @@ import type { Candles, Costs } from '../src/protocol/types.js'
 import { evaluatorCacheBytes } from '../src/node/evaluators/cache-budget.js'
 import { compileStrategy } from '../src/node/evaluators/strategy-compiler.js'
 import { instantiateStrategy } from '../src/node/evaluators/strategy-module.js'
+import { IsolateHost, isolateMemoryMb, jobIsolateBytes } from '../src/node/evaluators/isolate-host.js'
+import { isolatedVmBinary } from '../src/node/evaluators/launch.js'
+import { DEFAULT_MEMORY_MB } from '../src/node/evaluators/pool.js'
 import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
+import { engineScript } from '../test/helpers/engine-script.js'
 
 const BARS = 1_000_000
 /** Timed runs per case; the median is reported. */
@@ -116,24 +130,31 @@ function median (xs: number[]): number {
   return s[Math.floor(s.length / 2)]
 }
 
+interface Timing { median: number, best: number, all: number[], threadMs: number[] }
+
 /**
  * Times the cases in interleaved rounds (a, b, c, a, b, c...), so a burst of load from another
  * process on a shared machine hits every case alike; returns the median and best per case. Time is
  * the process's CPU time, not wall time: on a shared machine wall time measures the neighbours (the
- * cases allocate nothing once warm, so no GC thread time is counted).
+ * cases but the GA units allocate nothing once warm, so no GC thread time is counted for them).
+ * The calling thread's own CPU time is kept beside it.
  */
-function timeRounds (runs: Array<() => number>, warmups: number[]): Array<{ median: number, best: number, all: number[] }> {
+function timeRounds (runs: Array<() => number>, warmups: number[]): Timing[] {
   runs.forEach((run, k) => { for (let i = 0; i < warmups[k]; i++) run() })
   const ms: number[][] = runs.map(() => [])
+  const threadMs: number[][] = runs.map(() => [])
   for (let round = 0; round < RUNS; round++) {
     runs.forEach((run, k) => {
       const t0 = process.cpuUsage()
+      const th0 = process.threadCpuUsage()
       run()
+      const th = process.threadCpuUsage(th0)
       const used = process.cpuUsage(t0)
       ms[k].push((used.user + used.system) / 1000)
+      threadMs[k].push((th.user + th.system) / 1000)
     })
   }
-  return ms.map(xs => ({ median: median(xs), best: Math.min(...xs), all: xs }))
+  return ms.map((xs, k) => ({ median: median(xs), best: Math.min(...xs), all: xs, threadMs: threadMs[k] }))
 }
 
 const source = readFileSync(new URL('../strategies/sma-cross.ts', import.meta.url), 'utf8')
@@ -196,23 +217,54 @@ const gaSetup = evalSetupFor(spec, candles)
 let gaCalls = 0
 const gaEnv: UnitEnv = { def, evaluate: (p, scope) => { gaCalls++; return evaluateGenome(def, gaCtx, p, gaSetup, scope) } }
 let island = 0
+/** Each unit's checkpoint as JSON, to hold (d-iso)'s against. */
+const gaCheckpoints: string[] = []
 /** Runs one unit; returns its evaluation calls (per bar of work: each call runs all BARS bars). */
 const gaUnit = (): number => {
   const before = gaCalls
-  runUnit({ spec, island: island++, epoch: 0, previous: null, migrants: null }, gaEnv)
+  gaCheckpoints.push(JSON.stringify(runUnit({ spec, island: island++, epoch: 0, previous: null, migrants: null }, gaEnv)))
   return gaCalls - before
 }
 const gaCallsPerRun: number[] = []
 
-const [a, b, b2, c, d] = timeRounds([
+// (d-iso): the isolate an evaluator child makes for this job (src/node/evaluators/child.ts), with
+// the engine bundle of this build; every evaluation reports its progress first, as in the child.
+const ivm = (createRequire(import.meta.url)(isolatedVmBinary()) as { ivm: typeof IsolatedVm }).ivm
+const isoCacheBytes = evaluatorCacheBytes(1)
+let isoCalls = 0
+const isoHost = new IsolateHost({
+  ivm,
+  engineScript: engineScript(),
+  memoryMb: isolateMemoryMb(DEFAULT_MEMORY_MB, jobIsolateBytes(candles.length, isoCacheBytes)),
+  onProgress: () => { isoCalls++; return true },
+})
+isoHost.loadJob(compileStrategy(source, 'sma-cross.ts'), 'sma-cross.ts', candles, spec, isoCacheBytes)
+let isoIsland = 0
+const isoCheckpoints: string[] = []
+const isoUnit = (): number => {
+  const before = isoCalls
+  isoCheckpoints.push(JSON.stringify(isoHost.runUnit({ spec, island: isoIsland++, epoch: 0, previous: null, migrants: null }, [])))
+  return isoCalls - before
+}
+const isoCallsPerRun: number[] = []
+
+const [a, b, b2, c, d, dIso] = timeRounds([
   () => fused(candles, COSTS, setup.split),
   engine,
   search,
   () => backtest(candles, positions, 0, BARS, COSTS, BARS_PER_YEAR).totalReturn,
   () => { const n = gaUnit(); gaCallsPerRun.push(n); return n },
-], [WARMUP, WARMUP, WARMUP, WARMUP, 1])
+  () => { const n = isoUnit(); isoCallsPerRun.push(n); return n },
+], [WARMUP, WARMUP, WARMUP, WARMUP, 1, 1])
+// The same units in both realms: the same evaluations, and bit for bit the same checkpoints.
+gaCheckpoints.forEach((cp, i) => {
+  if (cp !== isoCheckpoints[i] || gaCallsPerRun[i] !== isoCallsPerRun[i]) {
+    throw new Error(`unit ${i}: the isolate's checkpoint or evaluation count differs from the in-process one`)
+  }
+})
 // The warm-up unit's calls are not timed.
 gaCallsPerRun.shift()
+isoCallsPerRun.shift()
 
 const mps = (ms: number): number => BARS / ms / 1000
 const rate = (ms: number): string => `${mps(ms).toFixed(1)}M candles/s`
@@ -235,3 +287,15 @@ console.log(`  (d) GA units of ${GA.population} x ${GA.generations}, ${median(ga
   // A unit takes seconds: against the reference timed just before it, round by round.
   `${median(gaRates.map((r, i) => r / mps(a.all[i]))).toFixed(2)} round by round (median); ` +
   `indicator cache ${JSON.stringify(gaCtx.cacheStats())}`)
+// (d-iso) the same way, and against (d) of the same round (the same unit, timed just before it).
+const isoRates = dIso.all.map((ms, i) => isoCallsPerRun[i] * BARS / ms / 1000)
+const isoMedian = median(isoRates)
+const isoVsD = isoRates.map((r, i) => r / gaRates[i])
+const evalsPerCpuS = (calls: number[], t: Timing): number => median(calls.map((n, i) => n / t.all[i] * 1000))
+const threadShare = (t: Timing): string => `${(100 * t.threadMs.reduce((x, y) => x + y) / t.all.reduce((x, y) => x + y)).toFixed(0)}%`
+console.log(`  (d-iso) the same units in the evaluator's isolate, unit CPU ${median(dIso.all).toFixed(0)} ms: ` +
+  `${isoMedian.toFixed(1)}M candles/s on the median (runs ${Math.min(...isoRates).toFixed(0)}-${Math.max(...isoRates).toFixed(0)}M/s), ` +
+  `ratio d-iso/a = ${(isoMedian / mps(a.median)).toFixed(2)} on medians, ${median(isoRates.map((r, i) => r / mps(a.all[i]))).toFixed(2)} round by round (median)`)
+console.log(`  ratio d-iso/d (goal >= 0.95) = ${(isoMedian / gaMedian).toFixed(2)} on medians, ${median(isoVsD).toFixed(2)} round by round (median; rounds ${isoVsD.map(r => r.toFixed(2)).join(' ')}); ` +
+  `evaluations per CPU second: (d) ${evalsPerCpuS(gaCallsPerRun, d).toFixed(1)}, (d-iso) ${evalsPerCpuS(isoCallsPerRun, dIso).toFixed(1)} (medians); ` +
+  `CPU on the calling thread: (d) ${threadShare(d)}, (d-iso) ${threadShare(dIso)}; checkpoints identical`)
