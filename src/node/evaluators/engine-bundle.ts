@@ -5,11 +5,10 @@
  * the fly into the temp directory, named by its hash, as launch.ts does with the child.
  */
 import { buildSync } from 'esbuild'
-import { existsSync, renameSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sha256Hex } from '../../protocol/canonical.js'
+import { tempScriptFile } from './temp-script.js'
 
 /** The bundle's file name in dist/. */
 export const ENGINE_BUNDLE_FILE = 'engine-bundle.js'
@@ -46,13 +45,6 @@ export function engineBundleFile (): string {
     file = builtBundle
     return file
   }
-  const text = buildEngineBundle()
-  const path = join(tmpdir(), `stratmesh-engine-${sha256Hex(text).slice(0, 16)}.js`)
-  if (!existsSync(path)) {
-    const part = `${path}.${process.pid}.part`
-    writeFileSync(part, text)
-    renameSync(part, path)
-  }
-  file = path
+  file = tempScriptFile('stratmesh-engine', '.js', buildEngineBundle())
   return file
 }

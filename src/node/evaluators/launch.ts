@@ -6,14 +6,13 @@
  * addon it loads is isolated-vm) and an environment without the parent's secrets.
  */
 import { buildSync } from 'esbuild'
-import { existsSync, realpathSync, renameSync, writeFileSync } from 'node:fs'
+import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sha256Hex } from '../../protocol/canonical.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { engineBundleFile } from './engine-bundle.js'
+import { tempScriptFile } from './temp-script.js'
 
 export interface EvaluatorLaunch {
   /** The module fork() runs. */
@@ -56,14 +55,7 @@ function childModule (): { path: string, readable: string[] } {
       write: false,
       logLevel: 'silent',
     })
-    const text = out.outputFiles[0].text
-    const file = join(tmpdir(), `stratmesh-evaluator-${sha256Hex(text).slice(0, 16)}.mjs`)
-    if (!existsSync(file)) {
-      const part = `${file}.${process.pid}.part`
-      writeFileSync(part, text)
-      renameSync(part, file)
-    }
-    bundled = file
+    bundled = tempScriptFile('stratmesh-evaluator', '.mjs', out.outputFiles[0].text)
   }
   return { path: bundled, readable: [bundled] }
 }
