@@ -15,9 +15,8 @@ import { backtest } from '../../src/engine/backtest.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { evaluateGenome } from '../../src/engine/evaluate.js'
 import { atr, donchian, ema, rsi, sma, stdev, wma } from '../../src/engine/indicators/index.js'
-import { runUnit } from '../../src/engine/ga.js'
 import { createJobSpec, evalSetupFor } from '../../src/engine/job-setup.js'
-import { runJobLocally } from '../../src/engine/job-runner.js'
+import { referenceCheckpoints } from '../helpers/reference-run.js'
 import { sampleParams, validateStrategyDefinition } from '../../src/engine/param-space.js'
 import { createPrng } from '../../src/engine/prng.js'
 import { createStrategyContext } from '../../src/engine/strategy-context.js'
@@ -212,7 +211,7 @@ test('GA: checkpoint hashes of whole jobs (two strategies, two objectives)', asy
   for (const [file, objective] of [['sma-cross.ts', 'sharpe'], ['donchian-long-short.ts', 'calmar'], ['rsi-reversion.ts', 'return']] as Array<[string, Objective]>) {
     const def = await loadStrategy(file)
     const spec = createJobSpec({
-    engine: ENGINE_FIXTURE,
+      engine: ENGINE_FIXTURE,
       strategy: { hash: 'c'.repeat(64), name: file },
       dataset: { hash: 'd'.repeat(64), name: 'pinned', bars: market.length },
       objective,
@@ -220,9 +219,7 @@ test('GA: checkpoint hashes of whole jobs (two strategies, two objectives)', asy
       seed: 5,
       ga: { islands: 2, population: 12, generations: 3, epochs: 2 },
     })
-    const ctx = createStrategyContext(market)
-    const setup = evalSetupFor(spec, market)
-    const checkpoints = await runJobLocally(spec, async input => runUnit(input, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) }))
+    const checkpoints = await referenceCheckpoints(spec, def, market)
     hashes.push(canonicalHash(checkpoints))
   }
   assert.deepEqual(hashes, PINNED.checkpoints)

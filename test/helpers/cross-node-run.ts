@@ -13,14 +13,11 @@ import { realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
-import { evaluateGenome } from '../../src/engine/evaluate.js'
 import { atr, donchian, ema, rsi, sma, stdev, wma } from '../../src/engine/indicators/index.js'
-import { runUnit } from '../../src/engine/ga.js'
-import { createJobSpec, evalSetupFor } from '../../src/engine/job-setup.js'
-import { runJobLocally } from '../../src/engine/job-runner.js'
+import { createJobSpec } from '../../src/engine/job-setup.js'
+import { referenceCheckpoints } from './reference-run.js'
 import { validateStrategyDefinition } from '../../src/engine/param-space.js'
 import { createPrng } from '../../src/engine/prng.js'
-import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import { leaderboardOf } from '../../src/ledger/leaderboard.js'
 import { canonicalHash } from '../../src/protocol/canonical.js'
 import type { Objective } from '../../src/protocol/types.js'
@@ -105,9 +102,7 @@ async function jobBattery (): Promise<Record<string, unknown>> {
       seed: 9,
       ga: { islands: 2, population: 10, generations: 3, epochs: 2 },
     })
-    const ctx = createStrategyContext(market)
-    const setup = evalSetupFor(spec, market)
-    const checkpoints = await runJobLocally(spec, async input => runUnit(input, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) }))
+    const checkpoints = await referenceCheckpoints(spec, def, market)
     out[file] = { checkpoints: checkpoints.map(cp => canonicalHash(cp)), leaderboard: inBits(leaderboardOf(checkpoints, 10)) }
   }
   return out

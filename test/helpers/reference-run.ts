@@ -13,16 +13,21 @@ import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import { validateStrategyDefinition } from '../../src/engine/param-space.js'
 import { compileStrategy } from '../../src/node/evaluators/strategy-compiler.js'
 import { instantiateStrategy } from '../../src/node/evaluators/strategy-module.js'
-import type { JobSpec, LeaderboardRow } from '../../src/protocol/job-spec.js'
+import type { StrategyDefinition } from '../../src/engine/strategy-api.js'
+import type { Checkpoint, JobSpec, LeaderboardRow } from '../../src/protocol/job-spec.js'
 import type { Candles } from '../../src/protocol/types.js'
+
+/** Every checkpoint of the job, each unit run in this process in dependency order. */
+export async function referenceCheckpoints (spec: JobSpec, def: StrategyDefinition, candles: Candles): Promise<Checkpoint[]> {
+  const ctx = createStrategyContext(candles)
+  const setup = evalSetupFor(spec, candles)
+  return await runJobLocally(spec, async input => runUnit(input, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) }))
+}
 
 export async function referenceLeaderboard (spec: JobSpec, strategyPath: string, candles: Candles, top: number): Promise<LeaderboardRow[]> {
   const mod = await import(pathToFileURL(strategyPath).href) as { default: unknown }
   const def = validateStrategyDefinition(mod.default, strategyPath)
-  const ctx = createStrategyContext(candles)
-  const setup = evalSetupFor(spec, candles)
-  const checkpoints = await runJobLocally(spec, async input => runUnit(input, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) }))
-  return leaderboardOf(checkpoints, top)
+  return leaderboardOf(await referenceCheckpoints(spec, def, candles), top)
 }
 
 /** What must match between two leaderboards: rank, params and fitness (the peer may differ). */
@@ -33,8 +38,5 @@ export function comparable (rows: readonly LeaderboardRow[]): Array<[number, str
 /** The same for a strategy given as source (compiled as a peer compiles it), e.g. one that is in no repo. */
 export async function referenceLeaderboardOfSource (spec: JobSpec, source: string, fileName: string, candles: Candles, top: number): Promise<LeaderboardRow[]> {
   const def = instantiateStrategy(compileStrategy(source, fileName), fileName)
-  const ctx = createStrategyContext(candles)
-  const setup = evalSetupFor(spec, candles)
-  const checkpoints = await runJobLocally(spec, async input => runUnit(input, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) }))
-  return leaderboardOf(checkpoints, top)
+  return leaderboardOf(await referenceCheckpoints(spec, def, candles), top)
 }
