@@ -22,8 +22,6 @@ export interface EvaluatorLaunch {
   readonly execArgv: readonly string[]
   readonly env: NodeJS.ProcessEnv
   readonly cwd: string
-  /** Whether the permission model is on (false only on a Node without it). */
-  readonly sandboxed: boolean
 }
 
 /** The package's root directory (three levels above src/node/evaluators or dist/node/evaluators). */
@@ -96,5 +94,5 @@ export function evaluatorLaunch (memoryMb: number, bundleFile?: string): Evaluat
   execArgv.push('--permission', '--allow-addons', ...[...child.readable, bundle, binary].map(p => `--allow-fs-read=${p}`))
   const env: NodeJS.ProcessEnv = {}
   for (const name of PASSED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]
-  return { modulePath: child.path, args: [bundle, String(memoryMb), binary], execArgv, env, cwd: PACKAGE_ROOT, sandboxed: true }
+  return { modulePath: child.path, args: [bundle, String(memoryMb), binary], execArgv, env, cwd: PACKAGE_ROOT }
 }

@@ -118,7 +118,6 @@ class Pool implements EvaluatorPool {
     this.launch = evaluatorLaunch(this.memoryMb, this.engineBundleFile)
     const script = readFileSync(this.launch.args[0], 'utf8')
     this.own = { script, hash: sha256Hex(script) }
-    if (!this.launch.sandboxed) this.log?.error('this Node has no permission model: evaluator processes run without file-system limits (strategies still run only in their isolates)')
     this.reaper = startReaper()
     this.running = true
     const started = Array.from({ length: this.size }, () => this.spawn())
