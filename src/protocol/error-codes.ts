@@ -82,7 +82,6 @@ const SPECS = {
   STRATEGY_SYNTAX: { area: 'strategy', input, breaksJob: true, meaning: 'the strategy does not compile' },
   STRATEGY_TOO_LARGE: { area: 'strategy', input, meaning: 'the strategy file is larger than a strategy may be' },
   STRATEGY_FORBIDDEN_IMPORT: { area: 'strategy', input, breaksJob: true, meaning: 'imports other than `stratmesh/strategy`' },
-  STRATEGY_FORBIDDEN: { area: 'strategy', input, meaning: 'process or system access' },
   STRATEGY_LOAD_FAILED: { area: 'strategy', input, meaning: 'loading the strategy module threw' },
   STRATEGY_INVALID: { area: 'strategy', input, breaksJob: true, meaning: 'name, params or constraints malformed' },
 
