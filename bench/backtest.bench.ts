@@ -164,7 +164,7 @@ const params = { fast: FAST, slow: SLOW }
 function prepare (bars: number): { candles: Candles, setup: EvalSetup, engine: () => number, search: () => number, positions: Float64Array } {
   const candles = syntheticCandles(bars)
   const ctx = createStrategyContext(candles)
-  const setup: EvalSetup = { costs: COSTS, objective: 'sharpe', minTrades: 0, split: Math.floor(bars * IN_SAMPLE), barsPerYear: BARS_PER_YEAR }
+  const setup: EvalSetup = { costs: COSTS, objective: 'sharpe', minTrades: 0, from: 0, split: Math.floor(bars * IN_SAMPLE), to: bars, barsPerYear: BARS_PER_YEAR }
   const engine = (): number => {
     const r = evaluateGenome(def, ctx, params, setup)
     if (r.inSample === null || r.outOfSample === null) throw new Error(`evaluation failed: ${r.error}`)

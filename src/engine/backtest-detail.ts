@@ -123,7 +123,7 @@ export function evaluateDetail<S extends ParamSpace> (def: StrategyDefinition<S>
   }
   const positions = checkPositions(out, n)
   if (typeof positions === 'string') throw new StratmeshError('STRATEGY_BAD_POSITIONS', positions)
-  const inSample = backtestDetail(ctx, positions, 0, setup.split, setup.costs, setup.barsPerYear)
-  const outOfSample = backtestDetail(ctx, positions, setup.split, n, setup.costs, setup.barsPerYear)
+  const inSample = backtestDetail(ctx, positions, setup.from, setup.split, setup.costs, setup.barsPerYear)
+  const outOfSample = backtestDetail(ctx, positions, setup.split, setup.to, setup.costs, setup.barsPerYear)
   return { params, fitness: fitnessOf(inSample.metrics, setup.objective, setup.minTrades), inSample, outOfSample }
 }

@@ -1,7 +1,8 @@
 /**
  * Evaluating one genome: run the strategy once over the whole data (so indicators warm up across
- * the split), check what it returned, then backtest the in-sample range [0, split) for fitness and
- * the out-of-sample range [split, n) for the leaderboard. Strategy code is other people's code: its
+ * the split), check what it returned, then backtest the in-sample range [from, split) for fitness
+ * and the out-of-sample range [split, to) for the leaderboard (a plain job's ranges cover the
+ * data: [0, split) and [split, n)). Strategy code is other people's code: its
  * failures become an error string on the result, never an exception.
  *
  * The GA needs only the fitness of most genomes: their out-of-sample metrics are never read (a
@@ -31,8 +32,14 @@ export interface EvalSetup {
   readonly costs: Costs
   readonly objective: Objective
   readonly minTrades: number
-  /** Index of the first out-of-sample bar. */
+  /**
+   * The ranges, as bar indices: in sample [from, split), out of sample [split, to). A plain job
+   * has from 0 and to the data's length; a walk-forward window has its train and test ranges.
+   * The strategy always runs over all the data, so indicators warm up before `from`.
+   */
+  readonly from: number
   readonly split: number
+  readonly to: number
   readonly barsPerYear: number
 }
 
@@ -75,10 +82,11 @@ function describeType (v: unknown): string {
   return v.constructor?.name ?? 'object'
 }
 
-/** The in-sample / out-of-sample split must be a bar index within the data (a caller bug if not). */
+/** The ranges must be ordered bar indices within the data, 0 <= from <= split <= to <= bars (a caller bug if not). */
 export function checkSplit (setup: EvalSetup, bars: number): void {
-  if (!Number.isInteger(setup.split) || setup.split < 0 || setup.split > bars) {
-    throw new StratmeshError('EVAL_BAD_SETUP', `split ${setup.split} is not within the ${bars} bars`, { details: { split: setup.split, bars } })
+  const { from, split, to } = setup
+  if (![from, split, to].every(Number.isInteger) || !(from >= 0 && from <= split && split <= to && to <= bars)) {
+    throw new StratmeshError('EVAL_BAD_SETUP', `ranges [${from}, ${split}) and [${split}, ${to}) are not within the ${bars} bars`, { details: { from, split, to, bars } })
   }
 }
 
@@ -114,8 +122,8 @@ export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>
   }
   if (typeof positions === 'string') return failed('STRATEGY_BAD_POSITIONS', positions)
   // The context carries the candle columns: the backtest reads them straight from it.
-  const inSample = backtest(ctx, positions, 0, setup.split, setup.costs, setup.barsPerYear)
-  const outOfSample = scope === 'full' ? backtest(ctx, positions, setup.split, n, setup.costs, setup.barsPerYear) : null
+  const inSample = backtest(ctx, positions, setup.from, setup.split, setup.costs, setup.barsPerYear)
+  const outOfSample = scope === 'full' ? backtest(ctx, positions, setup.split, setup.to, setup.costs, setup.barsPerYear) : null
   return { fitness: fitnessOf(inSample, setup.objective, setup.minTrades), inSample, outOfSample }
 }
 
@@ -136,14 +144,18 @@ function isPlainFloat64Array (v: unknown): v is Float64Array {
  */
 function backtestCheckingPositions (ctx: StrategyContext, positions: Float64Array, setup: EvalSetup, scope: EvalScope): [Metrics, Metrics | null] | null {
   const n = ctx.length
+  const { from, split, to } = setup
   const lo = -1 - POSITION_SLACK
   const hi = 1 + POSITION_SLACK
   try {
-    const a = backtestInBounds(ctx, positions, 0, setup.split, setup.costs, setup.barsPerYear, lo, hi)
-    if (!a.inBounds || !allInBounds(positions, a.readEnd, setup.split, lo, hi)) return null
-    if (scope === 'fitness') return allInBounds(positions, setup.split, n, lo, hi) ? [a.metrics, null] : null
-    const b = backtestInBounds(ctx, positions, setup.split, n, setup.costs, setup.barsPerYear, lo, hi)
-    if (!b.inBounds || !allInBounds(positions, b.readEnd, n, lo, hi)) return null
+    // Positions outside the two ranges are checked too: an evaluation's error must not depend on
+    // which window of the data it was asked about.
+    if (!allInBounds(positions, 0, from, lo, hi) || !allInBounds(positions, to, n, lo, hi)) return null
+    const a = backtestInBounds(ctx, positions, from, split, setup.costs, setup.barsPerYear, lo, hi)
+    if (!a.inBounds || !allInBounds(positions, a.readEnd, split, lo, hi)) return null
+    if (scope === 'fitness') return allInBounds(positions, split, to, lo, hi) ? [a.metrics, null] : null
+    const b = backtestInBounds(ctx, positions, split, to, setup.costs, setup.barsPerYear, lo, hi)
+    if (!b.inBounds || !allInBounds(positions, b.readEnd, to, lo, hi)) return null
     return [a.metrics, b.metrics]
   } catch {
     return null

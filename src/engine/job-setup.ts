@@ -74,7 +74,9 @@ export function evalSetupFor (spec: JobSpec, candles: Candles): EvalSetup {
     costs: spec.costs,
     objective: spec.objective,
     minTrades: spec.minTrades,
+    from: 0,
     split: splitIndex(spec, candles.length),
+    to: candles.length,
     barsPerYear: barsPerYear(candles.time),
   }
 }

@@ -87,7 +87,7 @@ const sma = defineStrategy({
 })
 
 test('evaluateDetail gives the fitness and metrics evaluateGenome recorded, whatever the cache holds', () => {
-  const setup: EvalSetup = { costs: COSTS, objective: 'sortino', minTrades: 1, split: 2100, barsPerYear: 525_960 }
+  const setup: EvalSetup = { costs: COSTS, objective: 'sortino', minTrades: 1, from: 0, split: 2100, to: candles.length, barsPerYear: 525_960 }
   const ctx = createStrategyContext(candles)
   for (const params of [{ fast: 5, slow: 40 }, { fast: 12, slow: 100 }, { fast: 5, slow: 40 }]) {
     const g = evaluateGenome(sma, ctx, params, setup)
@@ -135,7 +135,7 @@ test('aggregateCandles merges OHLC buckets: first open, extreme high and low, la
 })
 
 test('sampleGenomeDetail caps points and trades and says how many trades there were', () => {
-  const setup: EvalSetup = { costs: COSTS, objective: 'sharpe', minTrades: 1, split: 2100, barsPerYear: 525_960 }
+  const setup: EvalSetup = { costs: COSTS, objective: 'sharpe', minTrades: 1, from: 0, split: 2100, to: candles.length, barsPerYear: 525_960 }
   const d = evaluateDetail(sma, createStrategyContext(candles), { fast: 3, slow: 12 }, setup)
   const s = sampleGenomeDetail(d, { maxPoints: 200, maxTrades: 5 })
   for (const r of [s.inSample, s.outOfSample]) {

@@ -9,7 +9,7 @@ import { StratmeshError, isStratmeshError } from '../../src/protocol/errors.js'
 import type { ParamValues } from '../../src/protocol/types.js'
 
 const N = 400
-const SETUP: EvalSetup = { costs: { fee: 0.001, slippage: 0.0005 }, objective: 'sharpe', minTrades: 1, split: 300, barsPerYear: 252 }
+const SETUP: EvalSetup = { costs: { fee: 0.001, slippage: 0.0005 }, objective: 'sharpe', minTrades: 1, from: 0, split: 300, to: N, barsPerYear: 252 }
 
 /** Just the candle columns and output(): the only parts of a context these strategies use. */
 function minimalContext (n: number): StrategyContext {
@@ -129,7 +129,7 @@ test('a split outside the data is a caller bug: EVAL_BAD_SETUP is thrown', () =>
     assert.throws(() => evaluateGenome(momentum, ctx, { lag: 5 }, { ...SETUP, split }), (e: unknown) => isStratmeshError(e, 'EVAL_BAD_SETUP'))
   }
   // Split at either end: one empty range, reported as zeros.
-  const allIn = evaluateGenome(momentum, ctx, { lag: 5 }, { ...SETUP, split: N })
+  const allIn = evaluateGenome(momentum, ctx, { lag: 5 }, { ...SETUP, split: N, to: N })
   assert.equal(allIn.outOfSample?.bars, 0)
 })
 

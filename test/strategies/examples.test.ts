@@ -61,7 +61,7 @@ for (const file of files) {
       for (let i = 0; i < cut; i++) {
         if (!Object.is(past[i], copy[i]) && !(past[i] === 0 && copy[i] === 0)) assert.fail(`${file} ${JSON.stringify(p)}: position at bar ${i} depends on later bars`)
       }
-      const r = evaluateGenome(def, ctx, p, { costs: { fee: 0.0005, slippage: 0 }, objective: 'sharpe', minTrades: 1, split: 4200, barsPerYear: 525_960 })
+      const r = evaluateGenome(def, ctx, p, { costs: { fee: 0.0005, slippage: 0 }, objective: 'sharpe', minTrades: 1, from: 0, split: 4200, to: ctx.length, barsPerYear: 525_960 })
       assert.equal(r.error, undefined, r.error)
       if ((r.inSample?.trades ?? 0) > 0) traded++
     }
