@@ -14,8 +14,8 @@ import { num, paramsText, pct } from './format.js'
 import { dataDirFrom, invalid } from './options.js'
 import { createProgressLine } from './progress.js'
 
-/** How often the progress line says the backtest is still running. */
-export const BACKTEST_PROGRESS_INTERVAL_MS = 1000
+/** How often the progress line says the backtest is still running; a run shorter than this shows none. */
+export const BACKTEST_PROGRESS_INTERVAL_MS = 2000
 /** A parameter file is a small JSON object; anything larger is the wrong file. */
 const MAX_PARAMS_FILE_BYTES = 64 * 1024
 
