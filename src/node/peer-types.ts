@@ -3,7 +3,7 @@
  * `peer submit`, `peer stop`). The JSON shapes here are the `--json` output of those commands.
  */
 import type { JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
-import type { Objective } from '../protocol/types.js'
+import type { Costs, Metrics, Objective, ParamValues } from '../protocol/types.js'
 import type { Conflict } from '../ledger/queries.js'
 import type { Rejection } from './work/index.js'
 
@@ -121,4 +121,55 @@ export interface PeerControl {
   submit (req: SubmitRequest): Promise<SubmitResult>
   /** Graceful stop: release leases, flush, end every evaluator. Resolves when done. */
   stop (): Promise<void>
+}
+
+/**
+ * `peer backtest`: one parameter set on some data, run on this peer and published nowhere. What to
+ * run is either `strategyPath` and `params`, or `job` and `rank` (a leaderboard row: the job's
+ * strategy, the row's params, the job's costs and objective); `strategyPath` may come with `job`
+ * only when it is the job's strategy.
+ */
+export interface BacktestRequest {
+  /** Absolute path of the strategy file. */
+  readonly strategyPath?: string
+  readonly params?: ParamValues
+  /** A job id or a prefix of 8+ characters. */
+  readonly job?: string
+  /** 1 for the leaderboard's best row. */
+  readonly rank?: number
+  /** 'default' for the bundled dataset, or an absolute path of a CSV/JSON candle file; with `job`, default its dataset. */
+  readonly data?: string
+  /** Milliseconds since the epoch: the metrics cover the bars whose open time t has from <= t < to. */
+  readonly from?: number
+  readonly to?: number
+  readonly fee?: number
+  readonly slippage?: number
+  /** Absolute paths the peer writes the trades and the equity curve to, as CSV. */
+  readonly tradesPath?: string
+  readonly equityPath?: string
+}
+
+export interface BacktestResult {
+  readonly strategy: { readonly name: string, readonly hash: string }
+  /** The hash is the one `peer submit` gives the same candles. */
+  readonly dataset: { readonly name: string, readonly hash: string, readonly bars: number }
+  readonly job?: { readonly id: string, readonly rank: number }
+  readonly params: ParamValues
+  readonly costs: Costs
+  readonly objective: Objective
+  /**
+   * The bars the metrics cover, [from, to) as indices into the dataset, and the open times of the
+   * first and last of them (ISO 8601, UTC). The range starts flat, as every range of a job does.
+   */
+  readonly range: { readonly from: number, readonly to: number, readonly bars: number, readonly firstTime: string, readonly lastTime: string }
+  readonly metrics: Metrics
+  /** The objective's value on the range (null with fewer trades than the job's minimum). */
+  readonly fitness: number | null
+  readonly trades: number
+  readonly files: { readonly trades?: string, readonly equity?: string }
+}
+
+/** What the local API asks a peer for `peer backtest`. */
+export interface BacktestControl {
+  backtest (req: BacktestRequest): Promise<BacktestResult>
 }

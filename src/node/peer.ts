@@ -17,7 +17,8 @@ import { createServiceStack, type ServiceStack } from './lifecycle.js'
 import { createPeerEvents, type PeerEvents } from './peer-events.js'
 import { jobResults, peerStatus, submitJob } from './peer-requests.js'
 import { startPeerServices, type PeerServices } from './peer-services.js'
-import type { PeerControl, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
+import type { BacktestControl, BacktestRequest, BacktestResult, PeerControl, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
+import { runBacktest } from './work/index.js'
 
 /** Peer names are shown in tables; longer ones are cut (the ledger refuses more than 64). */
 const MAX_NAME_CHARS = 64
@@ -47,7 +48,7 @@ export interface PeerOptions {
   readonly engineBundleFileForTest?: string
 }
 
-export interface Peer extends PeerControl, DashboardControl {
+export interface Peer extends PeerControl, DashboardControl, BacktestControl {
   readonly id: string
   readonly secretInfo: MeshSecret
   start (): Promise<void>
@@ -146,6 +147,18 @@ class MeshPeer implements Peer {
 
   async submit (req: SubmitRequest): Promise<SubmitResult> {
     return await submitJob(this.running(), req, this.opts.log)
+  }
+
+  /** Runs in an evaluator of its own and publishes nothing (work/backtest-run.ts). */
+  async backtest (req: BacktestRequest): Promise<BacktestResult> {
+    const services = this.running()
+    return await runBacktest(req, {
+      pool: services.pool,
+      engine: services.engine,
+      results: async (jobId, top) => jobResults(services, jobId, top),
+      readiness: (jobId, spec) => services.library.readiness(jobId, spec),
+      clock: this.opts.clock,
+    })
   }
 
   async board (jobId: string | undefined, top: number): Promise<BoardView> {

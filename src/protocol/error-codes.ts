@@ -77,6 +77,15 @@ const SPECS = {
   SECRET_ON_COMMAND_LINE: { area: 'cli', input, meaning: '`--secret` was given: a command line is readable by every local user; use STRATMESH_SECRET, `--secret-file` or the prompt' },
   SECRET_PROMPT_CANCELLED: { area: 'cli', exit: EXIT_INTERRUPTED, meaning: 'Ctrl-C at the mesh secret prompt; nothing was written' },
 
+  // `peer backtest`
+  BACKTEST_BAD_PARAMS: { area: 'cli', input, meaning: '`peer backtest` parameters that are not the strategy\'s: an unknown or missing parameter, a value outside its range or grid' },
+  BACKTEST_CONSTRAINT_BROKEN: { area: 'cli', input, meaning: '`peer backtest` parameters that break one of the strategy\'s constraints' },
+  BACKTEST_RANGE_TOO_SHORT: { area: 'cli', input, meaning: '`--from`/`--to` leave fewer than 2 bars of the data to backtest' },
+  BACKTEST_RANK_NOT_FOUND: { area: 'cli', input, meaning: '`--rank` beyond the job\'s leaderboard' },
+  BACKTEST_STRATEGY_MISMATCH: { area: 'cli', input, meaning: '`--strategy` is not the strategy of the job given by `--job`' },
+  BACKTEST_FILE_UNWRITABLE: { area: 'cli', input, meaning: 'the file given by `--trades` or `--equity` cannot be written' },
+  PARAMS_FILE_UNREADABLE: { area: 'cli', input, meaning: 'the file given by `--params-file` cannot be read or does not hold a JSON object' },
+
   // Strategy file
   STRATEGY_BAD_FILE: { area: 'strategy', input, meaning: 'not a strategy module (a strategy is one .ts or .js file)' },
   STRATEGY_SYNTAX: { area: 'strategy', input, breaksJob: true, meaning: 'the strategy does not compile' },

@@ -9,11 +9,12 @@
  * length, so the host can refuse an oversized answer before copying it out with take().
  */
 import { evaluateDetail } from '../backtest-detail.js'
+import { packRangeSeries } from '../backtest-series.js'
 import { sampleGenomeDetail, type SampledCurve, type SampledGenomeDetail } from '../downsample.js'
 import { runUnit, type UnitInput } from '../ga.js'
 import { evalSetupFor } from '../job-setup.js'
 import { evaluateGenome, type EvalSetup } from '../evaluate.js'
-import { paramsProblem } from '../param-space.js'
+import { constraintFailure, paramsProblem } from '../param-space.js'
 import { runtimeFingerprint } from '../runtime-fingerprint.js'
 import { createStrategyContext } from '../strategy-context.js'
 import { loadStrategyModule, type StrategyModuleFunction } from '../strategy-loader.js'
@@ -21,7 +22,7 @@ import type { StrategyContext, StrategyDefinition } from '../strategy-api.js'
 import { paramsKey } from '../../protocol/params-key.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
-import type { ParamValues } from '../../protocol/types.js'
+import type { Costs, ParamValues } from '../../protocol/types.js'
 import { ENGINE_GLOBAL, ISOLATE_INTERFACE_VERSION } from './interface.js'
 
 
@@ -44,6 +45,8 @@ let progress: Progress | null = null
 let outOfMemory: OutOfMemory | null = null
 let job: LoadedJob | null = null
 let answer = ''
+/** The last backtest's series, handed out once by takeSeries (a typed array, not JSON: see backtest-series.ts). */
+let series: Float64Array | null = null
 
 /**
  * V8 throws this when an ArrayBuffer would pass the isolate's memory limit. A strategy may catch
@@ -148,6 +151,29 @@ const operations = {
     const detail = evaluateDetail(j.def, j.ctx, parse(paramsJson) as ParamValues, j.setup)
     return plainDetail(sampleGenomeDetail(detail, { maxPoints, maxTrades }))
   }),
+  /**
+   * `peer backtest`: one genome over [from, to) of the loaded data (the strategy runs over all of
+   * it, so indicators warm up before `from`), with these costs; its series wait for takeSeries.
+   * A genome outside the space or breaking a constraint is refused: the GA would never run it.
+   */
+  backtest: (paramsJson: string, rangeJson: string): number => respond(() => {
+    const j = loaded()
+    series = null
+    const params = parse(paramsJson) as ParamValues
+    const range = parse(rangeJson) as { from: number, to: number, costs: Costs }
+    const problem = paramsProblem(j.def.params, params)
+    if (problem !== null) throw new StratmeshError('BACKTEST_BAD_PARAMS', problem)
+    const broken = constraintFailure(j.def, params)
+    if (broken !== null) throw new StratmeshError('BACKTEST_CONSTRAINT_BROKEN', broken)
+    const d = evaluateDetail(j.def, j.ctx, params, { ...j.setup, costs: range.costs, from: range.from, split: range.to, to: range.to })
+    series = packRangeSeries(d.inSample)
+    return { metrics: d.inSample.metrics, fitness: d.fitness, tradeCount: d.inSample.trades.length }
+  }),
+  takeSeries (): Float64Array | null {
+    const s = series
+    series = null
+    return s
+  },
   /** The last answer, handed out once. */
   take (): string {
     const a = answer

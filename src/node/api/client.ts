@@ -8,14 +8,16 @@ import { join } from 'node:path'
 import { StratmeshError } from '../../protocol/errors.js'
 import { fromErrorBody } from './errors.js'
 import { API_HOST, API_INFO_FILE, API_TOKEN_FILE, type ApiInfo } from './server.js'
-import type { PeerControl, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from '../peer-types.js'
+import type { BacktestControl, BacktestRequest, BacktestResult, PeerControl, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from '../peer-types.js'
 
 /** Status, results and stop answer from memory; a peer this slow is stuck. */
 export const API_REQUEST_TIMEOUT_MS = 30_000
 /** Submitting loads the strategy in an evaluator and imports the candles (maybe gigabytes of CSV). */
 export const API_SUBMIT_TIMEOUT_MS = 10 * 60_000
+/** A backtest imports candles as a submit does, then runs one evaluation (bounded by the evaluator's own time limit, ten minutes by default). */
+export const API_BACKTEST_TIMEOUT_MS = 2 * API_SUBMIT_TIMEOUT_MS
 
-export interface PeerClient extends PeerControl {
+export interface PeerClient extends PeerControl, BacktestControl {
   readonly info: ApiInfo
   readonly dataDir: string
   /** The dashboard's address with a fresh one-time sign-in code (for `peer open`). */
@@ -97,6 +99,10 @@ class HttpPeerClient implements PeerClient {
 
   async submit (req: SubmitRequest): Promise<SubmitResult> {
     return await this.request<SubmitResult>('POST', '/v1/jobs', req, API_SUBMIT_TIMEOUT_MS)
+  }
+
+  async backtest (req: BacktestRequest): Promise<BacktestResult> {
+    return await this.request<BacktestResult>('POST', '/v1/backtest', req, API_BACKTEST_TIMEOUT_MS)
   }
 
   async dashboardLink (): Promise<{ url: string }> {

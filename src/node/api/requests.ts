@@ -6,7 +6,9 @@
 import { isAbsolute } from 'node:path'
 import { StratmeshError } from '../../protocol/errors.js'
 import { OBJECTIVES } from '../../protocol/types.js'
-import type { SubmitRequest } from '../peer-types.js'
+import { MAX_COST } from '../../protocol/job-spec-check.js'
+import { MAX_GENOME_PARAMS } from '../../protocol/limits.js'
+import type { BacktestRequest, SubmitRequest } from '../peer-types.js'
 
 /** Rows `peer results` shows unless told otherwise. */
 export const DEFAULT_TOP = 10
@@ -94,4 +96,50 @@ export function parseSessionRequest (body: unknown): { code: string } {
   const code = (body as Record<string, unknown>).code
   if (typeof code !== 'string' || !LOGIN_CODE.test(code)) throw bad('code', 'must be the code from a dashboard link')
   return { code }
+}
+
+const BACKTEST_PATHS = ['strategyPath', 'tradesPath', 'equityPath'] as const
+const BACKTEST_FIELDS = new Set<string>([...BACKTEST_PATHS, 'params', 'job', 'rank', 'data', 'from', 'to', 'fee', 'slippage'])
+
+function genome (v: unknown): Record<string, number | string> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('params', 'must be a JSON object of parameter values')
+  const entries = Object.entries(v)
+  if (entries.length > MAX_GENOME_PARAMS) throw bad('params', `has ${entries.length} parameters; at most ${MAX_GENOME_PARAMS}`)
+  for (const [k, x] of entries) {
+    if (!(typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x)))) throw bad('params', `value of "${k}" must be a finite number or a string`)
+  }
+  return Object.fromEntries(entries) as Record<string, number | string>
+}
+
+/** The body of POST /v1/backtest: shapes here; what the strategy and the data say is the peer's to check. */
+export function parseBacktestRequest (body: unknown): BacktestRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('(body)', 'must be a JSON object')
+  const b = body as Record<string, unknown>
+  for (const k of Object.keys(b)) if (!BACKTEST_FIELDS.has(k)) throw bad(k, 'is not a backtest field')
+  const req: Record<string, unknown> = {}
+  for (const f of BACKTEST_PATHS) if (b[f] !== undefined) req[f] = path(b, f, false)
+  if (b.data !== undefined) req.data = path(b, 'data', true)
+  if (b.params !== undefined) req.params = genome(b.params)
+  if (b.job !== undefined) {
+    if (typeof b.job !== 'string' || !JOB_ID.test(b.job)) throw bad('job', 'must be a job id (hex)')
+    req.job = b.job
+  }
+  if (b.rank !== undefined) {
+    if (!Number.isSafeInteger(b.rank) || (b.rank as number) < 1 || (b.rank as number) > MAX_TOP) throw bad('rank', `must be an integer in [1, ${MAX_TOP}]`)
+    req.rank = b.rank
+  }
+  for (const f of ['from', 'to'] as const) {
+    if (b[f] === undefined) continue
+    if (typeof b[f] !== 'number' || !Number.isFinite(b[f])) throw bad(f, 'must be a time in milliseconds since the epoch')
+    req[f] = b[f]
+  }
+  for (const f of ['fee', 'slippage'] as const) {
+    if (b[f] === undefined) continue
+    if (typeof b[f] !== 'number' || !((b[f] as number) >= 0 && (b[f] as number) <= MAX_COST)) throw bad(f, `must be a number in [0, ${MAX_COST}]`)
+    req[f] = b[f]
+  }
+  if ((req.job === undefined) === (req.params === undefined)) throw bad(req.job === undefined ? 'params' : 'job', 'a backtest takes either strategyPath and params, or job and rank')
+  if (req.job === undefined && req.strategyPath === undefined) throw bad('strategyPath', 'is required with params')
+  if (typeof req.from === 'number' && typeof req.to === 'number' && req.from >= req.to) throw bad('to', 'must be after from')
+  return req as BacktestRequest
 }

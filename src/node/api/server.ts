@@ -14,9 +14,9 @@ import { bearerToken, generateToken, hostAllowed, tokenMatches } from './auth.js
 import { writePrivateFile } from '../private-file.js'
 import { httpStatusFor, toErrorBody } from './errors.js'
 import { createEventHub, type EventHub } from './events.js'
-import { parseDetailQuery, parseJobQuery, parseResultsQuery, parseSessionRequest, parseSubmitRequest } from './requests.js'
+import { parseBacktestRequest, parseDetailQuery, parseJobQuery, parseResultsQuery, parseSessionRequest, parseSubmitRequest } from './requests.js'
 import { isAssetPath, serveAsset, createDashboardAuth, LOGIN_CODE_TTL_MS, originAllowed, type DashboardAuth, type DashboardControl } from '../dashboard/index.js'
-import type { PeerControl } from '../peer-types.js'
+import type { BacktestControl, PeerControl } from '../peer-types.js'
 
 export const API_INFO_FILE = 'api.json'
 export const API_TOKEN_FILE = 'api.token'
@@ -42,6 +42,8 @@ export interface ApiServerOptions {
   readonly control: PeerControl
   /** Enables the dashboard's data routes (board, progress, detail); without it they are 404. */
   readonly dashboard?: DashboardControl
+  /** Enables POST /v1/backtest (`peer backtest`); without it the route is 404. */
+  readonly backtest?: BacktestControl
   readonly dataDir: string
   /** 0 picks any free port (the usual case: the port is recorded in api.json). */
   readonly port?: number
@@ -289,6 +291,15 @@ class LocalApiServer implements ApiServer {
       ['/v1/jobs', { method: 'POST', handle: async ({ req, res }) => {
         const request = parseSubmitRequest(await readJson(req))
         sendJson(res, 200, await control.submit(request))
+      } }],
+      ['/v1/backtest', { method: 'POST', handle: async ({ req, res, url }) => {
+        const backtest = this.opts.backtest
+        if (backtest === undefined) {
+          req.resume()
+          throw new StratmeshError('API_NOT_FOUND', `no such API route: ${url.pathname}`)
+        }
+        // Metrics and a few names: the curves go to files the peer writes (work/backtest-files.ts).
+        sendJson(res, 200, await backtest.backtest(parseBacktestRequest(await readJson(req))))
       } }],
       ['/v1/board', { method: 'GET', handle: async (call) => {
         call.req.resume()

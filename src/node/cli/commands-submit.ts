@@ -17,7 +17,7 @@ export interface SubmitOptions extends Omit<SubmitRequest, 'strategyPath' | 'dat
   readonly json?: boolean
 }
 
-async function existingFile (path: string, code: 'STRATEGY_NOT_FOUND' | 'DATA_NOT_FOUND', what: string): Promise<string> {
+export async function existingFile (path: string, code: 'STRATEGY_NOT_FOUND' | 'DATA_NOT_FOUND', what: string): Promise<string> {
   const abs = resolve(path)
   try {
     if (!(await stat(abs)).isFile()) throw new StratmeshError(code, `${what} ${abs} is not a file`, { details: { file: abs } })

@@ -10,6 +10,7 @@ import { startCommand } from './commands-start.js'
 import { submitCommand } from './commands-submit.js'
 import { statusCommand } from './commands-status.js'
 import { resultsCommand } from './commands-results.js'
+import { backtestCommand } from './commands-backtest.js'
 import { openCommand } from './commands-open.js'
 import { stopCommand } from './commands-stop.js'
 import { EXIT_USAGE, programError } from './errors.js'
@@ -25,6 +26,7 @@ const ACTIONS: Record<CommandSpec['name'], Action> = {
   submit: async ([strategy], opts) => { await submitCommand(strategy as string, opts) },
   status: async (_args, opts) => { await statusCommand(opts) },
   results: async ([job], opts) => { await resultsCommand(job, opts) },
+  backtest: async (_args, opts) => { await backtestCommand(opts) },
   open: async (_args, opts) => { await openCommand(opts) },
   stop: async (_args, opts) => { await stopCommand(opts) },
 }

@@ -53,6 +53,30 @@ function oneOf (flag: string, allowed: readonly string[]): (value: string) => st
   }
 }
 
+/** A JSON object given on the command line (`--params`). */
+function jsonObject (flag: string): (value: string) => Record<string, unknown> {
+  return value => {
+    let v: unknown
+    try { v = JSON.parse(value) } catch (err) { throw invalid(flag, `must be a JSON object (${(err as Error).message})`, value) }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid(flag, 'must be a JSON object like {"fast":10}', value)
+    return v as Record<string, unknown>
+  }
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/
+
+/** A date as milliseconds since the epoch: ISO 8601 (UTC unless it names a zone) or a number of milliseconds. */
+export function dateOption (flag: string): (value: string) => number {
+  return value => {
+    const v = value.trim()
+    let ms = NaN
+    if (/^\d{1,15}$/.test(v)) ms = Number(v)
+    else if (ISO_DATE.test(v)) ms = Date.parse(/T/.test(v) && !/(Z|[+-]\d{2}:\d{2})$/.test(v) ? `${v}Z` : v)
+    if (!Number.isFinite(ms)) throw invalid(flag, 'must be a date like 2024-03-01 or 2024-03-01T12:00Z (UTC unless a zone is given), or milliseconds since 1970', value)
+    return ms
+  }
+}
+
 function text (flag: string, maxChars: number): (value: string) => string {
   return value => {
     if (value.trim() === '' || value.length > maxChars) throw invalid(flag, `must be 1 to ${maxChars} characters`, value)
@@ -124,6 +148,20 @@ export const OPTIONS = {
   wait: { flags: '--wait', description: 'wait until the job is complete' },
   watch: { flags: '--watch', description: 'refresh every 2 seconds until Ctrl-C' },
   noBrowser: { flags: '--no-browser', description: 'only print the address; do not start a browser' },
+  // `peer backtest`
+  strategy: { flags: '--strategy <file>', description: 'the strategy file (.ts or .js); with --job, only the job\'s own strategy is accepted' },
+  params: { flags: '--params <json>', description: 'the parameter values as a JSON object, e.g. \'{"fast":10,"slow":50}\'', parse: jsonObject('--params') },
+  paramsFile: { flags: '--params-file <file>', description: 'a file holding the parameter values as a JSON object' },
+  job: { flags: '--job <id>', description: 'run a leaderboard row of this job (id or a prefix of at least 8 characters): its strategy, params, costs, objective and, unless --data is given, dataset' },
+  rank: { flags: '--rank <n>', description: 'with --job: the row to run', parse: intIn('--rank', 1, MAX_TOP), defaultText: '1' },
+  backtestData: { flags: '--data <csv>', description: "candle file (CSV or JSON, as `peer submit` takes them), or 'default' for the bundled dataset", defaultText: "the job's dataset with --job, else 'default'" },
+  from: { flags: '--from <date>', description: 'first bar the metrics cover (its open time, ISO 8601, UTC unless a zone is given); the strategy still runs over the bars before it, so indicators warm up', parse: dateOption('--from'), defaultText: 'the first bar' },
+  to: { flags: '--to <date>', description: 'the metrics cover bars that open before this time', parse: dateOption('--to'), defaultText: 'after the last bar' },
+  backtestFee: { flags: '--fee <fraction>', description: 'fee per side, as a fraction (0.001 = 0.1 %)', parse: realIn('--fee', 0, MAX_COST), defaultText: "the job's with --job, else 0.001" },
+  backtestSlippage: { flags: '--slippage <fraction>', description: 'slippage per side, as a fraction', parse: realIn('--slippage', 0, MAX_COST), defaultText: "the job's with --job, else 0.0005" },
+  trades: { flags: '--trades <file.csv>', description: 'write every trade as CSV: entry_time, exit_time, side, return, open' },
+  equity: { flags: '--equity <file.csv>', description: 'write the equity curve as CSV, one row per bar: time, equity, drawdown' },
+  backtestJson: { flags: '--json', description: 'print one JSON object: metrics, range, params, strategy and dataset hashes, trade count, files written' },
 } as const satisfies Record<string, OptionSpec>
 
 export type OptionKey = keyof typeof OPTIONS
@@ -135,7 +173,7 @@ export interface ArgumentSpec {
 }
 
 export interface CommandSpec {
-  readonly name: 'start' | 'submit' | 'status' | 'results' | 'open' | 'stop'
+  readonly name: 'start' | 'submit' | 'status' | 'results' | 'backtest' | 'open' | 'stop'
   readonly summary: string
   readonly args: readonly ArgumentSpec[]
   readonly options: readonly OptionKey[]
@@ -165,6 +203,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'the merged leaderboard of a job (the latest job when none is given)',
     args: [{ name: 'job', description: 'job id (or a prefix of at least 8 characters)', required: false }],
     options: ['dataDir', 'json', 'csv', 'top', 'wait'],
+  },
+  {
+    name: 'backtest',
+    summary: 'run one parameter set (given, or a job\'s leaderboard row) on some data on the local peer, with the engine and sandbox of jobs; publishes nothing',
+    args: [],
+    options: ['dataDir', 'strategy', 'params', 'paramsFile', 'job', 'rank', 'backtestData', 'from', 'to', 'backtestFee', 'backtestSlippage', 'trades', 'equity', 'backtestJson'],
   },
   {
     name: 'open',

@@ -101,6 +101,11 @@ function handle (m: ParentMessage): ChildMessage {
       return { type: 'detailed', id: m.id, detail: rebuildDetail(loadedHost(m.jobKey).detail(m.params, m.maxPoints, m.maxTrades)) }
     case 'evaluate':
       return { type: 'evaluated', id: m.id, results: loadedHost(m.jobKey).evaluate(m.params) as never }
+    case 'backtest': {
+      const { answer, series } = loadedHost(m.jobKey).backtest(m.params, m.range)
+      // The parent checks every field (messages.ts, backtest-series.ts).
+      return { type: 'backtested', id: m.id, ...(answer as { metrics: never, fitness: never, tradeCount: never }), series: series as never }
+    }
   }
 }
 

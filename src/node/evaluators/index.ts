@@ -1,3 +1,3 @@
 /** What src/node/evaluators offers the rest of the peer; everything else in the folder is its own. */
 export { MAX_CACHE_MB_OPTION } from './cache-budget.js'
-export { createEvaluatorPool, type EvaluatorPool, type PoolJob } from './pool.js'
+export { createEvaluatorPool, type BacktestRange, type EvaluatorPool, type PoolJob, type RangeBacktest } from './pool.js'

@@ -6,7 +6,7 @@
  * before they are copied out and parsed.
  */
 import type IsolatedVm from 'isolated-vm'
-import type { Candles, ParamValues } from '../../protocol/types.js'
+import type { Candles, Costs, ParamValues } from '../../protocol/types.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
 import { wrapStrategyModule } from '../../engine/strategy-loader.js'
@@ -55,7 +55,7 @@ export interface IsolateHostOptions {
   readonly onProgress: (index: number, paramsKey: string, repeat: boolean) => boolean
 }
 
-const OPERATIONS = ['fingerprint', 'inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'take'] as const
+const OPERATIONS = ['fingerprint', 'inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'backtest', 'takeSeries', 'take'] as const
 type Operation = typeof OPERATIONS[number]
 
 export class IsolateHost {
@@ -130,6 +130,16 @@ export class IsolateHost {
     return this.call('detail', [JSON.stringify(params), maxPoints, maxTrades])
   }
 
+  /**
+   * One genome over [from, to): the answer (metrics, fitness, trade count) as JSON, and the series
+   * copied out as a Float64Array (whose shape the parent checks, as everything a child sends).
+   */
+  backtest (params: ParamValues, range: { from: number, to: number, costs: Costs }): { answer: unknown, series: unknown } {
+    const answer = this.call('backtest', [JSON.stringify(params), JSON.stringify(range)])
+    const series: unknown = this.ops.takeSeries.applySync(undefined, [], { result: { copy: true } })
+    return { answer, series }
+  }
+
   /** Compiles the strategy's CommonJS text in the isolate and returns its module function, to pass in. */
   private strategy (code: string, fileName: string): unknown {
     let script: IsolatedVm.Script
@@ -143,7 +153,7 @@ export class IsolateHost {
   }
 
   /** Runs one operation; its answer's size is checked before it is copied out, then unwrapped. */
-  private call (op: Exclude<Operation, 'take'>, args: unknown[]): unknown {
+  private call (op: Exclude<Operation, 'take' | 'takeSeries'>, args: unknown[]): unknown {
     const length: unknown = this.ops[op].applySync(undefined, args as never[])
     if (typeof length !== 'number' || !(length <= MAX_ISOLATE_ANSWER_CHARS)) {
       throw new StratmeshError('EVAL_BAD_MESSAGE', `the isolate's answer to ${op} is ${String(length)} characters, more than ${MAX_ISOLATE_ANSWER_CHARS}`)

@@ -11,7 +11,7 @@ import type { SampledCurve, SampledGenomeDetail, SampledRange } from '../../engi
 import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
 import type { ParamSpace } from '../../engine/strategy-api.js'
-import type { Candles, EvalResult, Metrics, ParamValues } from '../../protocol/types.js'
+import type { Candles, Costs, EvalResult, Metrics, ParamValues } from '../../protocol/types.js'
 import { canonicalString } from '../../protocol/canonical.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { isErrorCode, type ErrorCode } from '../../protocol/error-codes.js'
@@ -45,7 +45,10 @@ export interface DetailMessage { readonly type: 'detail', readonly id: number, r
 export interface EvaluateMessage { readonly type: 'evaluate', readonly id: number, readonly jobKey: string, readonly params: readonly ParamValues[] }
 /** Run an engine bundle's runtime fingerprint in a fresh isolate (no strategy is loaded). */
 export interface FingerprintMessage { readonly type: 'fingerprint', readonly id: number, readonly engine: string }
-export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage
+/** `peer backtest`: one genome of the loaded data over [from, to) with these costs, in full (see backtest-series.ts). */
+export interface BacktestMessage { readonly type: 'backtest', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly range: BacktestRange }
+export interface BacktestRange { readonly from: number, readonly to: number, readonly costs: Costs }
+export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage | BacktestMessage
 
 export interface ReadyMessage { readonly type: 'ready' }
 export interface LoadedMessage { readonly type: 'loaded', readonly id: number }
@@ -60,9 +63,11 @@ export interface InspectedMessage { readonly type: 'inspected', readonly id: num
 export interface DetailedMessage { readonly type: 'detailed', readonly id: number, readonly detail: SampledGenomeDetail }
 /** The results of an evaluate request, in the order of its genomes. */
 export interface EvaluatedMessage { readonly type: 'evaluated', readonly id: number, readonly results: readonly EvalResult[] }
+/** A backtest's metrics, its fitness under the loaded job's objective, and its packed series. */
+export interface BacktestedMessage { readonly type: 'backtested', readonly id: number, readonly metrics: Metrics, readonly fitness: number | null, readonly tradeCount: number, readonly series: Float64Array }
 export interface FingerprintedMessage { readonly type: 'fingerprinted', readonly id: number, readonly fingerprint: string }
 export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: ErrorCode, readonly message: string }
-export type ChildMessage = ReadyMessage | LoadedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | ErrorMessage
+export type ChildMessage = ReadyMessage | LoadedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | BacktestedMessage | ErrorMessage
 
 function bad (problem: string): StratmeshError {
   return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator message ${problem}`)
@@ -111,6 +116,11 @@ export function parseParentMessage (m: unknown): ParentMessage {
       if (typeof m.jobKey !== 'string' || !Array.isArray(m.params) || !m.params.every(isRecord)) throw bad('evaluate lacks jobKey or a list of params')
       if (m.params.length > MAX_EVALUATE_GENOMES) throw bad(`evaluate holds ${m.params.length} genomes, more than ${MAX_EVALUATE_GENOMES}`)
       return m as unknown as EvaluateMessage
+    case 'backtest': {
+      const r = m.range as Record<string, unknown> | undefined
+      if (typeof m.jobKey !== 'string' || !isRecord(m.params) || !isRecord(r) || !isId(r.from) || !isId(r.to) || !isRecord(r.costs)) throw bad('backtest lacks jobKey, params or range')
+      return m as unknown as BacktestMessage
+    }
     default:
       throw bad(`has unknown type ${JSON.stringify(String(m.type))}`)
   }
@@ -143,6 +153,11 @@ export function parseChildMessage (m: unknown): ChildMessage {
     }
     case 'detailed':
       return { type: 'detailed', id, detail: checkDetail(m.detail) }
+    case 'backtested':
+      if (!Number.isSafeInteger(m.tradeCount) || (m.tradeCount as number) < 0 || !(m.series instanceof Float64Array)) throw bad('backtested lacks tradeCount or series')
+      if (!(m.fitness === null || (typeof m.fitness === 'number' && Number.isFinite(m.fitness)))) throw bad('backtested fitness must be null or a finite number')
+      // The series' length and values are checked against the range asked for (unpackRangeSeries).
+      return { type: 'backtested', id, metrics: checkMetrics(m.metrics), fitness: m.fitness, tradeCount: m.tradeCount as number, series: m.series }
     case 'evaluated':
       if (!Array.isArray(m.results) || m.results.length > MAX_EVALUATE_GENOMES) throw bad(`evaluated must hold at most ${MAX_EVALUATE_GENOMES} results`)
       return { type: 'evaluated', id, results: m.results.map(checkEvalResult) }

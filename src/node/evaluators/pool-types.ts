@@ -4,7 +4,18 @@ import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
 import type { ParamSpace } from '../../engine/strategy-api.js'
-import type { Candles, EvalResult, ParamValues } from '../../protocol/types.js'
+import type { Candles, EvalResult, Metrics, ParamValues } from '../../protocol/types.js'
+import type { RangeSeries } from '../../engine/backtest-series.js'
+import type { BacktestRange } from './messages.js'
+
+export type { BacktestRange } from './messages.js'
+
+/** One genome backtested over a range in full: every bar's equity and drawdown, every trade. */
+export interface RangeBacktest extends RangeSeries {
+  readonly metrics: Metrics
+  /** Under the loaded job's objective and minimum of trades (null: too few trades, or a failed evaluation). */
+  readonly fitness: number | null
+}
 
 export interface EvaluatorPoolOptions {
   readonly size?: number
@@ -82,6 +93,12 @@ export interface EvaluatorPool {
    * kills the checker: nothing is skipped, the caller decides.
    */
   evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]>
+  /**
+   * `peer backtest`: one genome over range.from..range.to of the job's candles, in full. Runs in an
+   * evaluator of its own, like detail(). Fails with BACKTEST_BAD_PARAMS or BACKTEST_CONSTRAINT_BROKEN
+   * for a genome the strategy's space refuses, with the strategy's own error when it fails.
+   */
+  backtest (job: PoolJob, params: ParamValues, range: BacktestRange): Promise<RangeBacktest>
   /**
    * Starts the checker and loads the job into it ahead of the first check: a process start and a
    * job load (~0.3 s) would otherwise delay the first check, and with it the units that wait for it.

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from '@libp2p/interface'
-import type { EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, StrategyInfo } from './pool-types.js'
+import type { BacktestRange, EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, RangeBacktest, StrategyInfo } from './pool-types.js'
+import { unpackRangeSeries } from '../../engine/backtest-series.js'
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
@@ -57,7 +58,7 @@ export const RATE_WINDOW_MS = 10_000
  */
 export const CHECKER_IDLE_MS = 60_000
 
-export type { EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, StrategyInfo } from './pool-types.js'
+export type { BacktestRange, EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, RangeBacktest, StrategyInfo } from './pool-types.js'
 
 interface Waiter { readonly jobKey: string | null, readonly resolve: (ev: EvaluatorProcess) => void, readonly reject: (err: Error) => void }
 
@@ -203,6 +204,17 @@ class Pool implements EvaluatorPool {
       const m = await ev.request({ type: 'detail', jobKey: job.key, params, maxPoints: MAX_DETAIL_POINTS, maxTrades: MAX_DETAIL_TRADES })
       if (m.type === 'detailed') return m.detail
       throw answerError(m, 'detailed')
+    })
+  }
+
+  /** In a fresh evaluator, as detail(): one run, and it must not wait behind units. */
+  async backtest (job: PoolJob, params: ParamValues, range: BacktestRange): Promise<RangeBacktest> {
+    const code = this.jobs.compile(job)
+    return await this.transient.run(async ev => {
+      await this.jobs.load(ev, job, code)
+      const m = await ev.request({ type: 'backtest', jobKey: job.key, params, range })
+      if (m.type !== 'backtested') throw answerError(m, 'backtested')
+      return { metrics: m.metrics, fitness: m.fitness, ...unpackRangeSeries(m.series, range.from, range.to, m.tradeCount) }
     })
   }
 

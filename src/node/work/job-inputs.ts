@@ -29,7 +29,7 @@ export interface PreparedJob {
   readonly dataset: { readonly name: string, readonly hash: string, readonly size: number, readonly bars: number, readonly gaps?: number }
 }
 
-async function readUserFile (path: string, what: 'strategy' | 'data', max: number): Promise<Buffer> {
+export async function readUserFile (path: string, what: 'strategy' | 'data', max: number): Promise<Buffer> {
   const code = what === 'strategy' ? 'STRATEGY_NOT_FOUND' : 'DATA_NOT_FOUND'
   let size: number
   try {
