@@ -43,9 +43,16 @@ export interface InspectMessage { readonly type: 'inspect', readonly id: number,
 export interface DetailMessage { readonly type: 'detail', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly maxPoints: number, readonly maxTrades: number }
 /** Evaluate genomes of the loaded job, one progress message before each (the watchdog's steps). */
 export interface EvaluateMessage { readonly type: 'evaluate', readonly id: number, readonly jobKey: string, readonly params: readonly ParamValues[] }
+/**
+ * The look-ahead check of another member's checkpoint of unit (island, epoch): the sample its unit
+ * checked, drawn from its population (params and fitness, in order); answered `checked` or an error.
+ */
+export interface LookAheadMessage { readonly type: 'look-ahead', readonly id: number, readonly jobKey: string, readonly island: number, readonly epoch: number, readonly population: ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }> }
+/** The submit check of the loaded job (engine/preflight.ts); answered `checked` or an error. */
+export interface PreflightMessage { readonly type: 'preflight', readonly id: number, readonly jobKey: string }
 /** Run an engine bundle's runtime fingerprint in a fresh isolate (no strategy is loaded). */
 export interface FingerprintMessage { readonly type: 'fingerprint', readonly id: number, readonly engine: string }
-export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage
+export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage | LookAheadMessage | PreflightMessage
 
 export interface ReadyMessage { readonly type: 'ready' }
 export interface LoadedMessage { readonly type: 'loaded', readonly id: number }
@@ -61,8 +68,10 @@ export interface DetailedMessage { readonly type: 'detailed', readonly id: numbe
 /** The results of an evaluate request, in the order of its genomes. */
 export interface EvaluatedMessage { readonly type: 'evaluated', readonly id: number, readonly results: readonly EvalResult[] }
 export interface FingerprintedMessage { readonly type: 'fingerprinted', readonly id: number, readonly fingerprint: string }
+/** A look-ahead or preflight request passed. */
+export interface CheckedMessage { readonly type: 'checked', readonly id: number }
 export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: ErrorCode, readonly message: string }
-export type ChildMessage = ReadyMessage | LoadedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | ErrorMessage
+export type ChildMessage = ReadyMessage | LoadedMessage | CheckedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | ErrorMessage
 
 function bad (problem: string): StratmeshError {
   return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator message ${problem}`)
@@ -111,6 +120,14 @@ export function parseParentMessage (m: unknown): ParentMessage {
       if (typeof m.jobKey !== 'string' || !Array.isArray(m.params) || !m.params.every(isRecord)) throw bad('evaluate lacks jobKey or a list of params')
       if (m.params.length > MAX_EVALUATE_GENOMES) throw bad(`evaluate holds ${m.params.length} genomes, more than ${MAX_EVALUATE_GENOMES}`)
       return m as unknown as EvaluateMessage
+    case 'look-ahead':
+      if (typeof m.jobKey !== 'string' || !isId(m.island) || !isId(m.epoch) || !Array.isArray(m.population)) throw bad('look-ahead lacks jobKey, island, epoch or population')
+      if (m.population.length > MAX_EVALUATE_GENOMES) throw bad(`look-ahead holds ${m.population.length} genomes, more than ${MAX_EVALUATE_GENOMES}`)
+      if (!m.population.every(g => isRecord(g) && isRecord(g.params) && (g.fitness === null || typeof g.fitness === 'number'))) throw bad('look-ahead population must be {params, fitness} genomes')
+      return m as unknown as LookAheadMessage
+    case 'preflight':
+      if (typeof m.jobKey !== 'string') throw bad('preflight lacks jobKey')
+      return m as unknown as PreflightMessage
     default:
       throw bad(`has unknown type ${JSON.stringify(String(m.type))}`)
   }
@@ -125,6 +142,8 @@ export function parseChildMessage (m: unknown): ChildMessage {
   switch (m.type) {
     case 'loaded':
       return { type: 'loaded', id }
+    case 'checked':
+      return { type: 'checked', id }
     case 'fingerprinted':
       if (typeof m.fingerprint !== 'string' || !/^[0-9a-f]{64}$/.test(m.fingerprint)) throw bad('fingerprinted lacks a sha256 hex fingerprint')
       return { type: 'fingerprinted', id, fingerprint: m.fingerprint }
