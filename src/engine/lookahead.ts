@@ -21,8 +21,11 @@ import { createPrng } from './prng.js'
 import type { ParamsOf, ParamSpace, StrategyContext, StrategyDefinition } from './strategy-api.js'
 import { createStrategyContext } from './strategy-context.js'
 
-/** Seeded cuts per unit besides the boundary: each costs one positions() run per checked genome. */
-export const LOOKAHEAD_UNIT_CUTS = 2
+/**
+ * Seeded cuts per unit besides the boundary: each costs one positions() run per checked genome on
+ * a cold prefix context; with 2 the check measured above the 5 % budget (docs/BENCHMARKS.md).
+ */
+export const LOOKAHEAD_UNIT_CUTS = 1
 /** Seeded cuts at submit besides the boundary (once per job, so it can afford more). */
 export const LOOKAHEAD_SUBMIT_CUTS = 4
 /** Genomes checked at submit, drawn from the islands' first populations. */
