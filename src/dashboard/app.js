@@ -130,7 +130,7 @@ async function refreshBoard (jobId) {
   if (jobId !== state.jobId) return
   state.board = b
   const s = b.job.spec
-  $('board-note').textContent = `${b.rows.length} rows · objective ${s.objective} · last ${Math.round(s.oosFraction * 100)}% of ${s.dataset.bars} bars out of sample${b.done ? '' : ' · job still running'}`
+  $('board-note').textContent = b.stopped !== undefined ? `stopped: ${b.stopped} · no row of a stopped job is ranked` : `${b.rows.length} rows · objective ${s.objective} · last ${Math.round(s.oosFraction * 100)}% of ${s.dataset.bars} bars out of sample${b.done ? '' : ' · job still running'}`
   renderBoard()
 }
 

@@ -48,6 +48,11 @@ function failed (code: string, message: string): EvalResult {
   return { fitness: null, inSample: null, outOfSample: null, error: text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 3)}...` : text }
 }
 
+/** The result recorded for a genome that breaks a constraint: it is never run. */
+export function brokenConstraintResult (reason: string): EvalResult {
+  return failed('GENOME_BREAKS_CONSTRAINT', reason)
+}
+
 /** What a strategy threw, as one line (our own errors keep their code). */
 export function describeThrown (err: unknown): string {
   if (err instanceof StratmeshError) return `${err.code}: ${err.message}`

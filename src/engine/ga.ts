@@ -6,13 +6,13 @@
  * bytes.
  */
 import { StratmeshError } from '../protocol/errors.js'
-import { crossoverParams, mutateParams, paramsProblem, sampleParams } from './param-space.js'
+import { constraintFailure, crossoverParams, mutateParams, paramsProblem, sampleParams } from './param-space.js'
 import { paramsKey } from '../protocol/params-key.js'
 import { createPrng, type Prng } from './prng.js'
 import type { BestGenome, Checkpoint, Genome, JobSpec } from '../protocol/job-spec.js'
 import { jobId } from './job-setup.js'
 import type { StrategyDefinition } from './strategy-api.js'
-import type { EvalScope } from './evaluate.js'
+import { brokenConstraintResult, type EvalScope } from './evaluate.js'
 import type { EvalResult, ParamValues } from '../protocol/types.js'
 
 /** Rows of full metrics a checkpoint carries: enough for a leaderboard, small enough for an entry. */
@@ -49,6 +49,12 @@ export interface UnitEnv {
   readonly onEvaluation?: (index: number, params: ParamValues, repeat: boolean) => void
   /** Genomes (by paramsKey) not to evaluate, with the error to record instead. */
   readonly skip?: ReadonlyMap<string, string>
+  /**
+   * The look-ahead check (lookahead.ts), called once the generations are done with the unit's final
+   * population in order; throws STRATEGY_LOOKAHEAD, which fails the unit. It picks its sample with
+   * lookAheadSample, so it consumes nothing of the GA's PRNG and the checkpoint is the same bytes.
+   */
+  readonly lookAhead?: (input: UnitInput, population: ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }>) => void
 }
 
 interface Member {
@@ -101,7 +107,7 @@ export function runUnit (input: UnitInput, env: UnitEnv): Checkpoint {
   const id = jobId(spec)
   checkInput(input, id)
   const ga = spec.ga
-  const rng = createPrng(spec.seed, island, epoch)
+  const rng = unitPrng(spec, island, epoch)
   const searchScope: EvalScope = ga.population * (ga.generations + 1) >= FITNESS_SEARCH_MIN_EVALUATIONS ? 'fitness' : 'full'
   const genomes = new UnitGenomes(env, searchScope)
   genomes.remember(input.previous)
@@ -126,6 +132,7 @@ export function runUnit (input: UnitInput, env: UnitEnv): Checkpoint {
     }
     population = next.sort(compareMembers)
   }
+  env.lookAhead?.(input, population.map(m => ({ params: m.params, fitness: m.result.fitness })))
 
   const best = genomes.bestOf(population)
   return {
@@ -159,8 +166,12 @@ class UnitGenomes {
     if (cached !== undefined) return { key, params, result: cached }
     let result: EvalResult
     const skipped = this.env.skip?.get(key)
+    // The GA's operators keep to the constraints; this guards what it inherits from checkpoints.
+    const broken = skipped === undefined ? constraintFailure(this.env.def, params) : null
     if (skipped !== undefined) {
       result = { fitness: null, inSample: null, outOfSample: null, error: skipped }
+    } else if (broken !== null) {
+      result = brokenConstraintResult(broken)
     } else {
       this.env.onEvaluation?.(this.evaluations, params, false)
       result = this.env.evaluate(params, scope)
@@ -220,9 +231,22 @@ function toBest (params: ParamValues, r: EvalResult): BestGenome {
   return { ...toGenome(params, r), inSample: r.inSample, outOfSample: r.outOfSample }
 }
 
+/** The GA's PRNG for unit (island, epoch). */
+export function unitPrng (spec: JobSpec, island: number, epoch: number): Prng {
+  return createPrng(spec.seed, island, epoch)
+}
+
+/**
+ * An island's epoch-0 population, drawn from `rng` (its unit's unitPrng, fresh) as runUnit draws
+ * it; throws STRATEGY_CONSTRAINTS_UNSATISFIABLE as sampleParams does. The submit check uses it.
+ */
+export function firstPopulation (spec: JobSpec, def: StrategyDefinition, rng: Prng): ParamValues[] {
+  return Array.from({ length: spec.ga.population }, () => sampleParams(def, rng))
+}
+
 function initialPopulation (input: UnitInput, def: StrategyDefinition, rng: Prng): ParamValues[] {
   const size = input.spec.ga.population
-  if (input.previous === null) return Array.from({ length: size }, () => sampleParams(def, rng))
+  if (input.previous === null) return firstPopulation(input.spec, def, rng)
   const own = input.previous.population.map(g => g.params)
   for (const p of own) {
     const problem = paramsProblem(def.params, p)

@@ -151,15 +151,24 @@ function build (names: string[], values: Array<number | string>): ParamValues {
   return out
 }
 
-/** A random genome that satisfies the constraints (or the last try, if nothing does). */
+/**
+ * A random genome that satisfies the constraints. Throws STRATEGY_CONSTRAINTS_UNSATISFIABLE after
+ * MAX_CONSTRAINT_TRIES failed tries: a genome that breaks a constraint is never evaluated.
+ */
 export function sampleParams (def: StrategyDefinition, rng: Prng): ParamValues {
   const names = paramNames(def.params)
-  let p: ParamValues = {}
+  const reasons = new Map<string, number>()
   for (let t = 0; t < MAX_CONSTRAINT_TRIES; t++) {
-    p = build(names, names.map(n => sampleOne(def.params[n], rng)))
-    if (constraintFailure(def, p) === null) return p
+    const p = build(names, names.map(n => sampleOne(def.params[n], rng)))
+    const failure = constraintFailure(def, p)
+    if (failure === null) return p
+    reasons.set(failure, (reasons.get(failure) ?? 0) + 1)
   }
-  return p
+  let top = ''; let count = 0
+  for (const [reason, n] of reasons) if (n > count) { top = reason; count = n }
+  throw new StratmeshError('STRATEGY_CONSTRAINTS_UNSATISFIABLE',
+    `${MAX_CONSTRAINT_TRIES} random genomes all broke the constraints (most often, ${count} times: ${top}); loosen the constraints or narrow the parameter ranges`,
+    { details: { tries: MAX_CONSTRAINT_TRIES, reason: top, count } })
 }
 
 /** Each gene mutates with probability `rate`; retried until the constraints hold (bounded). */

@@ -64,17 +64,19 @@ export function peerStatus (services: PeerServices, self: SelfInfo): PeerStatus 
 }
 
 /** The leaderboard of `jobId` (a full id or a prefix of 8+ characters), or of the latest job. */
-export function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier'>, jobId: string | undefined, top: number): ResultsView {
-  const { logStore, verifier } = services
+export function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier' | 'library'>, jobId: string | undefined, top: number): ResultsView {
+  const { logStore, verifier, library } = services
   const all = jobs(logStore.state(), verifier.trust)
   const job = jobId === undefined ? all.at(-1) : all.find(j => j.id === jobId || (jobId.length >= 8 && j.id.startsWith(jobId)))
   if (job === undefined) {
     throw new StratmeshError('JOB_NOT_FOUND', jobId === undefined ? 'no job has been submitted to this mesh yet' : `no job ${jobId} is known to this peer`, { details: { job: jobId } })
   }
+  const stopped = library.brokenReason(job.id)
   return {
     job: { id: job.id, spec: job.spec, submitter: job.submitter, committed: job.committed, total: job.total },
     done: job.done,
-    leaderboard: leaderboard(logStore.state(), job.id, top, verifier.trust),
+    leaderboard: stopped === undefined ? leaderboard(logStore.state(), job.id, top, verifier.trust) : [],
+    ...(stopped === undefined ? {} : { stopped }),
   }
 }
 

@@ -71,7 +71,7 @@ export async function startPeerServices (config: PeerServiceConfig, events: Peer
   const dashboard = createDashboardData({
     state: () => logStore.state(),
     running: () => scheduler.running(),
-    results: async (jobId, top) => jobResults({ logStore, verifier }, jobId, top),
+    results: async (jobId, top) => jobResults({ logStore, verifier, library }, jobId, top),
     readiness: (jobId, spec) => library.readiness(jobId, spec),
     detail: async (job, params) => await pool.detail(job, params),
     clock: config.clock,

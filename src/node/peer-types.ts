@@ -85,6 +85,11 @@ export interface ResultsView {
   readonly job: { readonly id: string, readonly spec: JobSpec, readonly submitter: string, readonly committed: number, readonly total: number }
   readonly done: boolean
   readonly leaderboard: readonly LeaderboardRow[]
+  /**
+   * Set when the job stopped on this peer with an error that every unit would hit (`CODE: message`,
+   * e.g. STRATEGY_LOOKAHEAD): the leaderboard is then empty, since no row of such a job is ranked.
+   */
+  readonly stopped?: string
 }
 
 export interface SubmitRequest {

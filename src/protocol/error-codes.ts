@@ -93,6 +93,9 @@ const SPECS = {
   STRATEGY_FORBIDDEN_IMPORT: { area: 'strategy', input, breaksJob: true, meaning: 'imports other than `stratmesh/strategy`' },
   STRATEGY_LOAD_FAILED: { area: 'strategy', input, meaning: 'loading the strategy module threw' },
   STRATEGY_INVALID: { area: 'strategy', input, breaksJob: true, meaning: 'name, params or constraints malformed' },
+  // Look-ahead and constraints (issue 13)
+  STRATEGY_LOOKAHEAD: { area: 'strategy', input, breaksJob: true, meaning: 'a position changes when later bars are cut off: the strategy reads the future (names the genome, the first bar that differs and the cut)' },
+  STRATEGY_CONSTRAINTS_UNSATISFIABLE: { area: 'strategy', input, breaksJob: true, meaning: 'no genome satisfying the constraints was found in the bounded number of tries (names the most frequent failure)' },
 
   // Strategy at run time
   STRATEGY_THREW: { area: 'genome', input, meaning: 'the strategy threw while computing positions' },
@@ -103,6 +106,7 @@ const SPECS = {
   EVAL_OUT_OF_MEMORY: { area: 'genome', machineDependent: true, meaning: 'one evaluation passed the evaluator\'s memory limit' },
   EVAL_CRASHED: { area: 'genome', machineDependent: true, meaning: 'the evaluator process died during an evaluation' },
   GENOME_OUTSIDE_SPACE: { area: 'genome', meaning: 'a genome in another member\'s checkpoint that the strategy\'s parameter space does not allow: its check fails' },
+  GENOME_BREAKS_CONSTRAINT: { area: 'genome', meaning: 'a genome that breaks one of the strategy\'s constraints (in another member\'s checkpoint): it is recorded as an error, not evaluated, so its check fails' },
 
   // Job settings
   JOB_INVALID: { area: 'job', input, meaning: 'a job setting is out of range or malformed (names the field)' },

@@ -13,8 +13,10 @@ import { packRangeSeries } from '../backtest-series.js'
 import { sampleGenomeDetail, type SampledCurve, type SampledGenomeDetail } from '../downsample.js'
 import { runUnit, type UnitInput } from '../ga.js'
 import { evalSetupFor } from '../job-setup.js'
-import { evaluateGenome, type EvalSetup } from '../evaluate.js'
+import { brokenConstraintResult, evaluateGenome, type EvalSetup } from '../evaluate.js'
 import { constraintFailure, paramsProblem } from '../param-space.js'
+import { checkLookAhead, createPrefixContexts, lookAheadSample, type PrefixContexts } from '../lookahead.js'
+import { submitPreflight } from '../preflight.js'
 import { runtimeFingerprint } from '../runtime-fingerprint.js'
 import { createStrategyContext } from '../strategy-context.js'
 import { loadStrategyModule, type StrategyModuleFunction } from '../strategy-loader.js'
@@ -34,7 +36,11 @@ interface LoadedJob {
   readonly def: StrategyDefinition
   readonly ctx: StrategyContext
   readonly setup: EvalSetup
+  readonly spec: JobSpec
+  readonly prefixes: PrefixContexts
 }
+
+type RankedGenomes = ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }>
 
 // Taken before any strategy code runs: a strategy may replace the globals, not these bindings.
 const stringify = JSON.stringify
@@ -94,6 +100,21 @@ function watchedForMemory (def: StrategyDefinition): StrategyDefinition {
   }
 }
 
+/** The share of the indicator cache bound the look-ahead's prefix contexts get (isolate-host.ts counts it). */
+function prefixCacheBytes (maxCacheBytes: number): number {
+  return Math.floor(maxCacheBytes / 4)
+}
+
+function checkUnitLookAhead (j: LoadedJob, island: number, epoch: number, population: RankedGenomes): void {
+  const report = progress
+  const sample = lookAheadSample(j.spec, j.setup, j.ctx.length, island, epoch, population)
+  sample.genomes.forEach((params, index) => {
+    // A repeat for the watchdog: it names the genome if a prefix run hangs, and counts nothing.
+    if (report !== null) report(index, paramsKey(params), true)
+    checkLookAhead(j.def, j.ctx, j.prefixes, params, sample.cuts)
+  })
+}
+
 function plainCurve (c: SampledCurve): { bars: number[], values: number[] } {
   return { bars: Array.from(c.bars), values: Array.from(c.values) }
 }
@@ -121,7 +142,8 @@ const operations = {
   loadJob: (fn: StrategyModuleFunction, fileName: string, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, specJson: string, maxCacheBytes: number): number => respond(() => {
     const candles = { length: time.length, time, open, high, low, close, volume }
     const def = watchedForMemory(loadStrategyModule(fn, fileName))
-    job = { def, ctx: createStrategyContext(candles, { maxCacheBytes }), setup: evalSetupFor(parse(specJson) as JobSpec, candles) }
+    const spec = parse(specJson) as JobSpec
+    job = { def, ctx: createStrategyContext(candles, { maxCacheBytes }), setup: evalSetupFor(spec, candles), spec, prefixes: createPrefixContexts(candles, prefixCacheBytes(maxCacheBytes)) }
     return null
   }),
   runUnit: (inputJson: string, skipJson: string): number => respond(() => {
@@ -132,7 +154,19 @@ const operations = {
       evaluate: (params, scope) => evaluateGenome(j.def, j.ctx, params, j.setup, scope),
       onEvaluation: (index, params, repeat) => { if (report !== null) report(index, paramsKey(params), repeat) },
       skip: new Map(parse(skipJson) as Array<[string, string]>),
+      lookAhead: (input, population) => { checkUnitLookAhead(j, input.island, input.epoch, population) },
     })
+  }),
+  /** The look-ahead sample of another member's checkpoint (its unit and population), as its unit ran it. */
+  lookAhead: (requestJson: string): number => respond(() => {
+    const r = parse(requestJson) as { island: number, epoch: number, population: RankedGenomes }
+    checkUnitLookAhead(loaded(), r.island, r.epoch, r.population)
+    return null
+  }),
+  /** Before a job is published: every island's first population keeps the constraints, and a sample does not look ahead. */
+  preflight: (): number => respond(() => {
+    const j = loaded()
+    return submitPreflight(j.spec, j.setup, j.def, j.ctx, j.prefixes)
   }),
   evaluate: (paramsJson: string): number => respond(() => {
     const j = loaded()
@@ -142,6 +176,8 @@ const operations = {
     return (parse(paramsJson) as ParamValues[]).map((params, index) => {
       const problem = paramsProblem(j.def.params, params)
       if (problem !== null) return { fitness: null, inSample: null, outOfSample: null, error: `GENOME_OUTSIDE_SPACE: ${problem}` }
+      const broken = constraintFailure(j.def, params)
+      if (broken !== null) return brokenConstraintResult(broken)
       if (report !== null) report(index, paramsKey(params), false)
       return evaluateGenome(j.def, j.ctx, params, j.setup)
     })

@@ -24,6 +24,7 @@ export function resultsText (r: ResultsView): string {
   const s = r.job.spec
   const head = `job ${r.job.id} (${r.done ? 'complete' : `${r.job.committed}/${r.job.total} units, in progress`}): ${s.strategy.name} on ${s.dataset.name} ` +
     `(${s.dataset.bars} bars, last ${pct(s.oosFraction)} out of sample), objective ${s.objective}, fee ${num(s.costs.fee, 4)}, slippage ${num(s.costs.slippage, 4)}, seed ${s.seed}`
+  if (r.stopped !== undefined) return `${head}\n\nstopped: ${r.stopped}\nNo row of a stopped job is ranked.\n`
   return `${head}\n\n${leaderboardTable(r.leaderboard)}\n`
 }
 
@@ -34,7 +35,7 @@ export async function waitForJob (peer: PeerControl, jobId: string | undefined, 
   const progress = createProgressLine()
   try {
     let r = await peer.results(jobId, top)
-    while (!r.done) {
+    while (!r.done && r.stopped === undefined) {
       const best = r.leaderboard[0]?.fitness
       progress.update(`job ${shortId(r.job.id)}: units ${r.job.committed}/${r.job.total}${best === undefined ? '' : ` · best ${best.toFixed(3)}`}`)
       await sleep(intervalMs)

@@ -75,7 +75,7 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
 
     async board (jobId, top): Promise<BoardView> {
       const r = await opts.results(jobId, top)
-      return { job: r.job, done: r.done, rows: boardRows(r.leaderboard) }
+      return { job: r.job, done: r.done, rows: boardRows(r.leaderboard), ...(r.stopped === undefined ? {} : { stopped: r.stopped }) }
     },
 
     async progress (jobId): Promise<JobProgressView> {

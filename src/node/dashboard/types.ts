@@ -20,6 +20,8 @@ export interface BoardView {
   readonly job: ResultsView['job']
   readonly done: boolean
   readonly rows: readonly BoardRow[]
+  /** The error that stopped the job on this peer (ResultsView.stopped); rows are then empty. */
+  readonly stopped?: string
 }
 
 export type UnitState = 'committed' | 'leased' | 'ready' | 'waiting'

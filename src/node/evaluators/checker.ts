@@ -42,7 +42,24 @@ export class Checker {
 
   /** Evaluates `params` after the requests before it; results in their order. */
   async evaluate (job: PoolJob, code: string, params: readonly ParamValues[]): Promise<EvalResult[]> {
-    const run = this.queue.then(async () => await this.evaluateNow(job, code, params))
+    return await this.enqueue(job, code, async ev => {
+      const m = await ev.request({ type: 'evaluate', jobKey: job.key, params }, () => { this.host.countEvaluation() })
+      if (m.type !== 'evaluated') throw answerError(m, 'evaluated')
+      if (m.results.length !== params.length) throw new StratmeshError('EVAL_BAD_MESSAGE', `evaluator returned ${m.results.length} results for ${params.length} genomes`)
+      return [...m.results]
+    })
+  }
+
+  /** Runs the look-ahead sample of unit (island, epoch) with this population; throws STRATEGY_LOOKAHEAD when it looks ahead. */
+  async lookAhead (job: PoolJob, code: string, island: number, epoch: number, population: ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }>): Promise<void> {
+    await this.enqueue(job, code, async ev => {
+      const m = await ev.request({ type: 'look-ahead', jobKey: job.key, island, epoch, population })
+      if (m.type !== 'checked') throw answerError(m, 'checked')
+    })
+  }
+
+  private async enqueue<T> (job: PoolJob, code: string, ask: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => await this.requestNow(job, code, ask))
     this.queue = run.catch(() => {})
     return await run
   }
@@ -52,16 +69,13 @@ export class Checker {
     clearTimeout(this.idle)
   }
 
-  private async evaluateNow (job: PoolJob, code: string, params: readonly ParamValues[]): Promise<EvalResult[]> {
+  private async requestNow<T> (job: PoolJob, code: string, ask: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const ev = await this.checkerFor(job.key)
       clearTimeout(this.idle)
       try {
         await this.host.load(ev, job, code)
-        const m = await ev.request({ type: 'evaluate', jobKey: job.key, params }, () => { this.host.countEvaluation() })
-        if (m.type !== 'evaluated') throw answerError(m, 'evaluated')
-        if (m.results.length !== params.length) throw new StratmeshError('EVAL_BAD_MESSAGE', `evaluator returned ${m.results.length} results for ${params.length} genomes`)
-        return [...m.results]
+        return await ask(ev)
       } catch (err) {
         // Died while idle, before the request began: start another (bounded).
         if (isStratmeshError(err, 'EVAL_GONE') && attempt < this.limits.maxRestarts) continue

@@ -75,6 +75,8 @@ function loadedHost (key: string): IsolateHost {
 /** The most progress reports a request can need: one per evaluation, plus the unit's repeats of its best genomes. */
 function progressAllowed (m: ParentMessage): number {
   if (m.type === 'evaluate') return m.params.length
+  // One report per genome checked (a unit's sample, or the submit's).
+  if (m.type === 'look-ahead' || m.type === 'preflight') return 16
   if (m.type !== 'run-unit') return 0
   const ga = (m.input.spec as { ga?: { population?: unknown, generations?: unknown } } | undefined)?.ga
   const evaluations = Number(ga?.population) * (Number(ga?.generations) + 1)
@@ -106,6 +108,12 @@ function handle (m: ParentMessage): ChildMessage {
       // The parent checks every field (messages.ts, backtest-series.ts).
       return { type: 'backtested', id: m.id, ...(answer as { metrics: never, fitness: never, tradeCount: never }), series: series as never }
     }
+    case 'look-ahead':
+      loadedHost(m.jobKey).lookAhead(m.island, m.epoch, m.population)
+      return { type: 'checked', id: m.id }
+    case 'preflight':
+      loadedHost(m.jobKey).preflight()
+      return { type: 'checked', id: m.id }
   }
 }
 

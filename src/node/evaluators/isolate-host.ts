@@ -36,7 +36,8 @@ export const ISOLATE_OUT_OF_MEMORY_LINE = 'stratmesh evaluator: the isolate reac
  * indicator cache's bound, which V8 counts against the limit as ArrayBuffers.
  */
 export function jobIsolateBytes (bars: number, maxCacheBytes: number): number {
-  return maxCacheBytes + bars * 8 * 6
+  // A quarter more for the look-ahead check's prefix contexts (engine/isolate/entry.ts).
+  return maxCacheBytes + Math.floor(maxCacheBytes / 4) + bars * 8 * 6
 }
 
 /** An isolate's memory limit in MiB: the evaluator's base limit and `extraBytes` rounded up. */
@@ -55,7 +56,7 @@ export interface IsolateHostOptions {
   readonly onProgress: (index: number, paramsKey: string, repeat: boolean) => boolean
 }
 
-const OPERATIONS = ['fingerprint', 'inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'backtest', 'takeSeries', 'take'] as const
+const OPERATIONS = ['fingerprint', 'inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'backtest', 'takeSeries', 'lookAhead', 'preflight', 'take'] as const
 type Operation = typeof OPERATIONS[number]
 
 export class IsolateHost {
@@ -124,6 +125,16 @@ export class IsolateHost {
 
   evaluate (params: readonly ParamValues[]): unknown {
     return this.call('evaluate', [JSON.stringify(params)])
+  }
+
+  /** Throws STRATEGY_LOOKAHEAD when the sample of unit (island, epoch) with this population looks ahead. */
+  lookAhead (island: number, epoch: number, population: ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }>): void {
+    this.call('lookAhead', [JSON.stringify({ island, epoch, population })])
+  }
+
+  /** Throws the loaded job's first problem at submit (STRATEGY_CONSTRAINTS_UNSATISFIABLE, STRATEGY_LOOKAHEAD). */
+  preflight (): void {
+    this.call('preflight', [])
   }
 
   detail (params: ParamValues, maxPoints: number, maxTrades: number): unknown {

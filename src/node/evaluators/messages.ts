@@ -43,12 +43,19 @@ export interface InspectMessage { readonly type: 'inspect', readonly id: number,
 export interface DetailMessage { readonly type: 'detail', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly maxPoints: number, readonly maxTrades: number }
 /** Evaluate genomes of the loaded job, one progress message before each (the watchdog's steps). */
 export interface EvaluateMessage { readonly type: 'evaluate', readonly id: number, readonly jobKey: string, readonly params: readonly ParamValues[] }
+/**
+ * The look-ahead check of another member's checkpoint of unit (island, epoch): the sample its unit
+ * checked, drawn from its population (params and fitness, in order); answered `checked` or an error.
+ */
+export interface LookAheadMessage { readonly type: 'look-ahead', readonly id: number, readonly jobKey: string, readonly island: number, readonly epoch: number, readonly population: ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }> }
+/** The submit check of the loaded job (engine/preflight.ts); answered `checked` or an error. */
+export interface PreflightMessage { readonly type: 'preflight', readonly id: number, readonly jobKey: string }
 /** Run an engine bundle's runtime fingerprint in a fresh isolate (no strategy is loaded). */
 export interface FingerprintMessage { readonly type: 'fingerprint', readonly id: number, readonly engine: string }
 /** `peer backtest`: one genome of the loaded data over [from, to) with these costs, in full (see backtest-series.ts). */
 export interface BacktestMessage { readonly type: 'backtest', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly range: BacktestRange }
 export interface BacktestRange { readonly from: number, readonly to: number, readonly costs: Costs }
-export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage | BacktestMessage
+export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage | BacktestMessage | LookAheadMessage | PreflightMessage
 
 export interface ReadyMessage { readonly type: 'ready' }
 export interface LoadedMessage { readonly type: 'loaded', readonly id: number }
@@ -66,8 +73,10 @@ export interface EvaluatedMessage { readonly type: 'evaluated', readonly id: num
 /** A backtest's metrics, its fitness under the loaded job's objective, and its packed series. */
 export interface BacktestedMessage { readonly type: 'backtested', readonly id: number, readonly metrics: Metrics, readonly fitness: number | null, readonly tradeCount: number, readonly series: Float64Array }
 export interface FingerprintedMessage { readonly type: 'fingerprinted', readonly id: number, readonly fingerprint: string }
+/** A look-ahead or preflight request passed. */
+export interface CheckedMessage { readonly type: 'checked', readonly id: number }
 export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: ErrorCode, readonly message: string }
-export type ChildMessage = ReadyMessage | LoadedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | BacktestedMessage | ErrorMessage
+export type ChildMessage = ReadyMessage | LoadedMessage | CheckedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | BacktestedMessage | ErrorMessage
 
 function bad (problem: string): StratmeshError {
   return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator message ${problem}`)
@@ -121,6 +130,14 @@ export function parseParentMessage (m: unknown): ParentMessage {
       if (typeof m.jobKey !== 'string' || !isRecord(m.params) || !isRecord(r) || !isId(r.from) || !isId(r.to) || !isRecord(r.costs)) throw bad('backtest lacks jobKey, params or range')
       return m as unknown as BacktestMessage
     }
+    case 'look-ahead':
+      if (typeof m.jobKey !== 'string' || !isId(m.island) || !isId(m.epoch) || !Array.isArray(m.population)) throw bad('look-ahead lacks jobKey, island, epoch or population')
+      if (m.population.length > MAX_EVALUATE_GENOMES) throw bad(`look-ahead holds ${m.population.length} genomes, more than ${MAX_EVALUATE_GENOMES}`)
+      if (!m.population.every(g => isRecord(g) && isRecord(g.params) && (g.fitness === null || typeof g.fitness === 'number'))) throw bad('look-ahead population must be {params, fitness} genomes')
+      return m as unknown as LookAheadMessage
+    case 'preflight':
+      if (typeof m.jobKey !== 'string') throw bad('preflight lacks jobKey')
+      return m as unknown as PreflightMessage
     default:
       throw bad(`has unknown type ${JSON.stringify(String(m.type))}`)
   }
@@ -135,6 +152,8 @@ export function parseChildMessage (m: unknown): ChildMessage {
   switch (m.type) {
     case 'loaded':
       return { type: 'loaded', id }
+    case 'checked':
+      return { type: 'checked', id }
     case 'fingerprinted':
       if (typeof m.fingerprint !== 'string' || !/^[0-9a-f]{64}$/.test(m.fingerprint)) throw bad('fingerprinted lacks a sha256 hex fingerprint')
       return { type: 'fingerprinted', id, fingerprint: m.fingerprint }

@@ -104,6 +104,17 @@ export interface EvaluatorPool {
    * job load (~0.3 s) would otherwise delay the first check, and with it the units that wait for it.
    */
   warmChecker (job: PoolJob): Promise<void>
+  /**
+   * Runs, in the checker, the look-ahead sample that unit (island, epoch) of the job checks with
+   * this final population (engine/lookahead.ts lookAheadSample); throws STRATEGY_LOOKAHEAD when it
+   * looks ahead. A hostile peer could skip the check in its own units; every checker repeats it.
+   */
+  lookAhead (job: PoolJob, island: number, epoch: number, population: ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }>): Promise<void>
+  /**
+   * The submit check of a job not published yet (engine/preflight.ts), in an evaluator of its own:
+   * throws STRATEGY_CONSTRAINTS_UNSATISFIABLE or STRATEGY_LOOKAHEAD.
+   */
+  preflight (job: PoolJob): Promise<void>
   stats (): PoolStats
   /** PIDs of the live evaluator processes (for status and tests). */
   pids (): number[]

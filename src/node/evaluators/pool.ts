@@ -223,6 +223,21 @@ class Pool implements EvaluatorPool {
     return await this.checker.evaluate(job, this.jobs.compile(job), params)
   }
 
+  async lookAhead (job: PoolJob, island: number, epoch: number, population: ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }>): Promise<void> {
+    if (population.length > MAX_EVALUATE_GENOMES) throw new StratmeshError('POOL_BAD_OPTIONS', `at most ${MAX_EVALUATE_GENOMES} genomes per request, got ${population.length}`)
+    await this.checker.lookAhead(job, this.jobs.compile(job), island, epoch, population)
+  }
+
+  /** In a fresh evaluator, like detail(): a submit must not wait behind running units. */
+  async preflight (job: PoolJob): Promise<void> {
+    const code = this.jobs.compile(job)
+    await this.transient.run(async ev => {
+      await this.jobs.load(ev, job, code)
+      const m = await ev.request({ type: 'preflight', jobKey: job.key })
+      if (m.type !== 'checked') throw answerError(m, 'checked')
+    })
+  }
+
   async warmChecker (job: PoolJob): Promise<void> {
     await this.evaluate(job, [])
   }

@@ -63,8 +63,8 @@ export interface VerifierStats {
 /** What the verifier works with. It emits `commit:verdict` when a verdict changes what counts. */
 export interface CommitVerifierComponents {
   readonly state: () => LedgerState
-  readonly library: Pick<JobLibrary, 'readiness'>
-  readonly pool: Pick<EvaluatorPool, 'evaluate' | 'warmChecker'>
+  readonly library: Pick<JobLibrary, 'readiness' | 'markBroken'>
+  readonly pool: Pick<EvaluatorPool, 'evaluate' | 'warmChecker' | 'lookAhead'>
   readonly events: PeerEvents
   readonly log: (line: string) => void
 }
@@ -224,7 +224,28 @@ class CheckingVerifier implements CommitVerifier {
       missing.forEach((g, i) => memo.set(g.key, results[i]))
     }
     const numbers = checkpointNumbersProblem(cp, plan, memo)
-    return { verdict: numbers === null ? { ok: true } : { ok: false, reason: numbers }, keep: true }
+    if (numbers !== null) return { verdict: { ok: false, reason: numbers }, keep: true }
+    return await this.checkLookAhead(unit, cp, job)
+  }
+
+  /**
+   * The look-ahead sample the checkpoint's unit had to pass (a hostile or old peer may have
+   * skipped it). One that looks ahead is rejected and stops the job here: every unit would.
+   */
+  private async checkLookAhead (unit: UnitRecord, cp: Checkpoint, job: PoolJob): Promise<{ verdict: Verdict, keep: boolean }> {
+    try {
+      await this.components.pool.lookAhead(job, unit.island, unit.epoch, cp.population.map(g => ({ params: g.params, fitness: g.fitness })))
+    } catch (err) {
+      const e = err as Error & { code?: string }
+      if (e.code === 'STRATEGY_LOOKAHEAD') {
+        this.components.library.markBroken(unit.jobId, `${e.code}: ${e.message}`)
+        this.components.events.emit('job:readiness')
+        return { verdict: { ok: false, reason: `${e.code}: ${e.message}` }, keep: true }
+      }
+      if (this.stopping || e.code === undefined || !GENOME_FAILURES.has(e.code)) throw err
+      return { verdict: { ok: false, reason: `its look-ahead check failed here (${e.code}: ${e.message}); the unit is computed again` }, keep: false }
+    }
+    return { verdict: { ok: true }, keep: true }
   }
 
   /**

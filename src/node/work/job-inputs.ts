@@ -1,7 +1,9 @@
 /**
  * Turning a user's files into a job: read and check the strategy (in an evaluator: it is other
- * people's code), import the candles, store both as content-addressed blobs, and build the spec.
- * Nothing is published here; the caller appends the ledger entries once all of this succeeded.
+ * people's code), import the candles, build the spec, run the submit check (the islands' first
+ * populations keep the constraints, a sample does not look ahead; engine/preflight.ts), and store
+ * strategy, candles and engine as content-addressed blobs. Nothing is published here; the caller
+ * appends the ledger entries once all of this succeeded.
  */
 import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
@@ -10,7 +12,8 @@ import { sha256Hex } from '../../protocol/canonical.js'
 import { importCandles } from '../../engine/data/import-candles.js'
 import { encodeDataset } from '../../engine/data/dataset-codec.js'
 import { DEFAULT_DATASET_NAME, defaultDataset } from '../../engine/data/synthetic.js'
-import { createJobSpec } from '../../engine/job-setup.js'
+import type { Candles } from '../../protocol/types.js'
+import { createJobSpec, jobId } from '../../engine/job-setup.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
 import type { BlobStore } from '../blobs/index.js'
 import type { EvaluatorPool } from '../evaluators/index.js'
@@ -45,13 +48,17 @@ export async function readUserFile (path: string, what: 'strategy' | 'data', max
 }
 
 /** The bundled dataset, encoded: generated on demand (deterministic: every peer gets the same bytes). */
-let defaultEncoded: { bytes: Uint8Array, bars: number } | undefined
-export function defaultDatasetBytes (): { bytes: Uint8Array, bars: number } {
+let defaultEncoded: { bytes: Uint8Array, bars: number, candles: Candles } | undefined
+export function defaultDatasetBytes (): { bytes: Uint8Array, bars: number, candles: Candles } {
   if (defaultEncoded === undefined) {
     const { candles } = defaultDataset()
-    defaultEncoded = { bytes: encodeDataset(candles), bars: candles.length }
+    defaultEncoded = { bytes: encodeDataset(candles), bars: candles.length, candles }
   }
   return defaultEncoded
+}
+
+async function storeBlob (store: BlobStore, bytes: Uint8Array, hash: string, what: string): Promise<void> {
+  if (await store.put(bytes) !== hash) throw new StratmeshError('BLOB_HASH_MISMATCH', `blob store returned an unexpected hash for the ${what}`)
 }
 
 export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPool, blobStore: BlobStore, engine: LocalEngine }): Promise<PreparedJob> {
@@ -66,27 +73,28 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
   let datasetName: string
   let bars: number
   let gaps: number | undefined
+  let candles: Candles
   if (req.data === 'default') {
     const encoded = defaultDatasetBytes()
     datasetBytes = encoded.bytes
     datasetName = DEFAULT_DATASET_NAME
     bars = encoded.bars
+    candles = encoded.candles
   } else {
     const raw = await readUserFile(req.data, 'data', MAX_DATA_FILE_BYTES)
     const imported = importCandles(raw, req.data)
+    candles = imported.candles
     datasetBytes = encodeDataset(imported.candles)
     datasetName = basename(req.data)
     bars = imported.candles.length
     gaps = imported.report.gaps
   }
 
-  const strategyHash = await deps.blobStore.put(sourceBytes)
-  const datasetHash = await deps.blobStore.put(datasetBytes)
+  const strategyHash = sha256Hex(sourceBytes)
+  const datasetHash = sha256Hex(datasetBytes)
   // The job runs with this peer's engine on every peer: the bundle travels as a blob like the rest.
   const engineBytes = new TextEncoder().encode(deps.engine.script)
-  const engineHash = await deps.blobStore.put(engineBytes)
-  if (engineHash !== deps.engine.hash) throw new StratmeshError('BLOB_HASH_MISMATCH', 'blob store returned an unexpected hash for the engine bundle')
-  if (strategyHash !== sha256Hex(sourceBytes)) throw new StratmeshError('BLOB_HASH_MISMATCH', 'blob store returned an unexpected hash for the strategy')
+  const engineHash = deps.engine.hash
 
   const spec = createJobSpec({
     engine: { hash: engineHash, fingerprint: deps.engine.fingerprint },
@@ -105,6 +113,12 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
       ...(req.epochs === undefined ? {} : { epochs: req.epochs }),
     },
   })
+  // A strategy that looks ahead, or whose constraints starve the GA, is refused before anything
+  // is stored or published: every unit of every peer would fail the same way.
+  await deps.pool.preflight({ key: `submit:${jobId(spec)}`, engine: deps.engine.script, source, fileName: req.strategyPath, candles, spec })
+  await storeBlob(deps.blobStore, sourceBytes, strategyHash, 'strategy')
+  await storeBlob(deps.blobStore, datasetBytes, datasetHash, 'dataset')
+  await storeBlob(deps.blobStore, engineBytes, engineHash, 'engine bundle')
   return {
     spec,
     engine: { hash: engineHash, size: engineBytes.byteLength },

@@ -40,6 +40,8 @@ export interface JobLibrary {
   readiness (jobId: string, spec: JobSpec): JobReadiness
   /** Marks a job as not runnable here (e.g. its strategy does not compile on this peer). */
   markBroken (jobId: string, reason: string): void
+  /** Why the job was marked broken here (`CODE: message`), or undefined; starts nothing. */
+  brokenReason (jobId: string): string | undefined
 }
 
 /**
@@ -97,6 +99,10 @@ class BlobJobLibrary implements JobLibrary {
   markBroken (jobId: string, reason: string): void {
     this.broken.set(jobId, reason)
     this.jobs.delete(jobId)
+  }
+
+  brokenReason (jobId: string): string | undefined {
+    return this.broken.get(jobId)
   }
 
   private slot (hash: string): BlobSlot {
