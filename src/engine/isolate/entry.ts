@@ -32,7 +32,9 @@ type OutOfMemory = () => void
 interface LoadedJob {
   readonly def: StrategyDefinition
   readonly ctx: StrategyContext
-  readonly setup: EvalSetup
+  readonly spec: JobSpec
+  /** Each unit island's ranges (a walk-forward window's own), made on first use. */
+  readonly setups: Map<number, EvalSetup>
 }
 
 // Taken before any strategy code runs: a strategy may replace the globals, not these bindings.
@@ -69,6 +71,16 @@ function respond (op: () => unknown): number {
 function loaded (): LoadedJob {
   if (job === null) throw new StratmeshError('EVAL_JOB_NOT_LOADED', 'no job is loaded in this isolate')
   return job
+}
+
+/** The ranges of unit island `island` of the loaded job (evalSetupFor refuses an island outside it). */
+function setupOf (j: LoadedJob, island: number): EvalSetup {
+  let setup = j.setups.get(island)
+  if (setup === undefined) {
+    setup = evalSetupFor(j.spec, j.ctx, island)
+    j.setups.set(island, setup)
+  }
+  return setup
 }
 
 /**
@@ -118,21 +130,29 @@ const operations = {
   loadJob: (fn: StrategyModuleFunction, fileName: string, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, specJson: string, maxCacheBytes: number): number => respond(() => {
     const candles = { length: time.length, time, open, high, low, close, volume }
     const def = watchedForMemory(loadStrategyModule(fn, fileName))
-    job = { def, ctx: createStrategyContext(candles, { maxCacheBytes }), setup: evalSetupFor(parse(specJson) as JobSpec, candles) }
+    const spec = parse(specJson) as JobSpec
+    const ctx = createStrategyContext(candles, { maxCacheBytes })
+    // Checked now, so a job whose data does not fit fails at load, as it always did.
+    const setups = new Map([[0, evalSetupFor(spec, candles)]])
+    job = { def, ctx, spec, setups }
     return null
   }),
   runUnit: (inputJson: string, skipJson: string): number => respond(() => {
     const j = loaded()
     const report = progress
-    return runUnit(parse(inputJson) as UnitInput, {
+    const input = parse(inputJson) as UnitInput
+    const setup = setupOf(j, input.island)
+    return runUnit(input, {
       def: j.def,
-      evaluate: (params, scope) => evaluateGenome(j.def, j.ctx, params, j.setup, scope),
+      evaluate: (params, scope) => evaluateGenome(j.def, j.ctx, params, setup, scope),
       onEvaluation: (index, params, repeat) => { if (report !== null) report(index, paramsKey(params), repeat) },
       skip: new Map(parse(skipJson) as Array<[string, string]>),
     })
   }),
-  evaluate: (paramsJson: string): number => respond(() => {
+  /** Genomes of unit island `island` (whose ranges they are scored on). */
+  evaluate: (paramsJson: string, island: number): number => respond(() => {
     const j = loaded()
+    const setup = setupOf(j, island)
     const report = progress
     // Genomes come from another member's checkpoint: one outside the strategy's space is recorded
     // as such (the GA never produces one), not run.
@@ -140,12 +160,12 @@ const operations = {
       const problem = paramsProblem(j.def.params, params)
       if (problem !== null) return { fitness: null, inSample: null, outOfSample: null, error: `GENOME_OUTSIDE_SPACE: ${problem}` }
       if (report !== null) report(index, paramsKey(params), false)
-      return evaluateGenome(j.def, j.ctx, params, j.setup)
+      return evaluateGenome(j.def, j.ctx, params, setup)
     })
   }),
-  detail: (paramsJson: string, maxPoints: number, maxTrades: number): number => respond(() => {
+  detail: (paramsJson: string, maxPoints: number, maxTrades: number, island: number): number => respond(() => {
     const j = loaded()
-    const detail = evaluateDetail(j.def, j.ctx, parse(paramsJson) as ParamValues, j.setup)
+    const detail = evaluateDetail(j.def, j.ctx, parse(paramsJson) as ParamValues, setupOf(j, island))
     return plainDetail(sampleGenomeDetail(detail, { maxPoints, maxTrades }))
   }),
   /** The last answer, handed out once. */

@@ -41,8 +41,8 @@ export class Checker {
   }
 
   /** Evaluates `params` after the requests before it; results in their order. */
-  async evaluate (job: PoolJob, code: string, params: readonly ParamValues[]): Promise<EvalResult[]> {
-    const run = this.queue.then(async () => await this.evaluateNow(job, code, params))
+  async evaluate (job: PoolJob, code: string, params: readonly ParamValues[], island: number): Promise<EvalResult[]> {
+    const run = this.queue.then(async () => await this.evaluateNow(job, code, params, island))
     this.queue = run.catch(() => {})
     return await run
   }
@@ -52,13 +52,13 @@ export class Checker {
     clearTimeout(this.idle)
   }
 
-  private async evaluateNow (job: PoolJob, code: string, params: readonly ParamValues[]): Promise<EvalResult[]> {
+  private async evaluateNow (job: PoolJob, code: string, params: readonly ParamValues[], island: number): Promise<EvalResult[]> {
     for (let attempt = 0; ; attempt++) {
       const ev = await this.checkerFor(job.key)
       clearTimeout(this.idle)
       try {
         await this.host.load(ev, job, code)
-        const m = await ev.request({ type: 'evaluate', jobKey: job.key, params }, () => { this.host.countEvaluation() })
+        const m = await ev.request({ type: 'evaluate', jobKey: job.key, params, island }, () => { this.host.countEvaluation() })
         if (m.type !== 'evaluated') throw answerError(m, 'evaluated')
         if (m.results.length !== params.length) throw new StratmeshError('EVAL_BAD_MESSAGE', `evaluator returned ${m.results.length} results for ${params.length} genomes`)
         return [...m.results]

@@ -98,9 +98,9 @@ function handle (m: ParentMessage): ChildMessage {
       // The parent checks the checkpoint's shape (messages.ts) as it checks everything a child sends.
       return { type: 'result', id: m.id, checkpoint: loadedHost(m.jobKey).runUnit(m.input, m.skip) as never }
     case 'detail':
-      return { type: 'detailed', id: m.id, detail: rebuildDetail(loadedHost(m.jobKey).detail(m.params, m.maxPoints, m.maxTrades)) }
+      return { type: 'detailed', id: m.id, detail: rebuildDetail(loadedHost(m.jobKey).detail(m.params, m.maxPoints, m.maxTrades, m.island)) }
     case 'evaluate':
-      return { type: 'evaluated', id: m.id, results: loadedHost(m.jobKey).evaluate(m.params) as never }
+      return { type: 'evaluated', id: m.id, results: loadedHost(m.jobKey).evaluate(m.params, m.island) as never }
   }
 }
 

@@ -122,12 +122,12 @@ export class IsolateHost {
     return this.call('runUnit', [JSON.stringify(input), JSON.stringify(skip)])
   }
 
-  evaluate (params: readonly ParamValues[]): unknown {
-    return this.call('evaluate', [JSON.stringify(params)])
+  evaluate (params: readonly ParamValues[], island: number): unknown {
+    return this.call('evaluate', [JSON.stringify(params), island])
   }
 
-  detail (params: ParamValues, maxPoints: number, maxTrades: number): unknown {
-    return this.call('detail', [JSON.stringify(params), maxPoints, maxTrades])
+  detail (params: ParamValues, maxPoints: number, maxTrades: number, island: number): unknown {
+    return this.call('detail', [JSON.stringify(params), maxPoints, maxTrades, island])
   }
 
   /** Compiles the strategy's CommonJS text in the isolate and returns its module function, to pass in. */

@@ -39,10 +39,13 @@ export const MAX_EVALUATE_GENOMES = 256
 export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly engine: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec, readonly maxCacheBytes: number }
 export interface RunUnitMessage { readonly type: 'run-unit', readonly id: number, readonly jobKey: string, readonly input: UnitInput, readonly skip: ReadonlyArray<readonly [string, string]> }
 export interface InspectMessage { readonly type: 'inspect', readonly id: number, readonly code: string, readonly fileName: string }
-/** Recompute one genome of the loaded job in detail (equity, drawdown, trades), within the limits. */
-export interface DetailMessage { readonly type: 'detail', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly maxPoints: number, readonly maxTrades: number }
-/** Evaluate genomes of the loaded job, one progress message before each (the watchdog's steps). */
-export interface EvaluateMessage { readonly type: 'evaluate', readonly id: number, readonly jobKey: string, readonly params: readonly ParamValues[] }
+/**
+ * Recompute one genome of the loaded job in detail (equity, drawdown, trades), within the limits,
+ * on the ranges of unit island `island` (a walk-forward window's own).
+ */
+export interface DetailMessage { readonly type: 'detail', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly maxPoints: number, readonly maxTrades: number, readonly island: number }
+/** Evaluate genomes of unit island `island` of the loaded job, one progress message before each (the watchdog's steps). */
+export interface EvaluateMessage { readonly type: 'evaluate', readonly id: number, readonly jobKey: string, readonly params: readonly ParamValues[], readonly island: number }
 /** Run an engine bundle's runtime fingerprint in a fresh isolate (no strategy is loaded). */
 export interface FingerprintMessage { readonly type: 'fingerprint', readonly id: number, readonly engine: string }
 export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage
@@ -106,10 +109,12 @@ export function parseParentMessage (m: unknown): ParentMessage {
     case 'detail':
       if (typeof m.jobKey !== 'string' || !isRecord(m.params)) throw bad('detail lacks jobKey or params')
       if (!Number.isSafeInteger(m.maxPoints) || !Number.isSafeInteger(m.maxTrades)) throw bad('detail lacks maxPoints or maxTrades')
+      if (!Number.isSafeInteger(m.island) || (m.island as number) < 0) throw bad('detail lacks an island')
       return m as unknown as DetailMessage
     case 'evaluate':
       if (typeof m.jobKey !== 'string' || !Array.isArray(m.params) || !m.params.every(isRecord)) throw bad('evaluate lacks jobKey or a list of params')
       if (m.params.length > MAX_EVALUATE_GENOMES) throw bad(`evaluate holds ${m.params.length} genomes, more than ${MAX_EVALUATE_GENOMES}`)
+      if (!Number.isSafeInteger(m.island) || (m.island as number) < 0) throw bad('evaluate lacks an island')
       return m as unknown as EvaluateMessage
     default:
       throw bad(`has unknown type ${JSON.stringify(String(m.type))}`)

@@ -70,18 +70,20 @@ export interface EvaluatorPool {
   runUnit (job: PoolJob, input: UnitInput, opts?: { onProgress?: (done: number, total: number) => void, signal?: AbortSignal }): Promise<Checkpoint>
   /**
    * Recomputes one genome of a job in detail (equity, drawdown, trades), curves sampled to at most
-   * MAX_DETAIL_POINTS points. Runs in an evaluator of its own, like inspect().
+   * MAX_DETAIL_POINTS points, on the ranges of unit island `island` (default 0: a plain job's).
+   * Runs in an evaluator of its own, like inspect().
    */
-  detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail>
+  detail (job: PoolJob, params: ParamValues, island?: number): Promise<SampledGenomeDetail>
   /**
    * Evaluates genomes of a job (at most MAX_EVALUATE_GENOMES), for checking other members'
    * checkpoints; results in the order of `params`. Runs in the pool's checker, an evaluator of its
    * own outside the pool's size (requests one at a time), so a check never waits behind units:
    * next-epoch units wait for their inputs' checks. A genome outside the strategy's space gets an
    * error result instead of an evaluation. Fails (EVAL_TIMEOUT, EVAL_CRASHED...) when a genome
-   * kills the checker: nothing is skipped, the caller decides.
+   * kills the checker: nothing is skipped, the caller decides. `island`: the unit island whose
+   * ranges score them (default 0: a plain job's only ranges).
    */
-  evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]>
+  evaluate (job: PoolJob, params: readonly ParamValues[], island?: number): Promise<EvalResult[]>
   /**
    * Starts the checker and loads the job into it ahead of the first check: a process start and a
    * job load (~0.3 s) would otherwise delay the first check, and with it the units that wait for it.

@@ -196,19 +196,19 @@ class Pool implements EvaluatorPool {
    * In a fresh evaluator rather than a pooled one: a click on the dashboard must not wait behind
    * running units (minutes), and the detail is one evaluation, so the start-up cost is small.
    */
-  async detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail> {
+  async detail (job: PoolJob, params: ParamValues, island = 0): Promise<SampledGenomeDetail> {
     const code = this.jobs.compile(job)
     return await this.transient.run(async ev => {
       await this.jobs.load(ev, job, code)
-      const m = await ev.request({ type: 'detail', jobKey: job.key, params, maxPoints: MAX_DETAIL_POINTS, maxTrades: MAX_DETAIL_TRADES })
+      const m = await ev.request({ type: 'detail', jobKey: job.key, params, maxPoints: MAX_DETAIL_POINTS, maxTrades: MAX_DETAIL_TRADES, island })
       if (m.type === 'detailed') return m.detail
       throw answerError(m, 'detailed')
     })
   }
 
-  async evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]> {
+  async evaluate (job: PoolJob, params: readonly ParamValues[], island = 0): Promise<EvalResult[]> {
     if (params.length > MAX_EVALUATE_GENOMES) throw new StratmeshError('POOL_BAD_OPTIONS', `at most ${MAX_EVALUATE_GENOMES} genomes per request, got ${params.length}`)
-    return await this.checker.evaluate(job, this.jobs.compile(job), params)
+    return await this.checker.evaluate(job, this.jobs.compile(job), params, island)
   }
 
   async warmChecker (job: PoolJob): Promise<void> {
