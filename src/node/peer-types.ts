@@ -102,6 +102,11 @@ export interface SubmitRequest {
   readonly slippage?: number
   readonly oos?: number
   readonly seed?: number
+  /** A walk-forward job (src/engine/walk-forward.ts): its mode, windows, and lengths as fractions or durations. */
+  readonly walkForward?: 'rolling' | 'anchored'
+  readonly windows?: number
+  readonly train?: string
+  readonly test?: string
 }
 
 export interface SubmitResult {

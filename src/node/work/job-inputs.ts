@@ -11,7 +11,8 @@ import { importCandles } from '../../engine/data/import-candles.js'
 import { encodeDataset } from '../../engine/data/dataset-codec.js'
 import { DEFAULT_DATASET_NAME, defaultDataset } from '../../engine/data/synthetic.js'
 import { createJobSpec } from '../../engine/job-setup.js'
-import type { JobSpec } from '../../protocol/job-spec.js'
+import type { JobSpec, WalkForward } from '../../protocol/job-spec.js'
+import { resolveWalkForward } from '../../engine/walk-forward.js'
 import type { BlobStore } from '../blobs/index.js'
 import type { EvaluatorPool } from '../evaluators/index.js'
 import type { SubmitRequest } from '../peer-types.js'
@@ -45,13 +46,24 @@ async function readUserFile (path: string, what: 'strategy' | 'data', max: numbe
 }
 
 /** The bundled dataset, encoded: generated on demand (deterministic: every peer gets the same bytes). */
-let defaultEncoded: { bytes: Uint8Array, bars: number } | undefined
-export function defaultDatasetBytes (): { bytes: Uint8Array, bars: number } {
+let defaultEncoded: { bytes: Uint8Array, bars: number, time: Float64Array } | undefined
+export function defaultDatasetBytes (): { bytes: Uint8Array, bars: number, time: Float64Array } {
   if (defaultEncoded === undefined) {
     const { candles } = defaultDataset()
-    defaultEncoded = { bytes: encodeDataset(candles), bars: candles.length }
+    defaultEncoded = { bytes: encodeDataset(candles), bars: candles.length, time: candles.time }
   }
   return defaultEncoded
+}
+
+/** The request's walk-forward windows on this data, or undefined for a plain job; options that exclude each other are refused by name. */
+function walkForwardOf (req: SubmitRequest, time: Float64Array): WalkForward | undefined {
+  if (req.walkForward === undefined) {
+    const stray = (['windows', 'train', 'test'] as const).find(k => req[k] !== undefined)
+    if (stray !== undefined) throw new StratmeshError('WALK_FORWARD_INVALID', `--${stray} needs --walk-forward`, { details: { option: `--${stray}` } })
+    return undefined
+  }
+  if (req.oos !== undefined) throw new StratmeshError('WALK_FORWARD_INVALID', '--oos does not apply to a walk-forward job: its test ranges are what is out of sample', { details: { option: '--oos' } })
+  return resolveWalkForward({ mode: req.walkForward, ...(req.windows === undefined ? {} : { windows: req.windows }), ...(req.train === undefined ? {} : { train: req.train }), ...(req.test === undefined ? {} : { test: req.test }) }, time)
 }
 
 export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPool, blobStore: BlobStore, engine: LocalEngine }): Promise<PreparedJob> {
@@ -65,21 +77,25 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
   let datasetBytes: Uint8Array
   let datasetName: string
   let bars: number
+  let time: Float64Array
   let gaps: number | undefined
   if (req.data === 'default') {
     const encoded = defaultDatasetBytes()
     datasetBytes = encoded.bytes
     datasetName = DEFAULT_DATASET_NAME
     bars = encoded.bars
+    time = encoded.time
   } else {
     const raw = await readUserFile(req.data, 'data', MAX_DATA_FILE_BYTES)
     const imported = importCandles(raw, req.data)
     datasetBytes = encodeDataset(imported.candles)
     datasetName = basename(req.data)
     bars = imported.candles.length
+    time = imported.candles.time
     gaps = imported.report.gaps
   }
 
+  const walkForward = walkForwardOf(req, time)
   const strategyHash = await deps.blobStore.put(sourceBytes)
   const datasetHash = await deps.blobStore.put(datasetBytes)
   // The job runs with this peer's engine on every peer: the bundle travels as a blob like the rest.
@@ -98,6 +114,7 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
     ...(req.slippage === undefined ? {} : { slippage: req.slippage }),
     ...(req.oos === undefined ? {} : { oosFraction: req.oos }),
     ...(req.seed === undefined ? {} : { seed: req.seed }),
+    ...(walkForward === undefined ? {} : { walkForward }),
     ga: {
       ...(req.islands === undefined ? {} : { islands: req.islands }),
       ...(req.population === undefined ? {} : { population: req.population }),
