@@ -5,7 +5,7 @@
 import type { JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
 import type { Objective } from '../protocol/types.js'
 import type { Conflict } from '../ledger/queries.js'
-import type { Rejection } from './work/index.js'
+import type { Rejection, WalkForwardView } from './work/index.js'
 
 export type PeerState = 'working' | 'idle' | 'asleep' | 'offline' | 'incompatible'
 
@@ -85,6 +85,8 @@ export interface ResultsView {
   readonly job: { readonly id: string, readonly spec: JobSpec, readonly submitter: string, readonly committed: number, readonly total: number }
   readonly done: boolean
   readonly leaderboard: readonly LeaderboardRow[]
+  /** A walk-forward job's windows and result (the leaderboard above mixes windows: read this instead). */
+  readonly walkForward?: WalkForwardView
 }
 
 export interface SubmitRequest {

@@ -12,6 +12,7 @@ import { evaluateDetail } from '../backtest-detail.js'
 import { sampleGenomeDetail, type SampledCurve, type SampledGenomeDetail } from '../downsample.js'
 import { runUnit, type UnitInput } from '../ga.js'
 import { evalSetupFor } from '../job-setup.js'
+import { walkForwardResult, type WindowWinner } from '../walk-forward-result.js'
 import { evaluateGenome, type EvalSetup } from '../evaluate.js'
 import { paramsProblem } from '../param-space.js'
 import { runtimeFingerprint } from '../runtime-fingerprint.js'
@@ -167,6 +168,11 @@ const operations = {
     const j = loaded()
     const detail = evaluateDetail(j.def, j.ctx, parse(paramsJson) as ParamValues, setupOf(j, island))
     return plainDetail(sampleGenomeDetail(detail, { maxPoints, maxTrades }))
+  }),
+  /** A walk-forward job's result from each window's winner (walk-forward-result.ts). */
+  walkForward: (winnersJson: string, maxPoints: number): number => respond(() => {
+    const j = loaded()
+    return walkForwardResult(j.def, j.ctx, j.spec, parse(winnersJson) as WindowWinner[], maxPoints)
   }),
   /** The last answer, handed out once. */
   take (): string {

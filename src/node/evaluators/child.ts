@@ -101,6 +101,9 @@ function handle (m: ParentMessage): ChildMessage {
       return { type: 'detailed', id: m.id, detail: rebuildDetail(loadedHost(m.jobKey).detail(m.params, m.maxPoints, m.maxTrades, m.island)) }
     case 'evaluate':
       return { type: 'evaluated', id: m.id, results: loadedHost(m.jobKey).evaluate(m.params, m.island) as never }
+    case 'walk-forward':
+      // The parent checks the result (messages.ts) as it checks everything a child sends.
+      return { type: 'walked-forward', id: m.id, result: loadedHost(m.jobKey).walkForward(m.winners, m.maxPoints) as never }
   }
 }
 

@@ -10,6 +10,8 @@ import type { Trade } from '../../engine/backtest-detail.js'
 import type { SampledCurve, SampledGenomeDetail, SampledRange } from '../../engine/downsample.js'
 import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
+import type { WalkForwardResult, WalkForwardWindowResult, WindowWinner } from '../../engine/walk-forward-result.js'
+import { MAX_WALK_FORWARD_WINDOWS } from '../../protocol/job-spec-check.js'
 import type { ParamSpace } from '../../engine/strategy-api.js'
 import type { Candles, EvalResult, Metrics, ParamValues } from '../../protocol/types.js'
 import { canonicalString } from '../../protocol/canonical.js'
@@ -48,7 +50,9 @@ export interface DetailMessage { readonly type: 'detail', readonly id: number, r
 export interface EvaluateMessage { readonly type: 'evaluate', readonly id: number, readonly jobKey: string, readonly params: readonly ParamValues[], readonly island: number }
 /** Run an engine bundle's runtime fingerprint in a fresh isolate (no strategy is loaded). */
 export interface FingerprintMessage { readonly type: 'fingerprint', readonly id: number, readonly engine: string }
-export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage
+/** A walk-forward job's result from each window's winner (null: the window has none), its curve within maxPoints. */
+export interface WalkForwardMessage { readonly type: 'walk-forward', readonly id: number, readonly jobKey: string, readonly winners: readonly WindowWinner[], readonly maxPoints: number }
+export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage | WalkForwardMessage
 
 export interface ReadyMessage { readonly type: 'ready' }
 export interface LoadedMessage { readonly type: 'loaded', readonly id: number }
@@ -65,7 +69,8 @@ export interface DetailedMessage { readonly type: 'detailed', readonly id: numbe
 export interface EvaluatedMessage { readonly type: 'evaluated', readonly id: number, readonly results: readonly EvalResult[] }
 export interface FingerprintedMessage { readonly type: 'fingerprinted', readonly id: number, readonly fingerprint: string }
 export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: ErrorCode, readonly message: string }
-export type ChildMessage = ReadyMessage | LoadedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | ErrorMessage
+export interface WalkedForwardMessage { readonly type: 'walked-forward', readonly id: number, readonly result: WalkForwardResult }
+export type ChildMessage = ReadyMessage | LoadedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | WalkedForwardMessage | ErrorMessage
 
 function bad (problem: string): StratmeshError {
   return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator message ${problem}`)
@@ -116,6 +121,11 @@ export function parseParentMessage (m: unknown): ParentMessage {
       if (m.params.length > MAX_EVALUATE_GENOMES) throw bad(`evaluate holds ${m.params.length} genomes, more than ${MAX_EVALUATE_GENOMES}`)
       if (!Number.isSafeInteger(m.island) || (m.island as number) < 0) throw bad('evaluate lacks an island')
       return m as unknown as EvaluateMessage
+    case 'walk-forward':
+      if (typeof m.jobKey !== 'string' || !Array.isArray(m.winners) || m.winners.length > MAX_WALK_FORWARD_WINDOWS) throw bad('walk-forward lacks jobKey or a list of winners')
+      if (!m.winners.every(w => w === null || (isRecord(w) && isRecord(w.params) && typeof w.fitness === 'number'))) throw bad('walk-forward winners must be null or { params, fitness }')
+      if (!Number.isSafeInteger(m.maxPoints)) throw bad('walk-forward lacks maxPoints')
+      return m as unknown as WalkForwardMessage
     default:
       throw bad(`has unknown type ${JSON.stringify(String(m.type))}`)
   }
@@ -148,6 +158,8 @@ export function parseChildMessage (m: unknown): ChildMessage {
     }
     case 'detailed':
       return { type: 'detailed', id, detail: checkDetail(m.detail) }
+    case 'walked-forward':
+      return { type: 'walked-forward', id, result: checkWalkForwardResult(m.result) }
     case 'evaluated':
       if (!Array.isArray(m.results) || m.results.length > MAX_EVALUATE_GENOMES) throw bad(`evaluated must hold at most ${MAX_EVALUATE_GENOMES} results`)
       return { type: 'evaluated', id, results: m.results.map(checkEvalResult) }
@@ -179,6 +191,43 @@ function checkEvalResult (v: unknown): EvalResult {
   if (v.error !== undefined && typeof v.error !== 'string') throw bad('evaluated result error must be a string')
   const metrics = (x: unknown): Metrics | null => x === null ? null : checkMetrics(x)
   return { fitness: v.fitness, inSample: metrics(v.inSample), outOfSample: metrics(v.outOfSample), ...(v.error === undefined ? {} : { error: v.error }) }
+}
+
+function finiteOrNull (v: unknown, what: string): number | null {
+  if (v !== null && !(typeof v === 'number' && Number.isFinite(v))) throw bad(`walked-forward ${what} must be null or a finite number`)
+  return v
+}
+
+/** A walk-forward result from a child, rebuilt from checked fields only. */
+function checkWalkForwardResult (v: unknown): WalkForwardResult {
+  if (!isRecord(v) || !Array.isArray(v.windows) || v.windows.length > MAX_WALK_FORWARD_WINDOWS || !isRecord(v.paramStability) || !isRecord(v.equity)) throw bad('walked-forward lacks windows, paramStability or equity')
+  const windows = v.windows.map((w: unknown): WalkForwardWindowResult => {
+    if (!isRecord(w) || !(['window', 'trainFrom', 'trainTo', 'testTo'] as const).every(k => Number.isSafeInteger(w[k]))) throw bad('walked-forward window lacks its ranges')
+    if (!Array.isArray(w.time) || w.time.length !== 3 || !w.time.every(t => typeof t === 'number' && Number.isFinite(t))) throw bad('walked-forward window time must be 3 finite numbers')
+    if (w.params !== null) {
+      if (!isRecord(w.params)) throw bad('walked-forward window params must be null or an object')
+      try { canonicalString(w.params) } catch (err) { throw new StratmeshError('EVAL_BAD_MESSAGE', 'walked-forward params are not plain data', { cause: err }) }
+    }
+    const metrics = (x: unknown): Metrics | null => x === null ? null : checkMetrics(x)
+    return {
+      window: w.window as number, trainFrom: w.trainFrom as number, trainTo: w.trainTo as number, testTo: w.testTo as number,
+      time: [w.time[0], w.time[1], w.time[2]] as [number, number, number],
+      params: w.params as ParamValues | null, fitness: finiteOrNull(w.fitness, 'fitness'), train: metrics(w.train), test: metrics(w.test),
+    }
+  })
+  const { bars, values } = v.equity
+  if (!Array.isArray(bars) || !Array.isArray(values) || bars.length !== values.length || bars.length > MAX_DETAIL_POINTS) throw bad(`walked-forward equity must be two arrays of one length (at most ${MAX_DETAIL_POINTS})`)
+  if (!bars.every(b => Number.isSafeInteger(b)) || !values.every(x => typeof x === 'number' && Number.isFinite(x))) throw bad('walked-forward equity must hold integer bars and finite values')
+  const paramStability: Record<string, number> = {}
+  for (const [name, x] of Object.entries(v.paramStability)) paramStability[name] = finiteOrNull(x, 'paramStability') ?? 0
+  return {
+    windows,
+    stitched: checkMetrics(v.stitched),
+    efficiency: finiteOrNull(v.efficiency, 'efficiency'),
+    stability: finiteOrNull(v.stability, 'stability'),
+    paramStability,
+    equity: { bars: bars as number[], values: values as number[] },
+  }
 }
 
 const METRIC_KEYS: ReadonlyArray<keyof Metrics> = ['totalReturn', 'cagr', 'sharpe', 'sortino', 'maxDrawdown', 'calmar', 'trades', 'winRate', 'profitFactor', 'exposure', 'bars']

@@ -3,6 +3,7 @@ import type { Logger } from '@libp2p/interface'
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
+import type { WalkForwardResult, WindowWinner } from '../../engine/walk-forward-result.js'
 import type { ParamSpace } from '../../engine/strategy-api.js'
 import type { Candles, EvalResult, ParamValues } from '../../protocol/types.js'
 
@@ -74,6 +75,11 @@ export interface EvaluatorPool {
    * Runs in an evaluator of its own, like inspect().
    */
   detail (job: PoolJob, params: ParamValues, island?: number): Promise<SampledGenomeDetail>
+  /**
+   * A walk-forward job's result (walk-forward-result.ts) from each window's winner, in window
+   * order (null: the window has none). Runs in an evaluator of its own, like detail().
+   */
+  walkForward (job: PoolJob, winners: readonly WindowWinner[]): Promise<WalkForwardResult>
   /**
    * Evaluates genomes of a job (at most MAX_EVALUATE_GENOMES), for checking other members'
    * checkpoints; results in the order of `params`. Runs in the pool's checker, an evaluator of its

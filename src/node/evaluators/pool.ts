@@ -13,6 +13,7 @@ import type { EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
+import type { WalkForwardResult, WindowWinner } from '../../engine/walk-forward-result.js'
 import { jobId } from '../../engine/job-setup.js'
 import { sha256Hex } from '../../protocol/canonical.js'
 import type { EvalResult, ParamValues } from '../../protocol/types.js'
@@ -203,6 +204,17 @@ class Pool implements EvaluatorPool {
       const m = await ev.request({ type: 'detail', jobKey: job.key, params, maxPoints: MAX_DETAIL_POINTS, maxTrades: MAX_DETAIL_TRADES, island })
       if (m.type === 'detailed') return m.detail
       throw answerError(m, 'detailed')
+    })
+  }
+
+  /** In a fresh evaluator, like detail(): a walk-forward result is a few evaluations, computed once per job. */
+  async walkForward (job: PoolJob, winners: readonly WindowWinner[]): Promise<WalkForwardResult> {
+    const code = this.jobs.compile(job)
+    return await this.transient.run(async ev => {
+      await this.jobs.load(ev, job, code)
+      const m = await ev.request({ type: 'walk-forward', jobKey: job.key, winners, maxPoints: MAX_DETAIL_POINTS })
+      if (m.type === 'walked-forward') return m.result
+      throw answerError(m, 'walked-forward')
     })
   }
 
