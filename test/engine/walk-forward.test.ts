@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseWindowLength, resolveWalkForward } from '../../src/engine/walk-forward.js'
+import { parameterStability } from '../../src/engine/walk-forward-result.js'
 import { createJobSpec, evalSetupFor, totalUnits } from '../../src/engine/job-setup.js'
 import { validateJobSpec } from '../../src/protocol/job-spec-check.js'
 import { unitInputs, unitIslands, windowOf } from '../../src/protocol/unit-layout.js'
@@ -82,4 +83,14 @@ test('units: island = window x islands + i; the migration ring stays inside a wi
   assert.deepEqual(at(2), [0, 600, 800])
   assert.deepEqual(at(3), [200, 800, 1000])
   assert.throws(() => evalSetupFor(spec, candles, 6), (err: unknown) => isStratmeshError(err, 'UNIT_BAD_INPUT'))
+})
+
+test('parameter stability: 1 when the windows agree, lower as the winners scatter over the range; choices by the share agreeing', () => {
+  const space = { fast: { kind: 'int', min: 0, max: 10, step: 1 }, kind: { kind: 'choice', options: ['a', 'b'] } } as const
+  assert.deepEqual(parameterStability(space, [{ fast: 4, kind: 'a' }, { fast: 4, kind: 'a' }]), { overall: 1, params: { fast: 1, kind: 1 } })
+  // Half at each end: std = range / 2, so the numeric score is 0; the choice splits evenly.
+  const split = parameterStability(space, [{ fast: 0, kind: 'a' }, { fast: 10, kind: 'b' }])
+  assert.deepEqual(split.params, { fast: 0, kind: 0.5 })
+  assert.equal(parameterStability(space, [{ fast: 2, kind: 'a' }, { fast: 4, kind: 'a' }, { fast: 6, kind: 'b' }]).params.kind, 2 / 3)
+  assert.deepEqual(parameterStability(space, []), { overall: null, params: {} })
 })
