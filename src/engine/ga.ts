@@ -8,6 +8,7 @@
 import { StratmeshError } from '../protocol/errors.js'
 import { constraintFailure, crossoverParams, mutateParams, paramsProblem, sampleParams } from './param-space.js'
 import { paramsKey } from '../protocol/params-key.js'
+import { unitInputs, unitIslands } from '../protocol/unit-layout.js'
 import { createPrng, type Prng } from './prng.js'
 import type { BestGenome, Checkpoint, Genome, JobSpec } from '../protocol/job-spec.js'
 import { jobId } from './job-setup.js'
@@ -77,18 +78,13 @@ function compareMembers (a: Member, b: Member): number {
   return compareRanked(a.result.fitness, a.key, b.result.fitness, b.key)
 }
 
-/** Which checkpoints unit (island, epoch) needs: its own island's and the previous island's, from epoch-1. */
-export function unitInputs (islands: number, island: number, epoch: number): { previous: [number, number] | null, migrants: [number, number] | null } {
-  if (epoch === 0) return { previous: null, migrants: null }
-  return {
-    previous: [island, epoch - 1],
-    migrants: islands > 1 ? [(island - 1 + islands) % islands, epoch - 1] : null,
-  }
-}
+// The ring's layout belongs to the protocol (the ledger's claimable units follow it too).
+export { unitInputs }
 
 function checkInput (input: UnitInput, id: string): void {
   const { spec, island, epoch, previous, migrants } = input
-  if (!Number.isInteger(island) || island < 0 || island >= spec.ga.islands) throw new StratmeshError('UNIT_BAD_INPUT', `island ${island} is outside [0, ${spec.ga.islands})`)
+  const islands = unitIslands(spec)
+  if (!Number.isInteger(island) || island < 0 || island >= islands) throw new StratmeshError('UNIT_BAD_INPUT', `island ${island} is outside [0, ${islands})`)
   if (!Number.isInteger(epoch) || epoch < 0 || epoch >= spec.ga.epochs) throw new StratmeshError('UNIT_BAD_INPUT', `epoch ${epoch} is outside [0, ${spec.ga.epochs})`)
   const need = unitInputs(spec.ga.islands, island, epoch)
   const check = (cp: Checkpoint | null, want: [number, number] | null, what: string): void => {

@@ -4,7 +4,8 @@
  * engine of `peer start --demo` when no other peer is around).
  */
 import type { Checkpoint, JobSpec } from '../protocol/job-spec.js'
-import { unitInputs, type UnitInput } from './ga.js'
+import type { UnitInput } from './ga.js'
+import { unitInputs, unitIslands } from '../protocol/unit-layout.js'
 
 export type UnitRunner = (input: UnitInput) => Promise<Checkpoint>
 
@@ -15,7 +16,8 @@ export interface JobProgress {
 }
 
 export async function runJobLocally (spec: JobSpec, run: UnitRunner, opts: { concurrency?: number, onUnit?: (p: JobProgress) => void } = {}): Promise<Checkpoint[]> {
-  const { islands, epochs } = spec.ga
+  const { islands: ring, epochs } = spec.ga
+  const islands = unitIslands(spec)
   const total = islands * epochs
   const concurrency = Math.max(1, opts.concurrency ?? 1)
   const done = new Map<string, Checkpoint>()
@@ -27,7 +29,7 @@ export async function runJobLocally (spec: JobSpec, run: UnitRunner, opts: { con
     for (let e = 0; e < epochs; e++) {
       for (let i = 0; i < islands; i++) {
         if (started.has(k(i, e))) continue
-        const need = unitInputs(islands, i, e)
+        const need = unitInputs(ring, i, e)
         if ((need.previous === null || done.has(k(...need.previous))) && (need.migrants === null || done.has(k(...need.migrants)))) out.push([i, e])
       }
     }
@@ -44,7 +46,7 @@ export async function runJobLocally (spec: JobSpec, run: UnitRunner, opts: { con
         if (running >= concurrency) break
         started.add(k(i, e))
         running++
-        const need = unitInputs(islands, i, e)
+        const need = unitInputs(ring, i, e)
         const input: UnitInput = {
           spec,
           island: i,

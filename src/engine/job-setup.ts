@@ -6,8 +6,9 @@ import { StratmeshError } from '../protocol/errors.js'
 import { canonicalHash } from '../protocol/canonical.js'
 import type { EvalSetup } from './evaluate.js'
 import { barsPerYear } from './backtest.js'
-import type { GaSettings, JobEngine, JobSpec } from '../protocol/job-spec.js'
+import type { GaSettings, JobEngine, JobSpec, WalkForward } from '../protocol/job-spec.js'
 import { validateJobSpec } from '../protocol/job-spec-check.js'
+import { unitIslands, walkForwardWindowOf } from '../protocol/unit-layout.js'
 import type { Candles, Objective } from '../protocol/types.js'
 
 /** GA defaults: small enough that the demo finishes in a minute or two on one laptop. */
@@ -40,6 +41,8 @@ export interface JobOptions {
   readonly oosFraction?: number
   readonly seed?: number
   readonly ga?: Partial<GaSettings>
+  /** Windows resolved against the dataset (walk-forward.ts); none for a plain job. */
+  readonly walkForward?: WalkForward
 }
 
 export function createJobSpec (opts: JobOptions): JobSpec {
@@ -47,12 +50,13 @@ export function createJobSpec (opts: JobOptions): JobSpec {
     engine: { hash: opts.engine.hash, fingerprint: opts.engine.fingerprint },
     strategy: { hash: opts.strategy.hash, name: opts.strategy.name },
     dataset: { hash: opts.dataset.hash, name: opts.dataset.name, bars: opts.dataset.bars },
-    oosFraction: opts.oosFraction ?? DEFAULT_OOS_FRACTION,
+    oosFraction: opts.oosFraction ?? (opts.walkForward === undefined ? DEFAULT_OOS_FRACTION : 0),
     objective: opts.objective ?? 'sharpe',
     minTrades: opts.minTrades ?? DEFAULT_MIN_TRADES,
     costs: { fee: opts.fee ?? 0.001, slippage: opts.slippage ?? 0.0005 },
     ga: { ...DEFAULT_GA, ...opts.ga },
     seed: opts.seed ?? 1,
+    ...(opts.walkForward === undefined ? {} : { walkForward: opts.walkForward }),
   })
 }
 
@@ -66,21 +70,29 @@ export function splitIndex (spec: JobSpec, bars: number): number {
   return Math.floor(bars * (1 - spec.oosFraction))
 }
 
-export function evalSetupFor (spec: JobSpec, candles: Candles): EvalSetup {
+/**
+ * What evaluating a genome of unit island `island` means: a plain job's ranges are [0, split) and
+ * [split, bars); a walk-forward unit's are its window's train and test ranges.
+ */
+export function evalSetupFor (spec: JobSpec, candles: Candles, island = 0): EvalSetup {
   if (candles.length !== spec.dataset.bars) {
     throw new StratmeshError('JOB_DATASET_MISMATCH', `job expects ${spec.dataset.bars} bars, dataset has ${candles.length}`)
   }
+  if (!Number.isInteger(island) || island < 0 || island >= unitIslands(spec)) {
+    throw new StratmeshError('UNIT_BAD_INPUT', `island ${island} is outside [0, ${unitIslands(spec)})`)
+  }
+  const window = walkForwardWindowOf(spec, island)
   return {
     costs: spec.costs,
     objective: spec.objective,
     minTrades: spec.minTrades,
-    from: 0,
-    split: splitIndex(spec, candles.length),
-    to: candles.length,
+    from: window?.trainFrom ?? 0,
+    split: window?.trainTo ?? splitIndex(spec, candles.length),
+    to: window?.testTo ?? candles.length,
     barsPerYear: barsPerYear(candles.time),
   }
 }
 
 export function totalUnits (spec: JobSpec): number {
-  return spec.ga.islands * spec.ga.epochs
+  return unitIslands(spec) * spec.ga.epochs
 }

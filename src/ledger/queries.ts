@@ -16,6 +16,7 @@ import { compareHlc, type Hlc } from '../protocol/hlc.js'
 import { entryHash, type Entry } from '../protocol/entry.js'
 import type { BlobKind, HelloBody } from '../protocol/entry-bodies.js'
 import type { JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
+import { unitInputs, unitIslands, windowCount, windowIslands } from '../protocol/unit-layout.js'
 import { mergeLeaderboard } from './leaderboard.js'
 import { unitKey, type CommitRecord, type LeaseRecord, type LedgerState, type UnitRecord } from './state.js'
 
@@ -84,18 +85,21 @@ function isCommitted (state: LedgerState, jobId: string, island: number, epoch: 
 
 /**
  * Units of a job that may be claimed at `nowMs`: neither committed, nor being checked, nor leased,
- * with their inputs committed (epoch 0 always; epoch e needs (i, e-1) and (i-1 mod islands, e-1):
+ * with their inputs committed (epoch 0 always; epoch e needs (i, e-1) and the previous island of its ring at e-1:
  * the ring). A unit whose only commits were rejected is claimable: it must be computed honestly.
  * Ordered by (epoch, island); an unknown job has none.
  */
 export function claimableUnits (state: LedgerState, jobId: string, nowMs: number, trust: CommitTrust = TRUST_ALL): { island: number, epoch: number }[] {
   const job = state.jobs.get(jobId)
   if (job === undefined) return []
-  const { islands, epochs } = job.spec.ga
+  const { islands: ring, epochs } = job.spec.ga
+  const islands = unitIslands(job.spec)
   const out: { island: number, epoch: number }[] = []
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (let island = 0; island < islands; island++) {
-      if (epoch > 0 && !(isCommitted(state, jobId, island, epoch - 1, trust) && isCommitted(state, jobId, (island - 1 + islands) % islands, epoch - 1, trust))) continue
+      const need = unitInputs(ring, island, epoch)
+      if (need.previous !== null && !isCommitted(state, jobId, ...need.previous, trust)) continue
+      if (need.migrants !== null && !isCommitted(state, jobId, ...need.migrants, trust)) continue
       const unit = state.units.get(unitKey(jobId, island, epoch))
       // Every commit (if any) rejected: neither counted nor being checked.
       const open = unit === undefined || unit.commits.every(c => trust(c, unit) === 'rejected')
@@ -123,7 +127,8 @@ export function jobs (state: LedgerState, trust: CommitTrust = TRUST_ALL): JobVi
   const out: JobView[] = []
   for (const job of state.jobs.values()) {
     const first = job.submissions.reduce((a, b) => byHlcThenAuthor(b, a) < 0 ? b : a)
-    const { islands, epochs } = job.spec.ga
+    const { epochs } = job.spec.ga
+    const islands = unitIslands(job.spec)
     let committed = 0
     for (let e = 0; e < epochs; e++) for (let i = 0; i < islands; i++) if (isCommitted(state, job.id, i, e, trust)) committed++
     const total = islands * epochs
@@ -190,9 +195,24 @@ export function rejectedCommits (state: LedgerState, trust: CommitTrust): Reject
 export function leaderboard (state: LedgerState, jobId: string, top: number, trust: CommitTrust = TRUST_ALL): LeaderboardRow[] {
   const job = state.jobs.get(jobId)
   if (job === undefined) return []
+  return leaderboardOfIslands(state, jobId, job.spec.ga.epochs, 0, unitIslands(job.spec), top, trust)
+}
+
+/**
+ * The leaderboard of one walk-forward window (window 0 of a plain job is its whole leaderboard):
+ * the window's genomes ranked by their fitness on its train range.
+ */
+export function windowLeaderboard (state: LedgerState, jobId: string, window: number, top: number, trust: CommitTrust = TRUST_ALL): LeaderboardRow[] {
+  const job = state.jobs.get(jobId)
+  if (job === undefined || window < 0 || window >= windowCount(job.spec)) return []
+  const { first, end } = windowIslands(job.spec, window)
+  return leaderboardOfIslands(state, jobId, job.spec.ga.epochs, first, end, top, trust)
+}
+
+function leaderboardOfIslands (state: LedgerState, jobId: string, epochs: number, first: number, end: number, top: number, trust: CommitTrust): LeaderboardRow[] {
   const items = []
-  for (let epoch = 0; epoch < job.spec.ga.epochs; epoch++) {
-    for (let island = 0; island < job.spec.ga.islands; island++) {
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let island = first; island < end; island++) {
       const counted = countedCommit(state.units.get(unitKey(jobId, island, epoch)), trust)
       const checkpoint = counted === null ? undefined : state.checkpoints.get(counted.checkpointHash)
       if (counted !== null && checkpoint !== undefined) items.push({ island, epoch, peer: counted.author, best: checkpoint.best })

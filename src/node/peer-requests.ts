@@ -4,12 +4,12 @@
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { jobId as jobIdOf } from '../engine/job-setup.js'
-import { jobs, leaderboard } from '../ledger/queries.js'
+import { jobs, leaderboard, type JobView } from '../ledger/queries.js'
 import { buildStatus } from './peer-status.js'
 import type { PeerServices } from './peer-services.js'
 import type { PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
 import { messageRejections } from './replication/index.js'
-import { prepareJob } from './work/index.js'
+import { prepareJob, type WalkForwardView } from './work/index.js'
 
 /** This peer as `peer status` shows it. */
 export interface SelfInfo {
@@ -64,7 +64,7 @@ export function peerStatus (services: PeerServices, self: SelfInfo): PeerStatus 
 }
 
 /** The leaderboard of `jobId` (a full id or a prefix of 8+ characters), or of the latest job. */
-export function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier' | 'library'>, jobId: string | undefined, top: number): ResultsView {
+export async function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier' | 'library' | 'walkForward'>, jobId: string | undefined, top: number): Promise<ResultsView> {
   const { logStore, verifier, library } = services
   const all = jobs(logStore.state(), verifier.trust)
   const job = jobId === undefined ? all.at(-1) : all.find(j => j.id === jobId || (jobId.length >= 8 && j.id.startsWith(jobId)))
@@ -77,7 +77,14 @@ export function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier'
     done: job.done,
     leaderboard: stopped === undefined ? leaderboard(logStore.state(), job.id, top, verifier.trust) : [],
     ...(stopped === undefined ? {} : { stopped }),
+    ...(stopped === undefined ? await walkForwardPart(services, job) : {}),
   }
+}
+
+/** A walk-forward job's windows and, once it is done, its stitched result. */
+async function walkForwardPart (services: Pick<PeerServices, 'walkForward'>, job: JobView): Promise<{ walkForward?: WalkForwardView }> {
+  const view = await services.walkForward.view(job)
+  return view === undefined ? {} : { walkForward: view }
 }
 
 /** Prepares the job's blobs and appends the job (once: submitting it again finds it). */

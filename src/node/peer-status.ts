@@ -6,6 +6,7 @@
 import { ISOLATE_INTERFACE_VERSION } from '../engine/isolate/interface.js'
 import { conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, leaseHolder, peers, TRUST_ALL, type CommitTrust } from '../ledger/queries.js'
 import type { LedgerState } from '../ledger/fold.js'
+import { unitIslands } from '../protocol/unit-layout.js'
 import type { VerifierStats } from './work/index.js'
 import type { CountsByPeer, JobStatusView, PeerState, PeerStatus, PeerView } from './peer-types.js'
 
@@ -162,7 +163,7 @@ function jobViews (inp: StatusInputs, trust: CommitTrust): JobStatusView[] {
   return jobs(state, trust).map(j => {
     let leased = 0
     for (let e = 0; e < j.spec.ga.epochs; e++) {
-      for (let i = 0; i < j.spec.ga.islands; i++) {
+      for (let i = 0; i < unitIslands(j.spec); i++) {
         const unit = state.units.get(`${j.id}:${i}:${e}`)
         if (countedCommit(unit, trust) === null && leaseHolder(unit, now) !== null) leased++
       }

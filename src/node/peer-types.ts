@@ -5,7 +5,7 @@
 import type { JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
 import type { Costs, Metrics, Objective, ParamValues } from '../protocol/types.js'
 import type { Conflict } from '../ledger/queries.js'
-import type { Rejection } from './work/index.js'
+import type { Rejection, WalkForwardView } from './work/index.js'
 
 export type PeerState = 'working' | 'idle' | 'asleep' | 'offline' | 'incompatible'
 
@@ -90,6 +90,8 @@ export interface ResultsView {
    * e.g. STRATEGY_LOOKAHEAD): the leaderboard is then empty, since no row of such a job is ranked.
    */
   readonly stopped?: string
+  /** A walk-forward job's windows and result (the leaderboard above mixes windows: read this instead). */
+  readonly walkForward?: WalkForwardView
 }
 
 export interface SubmitRequest {
@@ -107,6 +109,11 @@ export interface SubmitRequest {
   readonly slippage?: number
   readonly oos?: number
   readonly seed?: number
+  /** A walk-forward job (src/engine/walk-forward.ts): its mode, windows, and lengths as fractions or durations. */
+  readonly walkForward?: 'rolling' | 'anchored'
+  readonly windows?: number
+  readonly train?: string
+  readonly test?: string
 }
 
 export interface SubmitResult {

@@ -142,7 +142,7 @@ class MeshPeer implements Peer {
   }
 
   async results (jobId: string | undefined, top: number): Promise<ResultsView> {
-    return jobResults(this.running(), jobId, top)
+    return await jobResults(this.running(), jobId, top)
   }
 
   async submit (req: SubmitRequest): Promise<SubmitResult> {

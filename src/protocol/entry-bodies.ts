@@ -12,7 +12,7 @@ import {
   MAX_GENOME_ERROR_CHARS, MAX_GENOME_PARAMS, MAX_LEASE_TTL_MS, MAX_PARAM_STRING_CHARS, MAX_PEER_NAME_CHARS, MAX_HELLO_ADDRS, MAX_HELLO_ADDR_CHARS,
   MAX_UNIT_EVALUATIONS, MIN_LEASE_TTL_MS
 } from './limits.js'
-import { validateJobSpec, JOB_LIMITS } from './job-spec-check.js'
+import { validateJobSpec, JOB_LIMITS, MAX_WALK_FORWARD_WINDOWS } from './job-spec-check.js'
 import type { Checkpoint, JobSpec } from './job-spec.js'
 
 export const ENTRY_TYPES = ['hello', 'job', 'claim', 'renew', 'release', 'commit', 'blob-have'] as const
@@ -98,7 +98,8 @@ function array (v: unknown, field: string, max: number): readonly unknown[] {
 
 function unitRef (body: Record<string, unknown>, field: string): void {
   hash(body.jobId, `${field}.jobId`)
-  int(body.island, `${field}.island`, 0, JOB_LIMITS.islands[1] - 1)
+  // A walk-forward job numbers its islands window by window (unit-layout.ts).
+  int(body.island, `${field}.island`, 0, JOB_LIMITS.islands[1] * MAX_WALK_FORWARD_WINDOWS - 1)
   int(body.epoch, `${field}.epoch`, 0, JOB_LIMITS.epochs[1] - 1)
 }
 
@@ -144,9 +145,19 @@ function checkpoint (v: unknown, field: string, unit: UnitRef): Checkpoint {
   return c as unknown as Checkpoint
 }
 
+/** A walk-forward's shape; its ranges are validateJobSpec's. */
+function walkForwardShape (v: unknown, field: string): void {
+  const wf = object(v, field, ['mode', 'windows'])
+  string(wf.mode, `${field}.mode`, 1, 16)
+  array(wf.windows, `${field}.windows`, MAX_WALK_FORWARD_WINDOWS).forEach((w, k) => {
+    const window = object(w, `${field}.windows[${k}]`, ['trainFrom', 'trainTo', 'testTo'])
+    for (const key of ['trainFrom', 'trainTo', 'testTo']) finite(window[key], `${field}.windows[${k}].${key}`)
+  })
+}
+
 /** The job spec's shape (types, no unknown fields); its ranges are validateJobSpec's. */
 function jobSpec (v: unknown, field: string): JobSpec {
-  const s = object(v, field, ['engine', 'strategy', 'dataset', 'oosFraction', 'objective', 'minTrades', 'costs', 'ga', 'seed'])
+  const s = object(v, field, ['engine', 'strategy', 'dataset', 'oosFraction', 'objective', 'minTrades', 'costs', 'ga', 'seed'], ['walkForward'])
   const engine = object(s.engine, `${field}.engine`, ['hash', 'fingerprint'])
   hash(engine.hash, `${field}.engine.hash`)
   hash(engine.fingerprint, `${field}.engine.fingerprint`)
@@ -167,6 +178,7 @@ function jobSpec (v: unknown, field: string): JobSpec {
   const ga = object(s.ga, `${field}.ga`, gaKeys)
   for (const key of gaKeys) finite(ga[key], `${field}.ga.${key}`)
   finite(s.seed, `${field}.seed`)
+  if (s.walkForward !== undefined) walkForwardShape(s.walkForward, `${field}.walkForward`)
   try {
     return validateJobSpec(s as unknown as JobSpec)
   } catch (err) {

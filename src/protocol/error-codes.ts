@@ -116,6 +116,9 @@ const SPECS = {
   ENGINE_FINGERPRINT_MISMATCH: { area: 'job', meaning: 'this machine\'s runtime fingerprint for the job\'s engine bundle differs from the submitter\'s, so its bits would differ: the peer declines the job' },
   UNIT_BAD_INPUT: { area: 'job', meaning: 'a work unit\'s island or epoch is outside the job' },
 
+  // Walk-forward jobs
+  WALK_FORWARD_INVALID: { area: 'job', input, meaning: 'walk-forward windows that do not fit the data, a window length that is neither a fraction nor a duration, or walk-forward options that exclude each other (names the option)' },
+
   // Engine arguments
   INDICATOR_BAD_PARAM: { area: 'engine', meaning: 'an indicator parameter is not a finite number >= 0' },
   INDICATOR_BAD_PERIOD: { area: 'engine', meaning: 'an indicator period is not a positive integer' },

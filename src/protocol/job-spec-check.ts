@@ -19,6 +19,13 @@ export const JOB_LIMITS = {
 export const MAX_COST = 0.1
 /** Keep at least 10 % in sample, so fitness has data to stand on. */
 export const MAX_OOS_FRACTION = 0.9
+/**
+ * Most windows of a walk-forward job. Each window is a whole GA (islands x epochs units), and
+ * practitioners use 4 to 20; more windows only shrink each test range towards noise.
+ */
+export const MAX_WALK_FORWARD_WINDOWS = 50
+/** Fewest bars in a train or test range: a backtest needs two bars to make one return. */
+export const MIN_WINDOW_BARS = 2
 
 function bad (field: string, problem: string): StratmeshError {
   return new StratmeshError('JOB_INVALID', `job ${field} ${problem}`, { details: { field } })
@@ -59,5 +66,31 @@ export function validateJobSpec (spec: JobSpec): JobSpec {
   realIn('mutationRate', ga.mutationRate, 0, 1)
   const inSample = Math.floor(spec.dataset.bars * (1 - spec.oosFraction))
   if (inSample < 2) throw bad('oosFraction', 'leaves fewer than 2 in-sample bars')
+  if (spec.walkForward !== undefined) checkWalkForward(spec)
   return spec
+}
+
+/**
+ * A walk-forward job's windows: within the bars, each range at least MIN_WINDOW_BARS long, test
+ * ranges following each other without gap or overlap (window k's test range ends where window
+ * k+1's begins), anchored windows all training from bar 0. The windows say what is out of sample,
+ * so oosFraction must be 0.
+ */
+function checkWalkForward (spec: JobSpec): void {
+  const wf = spec.walkForward as NonNullable<JobSpec['walkForward']>
+  if (wf.mode !== 'rolling' && wf.mode !== 'anchored') throw bad('walkForward.mode', `must be 'rolling' or 'anchored', got ${String(wf.mode)}`)
+  if (!Array.isArray(wf.windows) || wf.windows.length < 1 || wf.windows.length > MAX_WALK_FORWARD_WINDOWS) {
+    throw bad('walkForward.windows', `must list 1 to ${MAX_WALK_FORWARD_WINDOWS} windows`)
+  }
+  if (spec.oosFraction !== 0) throw bad('oosFraction', 'must be 0 for a walk-forward job (its windows say what is out of sample)')
+  const bars = spec.dataset.bars
+  wf.windows.forEach((w, k) => {
+    const field = `walkForward.windows[${k}]`
+    intIn(`${field}.trainFrom`, w.trainFrom, [0, bars])
+    intIn(`${field}.trainTo`, w.trainTo, [w.trainFrom + MIN_WINDOW_BARS, bars])
+    intIn(`${field}.testTo`, w.testTo, [w.trainTo + MIN_WINDOW_BARS, bars])
+    if (wf.mode === 'anchored' && w.trainFrom !== 0) throw bad(`${field}.trainFrom`, 'must be 0 in an anchored walk-forward')
+    const previous = wf.windows[k - 1]
+    if (previous !== undefined && w.trainTo !== previous.testTo) throw bad(`${field}.trainTo`, `must equal window ${k - 1}'s testTo (${previous.testTo}): test ranges follow each other`)
+  })
 }

@@ -30,11 +30,31 @@ export interface JobEngine {
   readonly fingerprint: string
 }
 
+/**
+ * One walk-forward window, in bar indices: the GA optimises on [trainFrom, trainTo) and the
+ * window's winners are scored on the test range [trainTo, testTo) that follows.
+ */
+export interface WalkForwardWindow {
+  readonly trainFrom: number
+  readonly trainTo: number
+  readonly testTo: number
+}
+
+/**
+ * A walk-forward job's windows, resolved against the dataset by the submitter so peers compute
+ * nothing: 'rolling' windows slide a train range of fixed length, 'anchored' ones all train from
+ * bar 0. Test ranges follow each other without gap or overlap.
+ */
+export interface WalkForward {
+  readonly mode: 'rolling' | 'anchored'
+  readonly windows: readonly WalkForwardWindow[]
+}
+
 export interface JobSpec {
   readonly engine: JobEngine
   readonly strategy: { readonly hash: string, readonly name: string }
   readonly dataset: { readonly hash: string, readonly name: string, readonly bars: number }
-  /** Fraction of bars at the end kept out of sample (reported, never used for fitness). */
+  /** Fraction of bars at the end kept out of sample (reported, never used for fitness); 0 for a walk-forward job, whose windows say what is out of sample. */
   readonly oosFraction: number
   readonly objective: Objective
   /** Genomes with fewer in-sample trades get no fitness (null), so a do-nothing strategy cannot win. */
@@ -42,6 +62,8 @@ export interface JobSpec {
   readonly costs: Costs
   readonly ga: GaSettings
   readonly seed: number
+  /** Present on a walk-forward job only (absent, a plain job's id is what it always was). */
+  readonly walkForward?: WalkForward
 }
 
 /** One genome in a checkpoint. */

@@ -20,8 +20,11 @@ import type { Candles } from '../../src/protocol/types.js'
 /** Every checkpoint of the job, each unit run in this process in dependency order. */
 export async function referenceCheckpoints (spec: JobSpec, def: StrategyDefinition, candles: Candles): Promise<Checkpoint[]> {
   const ctx = createStrategyContext(candles)
-  const setup = evalSetupFor(spec, candles)
-  return await runJobLocally(spec, async input => runUnit(input, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) }))
+  // Each unit on its own ranges: a walk-forward window's train and test ranges.
+  return await runJobLocally(spec, async input => {
+    const setup = evalSetupFor(spec, candles, input.island)
+    return runUnit(input, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) })
+  })
 }
 
 export async function referenceLeaderboard (spec: JobSpec, strategyPath: string, candles: Candles, top: number): Promise<LeaderboardRow[]> {

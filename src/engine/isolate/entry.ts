@@ -17,6 +17,7 @@ import { brokenConstraintResult, evaluateGenome, type EvalSetup } from '../evalu
 import { constraintFailure, paramsProblem } from '../param-space.js'
 import { checkLookAhead, createPrefixContexts, lookAheadSample, type PrefixContexts } from '../lookahead.js'
 import { submitPreflight } from '../preflight.js'
+import { walkForwardResult, type WindowWinner } from '../walk-forward-result.js'
 import { runtimeFingerprint } from '../runtime-fingerprint.js'
 import { createStrategyContext } from '../strategy-context.js'
 import { loadStrategyModule, type StrategyModuleFunction } from '../strategy-loader.js'
@@ -35,8 +36,9 @@ type OutOfMemory = () => void
 interface LoadedJob {
   readonly def: StrategyDefinition
   readonly ctx: StrategyContext
-  readonly setup: EvalSetup
   readonly spec: JobSpec
+  /** Each unit island's ranges (a walk-forward window's own), made on first use. */
+  readonly setups: Map<number, EvalSetup>
   readonly prefixes: PrefixContexts
 }
 
@@ -80,6 +82,16 @@ function loaded (): LoadedJob {
   return job
 }
 
+/** The ranges of unit island `island` of the loaded job (evalSetupFor refuses an island outside it). */
+function setupOf (j: LoadedJob, island: number): EvalSetup {
+  let setup = j.setups.get(island)
+  if (setup === undefined) {
+    setup = evalSetupFor(j.spec, j.ctx, island)
+    j.setups.set(island, setup)
+  }
+  return setup
+}
+
 /**
  * The definition whose positions() turns an allocation failure it did not catch into
  * EVAL_OUT_OF_MEMORY, recorded for the genome like any failed evaluation: the isolate is intact
@@ -107,7 +119,7 @@ function prefixCacheBytes (maxCacheBytes: number): number {
 
 function checkUnitLookAhead (j: LoadedJob, island: number, epoch: number, population: RankedGenomes): void {
   const report = progress
-  const sample = lookAheadSample(j.spec, j.setup, j.ctx.length, island, epoch, population)
+  const sample = lookAheadSample(j.spec, setupOf(j, island), j.ctx.length, island, epoch, population)
   sample.genomes.forEach((params, index) => {
     // A repeat for the watchdog: it names the genome if a prefix run hangs, and counts nothing.
     if (report !== null) report(index, paramsKey(params), true)
@@ -143,15 +155,20 @@ const operations = {
     const candles = { length: time.length, time, open, high, low, close, volume }
     const def = watchedForMemory(loadStrategyModule(fn, fileName))
     const spec = parse(specJson) as JobSpec
-    job = { def, ctx: createStrategyContext(candles, { maxCacheBytes }), setup: evalSetupFor(spec, candles), spec, prefixes: createPrefixContexts(candles, prefixCacheBytes(maxCacheBytes)) }
+    const ctx = createStrategyContext(candles, { maxCacheBytes })
+    // Checked now, so a job whose data does not fit fails at load, as it always did.
+    const setups = new Map([[0, evalSetupFor(spec, candles)]])
+    job = { def, ctx, spec, setups, prefixes: createPrefixContexts(candles, prefixCacheBytes(maxCacheBytes)) }
     return null
   }),
   runUnit: (inputJson: string, skipJson: string): number => respond(() => {
     const j = loaded()
     const report = progress
-    return runUnit(parse(inputJson) as UnitInput, {
+    const input = parse(inputJson) as UnitInput
+    const setup = setupOf(j, input.island)
+    return runUnit(input, {
       def: j.def,
-      evaluate: (params, scope) => evaluateGenome(j.def, j.ctx, params, j.setup, scope),
+      evaluate: (params, scope) => evaluateGenome(j.def, j.ctx, params, setup, scope),
       onEvaluation: (index, params, repeat) => { if (report !== null) report(index, paramsKey(params), repeat) },
       skip: new Map(parse(skipJson) as Array<[string, string]>),
       lookAhead: (input, population) => { checkUnitLookAhead(j, input.island, input.epoch, population) },
@@ -166,10 +183,12 @@ const operations = {
   /** Before a job is published: every island's first population keeps the constraints, and a sample does not look ahead. */
   preflight: (): number => respond(() => {
     const j = loaded()
-    return submitPreflight(j.spec, j.setup, j.def, j.ctx, j.prefixes)
+    return submitPreflight(j.spec, setupOf(j, 0), j.def, j.ctx, j.prefixes)
   }),
-  evaluate: (paramsJson: string): number => respond(() => {
+  /** Genomes of unit island `island` (whose ranges they are scored on). */
+  evaluate: (paramsJson: string, island: number): number => respond(() => {
     const j = loaded()
+    const setup = setupOf(j, island)
     const report = progress
     // Genomes come from another member's checkpoint: one outside the strategy's space is recorded
     // as such (the GA never produces one), not run.
@@ -179,12 +198,12 @@ const operations = {
       const broken = constraintFailure(j.def, params)
       if (broken !== null) return brokenConstraintResult(broken)
       if (report !== null) report(index, paramsKey(params), false)
-      return evaluateGenome(j.def, j.ctx, params, j.setup)
+      return evaluateGenome(j.def, j.ctx, params, setup)
     })
   }),
-  detail: (paramsJson: string, maxPoints: number, maxTrades: number): number => respond(() => {
+  detail: (paramsJson: string, maxPoints: number, maxTrades: number, island: number): number => respond(() => {
     const j = loaded()
-    const detail = evaluateDetail(j.def, j.ctx, parse(paramsJson) as ParamValues, j.setup)
+    const detail = evaluateDetail(j.def, j.ctx, parse(paramsJson) as ParamValues, setupOf(j, island))
     return plainDetail(sampleGenomeDetail(detail, { maxPoints, maxTrades }))
   }),
   /**
@@ -201,7 +220,7 @@ const operations = {
     if (problem !== null) throw new StratmeshError('BACKTEST_BAD_PARAMS', problem)
     const broken = constraintFailure(j.def, params)
     if (broken !== null) throw new StratmeshError('BACKTEST_CONSTRAINT_BROKEN', broken)
-    const d = evaluateDetail(j.def, j.ctx, params, { ...j.setup, costs: range.costs, from: range.from, split: range.to, to: range.to })
+    const d = evaluateDetail(j.def, j.ctx, params, { ...setupOf(j, 0), costs: range.costs, from: range.from, split: range.to, to: range.to })
     series = packRangeSeries(d.inSample)
     return { metrics: d.inSample.metrics, fitness: d.fitness, tradeCount: d.inSample.trades.length }
   }),
@@ -210,6 +229,11 @@ const operations = {
     series = null
     return s
   },
+  /** A walk-forward job's result from each window's winner (walk-forward-result.ts). */
+  walkForward: (winnersJson: string, maxPoints: number): number => respond(() => {
+    const j = loaded()
+    return walkForwardResult(j.def, j.ctx, j.spec, parse(winnersJson) as WindowWinner[], maxPoints)
+  }),
   /** The last answer, handed out once. */
   take (): string {
     const a = answer

@@ -8,7 +8,8 @@
  * Bundles travel with jobs (by hash), so a peer may be handed one built elsewhere: this number,
  * not the bundle's build, says whether the host can drive it. 2: the fingerprint operation.
  * 3: the backtest and takeSeries operations (`peer backtest`), the look-ahead and submit checks
- * (lookAhead, preflight).
+ * (lookAhead, preflight), the walkForward operation, and evaluate and detail name the unit island
+ * (a walk-forward window has its own ranges).
  */
 export const ISOLATE_INTERFACE_VERSION = 3
 /** The global the bundle leaves its operations on, for the host to take and delete. */

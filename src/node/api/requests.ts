@@ -23,9 +23,13 @@ const ROW_ID = /^[0-9a-f]{16}$/
 /** Sign-in codes are 32 random bytes in base64url (43 characters). */
 const LOGIN_CODE = /^[A-Za-z0-9_-]{20,100}$/
 
-const INTEGER_FIELDS = ['islands', 'population', 'generations', 'epochs', 'minTrades', 'seed'] as const
+const INTEGER_FIELDS = ['islands', 'population', 'generations', 'epochs', 'minTrades', 'seed', 'windows'] as const
 const NUMBER_FIELDS = ['fee', 'slippage', 'oos'] as const
-const KNOWN_FIELDS = new Set<string>(['strategyPath', 'data', 'objective', ...INTEGER_FIELDS, ...NUMBER_FIELDS])
+/** Walk-forward lengths stay text ("0.2", "90d") until the peer resolves them against the data. */
+const LENGTH_FIELDS = ['train', 'test'] as const
+/** Longer than any fraction or duration a person types. */
+const MAX_LENGTH_CHARS = 32
+const KNOWN_FIELDS = new Set<string>(['strategyPath', 'data', 'objective', 'walkForward', ...INTEGER_FIELDS, ...NUMBER_FIELDS, ...LENGTH_FIELDS])
 
 function bad (field: string, problem: string): StratmeshError {
   return new StratmeshError('API_BAD_REQUEST', `field "${field}" ${problem}`, { details: { field } })
@@ -54,6 +58,15 @@ export function parseSubmitRequest (body: unknown): SubmitRequest {
     if (b[f] === undefined) continue
     if (typeof b[f] !== 'number' || !Number.isFinite(b[f])) throw bad(f, 'must be a finite number')
     req[f] = b[f]
+  }
+  for (const f of LENGTH_FIELDS) {
+    if (b[f] === undefined) continue
+    if (typeof b[f] !== 'string' || b[f].length === 0 || b[f].length > MAX_LENGTH_CHARS) throw bad(f, `must be a string of 1 to ${MAX_LENGTH_CHARS} characters`)
+    req[f] = b[f]
+  }
+  if (b.walkForward !== undefined) {
+    if (b.walkForward !== 'rolling' && b.walkForward !== 'anchored') throw bad('walkForward', "must be 'rolling' or 'anchored'")
+    req.walkForward = b.walkForward
   }
   if (b.objective !== undefined) {
     if (typeof b.objective !== 'string' || !(OBJECTIVES as readonly string[]).includes(b.objective)) throw bad('objective', `must be one of ${OBJECTIVES.join(', ')}`)

@@ -8,6 +8,8 @@ import type { PeerControl, ResultsView } from '../peer-types.js'
 import { leaderboardCsv, leaderboardTable, num, pct, shortId } from './format.js'
 import { dataDirFrom } from './options.js'
 import { createProgressLine } from './progress.js'
+import { walkForwardText } from './format-walk-forward.js'
+import type { WalkForwardView } from '../work/index.js'
 
 /** `--wait` asks this often: a unit takes seconds, so a second is responsive and cheap. */
 export const RESULTS_POLL_INTERVAL_MS = 1000
@@ -25,7 +27,16 @@ export function resultsText (r: ResultsView): string {
   const head = `job ${r.job.id} (${r.done ? 'complete' : `${r.job.committed}/${r.job.total} units, in progress`}): ${s.strategy.name} on ${s.dataset.name} ` +
     `(${s.dataset.bars} bars, last ${pct(s.oosFraction)} out of sample), objective ${s.objective}, fee ${num(s.costs.fee, 4)}, slippage ${num(s.costs.slippage, 4)}, seed ${s.seed}`
   if (r.stopped !== undefined) return `${head}\n\nstopped: ${r.stopped}\nNo row of a stopped job is ranked.\n`
+  if (r.walkForward !== undefined) return walkForwardResultsText(r, r.walkForward)
   return `${head}\n\n${leaderboardTable(r.leaderboard)}\n`
+}
+
+/** A walk-forward job: its windows and stitched result instead of one leaderboard over mixed windows. */
+function walkForwardResultsText (r: ResultsView, wf: WalkForwardView): string {
+  const s = r.job.spec
+  const head = `job ${r.job.id} (${r.done ? 'complete' : `${r.job.committed}/${r.job.total} units, in progress`}): ${s.strategy.name} on ${s.dataset.name} ` +
+    `(${s.dataset.bars} bars), objective ${s.objective}, fee ${num(s.costs.fee, 4)}, slippage ${num(s.costs.slippage, 4)}, seed ${s.seed}`
+  return `${head}\n${walkForwardText(wf)}`
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }

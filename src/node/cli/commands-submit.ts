@@ -34,7 +34,7 @@ export async function submitRequestFor (strategy: string, opts: SubmitOptions): 
   const strategyPath = await existingFile(strategy, 'STRATEGY_NOT_FOUND', 'strategy file')
   const data = opts.data === undefined || opts.data === 'default' ? 'default' : await existingFile(opts.data, 'DATA_NOT_FOUND', 'data file')
   const req: Record<string, unknown> = { strategyPath, data }
-  for (const k of ['islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'seed'] as const) {
+  for (const k of ['islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'seed', 'walkForward', 'windows', 'train', 'test'] as const) {
     if (opts[k] !== undefined) req[k] = opts[k]
   }
   return req as unknown as SubmitRequest
@@ -44,7 +44,14 @@ export function describeSubmit (r: SubmitResult): string {
   const gaps = r.dataset.gaps === undefined || r.dataset.gaps === 0 ? '' : `, ${r.dataset.gaps} gaps`
   const ga = r.spec.ga
   return `${r.existing ? 'already submitted' : 'submitted'}: ${r.strategy.name} on ${r.dataset.name} (${r.dataset.bars} bars${gaps}), ` +
-    `${ga.islands} islands x ${ga.epochs} epochs, population ${ga.population}, ${ga.generations} generations per epoch, objective ${r.spec.objective}`
+    `${ga.islands} islands x ${ga.epochs} epochs, population ${ga.population}, ${ga.generations} generations per epoch, objective ${r.spec.objective}` +
+    describeWalkForward(r.spec.walkForward)
+}
+
+function describeWalkForward (wf: SubmitResult['spec']['walkForward']): string {
+  if (wf === undefined) return ''
+  const first = wf.windows[0]
+  return `; ${wf.mode} walk-forward, ${wf.windows.length} windows of ${first.trainTo - first.trainFrom} train and ${first.testTo - first.trainTo} test bars (each window runs those islands and epochs)`
 }
 
 export async function submitCommand (strategy: string, opts: SubmitOptions): Promise<void> {

@@ -9,7 +9,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { StratmeshError } from '../../protocol/errors.js'
 import { MAX_CORES, MAX_LEASE_TTL_MS, MAX_PEER_NAME_CHARS, MIN_LEASE_TTL_MS } from '../../protocol/limits.js'
 import { DEFAULT_GA, DEFAULT_MIN_TRADES, DEFAULT_OOS_FRACTION } from '../../engine/job-setup.js'
-import { JOB_LIMITS, MAX_COST, MAX_OOS_FRACTION } from '../../protocol/job-spec-check.js'
+import { JOB_LIMITS, MAX_COST, MAX_OOS_FRACTION, MAX_WALK_FORWARD_WINDOWS } from '../../protocol/job-spec-check.js'
+import { DEFAULT_TRAIN_TEST_RATIO, DEFAULT_WALK_FORWARD_WINDOWS, parseWindowLength, WALK_FORWARD_MODES } from '../../engine/walk-forward.js'
 import { OBJECTIVES } from '../../protocol/types.js'
 import { DEFAULT_TOP, MAX_TOP } from '../api/index.js'
 import { MAX_CACHE_MB_OPTION } from '../evaluators/index.js'
@@ -43,6 +44,18 @@ export function realIn (flag: string, lo: number, hi: number): (value: string) =
     const n = value.trim() === '' ? NaN : Number(value)
     if (!Number.isFinite(n) || n < lo || n > hi) throw invalid(flag, `must be a number in [${lo}, ${hi}]`, value)
     return n
+  }
+}
+
+/** A walk-forward length, checked here and resolved by the peer against the data. */
+function windowLength (flag: string): (value: string) => string {
+  return value => {
+    try {
+      parseWindowLength(value, flag)
+    } catch {
+      throw invalid(flag, 'must be a fraction of the data between 0 and 1 (0.2) or a duration (90d, 12w, 36h, 30m)', value)
+    }
+    return value
   }
 }
 
@@ -141,6 +154,10 @@ export const OPTIONS = {
   fee: { flags: '--fee <fraction>', description: 'fee per side, as a fraction (0.001 = 0.1 %)', parse: realIn('--fee', 0, MAX_COST), defaultText: '0.001' },
   slippage: { flags: '--slippage <fraction>', description: 'slippage per side, as a fraction', parse: realIn('--slippage', 0, MAX_COST), defaultText: '0.0005' },
   oos: { flags: '--oos <fraction>', description: 'fraction of bars at the end kept out of sample', parse: realIn('--oos', 0, MAX_OOS_FRACTION), defaultText: String(DEFAULT_OOS_FRACTION) },
+  walkForward: { flags: '--walk-forward <mode>', description: `a walk-forward job: ${WALK_FORWARD_MODES.join(' or ')} windows, each optimised on its train range and scored on the test range after it`, parse: oneOf('--walk-forward', WALK_FORWARD_MODES) },
+  windows: { flags: '--windows <k>', description: 'walk-forward windows', parse: intIn('--windows', 1, MAX_WALK_FORWARD_WINDOWS), defaultText: String(DEFAULT_WALK_FORWARD_WINDOWS) },
+  train: { flags: '--train <length>', description: 'walk-forward train range (rolling only): a fraction of the data (0.3) or a duration (90d, 12w, 36h)', parse: windowLength('--train'), defaultText: `${DEFAULT_TRAIN_TEST_RATIO} x the test range` },
+  test: { flags: '--test <length>', description: 'walk-forward test range: a fraction of the data (0.1) or a duration (30d, 4w, 36h)', parse: windowLength('--test'), defaultText: `the data / (windows + ${DEFAULT_TRAIN_TEST_RATIO})` },
   seed: { flags: '--seed <n>', description: 'GA seed (same seed, same leaderboard)', parse: intIn('--seed', 0, Number.MAX_SAFE_INTEGER), defaultText: '1' },
   json: { flags: '--json', description: 'print JSON instead of a table' },
   csv: { flags: '--csv', description: 'print the leaderboard as CSV' },
@@ -190,7 +207,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'submit',
     summary: 'check a strategy and its data, then publish an optimisation job; prints the job id',
     args: [{ name: 'strategy', description: 'the strategy file (.ts or .js)', required: true }],
-    options: ['dataDir', 'data', 'islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'seed', 'json'],
+    options: ['dataDir', 'data', 'islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'walkForward', 'windows', 'train', 'test', 'seed', 'json'],
   },
   {
     name: 'status',

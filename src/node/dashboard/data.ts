@@ -8,6 +8,7 @@
 import { StratmeshError } from '../../protocol/errors.js'
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
+import { unitIslands } from '../../protocol/unit-layout.js'
 import type { LedgerState } from '../../ledger/fold.js'
 import { countedCommit, jobs, leaderboard, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
 import type { Candles, ParamValues } from '../../protocol/types.js'
@@ -110,7 +111,7 @@ function sampleProgress (opts: DashboardDataOptions, trust: CommitTrust, history
     if (history.finished(job.id)) continue
     let evaluations = localDone.get(job.id) ?? 0
     for (let e = 0; e < job.spec.ga.epochs; e++) {
-      for (let i = 0; i < job.spec.ga.islands; i++) {
+      for (let i = 0; i < unitIslands(job.spec); i++) {
         const counted = countedCommit(state.units.get(unitKey(job.id, i, e)), trust)
         if (counted !== null) evaluations += state.checkpoints.get(counted.checkpointHash)?.evaluations ?? 0
       }

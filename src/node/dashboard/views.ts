@@ -10,6 +10,7 @@ import type { LedgerState } from '../../ledger/fold.js'
 import { countedCommit, leaseHolder, TRUST_ALL, unitKey, type CommitTrust, type JobView } from '../../ledger/queries.js'
 import { overfitCheck } from '../../engine/overfit.js'
 import { paramsKey } from '../../protocol/params-key.js'
+import { unitInputs, unitIslands } from '../../protocol/unit-layout.js'
 import type { Candles, Metrics, ParamValues } from '../../protocol/types.js'
 import type { BoardRow, CandlesView, CurveView, EpochSummary, JobProgressView, RangeView, RowDetailView, UnitCell, UnitState } from './types.js'
 import type { HistoryPoint } from '../work/index.js'
@@ -31,7 +32,9 @@ export function boardRows (rows: readonly LeaderboardRow[]): BoardRow[] {
 }
 
 export function progressView (state: LedgerState, job: JobView, now: number, history: readonly HistoryPoint[], trust: CommitTrust = TRUST_ALL): JobProgressView {
-  const { islands, epochs } = job.spec.ga
+  const { islands: ring, epochs } = job.spec.ga
+  // A walk-forward job's islands, window after window (unit-layout.ts).
+  const islands = unitIslands(job.spec)
   const committed = new Set<string>()
   const perEpoch: EpochSummary[] = []
   const withCells = islands * epochs <= MAX_PROGRESS_CELLS
@@ -62,8 +65,8 @@ export function progressView (state: LedgerState, job: JobView, now: number, his
           by = holder.author
           leased++
         } else {
-          const prev = (island - 1 + islands) % islands
-          cell = epoch === 0 || (committed.has(`${island}:${epoch - 1}`) && committed.has(`${prev}:${epoch - 1}`)) ? 'ready' : 'waiting'
+          const need = unitInputs(ring, island, epoch)
+          cell = [need.previous, need.migrants].every(u => u === null || committed.has(`${u[0]}:${u[1]}`)) ? 'ready' : 'waiting'
         }
       }
       if (withCells) units.push({ island, epoch, state: cell, ...(by === undefined ? {} : { by }) })

@@ -11,6 +11,13 @@ import { answerError } from './evaluator-failures.js'
 import type { PoolJob } from './pool-types.js'
 import type { TransientEvaluators } from './transient-evaluators.js'
 
+/**
+ * An idle checker (the evaluator that checks other members' checkpoints) is ended after this:
+ * checks come in bursts as units are committed, and between jobs the checker would otherwise keep
+ * a job's candles and indicator cache for nothing.
+ */
+export const CHECKER_IDLE_MS = 60_000
+
 /** What the checker uses of its pool. */
 export interface CheckerHost {
   /** Throws unless the pool is running. */
@@ -41,9 +48,9 @@ export class Checker {
   }
 
   /** Evaluates `params` after the requests before it; results in their order. */
-  async evaluate (job: PoolJob, code: string, params: readonly ParamValues[]): Promise<EvalResult[]> {
+  async evaluate (job: PoolJob, code: string, params: readonly ParamValues[], island: number): Promise<EvalResult[]> {
     return await this.enqueue(job, code, async ev => {
-      const m = await ev.request({ type: 'evaluate', jobKey: job.key, params }, () => { this.host.countEvaluation() })
+      const m = await ev.request({ type: 'evaluate', jobKey: job.key, params, island }, () => { this.host.countEvaluation() })
       if (m.type !== 'evaluated') throw answerError(m, 'evaluated')
       if (m.results.length !== params.length) throw new StratmeshError('EVAL_BAD_MESSAGE', `evaluator returned ${m.results.length} results for ${params.length} genomes`)
       return [...m.results]

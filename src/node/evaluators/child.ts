@@ -100,9 +100,9 @@ function handle (m: ParentMessage): ChildMessage {
       // The parent checks the checkpoint's shape (messages.ts) as it checks everything a child sends.
       return { type: 'result', id: m.id, checkpoint: loadedHost(m.jobKey).runUnit(m.input, m.skip) as never }
     case 'detail':
-      return { type: 'detailed', id: m.id, detail: rebuildDetail(loadedHost(m.jobKey).detail(m.params, m.maxPoints, m.maxTrades)) }
+      return { type: 'detailed', id: m.id, detail: rebuildDetail(loadedHost(m.jobKey).detail(m.params, m.maxPoints, m.maxTrades, m.island)) }
     case 'evaluate':
-      return { type: 'evaluated', id: m.id, results: loadedHost(m.jobKey).evaluate(m.params) as never }
+      return { type: 'evaluated', id: m.id, results: loadedHost(m.jobKey).evaluate(m.params, m.island) as never }
     case 'backtest': {
       const { answer, series } = loadedHost(m.jobKey).backtest(m.params, m.range)
       // The parent checks every field (messages.ts, backtest-series.ts).
@@ -114,6 +114,9 @@ function handle (m: ParentMessage): ChildMessage {
     case 'preflight':
       loadedHost(m.jobKey).preflight()
       return { type: 'checked', id: m.id }
+    case 'walk-forward':
+      // The parent checks the result (messages.ts) as it checks everything a child sends.
+      return { type: 'walked-forward', id: m.id, result: loadedHost(m.jobKey).walkForward(m.winners, m.maxPoints) as never }
   }
 }
 

@@ -9,6 +9,7 @@ import type IsolatedVm from 'isolated-vm'
 import type { Candles, Costs, ParamValues } from '../../protocol/types.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
+import type { WindowWinner } from '../../engine/walk-forward-result.js'
 import { wrapStrategyModule } from '../../engine/strategy-loader.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { isErrorCode } from '../../protocol/error-codes.js'
@@ -56,7 +57,7 @@ export interface IsolateHostOptions {
   readonly onProgress: (index: number, paramsKey: string, repeat: boolean) => boolean
 }
 
-const OPERATIONS = ['fingerprint', 'inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'backtest', 'takeSeries', 'lookAhead', 'preflight', 'take'] as const
+const OPERATIONS = ['fingerprint', 'inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'backtest', 'takeSeries', 'lookAhead', 'preflight', 'walkForward', 'take'] as const
 type Operation = typeof OPERATIONS[number]
 
 export class IsolateHost {
@@ -123,8 +124,8 @@ export class IsolateHost {
     return this.call('runUnit', [JSON.stringify(input), JSON.stringify(skip)])
   }
 
-  evaluate (params: readonly ParamValues[]): unknown {
-    return this.call('evaluate', [JSON.stringify(params)])
+  evaluate (params: readonly ParamValues[], island: number): unknown {
+    return this.call('evaluate', [JSON.stringify(params), island])
   }
 
   /** Throws STRATEGY_LOOKAHEAD when the sample of unit (island, epoch) with this population looks ahead. */
@@ -137,8 +138,12 @@ export class IsolateHost {
     this.call('preflight', [])
   }
 
-  detail (params: ParamValues, maxPoints: number, maxTrades: number): unknown {
-    return this.call('detail', [JSON.stringify(params), maxPoints, maxTrades])
+  detail (params: ParamValues, maxPoints: number, maxTrades: number, island: number): unknown {
+    return this.call('detail', [JSON.stringify(params), maxPoints, maxTrades, island])
+  }
+
+  walkForward (winners: readonly WindowWinner[], maxPoints: number): unknown {
+    return this.call('walkForward', [JSON.stringify(winners), maxPoints])
   }
 
   /**

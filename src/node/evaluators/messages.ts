@@ -10,6 +10,8 @@ import type { Trade } from '../../engine/backtest-detail.js'
 import type { SampledCurve, SampledGenomeDetail, SampledRange } from '../../engine/downsample.js'
 import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
+import type { WalkForwardResult, WalkForwardWindowResult, WindowWinner } from '../../engine/walk-forward-result.js'
+import { MAX_WALK_FORWARD_WINDOWS } from '../../protocol/job-spec-check.js'
 import type { ParamSpace } from '../../engine/strategy-api.js'
 import type { Candles, Costs, EvalResult, Metrics, ParamValues } from '../../protocol/types.js'
 import { canonicalString } from '../../protocol/canonical.js'
@@ -39,10 +41,17 @@ export const MAX_EVALUATE_GENOMES = 256
 export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly engine: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec, readonly maxCacheBytes: number }
 export interface RunUnitMessage { readonly type: 'run-unit', readonly id: number, readonly jobKey: string, readonly input: UnitInput, readonly skip: ReadonlyArray<readonly [string, string]> }
 export interface InspectMessage { readonly type: 'inspect', readonly id: number, readonly code: string, readonly fileName: string }
-/** Recompute one genome of the loaded job in detail (equity, drawdown, trades), within the limits. */
-export interface DetailMessage { readonly type: 'detail', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly maxPoints: number, readonly maxTrades: number }
-/** Evaluate genomes of the loaded job, one progress message before each (the watchdog's steps). */
-export interface EvaluateMessage { readonly type: 'evaluate', readonly id: number, readonly jobKey: string, readonly params: readonly ParamValues[] }
+/**
+ * Recompute one genome of the loaded job in detail (equity, drawdown, trades), within the limits,
+ * on the ranges of unit island `island` (a walk-forward window's own).
+ */
+export interface DetailMessage { readonly type: 'detail', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly maxPoints: number, readonly maxTrades: number, readonly island: number }
+/** Evaluate genomes of unit island `island` of the loaded job, one progress message before each (the watchdog's steps). */
+export interface EvaluateMessage { readonly type: 'evaluate', readonly id: number, readonly jobKey: string, readonly params: readonly ParamValues[], readonly island: number }
+/** Run an engine bundle's runtime fingerprint in a fresh isolate (no strategy is loaded). */
+export interface FingerprintMessage { readonly type: 'fingerprint', readonly id: number, readonly engine: string }
+/** A walk-forward job's result from each window's winner (null: the window has none), its curve within maxPoints. */
+export interface WalkForwardMessage { readonly type: 'walk-forward', readonly id: number, readonly jobKey: string, readonly winners: readonly WindowWinner[], readonly maxPoints: number }
 /**
  * The look-ahead check of another member's checkpoint of unit (island, epoch): the sample its unit
  * checked, drawn from its population (params and fitness, in order); answered `checked` or an error.
@@ -50,12 +59,10 @@ export interface EvaluateMessage { readonly type: 'evaluate', readonly id: numbe
 export interface LookAheadMessage { readonly type: 'look-ahead', readonly id: number, readonly jobKey: string, readonly island: number, readonly epoch: number, readonly population: ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }> }
 /** The submit check of the loaded job (engine/preflight.ts); answered `checked` or an error. */
 export interface PreflightMessage { readonly type: 'preflight', readonly id: number, readonly jobKey: string }
-/** Run an engine bundle's runtime fingerprint in a fresh isolate (no strategy is loaded). */
-export interface FingerprintMessage { readonly type: 'fingerprint', readonly id: number, readonly engine: string }
 /** `peer backtest`: one genome of the loaded data over [from, to) with these costs, in full (see backtest-series.ts). */
 export interface BacktestMessage { readonly type: 'backtest', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly range: BacktestRange }
 export interface BacktestRange { readonly from: number, readonly to: number, readonly costs: Costs }
-export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage | BacktestMessage | LookAheadMessage | PreflightMessage
+export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage | BacktestMessage | LookAheadMessage | PreflightMessage | WalkForwardMessage
 
 export interface ReadyMessage { readonly type: 'ready' }
 export interface LoadedMessage { readonly type: 'loaded', readonly id: number }
@@ -76,7 +83,8 @@ export interface FingerprintedMessage { readonly type: 'fingerprinted', readonly
 /** A look-ahead or preflight request passed. */
 export interface CheckedMessage { readonly type: 'checked', readonly id: number }
 export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: ErrorCode, readonly message: string }
-export type ChildMessage = ReadyMessage | LoadedMessage | CheckedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | BacktestedMessage | ErrorMessage
+export interface WalkedForwardMessage { readonly type: 'walked-forward', readonly id: number, readonly result: WalkForwardResult }
+export type ChildMessage = ReadyMessage | LoadedMessage | CheckedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | BacktestedMessage | WalkedForwardMessage | ErrorMessage
 
 function bad (problem: string): StratmeshError {
   return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator message ${problem}`)
@@ -120,10 +128,12 @@ export function parseParentMessage (m: unknown): ParentMessage {
     case 'detail':
       if (typeof m.jobKey !== 'string' || !isRecord(m.params)) throw bad('detail lacks jobKey or params')
       if (!Number.isSafeInteger(m.maxPoints) || !Number.isSafeInteger(m.maxTrades)) throw bad('detail lacks maxPoints or maxTrades')
+      if (!Number.isSafeInteger(m.island) || (m.island as number) < 0) throw bad('detail lacks an island')
       return m as unknown as DetailMessage
     case 'evaluate':
       if (typeof m.jobKey !== 'string' || !Array.isArray(m.params) || !m.params.every(isRecord)) throw bad('evaluate lacks jobKey or a list of params')
       if (m.params.length > MAX_EVALUATE_GENOMES) throw bad(`evaluate holds ${m.params.length} genomes, more than ${MAX_EVALUATE_GENOMES}`)
+      if (!Number.isSafeInteger(m.island) || (m.island as number) < 0) throw bad('evaluate lacks an island')
       return m as unknown as EvaluateMessage
     case 'backtest': {
       const r = m.range as Record<string, unknown> | undefined
@@ -138,6 +148,11 @@ export function parseParentMessage (m: unknown): ParentMessage {
     case 'preflight':
       if (typeof m.jobKey !== 'string') throw bad('preflight lacks jobKey')
       return m as unknown as PreflightMessage
+    case 'walk-forward':
+      if (typeof m.jobKey !== 'string' || !Array.isArray(m.winners) || m.winners.length > MAX_WALK_FORWARD_WINDOWS) throw bad('walk-forward lacks jobKey or a list of winners')
+      if (!m.winners.every(w => w === null || (isRecord(w) && isRecord(w.params) && typeof w.fitness === 'number'))) throw bad('walk-forward winners must be null or { params, fitness }')
+      if (!Number.isSafeInteger(m.maxPoints)) throw bad('walk-forward lacks maxPoints')
+      return m as unknown as WalkForwardMessage
     default:
       throw bad(`has unknown type ${JSON.stringify(String(m.type))}`)
   }
@@ -177,6 +192,8 @@ export function parseChildMessage (m: unknown): ChildMessage {
       if (!(m.fitness === null || (typeof m.fitness === 'number' && Number.isFinite(m.fitness)))) throw bad('backtested fitness must be null or a finite number')
       // The series' length and values are checked against the range asked for (unpackRangeSeries).
       return { type: 'backtested', id, metrics: checkMetrics(m.metrics), fitness: m.fitness, tradeCount: m.tradeCount as number, series: m.series }
+    case 'walked-forward':
+      return { type: 'walked-forward', id, result: checkWalkForwardResult(m.result) }
     case 'evaluated':
       if (!Array.isArray(m.results) || m.results.length > MAX_EVALUATE_GENOMES) throw bad(`evaluated must hold at most ${MAX_EVALUATE_GENOMES} results`)
       return { type: 'evaluated', id, results: m.results.map(checkEvalResult) }
@@ -208,6 +225,43 @@ function checkEvalResult (v: unknown): EvalResult {
   if (v.error !== undefined && typeof v.error !== 'string') throw bad('evaluated result error must be a string')
   const metrics = (x: unknown): Metrics | null => x === null ? null : checkMetrics(x)
   return { fitness: v.fitness, inSample: metrics(v.inSample), outOfSample: metrics(v.outOfSample), ...(v.error === undefined ? {} : { error: v.error }) }
+}
+
+function finiteOrNull (v: unknown, what: string): number | null {
+  if (v !== null && !(typeof v === 'number' && Number.isFinite(v))) throw bad(`walked-forward ${what} must be null or a finite number`)
+  return v
+}
+
+/** A walk-forward result from a child, rebuilt from checked fields only. */
+function checkWalkForwardResult (v: unknown): WalkForwardResult {
+  if (!isRecord(v) || !Array.isArray(v.windows) || v.windows.length > MAX_WALK_FORWARD_WINDOWS || !isRecord(v.paramStability) || !isRecord(v.equity)) throw bad('walked-forward lacks windows, paramStability or equity')
+  const windows = v.windows.map((w: unknown): WalkForwardWindowResult => {
+    if (!isRecord(w) || !(['window', 'trainFrom', 'trainTo', 'testTo'] as const).every(k => Number.isSafeInteger(w[k]))) throw bad('walked-forward window lacks its ranges')
+    if (!Array.isArray(w.time) || w.time.length !== 3 || !w.time.every(t => typeof t === 'number' && Number.isFinite(t))) throw bad('walked-forward window time must be 3 finite numbers')
+    if (w.params !== null) {
+      if (!isRecord(w.params)) throw bad('walked-forward window params must be null or an object')
+      try { canonicalString(w.params) } catch (err) { throw new StratmeshError('EVAL_BAD_MESSAGE', 'walked-forward params are not plain data', { cause: err }) }
+    }
+    const metrics = (x: unknown): Metrics | null => x === null ? null : checkMetrics(x)
+    return {
+      window: w.window as number, trainFrom: w.trainFrom as number, trainTo: w.trainTo as number, testTo: w.testTo as number,
+      time: [w.time[0], w.time[1], w.time[2]] as [number, number, number],
+      params: w.params as ParamValues | null, fitness: finiteOrNull(w.fitness, 'fitness'), train: metrics(w.train), test: metrics(w.test),
+    }
+  })
+  const { bars, values } = v.equity
+  if (!Array.isArray(bars) || !Array.isArray(values) || bars.length !== values.length || bars.length > MAX_DETAIL_POINTS) throw bad(`walked-forward equity must be two arrays of one length (at most ${MAX_DETAIL_POINTS})`)
+  if (!bars.every(b => Number.isSafeInteger(b)) || !values.every(x => typeof x === 'number' && Number.isFinite(x))) throw bad('walked-forward equity must hold integer bars and finite values')
+  const paramStability: Record<string, number> = {}
+  for (const [name, x] of Object.entries(v.paramStability)) paramStability[name] = finiteOrNull(x, 'paramStability') ?? 0
+  return {
+    windows,
+    stitched: checkMetrics(v.stitched),
+    efficiency: finiteOrNull(v.efficiency, 'efficiency'),
+    stability: finiteOrNull(v.stability, 'stability'),
+    paramStability,
+    equity: { bars: bars as number[], values: values as number[] },
+  }
 }
 
 const METRIC_KEYS: ReadonlyArray<keyof Metrics> = ['totalReturn', 'cagr', 'sharpe', 'sortino', 'maxDrawdown', 'calmar', 'trades', 'winRate', 'profitFactor', 'exposure', 'bars']

@@ -3,6 +3,7 @@ import type { Logger } from '@libp2p/interface'
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
+import type { WalkForwardResult, WindowWinner } from '../../engine/walk-forward-result.js'
 import type { ParamSpace } from '../../engine/strategy-api.js'
 import type { Candles, EvalResult, Metrics, ParamValues } from '../../protocol/types.js'
 import type { RangeSeries } from '../../engine/backtest-series.js'
@@ -81,18 +82,25 @@ export interface EvaluatorPool {
   runUnit (job: PoolJob, input: UnitInput, opts?: { onProgress?: (done: number, total: number) => void, signal?: AbortSignal }): Promise<Checkpoint>
   /**
    * Recomputes one genome of a job in detail (equity, drawdown, trades), curves sampled to at most
-   * MAX_DETAIL_POINTS points. Runs in an evaluator of its own, like inspect().
+   * MAX_DETAIL_POINTS points, on the ranges of unit island `island` (default 0: a plain job's).
+   * Runs in an evaluator of its own, like inspect().
    */
-  detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail>
+  detail (job: PoolJob, params: ParamValues, island?: number): Promise<SampledGenomeDetail>
+  /**
+   * A walk-forward job's result (walk-forward-result.ts) from each window's winner, in window
+   * order (null: the window has none). Runs in an evaluator of its own, like detail().
+   */
+  walkForward (job: PoolJob, winners: readonly WindowWinner[]): Promise<WalkForwardResult>
   /**
    * Evaluates genomes of a job (at most MAX_EVALUATE_GENOMES), for checking other members'
    * checkpoints; results in the order of `params`. Runs in the pool's checker, an evaluator of its
    * own outside the pool's size (requests one at a time), so a check never waits behind units:
    * next-epoch units wait for their inputs' checks. A genome outside the strategy's space gets an
    * error result instead of an evaluation. Fails (EVAL_TIMEOUT, EVAL_CRASHED...) when a genome
-   * kills the checker: nothing is skipped, the caller decides.
+   * kills the checker: nothing is skipped, the caller decides. `island`: the unit island whose
+   * ranges score them (default 0: a plain job's only ranges).
    */
-  evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]>
+  evaluate (job: PoolJob, params: readonly ParamValues[], island?: number): Promise<EvalResult[]>
   /**
    * `peer backtest`: one genome over range.from..range.to of the job's candles, in full. Runs in an
    * evaluator of its own, like detail(). Fails with BACKTEST_BAD_PARAMS or BACKTEST_CONSTRAINT_BROKEN

@@ -14,6 +14,7 @@ import { unpackRangeSeries } from '../../engine/backtest-series.js'
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
+import type { WalkForwardResult, WindowWinner } from '../../engine/walk-forward-result.js'
 import { jobId } from '../../engine/job-setup.js'
 import { sha256Hex } from '../../protocol/canonical.js'
 import type { EvalResult, ParamValues } from '../../protocol/types.js'
@@ -24,7 +25,7 @@ import { EvaluatorProcess } from './evaluator-process.js'
 import { startReaper, type Reaper } from './reaper.js'
 import { MAX_DETAIL_POINTS, MAX_DETAIL_TRADES, MAX_EVALUATE_GENOMES } from './messages.js'
 import { compileStrategy } from './strategy-compiler.js'
-import { Checker } from './checker.js'
+import { Checker, CHECKER_IDLE_MS } from './checker.js'
 import { EvaluationRate } from './evaluation-rate.js'
 import { answerError, restartReason, SKIP_ERROR } from './evaluator-failures.js'
 import { JobLoader } from './job-loader.js'
@@ -51,12 +52,6 @@ export const MAX_UNIT_RESTARTS = 8
 export const MAX_START_FAILURES = 3
 /** The window evaluations/s is measured over: long enough to smooth generation boundaries. */
 export const RATE_WINDOW_MS = 10_000
-/**
- * An idle checker (the evaluator that checks other members' checkpoints) is ended after this:
- * checks come in bursts as units are committed, and between jobs the checker would otherwise keep
- * a job's candles and indicator cache for nothing.
- */
-export const CHECKER_IDLE_MS = 60_000
 
 export type { BacktestRange, EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, RangeBacktest, StrategyInfo } from './pool-types.js'
 
@@ -197,11 +192,9 @@ class Pool implements EvaluatorPool {
    * In a fresh evaluator rather than a pooled one: a click on the dashboard must not wait behind
    * running units (minutes), and the detail is one evaluation, so the start-up cost is small.
    */
-  async detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail> {
-    const code = this.jobs.compile(job)
-    return await this.transient.run(async ev => {
-      await this.jobs.load(ev, job, code)
-      const m = await ev.request({ type: 'detail', jobKey: job.key, params, maxPoints: MAX_DETAIL_POINTS, maxTrades: MAX_DETAIL_TRADES })
+  async detail (job: PoolJob, params: ParamValues, island = 0): Promise<SampledGenomeDetail> {
+    return await this.inFreshEvaluator(job, async ev => {
+      const m = await ev.request({ type: 'detail', jobKey: job.key, params, maxPoints: MAX_DETAIL_POINTS, maxTrades: MAX_DETAIL_TRADES, island })
       if (m.type === 'detailed') return m.detail
       throw answerError(m, 'detailed')
     })
@@ -209,18 +202,34 @@ class Pool implements EvaluatorPool {
 
   /** In a fresh evaluator, as detail(): one run, and it must not wait behind units. */
   async backtest (job: PoolJob, params: ParamValues, range: BacktestRange): Promise<RangeBacktest> {
-    const code = this.jobs.compile(job)
-    return await this.transient.run(async ev => {
-      await this.jobs.load(ev, job, code)
+    return await this.inFreshEvaluator(job, async ev => {
       const m = await ev.request({ type: 'backtest', jobKey: job.key, params, range })
       if (m.type !== 'backtested') throw answerError(m, 'backtested')
       return { metrics: m.metrics, fitness: m.fitness, ...unpackRangeSeries(m.series, range.from, range.to, m.tradeCount) }
     })
   }
 
-  async evaluate (job: PoolJob, params: readonly ParamValues[]): Promise<EvalResult[]> {
+  /** In a fresh evaluator, like detail(): a walk-forward result is a few evaluations, computed once per job. */
+  async walkForward (job: PoolJob, winners: readonly WindowWinner[]): Promise<WalkForwardResult> {
+    return await this.inFreshEvaluator(job, async ev => {
+      const m = await ev.request({ type: 'walk-forward', jobKey: job.key, winners, maxPoints: MAX_DETAIL_POINTS })
+      if (m.type === 'walked-forward') return m.result
+      throw answerError(m, 'walked-forward')
+    })
+  }
+
+  /** The job loaded in a fresh evaluator, for one request that must not wait behind running units. */
+  private async inFreshEvaluator<T> (job: PoolJob, ask: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
+    const code = this.jobs.compile(job)
+    return await this.transient.run(async ev => {
+      await this.jobs.load(ev, job, code)
+      return await ask(ev)
+    })
+  }
+
+  async evaluate (job: PoolJob, params: readonly ParamValues[], island = 0): Promise<EvalResult[]> {
     if (params.length > MAX_EVALUATE_GENOMES) throw new StratmeshError('POOL_BAD_OPTIONS', `at most ${MAX_EVALUATE_GENOMES} genomes per request, got ${params.length}`)
-    return await this.checker.evaluate(job, this.jobs.compile(job), params)
+    return await this.checker.evaluate(job, this.jobs.compile(job), params, island)
   }
 
   async lookAhead (job: PoolJob, island: number, epoch: number, population: ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }>): Promise<void> {
@@ -230,9 +239,7 @@ class Pool implements EvaluatorPool {
 
   /** In a fresh evaluator, like detail(): a submit must not wait behind running units. */
   async preflight (job: PoolJob): Promise<void> {
-    const code = this.jobs.compile(job)
-    await this.transient.run(async ev => {
-      await this.jobs.load(ev, job, code)
+    await this.inFreshEvaluator(job, async ev => {
       const m = await ev.request({ type: 'preflight', jobKey: job.key })
       if (m.type !== 'checked') throw answerError(m, 'checked')
     })

@@ -20,6 +20,7 @@ import { join } from 'node:path'
 import { Level } from 'level'
 import { checkPlan, checkpointNumbersProblem, checkpointShapeProblem } from '../../engine/checkpoint-check.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
+import { windowOf } from '../../protocol/unit-layout.js'
 import { ERROR_CODES } from '../../protocol/error-codes.js'
 import type { CommitRecord, LedgerState, UnitRecord } from '../../ledger/fold.js'
 import { jobs, rejectedCommits, type CommitTrust, type RejectedCommit } from '../../ledger/queries.js'
@@ -32,7 +33,7 @@ import type { PeerEvents } from '../peer-events.js'
 export const MAX_REJECTION_REASON_CHARS = 300
 /** Evaluation results remembered per job, so genomes shared by many checkpoints are evaluated once. */
 export const CHECK_MEMO_ENTRIES = 4096
-/** Jobs whose remembered results are kept (least recently checked dropped first). */
+/** Jobs (windows of a walk-forward job count one each) whose remembered results are kept (least recently checked dropped first). */
 const CHECK_MEMO_JOBS = 4
 /**
  * Failures of a check that a genome caused here (it ran too long, crashed or ran out of memory in
@@ -209,12 +210,13 @@ class CheckingVerifier implements CommitVerifier {
     const shape = checkpointShapeProblem(cp, job.spec, unit.jobId, unit.island, unit.epoch)
     if (shape !== null) return { verdict: { ok: false, reason: shape }, keep: true }
     const plan = checkPlan(cp, hash)
-    const memo = this.memoOf(unit.jobId)
+    // A genome's results depend on its window's ranges: one memo per window of a walk-forward job.
+    const memo = this.memoOf(`${unit.jobId}:${windowOf(job.spec, unit.island)}`)
     const missing = plan.genomes.filter(g => !memo.has(g.key))
     if (missing.length > 0) {
       let results: EvalResult[]
       try {
-        results = await this.components.pool.evaluate(job, missing.map(g => g.params))
+        results = await this.components.pool.evaluate(job, missing.map(g => g.params), unit.island)
         this.evaluations += missing.length
       } catch (err) {
         const e = err as Error & { code?: string }

@@ -14,7 +14,8 @@ import { encodeDataset } from '../../engine/data/dataset-codec.js'
 import { DEFAULT_DATASET_NAME, defaultDataset } from '../../engine/data/synthetic.js'
 import type { Candles } from '../../protocol/types.js'
 import { createJobSpec, jobId } from '../../engine/job-setup.js'
-import type { JobSpec } from '../../protocol/job-spec.js'
+import type { JobSpec, WalkForward } from '../../protocol/job-spec.js'
+import { resolveWalkForward } from '../../engine/walk-forward.js'
 import type { BlobStore } from '../blobs/index.js'
 import type { EvaluatorPool } from '../evaluators/index.js'
 import type { SubmitRequest } from '../peer-types.js'
@@ -61,6 +62,17 @@ async function storeBlob (store: BlobStore, bytes: Uint8Array, hash: string, wha
   if (await store.put(bytes) !== hash) throw new StratmeshError('BLOB_HASH_MISMATCH', `blob store returned an unexpected hash for the ${what}`)
 }
 
+/** The request's walk-forward windows on this data, or undefined for a plain job; options that exclude each other are refused by name. */
+function walkForwardOf (req: SubmitRequest, time: Float64Array): WalkForward | undefined {
+  if (req.walkForward === undefined) {
+    const stray = (['windows', 'train', 'test'] as const).find(k => req[k] !== undefined)
+    if (stray !== undefined) throw new StratmeshError('WALK_FORWARD_INVALID', `--${stray} needs --walk-forward`, { details: { option: `--${stray}` } })
+    return undefined
+  }
+  if (req.oos !== undefined) throw new StratmeshError('WALK_FORWARD_INVALID', '--oos does not apply to a walk-forward job: its test ranges are what is out of sample', { details: { option: '--oos' } })
+  return resolveWalkForward({ mode: req.walkForward, ...(req.windows === undefined ? {} : { windows: req.windows }), ...(req.train === undefined ? {} : { train: req.train }), ...(req.test === undefined ? {} : { test: req.test }) }, time)
+}
+
 export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPool, blobStore: BlobStore, engine: LocalEngine }): Promise<PreparedJob> {
   const sourceBytes = await readUserFile(req.strategyPath, 'strategy', MAX_STRATEGY_FILE_BYTES)
   const source = sourceBytes.toString('utf8')
@@ -72,6 +84,7 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
   let datasetBytes: Uint8Array
   let datasetName: string
   let bars: number
+  let time: Float64Array
   let gaps: number | undefined
   let candles: Candles
   if (req.data === 'default') {
@@ -80,6 +93,7 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
     datasetName = DEFAULT_DATASET_NAME
     bars = encoded.bars
     candles = encoded.candles
+    time = encoded.candles.time
   } else {
     const raw = await readUserFile(req.data, 'data', MAX_DATA_FILE_BYTES)
     const imported = importCandles(raw, req.data)
@@ -87,9 +101,11 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
     datasetBytes = encodeDataset(imported.candles)
     datasetName = basename(req.data)
     bars = imported.candles.length
+    time = imported.candles.time
     gaps = imported.report.gaps
   }
 
+  const walkForward = walkForwardOf(req, time)
   const strategyHash = sha256Hex(sourceBytes)
   const datasetHash = sha256Hex(datasetBytes)
   // The job runs with this peer's engine on every peer: the bundle travels as a blob like the rest.
@@ -106,6 +122,7 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
     ...(req.slippage === undefined ? {} : { slippage: req.slippage }),
     ...(req.oos === undefined ? {} : { oosFraction: req.oos }),
     ...(req.seed === undefined ? {} : { seed: req.seed }),
+    ...(walkForward === undefined ? {} : { walkForward }),
     ga: {
       ...(req.islands === undefined ? {} : { islands: req.islands }),
       ...(req.population === undefined ? {} : { population: req.population }),

@@ -65,6 +65,9 @@ test('bad option values: exit 2 naming the option; unknown options and commands 
     [['start', '--lease-ttl', '0.5', '--no-mdns'], '--lease-ttl'],
     [['start', '--lease-ttl', 'soon', '--no-mdns'], '--lease-ttl'],
     [['results', '--json', '--csv'], '--csv'],
+    [['submit', 'strategies/sma-cross.ts', '--walk-forward', 'sliding'], '--walk-forward'],
+    [['submit', 'strategies/sma-cross.ts', '--walk-forward', 'rolling', '--test', '2y'], '--test'],
+    [['submit', 'strategies/sma-cross.ts', '--walk-forward', 'rolling', '--windows', '0'], '--windows'],
   ]
   const runs = await Promise.all(cases.map(async ([args]) => await peer([...args, '--data-dir', dir.path])))
   runs.forEach((r, i) => {

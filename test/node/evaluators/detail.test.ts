@@ -41,7 +41,8 @@ test('detail of a leaderboard genome: its metrics, final equity = total return, 
 })
 
 test('detail messages: the parent refuses malformed or oversized details', () => {
-  assert.equal(parseParentMessage({ type: 'detail', id: 1, jobKey: 'k', params: { a: 1 }, maxPoints: 10, maxTrades: 1 }).type, 'detail')
+  assert.equal(parseParentMessage({ type: 'detail', id: 1, jobKey: 'k', params: { a: 1 }, maxPoints: 10, maxTrades: 1, island: 0 }).type, 'detail')
+  assert.throws(() => parseParentMessage({ type: 'detail', id: 1, jobKey: 'k', params: { a: 1 }, maxPoints: 10, maxTrades: 1 }), /island/, 'the unit island is required')
   const curve = { bars: Int32Array.from([0, 1]), values: Float64Array.from([1, 1.1]) }
   const metrics = { totalReturn: 0.1, cagr: 0, sharpe: 0, sortino: 0, maxDrawdown: 0, calmar: 0, trades: 1, winRate: 1, profitFactor: 1, exposure: 0.5, bars: 2 }
   const range = { from: 0, to: 2, metrics, equity: curve, drawdown: curve, trades: [{ side: 1, entryBar: 1, exitBar: 1, open: true, return: 0.1 }], tradeCount: 1 }

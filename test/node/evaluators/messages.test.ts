@@ -62,9 +62,10 @@ test('a fingerprint answer is a sha256 hex string', () => {
 
 test('evaluate requests and their answers are checked: a list of params within the cap, results with finite metrics', () => {
   const params = [{ fast: 5, slow: 30 }, { fast: 7, slow: 40 }]
-  assert.deepEqual(parseParentMessage({ type: 'evaluate', id: 4, jobKey: 'k', params }), { type: 'evaluate', id: 4, jobKey: 'k', params })
-  assert.ok(refused(() => parseParentMessage({ type: 'evaluate', id: 4, jobKey: 'k', params: [1] })), 'params must be objects')
-  assert.ok(refused(() => parseParentMessage({ type: 'evaluate', id: 4, jobKey: 'k', params: Array.from({ length: MAX_EVALUATE_GENOMES + 1 }, () => ({ a: 1 })) })), 'at most MAX_EVALUATE_GENOMES')
+  assert.deepEqual(parseParentMessage({ type: 'evaluate', id: 4, jobKey: 'k', params, island: 3 }), { type: 'evaluate', id: 4, jobKey: 'k', params, island: 3 })
+  assert.ok(refused(() => parseParentMessage({ type: 'evaluate', id: 4, jobKey: 'k', params })), 'the unit island is required')
+  assert.ok(refused(() => parseParentMessage({ type: 'evaluate', id: 4, jobKey: 'k', params: [1], island: 0 })), 'params must be objects')
+  assert.ok(refused(() => parseParentMessage({ type: 'evaluate', id: 4, jobKey: 'k', params: Array.from({ length: MAX_EVALUATE_GENOMES + 1 }, () => ({ a: 1 })), island: 0 })), 'at most MAX_EVALUATE_GENOMES')
   const metrics = { totalReturn: 0.1, cagr: 0.2, sharpe: 1, sortino: 1.5, maxDrawdown: 0.05, calmar: 4, trades: 12, winRate: 0.5, profitFactor: 1.2, exposure: 0.4, bars: 100 }
   const ok = parseChildMessage({ type: 'evaluated', id: 4, results: [{ fitness: 1, inSample: { ...metrics, extra: 9 }, outOfSample: metrics }, { fitness: null, inSample: null, outOfSample: null, error: 'STRATEGY_THREW: x' }] })
   assert.deepEqual(ok, { type: 'evaluated', id: 4, results: [{ fitness: 1, inSample: metrics, outOfSample: metrics }, { fitness: null, inSample: null, outOfSample: null, error: 'STRATEGY_THREW: x' }] }, 'unknown metric fields are dropped')
