@@ -28,7 +28,7 @@ test('input codes are HTTP 400 and exit 2; others answer 4xx/5xx and exit 1, 3, 
 
 test('the codes that stop a job, and the genome failures that depend on the machine', () => {
   const with_ = (p: 'breaksJob' | 'machineDependent'): string[] => Object.values(ERROR_CODES).filter(c => c[p]).map(c => c.code).sort()
-  assert.deepEqual(with_('breaksJob'), ['EVAL_UNIT_FAILED', 'STRATEGY_FORBIDDEN_IMPORT', 'STRATEGY_INVALID', 'STRATEGY_SYNTAX'])
+  assert.deepEqual(with_('breaksJob'), ['EVAL_UNIT_FAILED', 'STRATEGY_CONSTRAINTS_UNSATISFIABLE', 'STRATEGY_FORBIDDEN_IMPORT', 'STRATEGY_INVALID', 'STRATEGY_LOOKAHEAD', 'STRATEGY_SYNTAX'])
   assert.deepEqual(with_('machineDependent'), ['EVAL_CRASHED', 'EVAL_OUT_OF_MEMORY', 'EVAL_TIMEOUT'])
 })
 
