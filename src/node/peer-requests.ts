@@ -55,6 +55,7 @@ export function peerStatus (services: PeerServices, self: SelfInfo): PeerStatus 
     connections: connections(services, self),
     lastSeen: self.lastSeen,
     blocked: scheduler.blocked(),
+    stopped: jobId => services.library.brokenReason(jobId),
     rejected: logStore.rejectedCounts(),
     refusedMessages: messageRejections(replication),
     syncErrors: replication.syncErrors,

@@ -11,7 +11,7 @@ import { createDashboardData, type DashboardData } from './dashboard/index.js'
 import { createEvaluatorPool, type EvaluatorPool } from './evaluators/index.js'
 import { createPeerNode, type PeerNode } from './mesh/index.js'
 import { createLogStore, type LogStore, logStoreLog, createReplicator, type Replicator } from './replication/index.js'
-import { createCommitVerifier, type CommitVerifier, createJobLibrary, type JobLibrary, createScheduler, type Scheduler, localEngine, type LocalEngine, createWalkForwardResults, type WalkForwardResults } from './work/index.js'
+import { createCommitVerifier, type CommitVerifier, createJobStops, createJobLibrary, type JobLibrary, createScheduler, type Scheduler, localEngine, type LocalEngine, createWalkForwardResults, type WalkForwardResults } from './work/index.js'
 import { ISOLATE_INTERFACE_VERSION } from '../engine/isolate/interface.js'
 import type { ServiceStack } from './lifecycle.js'
 import type { PeerEvents } from './peer-events.js'
@@ -79,6 +79,7 @@ export async function startPeerServices (config: PeerServiceConfig, events: Peer
     clock: config.clock,
     log: config.log,
     trust: verifier.trust,
+    stopped: jobId => library.brokenReason(jobId),
   })
   await stack.start('dashboard', dashboard)
   return { ...transport, ...work, dashboard }
@@ -122,7 +123,8 @@ async function startWork (config: PeerServiceConfig, events: PeerEvents, stack: 
   log(`engine ${engine.hash.slice(0, 12)}, runtime fingerprint ${engine.fingerprint.slice(0, 12)} (${Math.round(engine.fingerprintMs)} ms)`)
   const state = (): ReturnType<LogStore['state']> => logStore.state()
   const fingerprint = async (script: string): Promise<string> => await pool.fingerprint(script)
-  const library = createJobLibrary({ blobStore, blobSync, state, connected: () => node.getPeers(), events, clock, log, fingerprint }, { self: config.self })
+  const stops = await stack.start('job stops', createJobStops({ dataDir: config.dataDir }))
+  const library = createJobLibrary({ blobStore, blobSync, state, connected: () => node.getPeers(), events, clock, log, fingerprint, stops }, { self: config.self })
   const verifier = await stack.start('checks', createCommitVerifier({ state, library, pool, events, log }, { self: config.self, dataDir: config.dataDir }))
   const scheduler = createScheduler({ logStore, pool, library, verifier, events, clock, log }, {
     capacity: config.cores,

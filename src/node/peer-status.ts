@@ -23,6 +23,8 @@ export interface StatusInputs {
   readonly connections: ReadonlyMap<string, readonly string[]>
   readonly lastSeen: ReadonlyMap<string, number>
   readonly blocked: ReadonlyMap<string, string>
+  /** Why a job stopped on this peer (finished or not), if it did: it then shows no best fitness. */
+  readonly stopped?: (jobId: string) => string | undefined
   /** Entries the log store refused, by sending peer and code. */
   readonly rejected: CountsByPeer
   /** Gossip messages refused whole, by sending peer and code (the replicator's SYNC_* rejections). */
@@ -168,8 +170,10 @@ function jobViews (inp: StatusInputs, trust: CommitTrust): JobStatusView[] {
         if (countedCommit(unit, trust) === null && leaseHolder(unit, now) !== null) leased++
       }
     }
-    const best = leaderboard(state, j.id, 1, trust)[0]
-    const reason = j.done ? undefined : inp.blocked.get(j.id)
+    const stopped = inp.stopped?.(j.id)
+    // No row of a stopped job is ranked, its best fitness included.
+    const best = stopped === undefined ? leaderboard(state, j.id, 1, trust)[0] : undefined
+    const reason = stopped ?? (j.done ? undefined : inp.blocked.get(j.id))
     return {
       id: j.id,
       strategy: j.spec.strategy.name,
@@ -184,6 +188,7 @@ function jobViews (inp: StatusInputs, trust: CommitTrust): JobStatusView[] {
       runnable: reason === undefined || reason === 'loading' || reason.startsWith('fetching'),
       ...(reason === undefined ? {} : { reason }),
       bestFitness: best?.fitness ?? null,
+      ...(stopped === undefined ? {} : { stopped }),
     }
   })
 }

@@ -46,6 +46,12 @@ export interface JobStatusView {
   readonly runnable: boolean
   readonly reason?: string
   readonly bestFitness: number | null
+  /**
+   * Set when the job stopped on this peer with an error every unit of it would hit (`CODE:
+   * message`, e.g. STRATEGY_LOOKAHEAD), finished or not: it is then not runnable, and
+   * `bestFitness` is null since no row of a stopped job is ranked.
+   */
+  readonly stopped?: string
 }
 
 /** Counts by peer id, then error code. */

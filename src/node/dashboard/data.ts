@@ -43,6 +43,8 @@ export interface DashboardDataOptions {
   readonly log?: (line: string) => void
   /** Which commits count (default: all): the peer's CommitVerifier's judgement. */
   readonly trust?: CommitTrust
+  /** Why a job stopped on this peer, if it did: no best fitness of it is recorded then. */
+  readonly stopped?: (jobId: string) => string | undefined
 }
 
 export interface DashboardData extends DashboardControl {
@@ -116,7 +118,7 @@ function sampleProgress (opts: DashboardDataOptions, trust: CommitTrust, history
         if (counted !== null) evaluations += state.checkpoints.get(counted.checkpointHash)?.evaluations ?? 0
       }
     }
-    const best = leaderboard(state, job.id, 1, trust)[0]?.fitness ?? null
+    const best = opts.stopped?.(job.id) === undefined ? leaderboard(state, job.id, 1, trust)[0]?.fitness ?? null : null
     history.record(job.id, { t: now, evaluations, committed: job.committed, bestFitness: best }, job.done)
   }
 }

@@ -240,7 +240,7 @@ class CheckingVerifier implements CommitVerifier {
     } catch (err) {
       const e = err as Error & { code?: string }
       if (e.code === 'STRATEGY_LOOKAHEAD') {
-        this.components.library.markBroken(unit.jobId, `${e.code}: ${e.message}`)
+        await this.components.library.markBroken(unit.jobId, `${e.code}: ${e.message}`)
         this.components.events.emit('job:readiness')
         return { verdict: { ok: false, reason: `${e.code}: ${e.message}` }, keep: true }
       }

@@ -17,6 +17,7 @@ import type { BlobStore, BlobSync } from '../blobs/index.js'
 import type { PoolJob } from '../evaluators/index.js'
 import type { BlobKind } from '../../protocol/entry-bodies.js'
 import type { PeerEvents } from '../peer-events.js'
+import type { JobStops } from './job-stops.js'
 
 /**
  * Wait this long before asking the mesh again for a blob that failed to arrive. A blob that failed
@@ -38,9 +39,12 @@ export type JobReadiness =
 export interface JobLibrary {
   /** Where the job stands now; starts fetching missing blobs in the background. */
   readiness (jobId: string, spec: JobSpec): JobReadiness
-  /** Marks a job as not runnable here (e.g. its strategy does not compile on this peer). */
-  markBroken (jobId: string, reason: string): void
-  /** Why the job was marked broken here (`CODE: message`), or undefined; starts nothing. */
+  /**
+   * Stops a job here with an error every unit of it would hit (`breaksJob`); the stop is kept
+   * across restarts. Resolves once it is on disk.
+   */
+  markBroken (jobId: string, reason: string): Promise<void>
+  /** Why the job was marked broken or stopped here (`CODE: message`), or undefined; starts nothing. */
   brokenReason (jobId: string): string | undefined
 }
 
@@ -59,6 +63,8 @@ export interface JobLibraryComponents {
   readonly log: (line: string) => void
   /** The runtime fingerprint of an engine bundle on this machine (the evaluator pool's, kept by hash). */
   readonly fingerprint: (engine: string) => Promise<string>
+  /** Where stops outlive a restart; without it they last until this process ends. */
+  readonly stops?: Pick<JobStops, 'reason' | 'record'>
 }
 
 export interface JobLibraryInit {
@@ -86,7 +92,7 @@ class BlobJobLibrary implements JobLibrary {
   constructor (private readonly components: JobLibraryComponents, private readonly init: JobLibraryInit) {}
 
   readiness (jobId: string, spec: JobSpec): JobReadiness {
-    const bad = this.broken.get(jobId)
+    const bad = this.brokenReason(jobId)
     if (bad !== undefined) return { ready: false, reason: bad, permanent: true }
     const job = this.jobs.get(jobId)
     if (job !== undefined) return { ready: true, job }
@@ -96,13 +102,14 @@ class BlobJobLibrary implements JobLibrary {
     return { ready: false, reason: 'loading', permanent: false }
   }
 
-  markBroken (jobId: string, reason: string): void {
+  async markBroken (jobId: string, reason: string): Promise<void> {
     this.broken.set(jobId, reason)
     this.jobs.delete(jobId)
+    await this.components.stops?.record(jobId, reason)
   }
 
   brokenReason (jobId: string): string | undefined {
-    return this.broken.get(jobId)
+    return this.broken.get(jobId) ?? this.components.stops?.reason(jobId)
   }
 
   private slot (hash: string): BlobSlot {

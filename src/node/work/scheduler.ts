@@ -259,7 +259,7 @@ class LeaseScheduler implements Scheduler {
     }
     this.log(`unit island ${u.island} epoch ${u.epoch} failed: ${e.code ?? 'ERROR'}: ${e.message}`)
     if (errorCodeInfo(e.code)?.breaksJob === true) {
-      library.markBroken(u.jobId, `${e.code}: ${e.message}`)
+      await library.markBroken(u.jobId, `${e.code}: ${e.message}`)
     }
     if (!this.stopping && !record.abandoned) {
       await logStore.append('release', { jobId: u.jobId, island: u.island, epoch: u.epoch })
