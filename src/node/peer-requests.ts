@@ -4,8 +4,9 @@
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { jobId as jobIdOf } from '../engine/job-setup.js'
-import { jobs, leaderboard } from '../ledger/queries.js'
+import { jobs, jobTrials, leaderboard } from '../ledger/queries.js'
 import { buildStatus } from './peer-status.js'
+import { rowsWithStatistics, statisticsView } from './results-statistics.js'
 import type { PeerServices } from './peer-services.js'
 import type { PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
 import { messageRejections } from './replication/index.js'
@@ -64,17 +65,19 @@ export function peerStatus (services: PeerServices, self: SelfInfo): PeerStatus 
 }
 
 /** The leaderboard of `jobId` (a full id or a prefix of 8+ characters), or of the latest job. */
-export function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier'>, jobId: string | undefined, top: number): ResultsView {
-  const { logStore, verifier } = services
+export function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier' | 'statistics'>, jobId: string | undefined, top: number): ResultsView {
+  const { logStore, verifier, statistics } = services
   const all = jobs(logStore.state(), verifier.trust)
   const job = jobId === undefined ? all.at(-1) : all.find(j => j.id === jobId || (jobId.length >= 8 && j.id.startsWith(jobId)))
   if (job === undefined) {
     throw new StratmeshError('JOB_NOT_FOUND', jobId === undefined ? 'no job has been submitted to this mesh yet' : `no job ${jobId} is known to this peer`, { details: { job: jobId } })
   }
+  const status = statistics.of(job.id)
   return {
     job: { id: job.id, spec: job.spec, submitter: job.submitter, committed: job.committed, total: job.total },
     done: job.done,
-    leaderboard: leaderboard(logStore.state(), job.id, top, verifier.trust),
+    leaderboard: rowsWithStatistics(leaderboard(logStore.state(), job.id, top, verifier.trust), status),
+    statistics: statisticsView(status, jobTrials(logStore.state(), job.id, verifier.trust)),
   }
 }
 

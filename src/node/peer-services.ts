@@ -11,7 +11,7 @@ import { createDashboardData, type DashboardData } from './dashboard/index.js'
 import { createEvaluatorPool, type EvaluatorPool } from './evaluators/index.js'
 import { createPeerNode, type PeerNode } from './mesh/index.js'
 import { createLogStore, type LogStore, logStoreLog, createReplicator, type Replicator } from './replication/index.js'
-import { createCommitVerifier, type CommitVerifier, createJobLibrary, type JobLibrary, createScheduler, type Scheduler, localEngine, type LocalEngine } from './work/index.js'
+import { createCommitVerifier, type CommitVerifier, createJobLibrary, type JobLibrary, createScheduler, type Scheduler, localEngine, type LocalEngine, createStatisticsKeeper, type StatisticsKeeper } from './work/index.js'
 import { ISOLATE_INTERFACE_VERSION } from '../engine/isolate/interface.js'
 import type { ServiceStack } from './lifecycle.js'
 import type { PeerEvents } from './peer-events.js'
@@ -50,18 +50,20 @@ export interface PeerServices {
   readonly library: JobLibrary
   readonly verifier: CommitVerifier
   readonly scheduler: Scheduler
+  /** The overfitting statistics of complete jobs, computed here once each. */
+  readonly statistics: StatisticsKeeper
   readonly dashboard: DashboardData
 }
 
 type Transport = Pick<PeerServices, 'logStore' | 'blobStore' | 'node' | 'replicator' | 'blobSync'>
-type Work = Pick<PeerServices, 'pool' | 'engine' | 'library' | 'verifier' | 'scheduler'>
+type Work = Pick<PeerServices, 'pool' | 'engine' | 'library' | 'verifier' | 'scheduler' | 'statistics'>
 
 /** Builds and starts every service; on a failure, the caller stops `stack` (what had started). */
 export async function startPeerServices (config: PeerServiceConfig, events: PeerEvents, stack: ServiceStack): Promise<PeerServices> {
   const transport = await startTransport(config, events, stack)
   const work = await startWork(config, events, stack, transport)
   const { logStore, node, replicator } = transport
-  const { scheduler, verifier, pool, library, engine } = work
+  const { scheduler, verifier, pool, library, engine, statistics } = work
   const rejoin = await stack.start('rejoin', createRejoin({ node, replicator, scheduler, events }))
   await stack.start('hello', createHello({ node, logStore, events, log: config.log }, { ...config, fingerprint: engine.fingerprint, isolateInterface: ISOLATE_INTERFACE_VERSION }))
   // Restarting with unfinished jobs: the others may have finished units since this ledger
@@ -71,7 +73,7 @@ export async function startPeerServices (config: PeerServiceConfig, events: Peer
   const dashboard = createDashboardData({
     state: () => logStore.state(),
     running: () => scheduler.running(),
-    results: async (jobId, top) => jobResults({ logStore, verifier }, jobId, top),
+    results: async (jobId, top) => jobResults({ logStore, verifier, statistics }, jobId, top),
     readiness: (jobId, spec) => library.readiness(jobId, spec),
     detail: async (job, params) => await pool.detail(job, params),
     clock: config.clock,
@@ -126,5 +128,6 @@ async function startWork (config: PeerServiceConfig, events: PeerEvents, stack: 
     capacity: config.cores,
     ...(config.leaseTtlMs === undefined ? {} : { leaseTtlMs: config.leaseTtlMs }),
   })
-  return { pool, engine, library, verifier, scheduler }
+  const statistics = await stack.start('statistics', createStatisticsKeeper({ state, trust: verifier.trust, library, pool, events, log }, { dataDir: config.dataDir }))
+  return { pool, engine, library, verifier, scheduler, statistics }
 }

@@ -14,6 +14,7 @@ import { runUnit, type UnitInput } from '../ga.js'
 import { evalSetupFor } from '../job-setup.js'
 import { evaluateGenome, type EvalSetup } from '../evaluate.js'
 import { paramsProblem } from '../param-space.js'
+import { jobStatistics, type StatisticsInput } from '../stats/job-statistics.js'
 import { runtimeFingerprint } from '../runtime-fingerprint.js'
 import { createStrategyContext } from '../strategy-context.js'
 import { loadStrategyModule, type StrategyModuleFunction } from '../strategy-loader.js'
@@ -147,6 +148,12 @@ const operations = {
     const j = loaded()
     const detail = evaluateDetail(j.def, j.ctx, parse(paramsJson) as ParamValues, j.setup)
     return plainDetail(sampleGenomeDetail(detail, { maxPoints, maxTrades }))
+  }),
+  /** A finished job's overfitting statistics (stats/job-statistics.ts), reporting progress per genome it runs. */
+  statistics: (inputJson: string): number => respond(() => {
+    const j = loaded()
+    const report = progress
+    return jobStatistics(j.def, j.ctx, j.setup, parse(inputJson) as StatisticsInput, (index, params) => { if (report !== null) report(index, paramsKey(params), false) })
   }),
   /** The last answer, handed out once. */
   take (): string {

@@ -3,6 +3,8 @@
  * overfit winner is visible. `--wait` blocks until every unit of the job is committed.
  */
 import { StratmeshError } from '../../protocol/errors.js'
+import { OVERFIT_SHARPE_RETENTION } from '../../engine/overfit.js'
+import { PLATEAU_TOLERANCE } from '../../engine/stats/plateau.js'
 import { connectToPeer, DEFAULT_TOP } from '../api/index.js'
 import type { PeerControl, ResultsView } from '../peer-types.js'
 import { leaderboardCsv, leaderboardTable, num, pct, shortId } from './format.js'
@@ -24,7 +26,22 @@ export function resultsText (r: ResultsView): string {
   const s = r.job.spec
   const head = `job ${r.job.id} (${r.done ? 'complete' : `${r.job.committed}/${r.job.total} units, in progress`}): ${s.strategy.name} on ${s.dataset.name} ` +
     `(${s.dataset.bars} bars, last ${pct(s.oosFraction)} out of sample), objective ${s.objective}, fee ${num(s.costs.fee, 4)}, slippage ${num(s.costs.slippage, 4)}, seed ${s.seed}`
-  return `${head}\n\n${leaderboardTable(r.leaderboard)}\n`
+  return `${head}\n${statisticsLine(r)}\n\n${leaderboardTable(r.leaderboard)}\n`
+}
+
+/**
+ * The job's side of the overfitting statistics: its trials and PBO, and how to read the columns
+ * (docs/DESIGN.md explains each statistic).
+ */
+export function statisticsLine (r: ResultsView): string {
+  const s = r.statistics
+  const trials = `${s.trials} trials`
+  if (!s.ready) return `${trials}; DSR, plateau and PBO: ${s.reason ?? 'not computed yet'}`
+  const pbo = s.pbo === null ? 'PBO - (too few rows)' : `PBO ${s.pbo.toFixed(3)} over the top ${s.pboRows ?? 0} rows`
+  const flagged = r.leaderboard.filter(x => x.overfit).length
+  return `${trials}, ${pbo} (the chance the best in-sample row is no better than the median out of sample); ` +
+    `DSR: probability the row's Sharpe beats luck over ${s.trials} trials; plateau: share of one-step neighbours within ${pct(PLATEAU_TOLERANCE)} of its fitness; ` +
+    `${flagged} of ${r.leaderboard.length} rows OVERFIT (out-of-sample Sharpe below ${pct(OVERFIT_SHARPE_RETENTION)} of the in-sample one)`
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import type IsolatedVm from 'isolated-vm'
 import { StratmeshError } from '../../protocol/errors.js'
+import { STATISTICS_ROWS, VARIANCE_SAMPLE } from '../../engine/stats/job-statistics.js'
 import { EXIT_ISOLATE_OUT_OF_MEMORY, ISOLATE_OUT_OF_MEMORY_LINE, IsolateHost, isolateMemoryMb, jobIsolateBytes } from './isolate-host.js'
 import { parseParentMessage, type ChildMessage, type ParentMessage } from './messages.js'
 import { checkInspected, rebuildDetail } from './isolate-answers.js'
@@ -75,6 +76,8 @@ function loadedHost (key: string): IsolateHost {
 /** The most progress reports a request can need: one per evaluation, plus the unit's repeats of its best genomes. */
 function progressAllowed (m: ParentMessage): number {
   if (m.type === 'evaluate') return m.params.length
+  // One report per leaderboard row and per genome of the variance sample.
+  if (m.type === 'statistics') return STATISTICS_ROWS + VARIANCE_SAMPLE
   if (m.type !== 'run-unit') return 0
   const ga = (m.input.spec as { ga?: { population?: unknown, generations?: unknown } } | undefined)?.ga
   const evaluations = Number(ga?.population) * (Number(ga?.generations) + 1)
@@ -101,6 +104,9 @@ function handle (m: ParentMessage): ChildMessage {
       return { type: 'detailed', id: m.id, detail: rebuildDetail(loadedHost(m.jobKey).detail(m.params, m.maxPoints, m.maxTrades)) }
     case 'evaluate':
       return { type: 'evaluated', id: m.id, results: loadedHost(m.jobKey).evaluate(m.params) as never }
+    case 'statistics':
+      // The parent checks the answer (statistics-answer.ts).
+      return { type: 'statistics-computed', id: m.id, statistics: loadedHost(m.jobKey).statistics(m.input) as never }
   }
 }
 

@@ -9,6 +9,7 @@ import type IsolatedVm from 'isolated-vm'
 import type { Candles, ParamValues } from '../../protocol/types.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
+import type { StatisticsInput } from '../../engine/stats/job-statistics.js'
 import { wrapStrategyModule } from '../../engine/strategy-loader.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { isErrorCode } from '../../protocol/error-codes.js'
@@ -55,7 +56,7 @@ export interface IsolateHostOptions {
   readonly onProgress: (index: number, paramsKey: string, repeat: boolean) => boolean
 }
 
-const OPERATIONS = ['fingerprint', 'inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'take'] as const
+const OPERATIONS = ['fingerprint', 'inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'statistics', 'take'] as const
 type Operation = typeof OPERATIONS[number]
 
 export class IsolateHost {
@@ -128,6 +129,10 @@ export class IsolateHost {
 
   detail (params: ParamValues, maxPoints: number, maxTrades: number): unknown {
     return this.call('detail', [JSON.stringify(params), maxPoints, maxTrades])
+  }
+
+  statistics (input: StatisticsInput): unknown {
+    return this.call('statistics', [JSON.stringify(input)])
   }
 
   /** Compiles the strategy's CommonJS text in the isolate and returns its module function, to pass in. */

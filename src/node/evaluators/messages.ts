@@ -4,17 +4,19 @@
  * The child runs other people's code, so the parent checks every message it receives as untrusted
  * input; the child checks the parent's messages as a guard against version skew between the two.
  * Every request carries an `id`; the child answers it with exactly one final message (loaded,
- * result, inspected, detailed, evaluated or error), after any number of progress messages.
+ * result, inspected, detailed, evaluated, statistics-computed or error), after any number of progress messages.
  */
 import type { Trade } from '../../engine/backtest-detail.js'
 import type { SampledCurve, SampledGenomeDetail, SampledRange } from '../../engine/downsample.js'
 import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
+import type { JobStatistics, StatisticsInput } from '../../engine/stats/job-statistics.js'
 import type { ParamSpace } from '../../engine/strategy-api.js'
 import type { Candles, EvalResult, Metrics, ParamValues } from '../../protocol/types.js'
 import { canonicalString } from '../../protocol/canonical.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { isErrorCode, type ErrorCode } from '../../protocol/error-codes.js'
+import { checkStatistics } from './statistics-answer.js'
 
 /** Longest error message taken from a child: enough for any real message, not a way to flood logs. */
 export const MAX_CHILD_ERROR_CHARS = 2000
@@ -45,7 +47,9 @@ export interface DetailMessage { readonly type: 'detail', readonly id: number, r
 export interface EvaluateMessage { readonly type: 'evaluate', readonly id: number, readonly jobKey: string, readonly params: readonly ParamValues[] }
 /** Run an engine bundle's runtime fingerprint in a fresh isolate (no strategy is loaded). */
 export interface FingerprintMessage { readonly type: 'fingerprint', readonly id: number, readonly engine: string }
-export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage
+/** Compute a finished job's overfitting statistics (stats/job-statistics.ts), one progress message per genome it runs. */
+export interface StatisticsMessage { readonly type: 'statistics', readonly id: number, readonly jobKey: string, readonly input: StatisticsInput }
+export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage | StatisticsMessage
 
 export interface ReadyMessage { readonly type: 'ready' }
 export interface LoadedMessage { readonly type: 'loaded', readonly id: number }
@@ -62,7 +66,8 @@ export interface DetailedMessage { readonly type: 'detailed', readonly id: numbe
 export interface EvaluatedMessage { readonly type: 'evaluated', readonly id: number, readonly results: readonly EvalResult[] }
 export interface FingerprintedMessage { readonly type: 'fingerprinted', readonly id: number, readonly fingerprint: string }
 export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: ErrorCode, readonly message: string }
-export type ChildMessage = ReadyMessage | LoadedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | ErrorMessage
+export interface StatisticsComputedMessage { readonly type: 'statistics-computed', readonly id: number, readonly statistics: JobStatistics }
+export type ChildMessage = ReadyMessage | LoadedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | StatisticsComputedMessage | ErrorMessage
 
 function bad (problem: string): StratmeshError {
   return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator message ${problem}`)
@@ -111,6 +116,9 @@ export function parseParentMessage (m: unknown): ParentMessage {
       if (typeof m.jobKey !== 'string' || !Array.isArray(m.params) || !m.params.every(isRecord)) throw bad('evaluate lacks jobKey or a list of params')
       if (m.params.length > MAX_EVALUATE_GENOMES) throw bad(`evaluate holds ${m.params.length} genomes, more than ${MAX_EVALUATE_GENOMES}`)
       return m as unknown as EvaluateMessage
+    case 'statistics':
+      if (typeof m.jobKey !== 'string' || !isRecord(m.input) || !Array.isArray(m.input.rows) || !isRecord(m.input.spec)) throw bad('statistics lacks jobKey or an input with spec and rows')
+      return m as unknown as StatisticsMessage
     default:
       throw bad(`has unknown type ${JSON.stringify(String(m.type))}`)
   }
@@ -146,6 +154,8 @@ export function parseChildMessage (m: unknown): ChildMessage {
     case 'evaluated':
       if (!Array.isArray(m.results) || m.results.length > MAX_EVALUATE_GENOMES) throw bad(`evaluated must hold at most ${MAX_EVALUATE_GENOMES} results`)
       return { type: 'evaluated', id, results: m.results.map(checkEvalResult) }
+    case 'statistics-computed':
+      return { type: 'statistics-computed', id, statistics: checkStatistics(m.statistics) }
     case 'error':
       // The code crosses a process boundary: only a registered one may become a StratmeshError here.
       if (!isErrorCode(m.code) || typeof m.message !== 'string') throw bad('error lacks a code or message')

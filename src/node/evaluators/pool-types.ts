@@ -3,6 +3,7 @@ import type { Logger } from '@libp2p/interface'
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
+import type { JobStatistics, StatisticsInput } from '../../engine/stats/job-statistics.js'
 import type { ParamSpace } from '../../engine/strategy-api.js'
 import type { Candles, EvalResult, ParamValues } from '../../protocol/types.js'
 
@@ -73,6 +74,11 @@ export interface EvaluatorPool {
    * MAX_DETAIL_POINTS points. Runs in an evaluator of its own, like inspect().
    */
   detail (job: PoolJob, params: ParamValues): Promise<SampledGenomeDetail>
+  /**
+   * A finished job's overfitting statistics (DSR, PBO, plateau scores) for its leaderboard rows,
+   * computed in an evaluator of its own, like detail().
+   */
+  statistics (job: PoolJob, input: StatisticsInput): Promise<JobStatistics>
   /**
    * Evaluates genomes of a job (at most MAX_EVALUATE_GENOMES), for checking other members'
    * checkpoints; results in the order of `params`. Runs in the pool's checker, an evaluator of its

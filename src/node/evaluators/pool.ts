@@ -13,6 +13,7 @@ import type { EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
+import type { JobStatistics, StatisticsInput } from '../../engine/stats/job-statistics.js'
 import { jobId } from '../../engine/job-setup.js'
 import { sha256Hex } from '../../protocol/canonical.js'
 import type { EvalResult, ParamValues } from '../../protocol/types.js'
@@ -203,6 +204,17 @@ class Pool implements EvaluatorPool {
       const m = await ev.request({ type: 'detail', jobKey: job.key, params, maxPoints: MAX_DETAIL_POINTS, maxTrades: MAX_DETAIL_TRADES })
       if (m.type === 'detailed') return m.detail
       throw answerError(m, 'detailed')
+    })
+  }
+
+  /** In an evaluator of its own, like detail(): once per finished job, never in a unit's way. */
+  async statistics (job: PoolJob, input: StatisticsInput): Promise<JobStatistics> {
+    const code = this.jobs.compile(job)
+    return await this.transient.run(async ev => {
+      await this.jobs.load(ev, job, code)
+      const m = await ev.request({ type: 'statistics', jobKey: job.key, input })
+      if (m.type === 'statistics-computed') return m.statistics
+      throw answerError(m, 'statistics-computed')
     })
   }
 
