@@ -7,7 +7,7 @@
 import { normalCdf, normalQuantile } from './normal.js'
 
 /** The Euler-Mascheroni constant, in the expected maximum of N normal draws. */
-export const EULER_MASCHERONI = 0.5772156649015329
+const EULER_MASCHERONI = 0.5772156649015329
 
 /**
  * SR0: the expected maximum of `trials` Sharpe ratios drawn with mean 0 and variance `variance`
