@@ -22,8 +22,13 @@ import { inSampleRecord } from './returns.js'
 export const STATISTICS_ROWS = 20
 /** Rows PBO selects among: the paper's examples use a few to a few dozen; 16 keeps C(16, 8) splits x 16 rows cheap. */
 export const PBO_ROWS = 16
-/** Genomes whose Sharpe estimates the variance of the trials' Sharpe ratios (V in the DSR). */
-export const VARIANCE_SAMPLE = 64
+/**
+ * Genomes whose Sharpe estimates the variance of the trials' Sharpe ratios (V in the DSR). The
+ * estimate's relative standard error is about sqrt(2 / 31) = 25 %, so SR0, which goes with sqrt(V),
+ * is known to about 12 %; 64 would bring that to 9 % at twice the cost, and these random draws are
+ * the dearest evaluations of the statistics (docs/BENCHMARKS.md).
+ */
+export const VARIANCE_SAMPLE = 32
 
 export interface StatisticsInput {
   readonly spec: JobSpec
