@@ -6,6 +6,7 @@ import { StratmeshError } from '../../protocol/errors.js'
 import { OVERFIT_SHARPE_RETENTION } from '../../engine/overfit.js'
 import { PLATEAU_TOLERANCE } from '../../engine/stats/plateau.js'
 import { connectToPeer, DEFAULT_TOP } from '../api/index.js'
+import { STATISTICS_FAILED } from '../work/index.js'
 import type { PeerControl, ResultsView } from '../peer-types.js'
 import { leaderboardCsv, leaderboardTable, num, pct, shortId } from './format.js'
 import { dataDirFrom } from './options.js'
@@ -13,6 +14,12 @@ import { createProgressLine } from './progress.js'
 
 /** `--wait` asks this often: a unit takes seconds, so a second is responsive and cheap. */
 export const RESULTS_POLL_INTERVAL_MS = 1000
+/**
+ * After the job is complete, `--wait` waits this much longer for its overfitting statistics: they
+ * take a fraction of the job (docs/BENCHMARKS.md); past this, or if computing them failed, the
+ * leaderboard is printed without them and the reason says why.
+ */
+export const RESULTS_STATISTICS_WAIT_MS = 60_000
 
 export interface ResultsOptions {
   readonly dataDir?: string
@@ -57,10 +64,21 @@ export async function waitForJob (peer: PeerControl, jobId: string | undefined, 
       await sleep(intervalMs)
       r = await peer.results(r.job.id, top)
     }
-    return r
+    return await waitForStatistics(peer, r, top, intervalMs, (text: string) => { progress.update(text) })
   } finally {
     progress.done()
   }
+}
+
+/** Polls a complete job until its statistics are computed, for at most RESULTS_STATISTICS_WAIT_MS. */
+export async function waitForStatistics (peer: PeerControl, done: ResultsView, top: number, intervalMs = RESULTS_POLL_INTERVAL_MS, show: (text: string) => void = () => {}): Promise<ResultsView> {
+  let r = done
+  for (let waited = 0; !r.statistics.ready && waited < RESULTS_STATISTICS_WAIT_MS && r.statistics.reason?.startsWith(STATISTICS_FAILED) !== true; waited += intervalMs) {
+    show(`job ${shortId(r.job.id)}: complete; overfitting statistics ${r.statistics.reason ?? ''}`)
+    await sleep(intervalMs)
+    r = await peer.results(r.job.id, top)
+  }
+  return r
 }
 
 export async function resultsCommand (job: string | undefined, opts: ResultsOptions): Promise<void> {

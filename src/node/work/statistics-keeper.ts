@@ -40,6 +40,9 @@ export interface StatisticsKeeperInit { readonly dataDir: string }
 
 interface Kept { readonly hash: string, readonly statistics: JobStatistics }
 
+/** How the reason starts when computing a job's statistics failed (they are not tried again for the same inputs). */
+export const STATISTICS_FAILED = 'computing them failed'
+
 /** The inputs of a complete job's statistics, or why it has none yet. */
 export function statisticsInput (state: LedgerState, jobId: string, trust: CommitTrust): StatisticsInput | string {
   const job = jobs(state, trust).find(j => j.id === jobId)
@@ -90,7 +93,7 @@ class LevelStatisticsKeeper implements StatisticsKeeper {
     const kept = this.kept.get(jobId)
     if (kept?.hash === hash) return { ready: true, statistics: kept.statistics }
     const failed = this.failed.get(jobId)
-    if (failed?.hash === hash) return { ready: false, reason: `computing them failed: ${failed.reason}` }
+    if (failed?.hash === hash) return { ready: false, reason: `${STATISTICS_FAILED}: ${failed.reason}` }
     return { ready: false, reason: this.compute(jobId, input, hash) }
   }
 
