@@ -46,9 +46,9 @@ export function statisticsLine (r: ResultsView): string {
   if (!s.ready) return `${trials}; DSR, plateau and PBO: ${s.reason ?? 'not computed yet'}`
   const pbo = s.pbo === null ? 'PBO - (too few rows)' : `PBO ${s.pbo.toFixed(3)} over the top ${s.pboRows ?? 0} rows`
   const flagged = r.leaderboard.filter(x => x.overfit).length
-  return `${trials}, ${pbo} (the chance the best in-sample row is no better than the median out of sample); ` +
-    `DSR: probability the row's Sharpe beats luck over ${s.trials} trials; plateau: share of one-step neighbours within ${pct(PLATEAU_TOLERANCE)} of its fitness; ` +
-    `${flagged} of ${r.leaderboard.length} rows OVERFIT (out-of-sample Sharpe below ${pct(OVERFIT_SHARPE_RETENTION)} of the in-sample one)`
+  return `${trials}, ${pbo}, ${flagged} of ${r.leaderboard.length} rows OVERFIT\n` +
+    `(DSR: probability that the row's Sharpe beats the best of ${s.trials} lucky trials; plateau: share of its one-step neighbours within ${pct(PLATEAU_TOLERANCE)} of its fitness; ` +
+    `PBO: how often the best in-sample row is below the median out of sample; OVERFIT: out-of-sample Sharpe below ${pct(OVERFIT_SHARPE_RETENTION)} of the in-sample one)`
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
