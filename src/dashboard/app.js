@@ -131,6 +131,12 @@ async function refreshBoard (jobId) {
   state.board = b
   const s = b.job.spec
   $('board-note').textContent = b.stopped !== undefined ? `stopped: ${b.stopped} · no row of a stopped job is ranked` : `${b.rows.length} rows · objective ${s.objective} · last ${Math.round(s.oosFraction * 100)}% of ${s.dataset.bars} bars out of sample${b.done ? '' : ' · job still running'}`
+  const st = b.statistics
+  $('board-stats').textContent = st.ready
+    ? `${st.trials} trials. DSR: the probability that a row's Sharpe beats the best that many lucky trials would show (trust above 0.95). ` +
+      `PBO ${num(st.pbo, 3)}: how often the best in-sample row lands in the bottom half out of sample, for the top ${st.pboRows ?? 0} rows together (above 0.5, the ranking is no better than chance). ` +
+      'Plateau: the share of a row\'s one-step neighbours with a fitness within 20% of its own (near 0: a lone spike).'
+    : `${st.trials} trials so far. DSR, PBO and plateau: ${st.reason ?? 'not computed yet'}.`
   renderBoard()
 }
 

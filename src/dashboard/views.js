@@ -16,7 +16,7 @@
  * @property {string} key
  * @property {string} label
  * @property {boolean} [num]
- * @property {'is' | 'oos'} [side]
+ * @property {'stats' | 'is' | 'oos'} [side]
  * @property {(r: BoardRow) => number | string | null | undefined} value
  * @property {(r: BoardRow) => string} show
  * @property {(r: BoardRow) => number | undefined} [sign]
@@ -176,6 +176,9 @@ export function renderUnits (container, progress, names) {
 export const BOARD_COLUMNS = [
   { key: 'rank', label: '#', num: true, value: r => r.rank, show: r => String(r.rank) },
   { key: 'fitness', label: 'fitness', num: true, value: r => r.fitness, show: r => num(r.fitness, 3) },
+  { key: 'dsr', side: 'stats', label: 'DSR', num: true, value: r => r.dsr, show: r => num(r.dsr, 3) },
+  { key: 'pbo', side: 'stats', label: 'PBO', num: true, value: r => r.pbo, show: r => num(r.pbo, 3) },
+  { key: 'plateau', side: 'stats', label: 'plateau', num: true, value: r => r.plateau, show: r => pct(r.plateau, 0) },
   { key: 'is.return', side: 'is', label: 'return', num: true, value: r => r.inSample?.totalReturn, show: r => pct(r.inSample?.totalReturn), sign: r => r.inSample?.totalReturn },
   { key: 'is.sharpe', side: 'is', label: 'Sharpe', num: true, value: r => r.inSample?.sharpe, show: r => num(r.inSample?.sharpe) },
   { key: 'is.dd', side: 'is', label: 'max DD', num: true, value: r => r.inSample?.maxDrawdown, show: r => pct(r.inSample?.maxDrawdown) },
@@ -188,6 +191,9 @@ export const BOARD_COLUMNS = [
   { key: 'overfit', label: 'flag', value: r => r.overfit ? 1 : 0, show: () => '' },
   { key: 'params', label: 'parameters', value: r => paramsText(r.params), show: r => paramsText(r.params) },
 ]
+
+/** Columns that start a group of the head (a rule on their left): overfitting, in-sample, out-of-sample, the rest. */
+const GROUP_STARTS = [2, 5, 9, 13]
 
 /** @param {ParamValues} params */
 export function paramsText (params) {
@@ -221,13 +227,14 @@ export function sortRows (rows, sort) {
 export function renderBoardHead (thead, sort, onSort) {
   const groups = el('tr', {},
     el('th', { colspan: '2' }),
+    el('th', { colspan: '3', class: 'group stats sep', text: 'overfitting' }),
     el('th', { colspan: '4', class: 'group is sep', text: 'in-sample' }),
     el('th', { colspan: '4', class: 'group oos sep', text: 'out-of-sample' }),
     el('th', { colspan: '3', class: 'sep' }),
   )
   const cols = el('tr', {}, ...BOARD_COLUMNS.map((c, i) => {
     const sorted = sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined
-    const sep = i === 2 || i === 6 || i === 10
+    const sep = GROUP_STARTS.includes(i)
     return el('th', {
       class: `sortable${c.num ? ' num' : ''}${sep ? ' sep' : ''}`,
       scope: 'col',
@@ -257,7 +264,7 @@ export function renderBoardRows (tbody, rows, selectedId, onSelect) {
     onclick: () => onSelect(r),
     onkeydown: (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter') onSelect(r) },
   }, ...BOARD_COLUMNS.map((c, i) => {
-    const sep = i === 2 || i === 6 || i === 10
+    const sep = GROUP_STARTS.includes(i)
     if (c.key === 'overfit') return el('td', { class: 'flag sep' }, r.overfit ? el('span', { class: 'badge overfit', text: 'overfit' }) : null)
     const s = c.sign?.(r)
     return el('td', {

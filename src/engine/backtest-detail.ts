@@ -8,7 +8,7 @@
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { backtest } from './backtest.js'
-import { checkPositions, checkSplit, describeThrown, type EvalSetup } from './evaluate.js'
+import { checkPositions, checkSplit, describeThrown, robustFitness, type EvalSetup } from './evaluate.js'
 import { fitnessOf } from './objective.js'
 import type { ParamsOf, ParamSpace, StrategyContext, StrategyDefinition } from './strategy-api.js'
 import type { Candles, Costs, Metrics, ParamValues } from '../protocol/types.js'
@@ -125,5 +125,8 @@ export function evaluateDetail<S extends ParamSpace> (def: StrategyDefinition<S>
   if (typeof positions === 'string') throw new StratmeshError('STRATEGY_BAD_POSITIONS', positions)
   const inSample = backtestDetail(ctx, positions, setup.from, setup.split, setup.costs, setup.barsPerYear)
   const outOfSample = backtestDetail(ctx, positions, setup.split, setup.to, setup.costs, setup.barsPerYear)
-  return { params, fitness: fitnessOf(inSample.metrics, setup.objective, setup.minTrades), inSample, outOfSample }
+  const own = fitnessOf(inSample.metrics, setup.objective, setup.minTrades)
+  // The robust objective's fitness is evaluateGenome's, so the detail shows the number the GA ranked by.
+  const fitness = setup.objective === 'robust' && own !== null ? robustFitness(def as StrategyDefinition, ctx, params, setup, own) : own
+  return { params, fitness, inSample, outOfSample }
 }

@@ -13,6 +13,7 @@
 import { StratmeshError } from '../protocol/errors.js'
 import { backtest, backtestInBounds } from './backtest.js'
 import { fitnessOf } from './objective.js'
+import { oneStepNeighbours } from './neighbours.js'
 import type { ParamsOf, ParamSpace, StrategyContext, StrategyDefinition } from './strategy-api.js'
 import type { Costs, EvalResult, Metrics, Objective, ParamValues } from '../protocol/types.js'
 
@@ -102,8 +103,32 @@ export function checkSplit (setup: EvalSetup, bars: number): void {
  */
 export type EvalScope = 'fitness' | 'full'
 
-/** Evaluates one genome; see the module comment. Throws only for a bad setup (a caller bug). */
+/**
+ * Evaluates one genome; see the module comment. Throws only for a bad setup (a caller bug). The
+ * robust objective's fitness is robustFitness: every caller (a unit's search, the check of another
+ * member's checkpoint, the detail) comes through here, so all of them compute the same number.
+ */
 export function evaluateGenome<S extends ParamSpace> (def: StrategyDefinition<S>, ctx: StrategyContext, params: ParamValues, setup: EvalSetup, scope: EvalScope = 'full'): EvalResult {
+  const own = evaluateOnce(def, ctx, params, setup, scope)
+  if (setup.objective !== 'robust' || own.fitness === null) return own
+  return { ...own, fitness: robustFitness(def as StrategyDefinition, ctx, params, setup, own.fitness) }
+}
+
+/**
+ * The robust objective: the mean in-sample Sharpe of the genome (`own`) and its one-step
+ * neighbours (neighbours.ts), a neighbour that fails or makes fewer than minTrades trades counting
+ * as 0. A lone bright dot is averaged down with the dark around it; a plateau keeps its height.
+ * It costs one evaluation (scope 'fitness') per neighbour on top of the genome's own.
+ */
+export function robustFitness (def: StrategyDefinition, ctx: StrategyContext, params: ParamValues, setup: EvalSetup, own: number): number {
+  const neighbours = oneStepNeighbours(def, params)
+  const plain: EvalSetup = { ...setup, objective: 'sharpe' }
+  let sum = own
+  for (const p of neighbours) sum += evaluateOnce(def, ctx, p, plain, 'fitness').fitness ?? 0
+  return sum / (1 + neighbours.length)
+}
+
+function evaluateOnce<S extends ParamSpace> (def: StrategyDefinition<S>, ctx: StrategyContext, params: ParamValues, setup: EvalSetup, scope: EvalScope): EvalResult {
   const n = ctx.length
   checkSplit(setup, n)
   let out: unknown

@@ -7,7 +7,8 @@ import type { Metrics, Objective } from '../protocol/types.js'
 /** The metric an objective maximises. */
 export function objectiveValue (metrics: Metrics, objective: Objective): number {
   switch (objective) {
-    case 'sharpe': return metrics.sharpe
+    // 'robust' ranks by the Sharpe ratio averaged over a genome's neighbours (evaluate.ts robustFitness).
+    case 'sharpe': case 'robust': return metrics.sharpe
     case 'sortino': return metrics.sortino
     case 'calmar': return metrics.calmar
     case 'return': return metrics.totalReturn

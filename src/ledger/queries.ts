@@ -276,3 +276,21 @@ export function stateHash (state: LedgerState): string {
 function compareJson (a: unknown, b: unknown): number {
   return compareStrings(JSON.stringify(a), JSON.stringify(b))
 }
+
+/**
+ * A job's true number of trials: the evaluations its counted checkpoints record (each unit counts
+ * every genome it evaluated, once), which the Deflated Sharpe Ratio needs.
+ */
+export function jobTrials (state: LedgerState, jobId: string, trust: CommitTrust = TRUST_ALL): number {
+  const job = state.jobs.get(jobId)
+  if (job === undefined) return 0
+  let trials = 0
+  for (let epoch = 0; epoch < job.spec.ga.epochs; epoch++) {
+    for (let island = 0; island < job.spec.ga.islands; island++) {
+      const counted = countedCommit(state.units.get(unitKey(jobId, island, epoch)), trust)
+      const checkpoint = counted === null ? undefined : state.checkpoints.get(counted.checkpointHash)
+      if (checkpoint !== undefined) trials += checkpoint.evaluations
+    }
+  }
+  return trials
+}

@@ -4,8 +4,9 @@
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { jobId as jobIdOf } from '../engine/job-setup.js'
-import { jobs, leaderboard, type JobView } from '../ledger/queries.js'
+import { jobs, jobTrials, leaderboard, type JobView } from '../ledger/queries.js'
 import { buildStatus } from './peer-status.js'
+import { rowsWithStatistics, statisticsView } from './results-statistics.js'
 import type { PeerServices } from './peer-services.js'
 import type { PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
 import { messageRejections } from './replication/index.js'
@@ -65,18 +66,20 @@ export function peerStatus (services: PeerServices, self: SelfInfo): PeerStatus 
 }
 
 /** The leaderboard of `jobId` (a full id or a prefix of 8+ characters), or of the latest job. */
-export async function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier' | 'library' | 'walkForward'>, jobId: string | undefined, top: number): Promise<ResultsView> {
-  const { logStore, verifier, library } = services
+export async function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier' | 'library' | 'walkForward' | 'statistics'>, jobId: string | undefined, top: number): Promise<ResultsView> {
+  const { logStore, verifier, library, statistics } = services
   const all = jobs(logStore.state(), verifier.trust)
   const job = jobId === undefined ? all.at(-1) : all.find(j => j.id === jobId || (jobId.length >= 8 && j.id.startsWith(jobId)))
   if (job === undefined) {
     throw new StratmeshError('JOB_NOT_FOUND', jobId === undefined ? 'no job has been submitted to this mesh yet' : `no job ${jobId} is known to this peer`, { details: { job: jobId } })
   }
   const stopped = library.brokenReason(job.id)
+  const status = statistics.of(job.id)
   return {
     job: { id: job.id, spec: job.spec, submitter: job.submitter, committed: job.committed, total: job.total },
     done: job.done,
-    leaderboard: stopped === undefined ? leaderboard(logStore.state(), job.id, top, verifier.trust) : [],
+    leaderboard: stopped === undefined ? rowsWithStatistics(leaderboard(logStore.state(), job.id, top, verifier.trust), status) : [],
+    statistics: statisticsView(status, jobTrials(logStore.state(), job.id, verifier.trust)),
     ...(stopped === undefined ? {} : { stopped }),
     ...(stopped === undefined ? await walkForwardPart(services, job) : {}),
   }

@@ -11,7 +11,7 @@ import { createDashboardData, type DashboardData } from './dashboard/index.js'
 import { createEvaluatorPool, type EvaluatorPool } from './evaluators/index.js'
 import { createPeerNode, type PeerNode } from './mesh/index.js'
 import { createLogStore, type LogStore, logStoreLog, createReplicator, type Replicator } from './replication/index.js'
-import { createCommitVerifier, type CommitVerifier, createJobStops, createJobLibrary, type JobLibrary, createScheduler, type Scheduler, localEngine, type LocalEngine, createWalkForwardResults, type WalkForwardResults } from './work/index.js'
+import { createCommitVerifier, type CommitVerifier, createJobStops, createJobLibrary, type JobLibrary, createScheduler, type Scheduler, localEngine, type LocalEngine, createWalkForwardResults, type WalkForwardResults, createStatisticsKeeper, type StatisticsKeeper } from './work/index.js'
 import { ISOLATE_INTERFACE_VERSION } from '../engine/isolate/interface.js'
 import type { ServiceStack } from './lifecycle.js'
 import type { PeerEvents } from './peer-events.js'
@@ -52,18 +52,20 @@ export interface PeerServices {
   readonly scheduler: Scheduler
   /** Walk-forward jobs' results, kept in memory once computed. */
   readonly walkForward: WalkForwardResults
+  /** The overfitting statistics of complete jobs, computed here once each. */
+  readonly statistics: StatisticsKeeper
   readonly dashboard: DashboardData
 }
 
 type Transport = Pick<PeerServices, 'logStore' | 'blobStore' | 'node' | 'replicator' | 'blobSync'>
-type Work = Pick<PeerServices, 'pool' | 'engine' | 'library' | 'verifier' | 'scheduler' | 'walkForward'>
+type Work = Pick<PeerServices, 'pool' | 'engine' | 'library' | 'verifier' | 'scheduler' | 'walkForward' | 'statistics'>
 
 /** Builds and starts every service; on a failure, the caller stops `stack` (what had started). */
 export async function startPeerServices (config: PeerServiceConfig, events: PeerEvents, stack: ServiceStack): Promise<PeerServices> {
   const transport = await startTransport(config, events, stack)
   const work = await startWork(config, events, stack, transport)
   const { logStore, node, replicator } = transport
-  const { scheduler, verifier, pool, library, engine, walkForward } = work
+  const { scheduler, verifier, pool, library, engine, walkForward, statistics } = work
   const rejoin = await stack.start('rejoin', createRejoin({ node, replicator, scheduler, events }))
   await stack.start('hello', createHello({ node, logStore, events, log: config.log }, { ...config, fingerprint: engine.fingerprint, isolateInterface: ISOLATE_INTERFACE_VERSION }))
   // Restarting with unfinished jobs: the others may have finished units since this ledger
@@ -73,7 +75,7 @@ export async function startPeerServices (config: PeerServiceConfig, events: Peer
   const dashboard = createDashboardData({
     state: () => logStore.state(),
     running: () => scheduler.running(),
-    results: async (jobId, top) => await jobResults({ logStore, verifier, library, walkForward }, jobId, top),
+    results: async (jobId, top) => await jobResults({ logStore, verifier, library, walkForward, statistics }, jobId, top),
     readiness: (jobId, spec) => library.readiness(jobId, spec),
     detail: async (job, params) => await pool.detail(job, params),
     clock: config.clock,
@@ -131,5 +133,6 @@ async function startWork (config: PeerServiceConfig, events: PeerEvents, stack: 
     ...(config.leaseTtlMs === undefined ? {} : { leaseTtlMs: config.leaseTtlMs }),
   })
   const walkForward = createWalkForwardResults({ state, trust: verifier.trust, pool, library })
-  return { pool, engine, library, verifier, scheduler, walkForward }
+  const statistics = await stack.start('statistics', createStatisticsKeeper({ state, trust: verifier.trust, library, pool, events, log }, { dataDir: config.dataDir }))
+  return { pool, engine, library, verifier, scheduler, walkForward, statistics }
 }

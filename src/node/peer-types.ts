@@ -90,7 +90,8 @@ export interface PeerStatus {
 export interface ResultsView {
   readonly job: { readonly id: string, readonly spec: JobSpec, readonly submitter: string, readonly committed: number, readonly total: number }
   readonly done: boolean
-  readonly leaderboard: readonly LeaderboardRow[]
+  readonly leaderboard: readonly ResultsRow[]
+  readonly statistics: ResultsStatistics
   /**
    * Set when the job stopped on this peer with an error that every unit would hit (`CODE: message`,
    * e.g. STRATEGY_LOOKAHEAD): the leaderboard is then empty, since no row of such a job is ranked.
@@ -98,6 +99,32 @@ export interface ResultsView {
   readonly stopped?: string
   /** A walk-forward job's windows and result (the leaderboard above mixes windows: read this instead). */
   readonly walkForward?: WalkForwardView
+}
+
+/** A leaderboard row with what tells a trader whether to act on it (docs/DESIGN.md, "Overfitting statistics"). */
+export interface ResultsRow extends LeaderboardRow {
+  /** Deflated Sharpe Ratio in [0, 1]; null until the job's statistics are ready, and for rows past the first STATISTICS_ROWS. */
+  readonly dsr: number | null
+  /** Share of the row's one-step neighbours whose fitness is within 20 % of its own; null like dsr, or without neighbours. */
+  readonly plateau: number | null
+  /** Its out-of-sample Sharpe kept less than half of its in-sample Sharpe (src/engine/overfit.ts). */
+  readonly overfit: boolean
+}
+
+/** The job's overfitting statistics: null fields with a reason until every unit is committed and they are computed. */
+export interface ResultsStatistics {
+  readonly ready: boolean
+  readonly reason: string | null
+  /** Evaluations the counted checkpoints record: the job's true number of trials. */
+  readonly trials: number
+  /** Probability of Backtest Overfitting over the top rows (one number for the job's selection). */
+  readonly pbo: number | null
+  /** Rows PBO chose among; rows that have a DSR and plateau score. */
+  readonly pboRows: number | null
+  readonly rows: number | null
+  /** Variance of the trials' per-bar Sharpe ratios, and the per-bar Sharpe the best of that many lucky trials would show (SR0). */
+  readonly sharpeVariance: number | null
+  readonly expectedMaxSharpe: number | null
 }
 
 export interface SubmitRequest {

@@ -110,7 +110,7 @@ const SPECS = {
 
   // Job settings
   JOB_INVALID: { area: 'job', input, meaning: 'a job setting is out of range or malformed (names the field)' },
-  OBJECTIVE_UNKNOWN: { area: 'job', input, meaning: 'an objective other than sharpe, sortino, calmar or return' },
+  OBJECTIVE_UNKNOWN: { area: 'job', input, meaning: 'an objective other than sharpe, sortino, calmar, return or robust' },
   JOB_DATASET_MISMATCH: { area: 'job', meaning: 'the dataset does not have the bars the job expects' },
   ENGINE_INTERFACE_UNSUPPORTED: { area: 'job', meaning: 'the job\'s engine bundle speaks an isolate interface this peer\'s evaluators do not: the peer declines the job' },
   ENGINE_FINGERPRINT_MISMATCH: { area: 'job', meaning: 'this machine\'s runtime fingerprint for the job\'s engine bundle differs from the submitter\'s, so its bits would differ: the peer declines the job' },

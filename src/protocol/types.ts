@@ -43,8 +43,9 @@ export interface Metrics {
   readonly bars: number
 }
 
-export type Objective = 'sharpe' | 'sortino' | 'calmar' | 'return'
-export const OBJECTIVES: readonly Objective[] = ['sharpe', 'sortino', 'calmar', 'return']
+/** 'robust': the in-sample Sharpe averaged over a genome and its one-step neighbours (src/engine/evaluate.ts robustFitness). */
+export type Objective = 'sharpe' | 'sortino' | 'calmar' | 'return' | 'robust'
+export const OBJECTIVES: readonly Objective[] = ['sharpe', 'sortino', 'calmar', 'return', 'robust']
 
 /** A genome's parameter values, by parameter name. */
 export type ParamValues = Readonly<Record<string, number | string>>

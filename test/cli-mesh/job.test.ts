@@ -25,6 +25,14 @@ const BUSY_JOB = { seed: 8, epochs: 30, population: 48, generations: 20 }
 /** Bound on `peer results --wait` for the small job. */
 const JOB_DONE_TIMEOUT_MS = 60_000
 
+/** The peer's results of a complete job once its overfitting statistics are computed (bounded). */
+async function withStatistics (p: CliPeer, jobId: string): Promise<ResultsView> {
+  return await waitFor(async () => {
+    const r = await resultsViaCli(p, jobId)
+    return r.statistics.ready ? r : undefined
+  }, { timeoutMs: JOB_DONE_TIMEOUT_MS, intervalMs: 250, message: `${p.name} to compute the job's statistics` })
+}
+
 /** PIDs of the peer's group while it runs: the peer, its evaluators and their reaper. */
 async function runningGroup (p: CliPeer): Promise<number[]> {
   const pid = p.pid
@@ -47,8 +55,9 @@ test('three CLI peers finish a job; each `peer results --json` shows the leaderb
     const start = Date.now()
     const submitted = jsonOf<SubmitResult>(await solo.cli(submitArgs(request)), 'solo submit')
     engineRun = singleMachineLeaderboard(submitted.spec, csv)
-    alone = await resultsViaCli(solo, submitted.jobId, JOB_DONE_TIMEOUT_MS)
-    t.diagnostic(`one peer: ${alone.job.total} units in ${Date.now() - start} ms`)
+    await resultsViaCli(solo, submitted.jobId, JOB_DONE_TIMEOUT_MS)
+    t.diagnostic(`one peer: ${submitted.spec.ga.islands * submitted.spec.ga.epochs} units in ${Date.now() - start} ms`)
+    alone = await withStatistics(solo, submitted.jobId)
   })
   assert.ok(alone !== undefined && alone.done && alone.leaderboard.length > 0)
 
@@ -67,6 +76,7 @@ test('three CLI peers finish a job; each `peer results --json` shows the leaderb
     assert.equal(submitted.jobId, alone?.job.id, 'the same job (same strategy, data, settings) has the same id')
     await Promise.all(peers.map(async p => await resultsViaCli(p, submitted.jobId, JOB_DONE_TIMEOUT_MS)))
     t.diagnostic(`three peers: ${submitted.spec.ga.islands * submitted.spec.ga.epochs} units done on all in ${Date.now() - start} ms`)
+    await Promise.all(peers.map(async p => await withStatistics(p, submitted.jobId)))
     const boards = await agreedResults(peers, async p => await resultsViaCli(p, submitted.jobId))
 
     const statuses = await Promise.all(peers.map(async p => jsonOf<PeerStatus>(await p.cli(['status', '--json']), `${p.name} status`)))
@@ -77,6 +87,9 @@ test('three CLI peers finish a job; each `peer results --json` shows the leaderb
       assert.equal(r.job.committed, r.job.total, `${name} counts every unit once`)
       assert.deepEqual(r.leaderboard, boards[0].leaderboard, `${name} shows p0's leaderboard, row for row`)
       assert.deepEqual(comparable(r.leaderboard), comparable(alone?.leaderboard ?? []), `${name} shows the one-peer leaderboard`)
+      // Each peer computed the overfitting statistics itself, from the checkpoints of three peers: the one peer's bits.
+      assert.deepEqual(r.statistics, alone?.statistics, `${name} computes the one-peer statistics`)
+      assert.deepEqual(r.leaderboard.map(x => [x.dsr, x.plateau, x.overfit]), alone?.leaderboard.map(x => [x.dsr, x.plateau, x.overfit]), `${name}'s rows carry the one-peer DSR and plateau`)
       assert.deepEqual(statuses[i].conflicts, [], `${name} sees no conflicting checkpoints`)
       const job = statuses[i].jobs.find(j => j.id === submitted.jobId)
       assert.ok(job !== undefined && job.done && job.committed === job.total, `${name}'s status shows the job complete`)

@@ -71,6 +71,9 @@ test('board rows: ids from parameters (stable across ranks), overfit flags from 
   assert.notEqual(b[0].id, b[1].id)
   assert.deepEqual([b[0].overfit, b[0].retention], [true, 0.25])
   assert.deepEqual([b[1].overfit, b[1].retention], [false, 0.9])
+  assert.deepEqual([b[0].dsr, b[0].plateau, b[0].pbo], [null, null, null], 'no statistics before they are computed')
+  const withStats = boardRows([{ ...rows[0], dsr: 0.97, plateau: 0.75 }, { ...rows[1], dsr: 0.1, plateau: null }], 0.3)
+  assert.deepEqual(withStats.map(r => [r.dsr, r.plateau, r.pbo]), [[0.97, 0.75, 0.3], [0.1, null, 0.3]], 'each row its own DSR and plateau, the job\'s PBO on every row')
 })
 
 test('candles for a detail are merged to at most MAX_DETAIL_CANDLES', () => {

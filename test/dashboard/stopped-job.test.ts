@@ -36,7 +36,7 @@ function stoppedPeer (): { control: PeerControl, progress: JobProgressView, resu
     self: { id: 'self-peer-id', name: 'dash', state: 'self', connected: true, addresses: [], evalsPerSec: 0, lastSeenMs: 0, fingerprint: null, dataDir: '/', uptimeMs: 1, listen: [] },
     peers: [], jobs: [job], conflicts: [], checks: { checked: 0, pending: 0, evaluations: 0, rejected: [], unchecked: [] }, rejected: {}, syncErrors: {}, frozen: [],
   } as unknown as PeerStatus
-  const results: ResultsView = { job: { id: JOB, spec, submitter: 'someone', committed: 1, total: 4 }, done: false, leaderboard: [], stopped: STOPPED }
+  const results: ResultsView = { job: { id: JOB, spec, submitter: 'someone', committed: 1, total: 4 }, done: false, leaderboard: [], stopped: STOPPED, statistics: { ready: false, reason: 'the job stopped', trials: 96, pbo: null, pboRows: null, rows: null, sharpeVariance: null, expectedMaxSharpe: null } }
   const control: PeerControl = {
     async status () { return status },
     async results () { return results },

@@ -84,7 +84,7 @@ test('barsPerYear refuses fewer than two increasing time stamps', () => {
 
 test('objectives pick their metric; fitness is null below minTrades', () => {
   const m = summarise(BASE, 252)
-  const expected: Record<Objective, number> = { sharpe: m.sharpe, sortino: m.sortino, calmar: m.calmar, return: m.totalReturn }
+  const expected: Record<Objective, number> = { sharpe: m.sharpe, sortino: m.sortino, calmar: m.calmar, return: m.totalReturn, robust: m.sharpe }
   for (const [objective, value] of Object.entries(expected) as [Objective, number][]) {
     assert.equal(objectiveValue(m, objective), value)
     assert.equal(fitnessOf(m, objective, 8), value)

@@ -18,6 +18,7 @@ import { constraintFailure, paramsProblem } from '../param-space.js'
 import { checkLookAhead, createPrefixContexts, lookAheadSample, type PrefixContexts } from '../lookahead.js'
 import { submitPreflight } from '../preflight.js'
 import { walkForwardResult, type WindowWinner } from '../walk-forward-result.js'
+import { jobStatistics, type StatisticsInput } from '../stats/job-statistics.js'
 import { runtimeFingerprint } from '../runtime-fingerprint.js'
 import { createStrategyContext } from '../strategy-context.js'
 import { loadStrategyModule, type StrategyModuleFunction } from '../strategy-loader.js'
@@ -233,6 +234,12 @@ const operations = {
   walkForward: (winnersJson: string, maxPoints: number): number => respond(() => {
     const j = loaded()
     return walkForwardResult(j.def, j.ctx, j.spec, parse(winnersJson) as WindowWinner[], maxPoints)
+  }),
+  /** A finished job's overfitting statistics (stats/job-statistics.ts), reporting progress per genome it runs. */
+  statistics: (inputJson: string): number => respond(() => {
+    const j = loaded()
+    const report = progress
+    return jobStatistics(j.def, j.ctx, setupOf(j, 0), parse(inputJson) as StatisticsInput, (index, params) => { if (report !== null) report(index, paramsKey(params), false) })
   }),
   /** The last answer, handed out once. */
   take (): string {

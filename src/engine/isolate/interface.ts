@@ -9,7 +9,8 @@
  * not the bundle's build, says whether the host can drive it. 2: the fingerprint operation.
  * 3: the backtest and takeSeries operations (`peer backtest`), the look-ahead and submit checks
  * (lookAhead, preflight), the walkForward operation, and evaluate and detail name the unit island
- * (a walk-forward window has its own ranges).
+ * (a walk-forward window has its own ranges),
+ * and the statistics operation (a finished job's DSR, PBO and plateau scores).
  */
 export const ISOLATE_INTERFACE_VERSION = 3
 /** The global the bundle leaves its operations on, for the host to take and delete. */

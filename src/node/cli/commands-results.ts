@@ -3,7 +3,10 @@
  * overfit winner is visible. `--wait` blocks until every unit of the job is committed.
  */
 import { StratmeshError } from '../../protocol/errors.js'
+import { OVERFIT_SHARPE_RETENTION } from '../../engine/overfit.js'
+import { PLATEAU_TOLERANCE } from '../../engine/stats/plateau.js'
 import { connectToPeer, DEFAULT_TOP } from '../api/index.js'
+import { STATISTICS_FAILED } from '../work/index.js'
 import type { PeerControl, ResultsView } from '../peer-types.js'
 import { leaderboardCsv, leaderboardTable, num, pct, shortId } from './format.js'
 import { dataDirFrom } from './options.js'
@@ -13,6 +16,12 @@ import type { WalkForwardView } from '../work/index.js'
 
 /** `--wait` asks this often: a unit takes seconds, so a second is responsive and cheap. */
 export const RESULTS_POLL_INTERVAL_MS = 1000
+/**
+ * After the job is complete, `--wait` waits this much longer for its overfitting statistics: they
+ * take a fraction of the job (docs/BENCHMARKS.md); past this, or if computing them failed, the
+ * leaderboard is printed without them and the reason says why.
+ */
+export const RESULTS_STATISTICS_WAIT_MS = 60_000
 
 export interface ResultsOptions {
   readonly dataDir?: string
@@ -28,7 +37,22 @@ export function resultsText (r: ResultsView): string {
     `(${s.dataset.bars} bars, last ${pct(s.oosFraction)} out of sample), objective ${s.objective}, fee ${num(s.costs.fee, 4)}, slippage ${num(s.costs.slippage, 4)}, seed ${s.seed}`
   if (r.stopped !== undefined) return `${head}\n\nstopped: ${r.stopped}\nNo row of a stopped job is ranked.\n`
   if (r.walkForward !== undefined) return walkForwardResultsText(r, r.walkForward)
-  return `${head}\n\n${leaderboardTable(r.leaderboard)}\n`
+  return `${head}\n${statisticsLine(r)}\n\n${leaderboardTable(r.leaderboard)}\n`
+}
+
+/**
+ * The job's side of the overfitting statistics: its trials and PBO, and how to read the columns
+ * (docs/DESIGN.md explains each statistic).
+ */
+export function statisticsLine (r: ResultsView): string {
+  const s = r.statistics
+  const trials = `${s.trials} trials`
+  if (!s.ready) return `${trials}; DSR, plateau and PBO: ${s.reason ?? 'not computed yet'}`
+  const pbo = s.pbo === null ? 'PBO - (too few rows)' : `PBO ${s.pbo.toFixed(3)} over the top ${s.pboRows ?? 0} rows`
+  const flagged = r.leaderboard.filter(x => x.overfit).length
+  return `${trials}, ${pbo}, ${flagged} of ${r.leaderboard.length} rows OVERFIT\n` +
+    `(DSR: probability that the row's Sharpe beats the best of ${s.trials} lucky trials; plateau: share of its one-step neighbours within ${pct(PLATEAU_TOLERANCE)} of its fitness; ` +
+    `PBO: how often the best in-sample row is below the median out of sample; OVERFIT: out-of-sample Sharpe below ${pct(OVERFIT_SHARPE_RETENTION)} of the in-sample one)`
 }
 
 /** A walk-forward job: its windows and stitched result instead of one leaderboard over mixed windows. */
@@ -52,10 +76,23 @@ export async function waitForJob (peer: PeerControl, jobId: string | undefined, 
       await sleep(intervalMs)
       r = await peer.results(r.job.id, top)
     }
-    return r
+    return await waitForStatistics(peer, r, top, intervalMs, (text: string) => { progress.update(text) })
   } finally {
     progress.done()
   }
+}
+
+/** Polls a complete job until its statistics are computed, for at most RESULTS_STATISTICS_WAIT_MS. */
+export async function waitForStatistics (peer: PeerControl, done: ResultsView, top: number, intervalMs = RESULTS_POLL_INTERVAL_MS, show: (text: string) => void = () => {}): Promise<ResultsView> {
+  let r = done
+  // A stopped job and a walk-forward job get none (src/node/work/statistics-keeper.ts).
+  if (r.stopped !== undefined || r.job.spec.walkForward !== undefined) return r
+  for (let waited = 0; !r.statistics.ready && waited < RESULTS_STATISTICS_WAIT_MS && r.statistics.reason?.startsWith(STATISTICS_FAILED) !== true; waited += intervalMs) {
+    show(`job ${shortId(r.job.id)}: complete; overfitting statistics ${r.statistics.reason ?? ''}`)
+    await sleep(intervalMs)
+    r = await peer.results(r.job.id, top)
+  }
+  return r
 }
 
 export async function resultsCommand (job: string | undefined, opts: ResultsOptions): Promise<void> {

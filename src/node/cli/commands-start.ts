@@ -14,7 +14,7 @@ import { SECRET_FILE } from '../mesh/index.js'
 import type { Peer, PeerOptions } from '../peer.js'
 import type { PeerControl, ResultsView } from '../peer-types.js'
 import { describeSubmit } from './commands-submit.js'
-import { resultsText } from './commands-results.js'
+import { resultsText, waitForStatistics } from './commands-results.js'
 import { dataDirFrom, SECRET_ENV } from './options.js'
 import { createProgressLine, progressText, type ProgressLine } from './progress.js'
 import { checkDataDir, dataDirOrigin, givenSecret, makeDataDir, undoDataDir, type GivenSecret } from './start-inputs.js'
@@ -251,7 +251,7 @@ async function runDemo (peer: Peer, strategyPath: string, log: (line: string) =>
       if (stopped()) return undefined
       throw err
     }
-    if (r.done) return r
+    if (r.done) return await waitForStatistics(peer, r, DEFAULT_TOP, DEMO_POLL_MS)
     await new Promise(resolve => setTimeout(resolve, DEMO_POLL_MS))
   }
 }

@@ -1,9 +1,8 @@
 /**
  * Rendering for the terminal: the leaderboard as a table or CSV, numbers that fit a column.
  */
-import type { LeaderboardRow } from '../../protocol/job-spec.js'
 import type { Metrics } from '../../protocol/types.js'
-import type { JobStatusView, PeerView } from '../peer-types.js'
+import type { JobStatusView, PeerView, ResultsRow } from '../peer-types.js'
 
 export function pct (x: number): string {
   return `${(x * 100).toFixed(1)}%`
@@ -35,11 +34,19 @@ const metricCols = (m: Metrics | null): string[] => m === null
   ? ['-', '-', '-', '-']
   : [num(m.sharpe), pct(m.totalReturn), pct(m.maxDrawdown), String(m.trades)]
 
-export function leaderboardTable (rows: readonly LeaderboardRow[]): string {
+/** A probability or share for a column: three decimals, `-` when there is none (yet). */
+function shareText (x: number | null): string {
+  return x === null ? '-' : x.toFixed(3)
+}
+
+export function leaderboardTable (rows: readonly ResultsRow[]): string {
   if (rows.length === 0) return '(no results yet)'
   return table(
-    ['#', 'fitness', 'IS sharpe', 'IS return', 'IS maxDD', 'IS trades', 'OOS sharpe', 'OOS return', 'OOS maxDD', 'OOS trades', 'params'],
-    rows.map(r => [String(r.rank), num(r.fitness, 3), ...metricCols(r.inSample), ...metricCols(r.outOfSample), paramsText(r.params)]),
+    ['#', 'fitness', 'DSR', 'plateau', 'IS sharpe', 'IS return', 'IS maxDD', 'IS trades', 'OOS sharpe', 'OOS return', 'OOS maxDD', 'OOS trades', 'overfit', 'params'],
+    rows.map(r => [
+      String(r.rank), num(r.fitness, 3), shareText(r.dsr), shareText(r.plateau), ...metricCols(r.inSample), ...metricCols(r.outOfSample),
+      r.overfit ? 'OVERFIT' : '-', paramsText(r.params),
+    ]),
   )
 }
 
@@ -50,13 +57,13 @@ function csvCell (v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-export function leaderboardCsv (rows: readonly LeaderboardRow[]): string {
+export function leaderboardCsv (rows: readonly ResultsRow[]): string {
   const paramNames = [...new Set(rows.flatMap(r => Object.keys(r.params)))].sort()
-  const header = ['rank', 'fitness', ...paramNames.map(p => `param_${p}`), ...METRIC_KEYS.map(k => `is_${k}`), ...METRIC_KEYS.map(k => `oos_${k}`), 'island', 'epoch', 'peer']
+  const header = ['rank', 'fitness', ...paramNames.map(p => `param_${p}`), ...METRIC_KEYS.map(k => `is_${k}`), ...METRIC_KEYS.map(k => `oos_${k}`), 'island', 'epoch', 'peer', 'dsr', 'plateau', 'overfit']
   const lines = rows.map(r => [
     r.rank, r.fitness, ...paramNames.map(p => r.params[p]),
     ...METRIC_KEYS.map(k => r.inSample?.[k]), ...METRIC_KEYS.map(k => r.outOfSample?.[k]),
-    r.island, r.epoch, r.peer,
+    r.island, r.epoch, r.peer, r.dsr, r.plateau, r.overfit,
   ].map(csvCell).join(','))
   return [header.join(','), ...lines].join('\n') + '\n'
 }

@@ -162,7 +162,7 @@ export const OPTIONS = {
   json: { flags: '--json', description: 'print JSON instead of a table' },
   csv: { flags: '--csv', description: 'print the leaderboard as CSV' },
   top: { flags: '--top <n>', description: 'leaderboard rows to show', parse: intIn('--top', 1, MAX_TOP), defaultText: String(DEFAULT_TOP) },
-  wait: { flags: '--wait', description: 'wait until the job is complete' },
+  wait: { flags: '--wait', description: 'wait until the job is complete and its overfitting statistics are computed (at most a minute more)' },
   watch: { flags: '--watch', description: 'refresh every 2 seconds until Ctrl-C' },
   noBrowser: { flags: '--no-browser', description: 'only print the address; do not start a browser' },
   // `peer backtest`

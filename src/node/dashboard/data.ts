@@ -78,7 +78,7 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
 
     async board (jobId, top): Promise<BoardView> {
       const r = await opts.results(jobId, top)
-      return { job: r.job, done: r.done, rows: boardRows(r.leaderboard), ...(r.stopped === undefined ? {} : { stopped: r.stopped }) }
+      return { job: r.job, done: r.done, rows: boardRows(r.leaderboard, r.statistics.pbo), statistics: r.statistics, ...(r.stopped === undefined ? {} : { stopped: r.stopped }) }
     },
 
     async progress (jobId): Promise<JobProgressView> {
@@ -92,7 +92,7 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
 
     async rowDetail (jobId, rowId): Promise<RowDetailView> {
       const r = await opts.results(jobId, MAX_TOP)
-      const row = boardRows(r.leaderboard).find(x => x.id === rowId)
+      const row = boardRows(r.leaderboard, r.statistics.pbo).find(x => x.id === rowId)
       if (row === undefined) {
         throw new StratmeshError('ROW_NOT_FOUND', `job ${r.job.id.slice(0, 12)} has no leaderboard row ${rowId}`, { details: { job: r.job.id, row: rowId } })
       }

@@ -6,7 +6,7 @@
 import type { LeaderboardRow } from '../../protocol/job-spec.js'
 import type { Metrics, ParamValues } from '../../protocol/types.js'
 import type { HistoryPoint } from '../work/index.js'
-import type { ResultsView } from '../peer-types.js'
+import type { ResultsStatistics, ResultsView } from '../peer-types.js'
 
 export interface BoardRow extends LeaderboardRow {
   /** Stable id of the row's genome (a hash of its parameters): what /v1/detail takes. */
@@ -14,6 +14,10 @@ export interface BoardRow extends LeaderboardRow {
   /** Out-of-sample Sharpe / in-sample Sharpe (null when not comparable); see engine/overfit.ts. */
   readonly retention: number | null
   readonly overfit: boolean
+  /** The row's Deflated Sharpe Ratio and plateau score, and the job's PBO (one number for the whole selection); null until computed. */
+  readonly dsr: number | null
+  readonly plateau: number | null
+  readonly pbo: number | null
 }
 
 export interface BoardView {
@@ -22,6 +26,7 @@ export interface BoardView {
   readonly rows: readonly BoardRow[]
   /** The error that stopped the job on this peer (ResultsView.stopped); rows are then empty. */
   readonly stopped?: string
+  readonly statistics: ResultsStatistics
 }
 
 export type UnitState = 'committed' | 'leased' | 'ready' | 'waiting'

@@ -27,8 +27,9 @@ export function rowIdOf (params: ParamValues): string {
   return sha256Hex(paramsKey(params)).slice(0, ROW_ID_CHARS)
 }
 
-export function boardRows (rows: readonly LeaderboardRow[]): BoardRow[] {
-  return rows.map(r => ({ ...r, id: rowIdOf(r.params), ...overfitCheck(r.inSample, r.outOfSample) }))
+/** Rows with their ids, overfit check and statistics (the job's `pbo` on every row: it belongs to the selection). */
+export function boardRows (rows: ReadonlyArray<LeaderboardRow & { readonly dsr?: number | null, readonly plateau?: number | null }>, pbo: number | null = null): BoardRow[] {
+  return rows.map(r => ({ ...r, id: rowIdOf(r.params), ...overfitCheck(r.inSample, r.outOfSample), dsr: r.dsr ?? null, plateau: r.plateau ?? null, pbo }))
 }
 
 export function progressView (state: LedgerState, job: JobView, now: number, history: readonly HistoryPoint[], trust: CommitTrust = TRUST_ALL): JobProgressView {

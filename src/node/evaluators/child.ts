@@ -15,6 +15,7 @@ import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import type IsolatedVm from 'isolated-vm'
 import { StratmeshError } from '../../protocol/errors.js'
+import { STATISTICS_ROWS, VARIANCE_SAMPLE } from '../../engine/stats/job-statistics.js'
 import { EXIT_ISOLATE_OUT_OF_MEMORY, ISOLATE_OUT_OF_MEMORY_LINE, IsolateHost, isolateMemoryMb, jobIsolateBytes } from './isolate-host.js'
 import { parseParentMessage, type ChildMessage, type ParentMessage } from './messages.js'
 import { checkInspected, rebuildDetail } from './isolate-answers.js'
@@ -77,6 +78,8 @@ function progressAllowed (m: ParentMessage): number {
   if (m.type === 'evaluate') return m.params.length
   // One report per genome checked (a unit's sample, or the submit's).
   if (m.type === 'look-ahead' || m.type === 'preflight') return 16
+  // One report per leaderboard row and per genome of the variance sample.
+  if (m.type === 'statistics') return STATISTICS_ROWS + VARIANCE_SAMPLE
   if (m.type !== 'run-unit') return 0
   const ga = (m.input.spec as { ga?: { population?: unknown, generations?: unknown } } | undefined)?.ga
   const evaluations = Number(ga?.population) * (Number(ga?.generations) + 1)
@@ -117,6 +120,9 @@ function handle (m: ParentMessage): ChildMessage {
     case 'walk-forward':
       // The parent checks the result (messages.ts) as it checks everything a child sends.
       return { type: 'walked-forward', id: m.id, result: loadedHost(m.jobKey).walkForward(m.winners, m.maxPoints) as never }
+    case 'statistics':
+      // The parent checks the answer (statistics-answer.ts).
+      return { type: 'statistics-computed', id: m.id, statistics: loadedHost(m.jobKey).statistics(m.input) as never }
   }
 }
 

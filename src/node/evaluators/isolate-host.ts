@@ -10,6 +10,7 @@ import type { Candles, Costs, ParamValues } from '../../protocol/types.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
 import type { WindowWinner } from '../../engine/walk-forward-result.js'
+import type { StatisticsInput } from '../../engine/stats/job-statistics.js'
 import { wrapStrategyModule } from '../../engine/strategy-loader.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { isErrorCode } from '../../protocol/error-codes.js'
@@ -57,7 +58,7 @@ export interface IsolateHostOptions {
   readonly onProgress: (index: number, paramsKey: string, repeat: boolean) => boolean
 }
 
-const OPERATIONS = ['fingerprint', 'inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'backtest', 'takeSeries', 'lookAhead', 'preflight', 'walkForward', 'take'] as const
+const OPERATIONS = ['fingerprint', 'inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'backtest', 'takeSeries', 'lookAhead', 'preflight', 'walkForward', 'statistics', 'take'] as const
 type Operation = typeof OPERATIONS[number]
 
 export class IsolateHost {
@@ -154,6 +155,10 @@ export class IsolateHost {
     const answer = this.call('backtest', [JSON.stringify(params), JSON.stringify(range)])
     const series: unknown = this.ops.takeSeries.applySync(undefined, [], { result: { copy: true } })
     return { answer, series }
+  }
+
+  statistics (input: StatisticsInput): unknown {
+    return this.call('statistics', [JSON.stringify(input)])
   }
 
   /** Compiles the strategy's CommonJS text in the isolate and returns its module function, to pass in. */

@@ -4,7 +4,7 @@
  * The child runs other people's code, so the parent checks every message it receives as untrusted
  * input; the child checks the parent's messages as a guard against version skew between the two.
  * Every request carries an `id`; the child answers it with exactly one final message (loaded,
- * result, inspected, detailed, evaluated or error), after any number of progress messages.
+ * result, inspected, detailed, evaluated, statistics-computed or error), after any number of progress messages.
  */
 import type { Trade } from '../../engine/backtest-detail.js'
 import type { SampledCurve, SampledGenomeDetail, SampledRange } from '../../engine/downsample.js'
@@ -12,11 +12,13 @@ import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
 import type { WalkForwardResult, WalkForwardWindowResult, WindowWinner } from '../../engine/walk-forward-result.js'
 import { MAX_WALK_FORWARD_WINDOWS } from '../../protocol/job-spec-check.js'
+import type { JobStatistics, StatisticsInput } from '../../engine/stats/job-statistics.js'
 import type { ParamSpace } from '../../engine/strategy-api.js'
 import type { Candles, Costs, EvalResult, Metrics, ParamValues } from '../../protocol/types.js'
 import { canonicalString } from '../../protocol/canonical.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { isErrorCode, type ErrorCode } from '../../protocol/error-codes.js'
+import { checkStatistics } from './statistics-answer.js'
 
 /** Longest error message taken from a child: enough for any real message, not a way to flood logs. */
 export const MAX_CHILD_ERROR_CHARS = 2000
@@ -62,7 +64,9 @@ export interface PreflightMessage { readonly type: 'preflight', readonly id: num
 /** `peer backtest`: one genome of the loaded data over [from, to) with these costs, in full (see backtest-series.ts). */
 export interface BacktestMessage { readonly type: 'backtest', readonly id: number, readonly jobKey: string, readonly params: ParamValues, readonly range: BacktestRange }
 export interface BacktestRange { readonly from: number, readonly to: number, readonly costs: Costs }
-export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage | BacktestMessage | LookAheadMessage | PreflightMessage | WalkForwardMessage
+/** Compute a finished job's overfitting statistics (stats/job-statistics.ts), one progress message per genome it runs. */
+export interface StatisticsMessage { readonly type: 'statistics', readonly id: number, readonly jobKey: string, readonly input: StatisticsInput }
+export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage | BacktestMessage | LookAheadMessage | PreflightMessage | WalkForwardMessage | StatisticsMessage
 
 export interface ReadyMessage { readonly type: 'ready' }
 export interface LoadedMessage { readonly type: 'loaded', readonly id: number }
@@ -84,7 +88,8 @@ export interface FingerprintedMessage { readonly type: 'fingerprinted', readonly
 export interface CheckedMessage { readonly type: 'checked', readonly id: number }
 export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: ErrorCode, readonly message: string }
 export interface WalkedForwardMessage { readonly type: 'walked-forward', readonly id: number, readonly result: WalkForwardResult }
-export type ChildMessage = ReadyMessage | LoadedMessage | CheckedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | BacktestedMessage | WalkedForwardMessage | ErrorMessage
+export interface StatisticsComputedMessage { readonly type: 'statistics-computed', readonly id: number, readonly statistics: JobStatistics }
+export type ChildMessage = ReadyMessage | LoadedMessage | CheckedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | BacktestedMessage | WalkedForwardMessage | StatisticsComputedMessage | ErrorMessage
 
 function bad (problem: string): StratmeshError {
   return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator message ${problem}`)
@@ -153,6 +158,9 @@ export function parseParentMessage (m: unknown): ParentMessage {
       if (!m.winners.every(w => w === null || (isRecord(w) && isRecord(w.params) && typeof w.fitness === 'number'))) throw bad('walk-forward winners must be null or { params, fitness }')
       if (!Number.isSafeInteger(m.maxPoints)) throw bad('walk-forward lacks maxPoints')
       return m as unknown as WalkForwardMessage
+    case 'statistics':
+      if (typeof m.jobKey !== 'string' || !isRecord(m.input) || !Array.isArray(m.input.rows) || !isRecord(m.input.spec)) throw bad('statistics lacks jobKey or an input with spec and rows')
+      return m as unknown as StatisticsMessage
     default:
       throw bad(`has unknown type ${JSON.stringify(String(m.type))}`)
   }
@@ -197,6 +205,8 @@ export function parseChildMessage (m: unknown): ChildMessage {
     case 'evaluated':
       if (!Array.isArray(m.results) || m.results.length > MAX_EVALUATE_GENOMES) throw bad(`evaluated must hold at most ${MAX_EVALUATE_GENOMES} results`)
       return { type: 'evaluated', id, results: m.results.map(checkEvalResult) }
+    case 'statistics-computed':
+      return { type: 'statistics-computed', id, statistics: checkStatistics(m.statistics) }
     case 'error':
       // The code crosses a process boundary: only a registered one may become a StratmeshError here.
       if (!isErrorCode(m.code) || typeof m.message !== 'string') throw bad('error lacks a code or message')

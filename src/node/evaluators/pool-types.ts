@@ -4,6 +4,7 @@ import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
 import type { WalkForwardResult, WindowWinner } from '../../engine/walk-forward-result.js'
+import type { JobStatistics, StatisticsInput } from '../../engine/stats/job-statistics.js'
 import type { ParamSpace } from '../../engine/strategy-api.js'
 import type { Candles, EvalResult, Metrics, ParamValues } from '../../protocol/types.js'
 import type { RangeSeries } from '../../engine/backtest-series.js'
@@ -91,6 +92,11 @@ export interface EvaluatorPool {
    * order (null: the window has none). Runs in an evaluator of its own, like detail().
    */
   walkForward (job: PoolJob, winners: readonly WindowWinner[]): Promise<WalkForwardResult>
+  /**
+   * A finished job's overfitting statistics (DSR, PBO, plateau scores) for its leaderboard rows,
+   * computed in an evaluator of its own, like detail().
+   */
+  statistics (job: PoolJob, input: StatisticsInput): Promise<JobStatistics>
   /**
    * Evaluates genomes of a job (at most MAX_EVALUATE_GENOMES), for checking other members'
    * checkpoints; results in the order of `params`. Runs in the pool's checker, an evaluator of its

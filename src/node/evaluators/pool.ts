@@ -15,6 +15,7 @@ import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
 import type { WalkForwardResult, WindowWinner } from '../../engine/walk-forward-result.js'
+import type { JobStatistics, StatisticsInput } from '../../engine/stats/job-statistics.js'
 import { jobId } from '../../engine/job-setup.js'
 import { sha256Hex } from '../../protocol/canonical.js'
 import type { EvalResult, ParamValues } from '../../protocol/types.js'
@@ -30,28 +31,9 @@ import { EvaluationRate } from './evaluation-rate.js'
 import { answerError, restartReason, SKIP_ERROR } from './evaluator-failures.js'
 import { JobLoader } from './job-loader.js'
 import { TransientEvaluators } from './transient-evaluators.js'
+import { DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_UNIT_RESTARTS, MAX_START_FAILURES, RATE_WINDOW_MS } from './pool-limits.js'
 
-/** Ten minutes: what users of other tools found they needed to cut off a stuck backtest, never a slow honest one. */
-export const DEFAULT_EVAL_TIMEOUT_MS = 600_000
-/**
- * Memory cap per evaluator: the limit of its isolate, where the engine and the strategy run, which
- * counts the heap and ArrayBuffers alike. The candles and the indicator cache (see cache-budget.ts)
- * are added to it when a job loads; 1 GiB covers the GA and a strategy's own arrays with room to
- * spare, while one evaluator per core on an 8-core, 16 GB laptop cannot exhaust it.
- */
-export const DEFAULT_MEMORY_MB = 1024
-/** Smallest memory cap accepted: the engine takes a few MB of its isolate before any strategy runs. */
-export const MIN_MEMORY_MB = 32
-/**
- * Evaluator restarts (timeouts, crashes) one unit may cause before it fails with EVAL_UNIT_FAILED.
- * Each costs up to evalTimeoutMs; a strategy that hangs or crashes on more genomes than this in
- * one unit is broken, and its author learns more from a failed unit than from hours of skipping.
- */
-export const MAX_UNIT_RESTARTS = 8
-/** Evaluators failing in a row before they were ready, after which the pool stops replacing them. */
-export const MAX_START_FAILURES = 3
-/** The window evaluations/s is measured over: long enough to smooth generation boundaries. */
-export const RATE_WINDOW_MS = 10_000
+export { DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_UNIT_RESTARTS, MAX_START_FAILURES, RATE_WINDOW_MS } from './pool-limits.js'
 
 export type { BacktestRange, EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, RangeBacktest, StrategyInfo } from './pool-types.js'
 
@@ -224,6 +206,15 @@ class Pool implements EvaluatorPool {
     return await this.transient.run(async ev => {
       await this.jobs.load(ev, job, code)
       return await ask(ev)
+    })
+  }
+
+  /** In an evaluator of its own, like detail(): once per finished job, never in a unit's way. */
+  async statistics (job: PoolJob, input: StatisticsInput): Promise<JobStatistics> {
+    return await this.inFreshEvaluator(job, async ev => {
+      const m = await ev.request({ type: 'statistics', jobKey: job.key, input })
+      if (m.type === 'statistics-computed') return m.statistics
+      throw answerError(m, 'statistics-computed')
     })
   }
 

@@ -105,7 +105,8 @@ test('results, status and submit against a running API (fake peer): output, JSON
     syncErrors: { '12D3KooWmallory': { SYNC_TOO_LARGE: 2 } },
     frozen: [{ author: '12D3KooWmallory', seq: 7 }],
   }
-  const results = { job: { id: 'ab'.repeat(32), spec: { strategy: { name: 's' }, dataset: { name: 'd', bars: 100 }, oosFraction: 0.3, objective: 'sharpe', costs: { fee: 0.001, slippage: 0.0005 }, seed: 1 }, submitter: 'x', committed: 2, total: 2 }, done: true, leaderboard: [{ rank: 1, params: { fast: 5 }, fitness: 1.5, inSample: null, outOfSample: null, island: 0, epoch: 1, peer: 'p' }] }
+  const results = { job: { id: 'ab'.repeat(32), spec: { strategy: { name: 's' }, dataset: { name: 'd', bars: 100 }, oosFraction: 0.3, objective: 'sharpe', costs: { fee: 0.001, slippage: 0.0005 }, seed: 1 }, submitter: 'x', committed: 2, total: 2 }, done: true, leaderboard: [{ rank: 1, params: { fast: 5 }, fitness: 1.5, inSample: null, outOfSample: null, island: 0, epoch: 1, peer: 'p', dsr: 0.42, plateau: 0.5, overfit: false }],
+    statistics: { ready: true, reason: null, trials: 96, pbo: 0.25, pboRows: 1, rows: 1, sharpeVariance: 0.001, expectedMaxSharpe: 0.05 } }
   const control: PeerControl = {
     async status () { return status as unknown as PeerStatus },
     async results (jobId) {
@@ -137,8 +138,10 @@ test('results, status and submit against a running API (fake peer): output, JSON
   assert.deepEqual(JSON.parse(json.stdout), results)
   assert.equal(table.code, 0)
   assert.match(table.stdout, /fast=5/)
+  assert.match(table.stdout, /^96 trials, PBO 0\.250 over the top 1 rows/m)
+  assert.match(table.stdout, /^\s*1\s+1\.500\s+0\.420\s+0\.500\s/m)
   assert.equal(csv.code, 0)
-  assert.match(csv.stdout, /^rank,fitness,param_fast,/)
+  assert.match(csv.stdout, /^rank,fitness,param_fast,.*,dsr,plateau,overfit\n.*,0\.42,0\.5,false\n/)
   assert.equal(unknownJob.code, 4)
   assert.equal(unknownJob.stdout, '')
   oneLine(unknownJob, 'JOB_NOT_FOUND')

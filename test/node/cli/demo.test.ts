@@ -42,7 +42,7 @@ test('peer start --demo: progress, then a leaderboard with a profitable in-sampl
   // First machine: it says how other machines join.
   assert.match(out, /secret/i)
   // The leaderboard: header, ten rows, best first, in- and out-of-sample columns.
-  const header = out.split('\n').findIndex(l => /^\s*#\s+fitness\s+IS sharpe.*OOS sharpe/.test(l))
+  const header = out.split('\n').findIndex(l => /^\s*#\s+fitness\s+DSR\s+plateau\s+IS sharpe.*OOS sharpe.*overfit/.test(l))
   assert.ok(header >= 0, `a leaderboard header in:\n${out.slice(-3000)}`)
   const rows = out.split('\n').slice(header + 2).filter(l => /^\s*\d+\s+-?\d/.test(l))
   assert.equal(rows.length, 10)
@@ -50,5 +50,9 @@ test('peer start --demo: progress, then a leaderboard with a profitable in-sampl
   assert.ok(fitness.every(Number.isFinite))
   assert.deepEqual([...fitness].sort((a, b) => b - a), fitness, 'ranked best first')
   assert.ok(fitness[0] > 0, `the best strategy of the demo makes money in sample (Sharpe ${fitness[0]})`)
+  // The demo waits for the overfitting statistics: the header line has the trials and PBO, each row a DSR.
+  assert.match(out, /^\d+ trials, PBO \d\.\d{3} over the top \d+ rows/m)
+  const dsr = rows.map(l => Number(l.trim().split(/\s+/)[2]))
+  assert.ok(dsr.every(x => x >= 0 && x <= 1), `a DSR on every row: ${dsr.join(' ')}`)
   assert.match(out, /peer stopped/)
 })
