@@ -8,7 +8,7 @@
 import { StratmeshError } from '../../protocol/errors.js'
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
-import { unitIslands } from '../../protocol/unit-layout.js'
+import { unitIslands, windowOf } from '../../protocol/unit-layout.js'
 import type { LedgerState } from '../../ledger/fold.js'
 import { countedCommit, jobs, leaderboard, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
 import type { Candles, ParamValues } from '../../protocol/types.js'
@@ -38,7 +38,8 @@ export interface DashboardDataOptions {
   /** The peer's results(): resolves job ids and prefixes, throws JOB_NOT_FOUND. */
   readonly results: (jobId: string | undefined, top: number) => Promise<ResultsView>
   readonly readiness: (jobId: string, spec: JobSpec) => JobReadiness
-  readonly detail: (job: PoolJob, params: ParamValues) => Promise<SampledGenomeDetail>
+  /** `island` says whose ranges to use: a walk-forward row is scored on its own window's (unit-layout.ts). */
+  readonly detail: (job: PoolJob, params: ParamValues, island: number) => Promise<SampledGenomeDetail>
   readonly clock: () => number
   readonly log?: (line: string) => void
   /** Which commits count (default: all): the peer's CommitVerifier's judgement. */
@@ -95,7 +96,8 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
         throw new StratmeshError('ROW_NOT_FOUND', `job ${r.job.id.slice(0, 12)} has no leaderboard row ${rowId}`, { details: { job: r.job.id, row: rowId } })
       }
       if (stopped) throw new StratmeshError('PEER_STOPPING', 'the peer is stopping')
-      const got = await details.get(`${r.job.id}:${rowId}`, r.job.id, r.job.spec, row.params)
+      // The window, not the island, decides the ranges; a walk-forward row's id can recur in another window.
+      const got = await details.get(`${r.job.id}:${rowId}:${windowOf(r.job.spec, row.island)}`, r.job.id, r.job.spec, row.params, row.island)
       return detailView(r.job.id, row, got.detail, got.candles, got.candleView)
     },
   }
@@ -124,7 +126,7 @@ function sampleProgress (opts: DashboardDataOptions, trust: CommitTrust, history
 /** Row details computed one at a time, at most MAX_QUEUED_DETAILS waiting, the last few kept. */
 interface DetailQueue {
   /** The detail under `key`: cached, already being computed (shared), or computed now. */
-  get (key: string, jobId: string, spec: JobSpec, params: ParamValues): Promise<CachedDetail>
+  get (key: string, jobId: string, spec: JobSpec, params: ParamValues, island: number): Promise<CachedDetail>
 }
 
 function createDetailQueue (opts: DashboardDataOptions, stopped: () => boolean): DetailQueue {
@@ -152,13 +154,13 @@ function createDetailQueue (opts: DashboardDataOptions, stopped: () => boolean):
     }
   }
 
-  async function compute (jobId: string, spec: JobSpec, params: ParamValues): Promise<CachedDetail> {
+  async function compute (jobId: string, spec: JobSpec, params: ParamValues, island: number): Promise<CachedDetail> {
     const ready = await whenReady(jobId, spec)
     if (!ready.ready) {
       throw new StratmeshError(ready.permanent ? 'DETAIL_UNAVAILABLE' : 'DETAIL_NOT_READY', `cannot recompute rows of job ${jobId.slice(0, 12)} on this peer: ${ready.reason}`, { details: { job: jobId } })
     }
     try {
-      const detail = await opts.detail(ready.job, params)
+      const detail = await opts.detail(ready.job, params, island)
       return { detail, candles: ready.job.candles, candleView: candlesView(ready.job.candles) }
     } catch (err) {
       const e = err as Partial<StratmeshError> & Error
@@ -167,12 +169,12 @@ function createDetailQueue (opts: DashboardDataOptions, stopped: () => boolean):
   }
 
   return {
-    async get (key, jobId, spec, params) {
+    async get (key, jobId, spec, params, island) {
       const got = cache.get(key)
       if (got !== undefined) return got
       let pending = inFlight.get(key)
       if (pending === undefined) {
-        pending = serialised(async () => await compute(jobId, spec, params))
+        pending = serialised(async () => await compute(jobId, spec, params, island))
         inFlight.set(key, pending)
         pending.then(v => {
           if (cache.size >= DETAIL_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string)
