@@ -6,7 +6,7 @@
 import { ISOLATE_INTERFACE_VERSION } from '../engine/isolate/interface.js'
 import { conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, leaseHolder, peers, TRUST_ALL, type CommitTrust } from '../ledger/queries.js'
 import type { LedgerState } from '../ledger/fold.js'
-import { unitIslands } from '../protocol/unit-layout.js'
+import { unitIslands, windowCount, windowOf } from '../protocol/unit-layout.js'
 import type { VerifierStats } from './work/index.js'
 import type { CountsByPeer, JobStatusView, PeerState, PeerStatus, PeerView } from './peer-types.js'
 
@@ -162,10 +162,12 @@ function jobViews (inp: StatusInputs, trust: CommitTrust): JobStatusView[] {
   const { state, now } = inp
   return jobs(state, trust).map(j => {
     let leased = 0
+    const perWindow = Array.from({ length: windowCount(j.spec) }, () => ({ committed: 0, total: j.spec.ga.islands * j.spec.ga.epochs }))
     for (let e = 0; e < j.spec.ga.epochs; e++) {
       for (let i = 0; i < unitIslands(j.spec); i++) {
         const unit = state.units.get(`${j.id}:${i}:${e}`)
-        if (countedCommit(unit, trust) === null && leaseHolder(unit, now) !== null) leased++
+        if (countedCommit(unit, trust) !== null) perWindow[windowOf(j.spec, i)].committed++
+        else if (leaseHolder(unit, now) !== null) leased++
       }
     }
     const best = leaderboard(state, j.id, 1, trust)[0]
@@ -184,6 +186,7 @@ function jobViews (inp: StatusInputs, trust: CommitTrust): JobStatusView[] {
       runnable: reason === undefined || reason === 'loading' || reason.startsWith('fetching'),
       ...(reason === undefined ? {} : { reason }),
       bestFitness: best?.fitness ?? null,
+      ...(j.spec.walkForward === undefined ? {} : { windows: perWindow }),
     }
   })
 }

@@ -46,6 +46,8 @@ export interface JobStatusView {
   readonly runnable: boolean
   readonly reason?: string
   readonly bestFitness: number | null
+  /** A walk-forward job's units committed per window, in window order (absent for a plain job). */
+  readonly windows?: ReadonlyArray<{ readonly committed: number, readonly total: number }>
 }
 
 /** Counts by peer id, then error code. */
