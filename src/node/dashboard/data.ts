@@ -17,6 +17,7 @@ import type { PoolJob } from '../evaluators/index.js'
 import { type JobReadiness, createJobHistory, HISTORY_SAMPLE_MS, type JobHistory, type RunningUnit } from '../work/index.js'
 import type { BoardView, CandlesView, DashboardControl, JobProgressView, RowDetailView } from './types.js'
 import { boardRows, candlesView, detailView, progressView } from './views.js'
+import { walkForwardBoard } from './walk-forward-view.js'
 import type { ResultsView } from '../peer-types.js'
 
 /** Details kept: a user compares a handful of rows, going back and forth between them. */
@@ -77,7 +78,11 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
 
     async board (jobId, top): Promise<BoardView> {
       const r = await opts.results(jobId, top)
-      return { job: r.job, done: r.done, rows: boardRows(r.leaderboard), ...(r.stopped === undefined ? {} : { stopped: r.stopped }) }
+      const view: BoardView = { job: r.job, done: r.done, rows: boardRows(r.leaderboard), ...(r.stopped === undefined ? {} : { stopped: r.stopped }) }
+      if (r.walkForward === undefined) return view
+      // The result was computed from the loaded job, so its candles are here for the curve's times.
+      const ready = opts.readiness(r.job.id, r.job.spec)
+      return { ...view, walkForward: walkForwardBoard(r.walkForward, ready.ready ? ready.job.candles : null) }
     },
 
     async progress (jobId): Promise<JobProgressView> {
