@@ -57,7 +57,7 @@ test('dashboard: a walk-forward job shows its windows, their winners and the sti
     page.on('pageerror', e => { problems.push(e.message) })
     await page.goto(api.dashboardUrl())
     await page.waitForSelector('#wf-card:not([hidden]) #wf-windows tbody tr')
-    const rows = await page.locator('#wf-windows tbody tr').evaluateAll(trs => trs.map(tr => [tr.getAttribute('data-window'), ...Array.from(tr.children, td => td.textContent)]))
+    const rows = await page.locator('#wf-windows tbody tr').evaluateAll(trs => trs.map(tr => [tr.getAttribute('data-window'), ...Array.from(tr.children, td => (td as { textContent: string | null }).textContent)]))
     assert.equal(rows.length, 3)
     rows.forEach((r, k) => {
       const w = wf.windows[k]
