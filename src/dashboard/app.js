@@ -2,7 +2,8 @@
 // The dashboard: signs in, follows the peer's status live, and shows the selected job's progress,
 // its leaderboard and, for a chosen row, the equity, drawdown and trades recomputed by the peer.
 import { createApi, SignInNeeded } from './api.js'
-import { candleChart, equityChart, lineChart, toPoints } from './charts.js'
+import { candleChart, equityChart, lineChart, toPoints, walkForwardChart } from './charts.js'
+import { renderWalkForwardWindows, walkForwardSummary } from './walk-forward.js'
 import {
   BOARD_COLUMNS, num, paramsText, peerNames, renderBoardHead, renderBoardRows, renderJobs, renderMesh, renderWarnings,
   renderMetrics, renderParams, renderUnits, sortRows,
@@ -138,6 +139,23 @@ async function refreshBoard (jobId) {
       'Plateau: the share of a row\'s one-step neighbours with a fitness within 20% of its own (near 0: a lone spike).'
     : `${st.trials} trials so far. DSR, PBO and plateau: ${st.reason ?? 'not computed yet'}.`
   renderBoard()
+  showWalkForward(b)
+}
+
+/** @type {ReturnType<typeof walkForwardChart> | null} made when a walk-forward job is first shown */
+let wfChart = null
+
+/** A walk-forward job's windows, winners and stitched equity; the card is hidden for a plain job. @param {BoardView} b */
+function showWalkForward (b) {
+  const wf = b.walkForward
+  $('wf-card').hidden = wf === undefined
+  if (wf === undefined) return
+  // The rows above mix windows, each ranked on its own train range.
+  if (b.stopped === undefined) $('board-note').textContent = `${b.rows.length} rows of ${wf.windows.length} walk-forward windows, each ranked on its window's train range · objective ${b.job.spec.objective}${b.done ? '' : ' · job still running'}`
+  $('wf-note').textContent = walkForwardSummary(wf)
+  renderWalkForwardWindows($table('wf-windows'), wf)
+  wfChart ??= walkForwardChart($('wf-chart'))
+  wfChart.set(wf)
 }
 
 function renderBoard () {

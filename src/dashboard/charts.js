@@ -225,3 +225,62 @@ export function candleChart (el) {
     },
   }
 }
+
+/** @typedef {import('../node/dashboard/walk-forward-view.js').WalkForwardBoard} WalkForwardBoard */
+
+/**
+ * A walk-forward job's stitched out-of-sample equity (as return %), with each window's test range
+ * shaded (alternating, behind the line) and its start marked with the window's number.
+ * @param {HTMLElement} el
+ */
+export function walkForwardChart (el) {
+  /** @type {import('lightweight-charts').ISeriesApi<'Line', import('lightweight-charts').Time>} */
+  let line
+  /** @type {import('lightweight-charts').ISeriesApi<'Histogram', import('lightweight-charts').Time>} */
+  let shade
+  /** @type {import('lightweight-charts').ISeriesMarkersPluginApi<import('lightweight-charts').Time>} */
+  let markers
+  /** @type {WalkForwardBoard | null} */
+  let shown = null
+  /** @param {ThemeColors} c */
+  const draw = c => {
+    if (shown === null) return
+    const wf = shown
+    const eq = wf.equity ?? { time: [], value: [] }
+    const points = toPoints(eq.time, eq.value, v => (v - 1) * 100)
+    line.setData(points)
+    /** @type {(t: number) => number} the window whose test range holds t (seconds), or -1 */
+    const windowAt = t => wf.windows.findIndex(w => w.time !== null && t >= Math.floor(w.time.testFrom / 1000) && t <= Math.floor(w.time.testLast / 1000))
+    shade.setData(points.map(p => {
+      const k = windowAt(p.time)
+      return { time: p.time, value: 1, color: k < 0 ? 'transparent' : `${k % 2 === 0 ? c.oos : c.is}22` }
+    }))
+    /** @type {Marker[]} */
+    const marks = []
+    for (const w of wf.windows) {
+      if (w.time === null) continue
+      const from = Math.floor(w.time.testFrom / 1000)
+      const first = points.find(p => p.time >= from)
+      if (first !== undefined) marks.push({ time: first.time, position: 'aboveBar', shape: 'arrowDown', color: c.muted, text: `window ${w.window}`, size: 0.6 })
+    }
+    markers.setMarkers(marks)
+    entry.chart.timeScale().fitContent()
+  }
+  const entry = create(el, c => {
+    line.applyOptions({ color: c.oos })
+    draw(c)
+  })
+  const c = themeColors()
+  const { LineSeries, HistogramSeries } = lib()
+  shade = entry.chart.addSeries(HistogramSeries, { priceScaleId: 'windows', priceLineVisible: false, lastValueVisible: false })
+  entry.chart.priceScale('windows').applyOptions({ visible: false, scaleMargins: { top: 0, bottom: 0 } })
+  line = entry.chart.addSeries(LineSeries, { color: c.oos, lineWidth: 2, priceFormat: percent(1), title: 'stitched out-of-sample' })
+  markers = lib().createSeriesMarkers(line, [])
+  return {
+    /** @param {WalkForwardBoard} wf */
+    set (wf) {
+      shown = wf
+      draw(themeColors())
+    },
+  }
+}

@@ -77,7 +77,7 @@ export async function startPeerServices (config: PeerServiceConfig, events: Peer
     running: () => scheduler.running(),
     results: async (jobId, top) => await jobResults({ logStore, verifier, library, walkForward, statistics }, jobId, top),
     readiness: (jobId, spec) => library.readiness(jobId, spec),
-    detail: async (job, params) => await pool.detail(job, params),
+    detail: async (job, params, island) => await pool.detail(job, params, island),
     clock: config.clock,
     log: config.log,
     trust: verifier.trust,

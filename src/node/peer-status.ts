@@ -6,7 +6,7 @@
 import { ISOLATE_INTERFACE_VERSION } from '../engine/isolate/interface.js'
 import { conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, leaseHolder, peers, TRUST_ALL, type CommitTrust } from '../ledger/queries.js'
 import type { LedgerState } from '../ledger/fold.js'
-import { unitIslands } from '../protocol/unit-layout.js'
+import { unitIslands, windowCount, windowOf } from '../protocol/unit-layout.js'
 import type { VerifierStats } from './work/index.js'
 import type { CountsByPeer, JobStatusView, PeerState, PeerStatus, PeerView } from './peer-types.js'
 
@@ -164,10 +164,12 @@ function jobViews (inp: StatusInputs, trust: CommitTrust): JobStatusView[] {
   const { state, now } = inp
   return jobs(state, trust).map(j => {
     let leased = 0
+    const perWindow = Array.from({ length: windowCount(j.spec) }, () => ({ committed: 0, total: j.spec.ga.islands * j.spec.ga.epochs }))
     for (let e = 0; e < j.spec.ga.epochs; e++) {
       for (let i = 0; i < unitIslands(j.spec); i++) {
         const unit = state.units.get(`${j.id}:${i}:${e}`)
-        if (countedCommit(unit, trust) === null && leaseHolder(unit, now) !== null) leased++
+        if (countedCommit(unit, trust) !== null) perWindow[windowOf(j.spec, i)].committed++
+        else if (leaseHolder(unit, now) !== null) leased++
       }
     }
     const stopped = inp.stopped?.(j.id)
@@ -189,6 +191,7 @@ function jobViews (inp: StatusInputs, trust: CommitTrust): JobStatusView[] {
       ...(reason === undefined ? {} : { reason }),
       bestFitness: best?.fitness ?? null,
       ...(stopped === undefined ? {} : { stopped }),
+      ...(j.spec.walkForward === undefined ? {} : { windows: perWindow }),
     }
   })
 }

@@ -52,6 +52,8 @@ export interface JobStatusView {
    * `bestFitness` is null since no row of a stopped job is ranked.
    */
   readonly stopped?: string
+  /** A walk-forward job's units committed per window, in window order (absent for a plain job). */
+  readonly windows?: ReadonlyArray<{ readonly committed: number, readonly total: number }>
 }
 
 /** Counts by peer id, then error code. */

@@ -11,6 +11,14 @@ import { signEntry, type Entry, type UnsignedEntry } from '../../src/protocol/en
 import { foldEntries } from '../../src/ledger/fold.js'
 import { ISOLATE_INTERFACE_VERSION } from '../../src/engine/isolate/interface.js'
 import { buildStatus, type StatusInputs } from '../../src/node/peer-status.js'
+import { statusText } from '../../src/node/cli/commands-status.js'
+import { emptyLedger, type UnitRecord } from '../../src/ledger/fold.js'
+import { unitKey } from '../../src/ledger/queries.js'
+import { createJobSpec } from '../../src/engine/job-setup.js'
+import { resolveWalkForward } from '../../src/engine/walk-forward.js'
+import type { JobSpec } from '../../src/protocol/job-spec.js'
+import type { Hlc } from '../../src/protocol/hlc.js'
+import { ENGINE_FIXTURE } from '../helpers/job-spec-fixture.js'
 
 async function hello (key: PrivateKey, name: string, isolateInterface = ISOLATE_INTERFACE_VERSION, fingerprint = 'f'.repeat(64)): Promise<Entry> {
   const author = peerIdFromPrivateKey(key).toString()
@@ -57,4 +65,28 @@ test('status: a peer of another runtime fingerprint is a member like any (jobs c
   const st = buildStatus(inputs([await hello(key, 'other', ISOLATE_INTERFACE_VERSION + 1)]))
   assert.equal(st.peers[0].state, 'incompatible')
   assert.equal(st.peers[0].reason, `isolate interface ${ISOLATE_INTERFACE_VERSION + 1}, this peer speaks ${ISOLATE_INTERFACE_VERSION}`)
+})
+
+test('status: a walk-forward job shows units committed per window, in JSON and in the text; a plain job has no windows', () => {
+  const state = emptyLedger()
+  const walkForward = resolveWalkForward({ mode: 'rolling', windows: 3 }, Float64Array.from({ length: 600 }, (_, i) => i * 3_600_000))
+  const spec = (wf: boolean): JobSpec => createJobSpec({ engine: ENGINE_FIXTURE, strategy: { hash: 'a'.repeat(64), name: 's' }, dataset: { hash: 'b'.repeat(64), name: 'd', bars: 600 }, ga: { islands: 2, epochs: 2 }, ...(wf ? { walkForward } : {}) })
+  const wfId = 'c'.repeat(64)
+  const plainId = '9'.repeat(64)
+  state.jobs.set(wfId, { id: wfId, spec: spec(true), submissions: [{ author: 'A', hlc: [1, 0] as unknown as Hlc, seq: 1 }] })
+  state.jobs.set(plainId, { id: plainId, spec: spec(false), submissions: [{ author: 'A', hlc: [1, 0] as unknown as Hlc, seq: 2 }] })
+  const commit = (jobId: string, island: number, epoch: number): void => {
+    const u: UnitRecord = { jobId, island, epoch, leases: new Map(), commits: [{ author: 'B', hlc: [2, 0] as unknown as Hlc, seq: 3, checkpointHash: 'd'.repeat(64) }] }
+    state.units.set(unitKey(jobId, island, epoch), u)
+  }
+  // Window 0 is islands 0-1, window 1 islands 2-3, window 2 islands 4-5.
+  commit(wfId, 0, 0); commit(wfId, 1, 0); commit(wfId, 0, 1); commit(wfId, 3, 0); commit(plainId, 0, 0)
+  const st = buildStatus({ ...inputs([]), state })
+  const wfJob = st.jobs.find(j => j.id === wfId)
+  assert.deepEqual(wfJob?.windows, [{ committed: 3, total: 4 }, { committed: 1, total: 4 }, { committed: 0, total: 4 }])
+  assert.equal(wfJob?.committed, 4)
+  assert.equal(st.jobs.find(j => j.id === plainId)?.windows, undefined)
+  const text = statusText(st)
+  assert.match(text, /walk-forward windows \(units committed\/total per window\):\n {2}job c{12}: 0 3\/4, 1 1\/4, 2 0\/4\n/)
+  assert.doesNotMatch(text, /job 9{12}: /)
 })

@@ -24,6 +24,8 @@ export function statusText (s: PeerStatus): string {
     '',
     jobsTable(s.jobs),
   ]
+  const walkForward = s.jobs.flatMap(j => j.windows === undefined ? [] : [`  job ${shortId(j.id)}: ${j.windows.map((w, k) => `${k} ${w.committed}/${w.total}`).join(', ')}`])
+  if (walkForward.length > 0) out.push('', 'walk-forward windows (units committed/total per window):', ...walkForward)
   if (s.conflicts.length > 0) {
     out.push('', `WARNING: ${s.conflicts.length} unit(s) have two different checkpoints (a faulty peer or a version mismatch):`)
     for (const c of s.conflicts) {

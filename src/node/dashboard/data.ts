@@ -8,7 +8,7 @@
 import { StratmeshError } from '../../protocol/errors.js'
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
-import { unitIslands } from '../../protocol/unit-layout.js'
+import { unitIslands, windowOf } from '../../protocol/unit-layout.js'
 import type { LedgerState } from '../../ledger/fold.js'
 import { countedCommit, jobs, leaderboard, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
 import type { Candles, ParamValues } from '../../protocol/types.js'
@@ -17,6 +17,7 @@ import type { PoolJob } from '../evaluators/index.js'
 import { type JobReadiness, createJobHistory, HISTORY_SAMPLE_MS, type JobHistory, type RunningUnit } from '../work/index.js'
 import type { BoardView, CandlesView, DashboardControl, JobProgressView, RowDetailView } from './types.js'
 import { boardRows, candlesView, detailView, progressView } from './views.js'
+import { walkForwardBoard } from './walk-forward-view.js'
 import type { ResultsView } from '../peer-types.js'
 
 /** Details kept: a user compares a handful of rows, going back and forth between them. */
@@ -38,7 +39,8 @@ export interface DashboardDataOptions {
   /** The peer's results(): resolves job ids and prefixes, throws JOB_NOT_FOUND. */
   readonly results: (jobId: string | undefined, top: number) => Promise<ResultsView>
   readonly readiness: (jobId: string, spec: JobSpec) => JobReadiness
-  readonly detail: (job: PoolJob, params: ParamValues) => Promise<SampledGenomeDetail>
+  /** `island` says whose ranges to use: a walk-forward row is scored on its own window's (unit-layout.ts). */
+  readonly detail: (job: PoolJob, params: ParamValues, island: number) => Promise<SampledGenomeDetail>
   readonly clock: () => number
   readonly log?: (line: string) => void
   /** Which commits count (default: all): the peer's CommitVerifier's judgement. */
@@ -78,7 +80,11 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
 
     async board (jobId, top): Promise<BoardView> {
       const r = await opts.results(jobId, top)
-      return { job: r.job, done: r.done, rows: boardRows(r.leaderboard, r.statistics.pbo), statistics: r.statistics, ...(r.stopped === undefined ? {} : { stopped: r.stopped }) }
+      const view: BoardView = { job: r.job, done: r.done, rows: boardRows(r.leaderboard, r.statistics.pbo), statistics: r.statistics, ...(r.stopped === undefined ? {} : { stopped: r.stopped }) }
+      if (r.walkForward === undefined) return view
+      // The result was computed from the loaded job, so its candles are here for the curve's times.
+      const ready = opts.readiness(r.job.id, r.job.spec)
+      return { ...view, walkForward: walkForwardBoard(r.walkForward, ready.ready ? ready.job.candles : null) }
     },
 
     async progress (jobId): Promise<JobProgressView> {
@@ -97,7 +103,8 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
         throw new StratmeshError('ROW_NOT_FOUND', `job ${r.job.id.slice(0, 12)} has no leaderboard row ${rowId}`, { details: { job: r.job.id, row: rowId } })
       }
       if (stopped) throw new StratmeshError('PEER_STOPPING', 'the peer is stopping')
-      const got = await details.get(`${r.job.id}:${rowId}`, r.job.id, r.job.spec, row.params)
+      // The window, not the island, decides the ranges; a walk-forward row's id can recur in another window.
+      const got = await details.get(`${r.job.id}:${rowId}:${windowOf(r.job.spec, row.island)}`, r.job.id, r.job.spec, row.params, row.island)
       return detailView(r.job.id, row, got.detail, got.candles, got.candleView)
     },
   }
@@ -126,7 +133,7 @@ function sampleProgress (opts: DashboardDataOptions, trust: CommitTrust, history
 /** Row details computed one at a time, at most MAX_QUEUED_DETAILS waiting, the last few kept. */
 interface DetailQueue {
   /** The detail under `key`: cached, already being computed (shared), or computed now. */
-  get (key: string, jobId: string, spec: JobSpec, params: ParamValues): Promise<CachedDetail>
+  get (key: string, jobId: string, spec: JobSpec, params: ParamValues, island: number): Promise<CachedDetail>
 }
 
 function createDetailQueue (opts: DashboardDataOptions, stopped: () => boolean): DetailQueue {
@@ -154,13 +161,13 @@ function createDetailQueue (opts: DashboardDataOptions, stopped: () => boolean):
     }
   }
 
-  async function compute (jobId: string, spec: JobSpec, params: ParamValues): Promise<CachedDetail> {
+  async function compute (jobId: string, spec: JobSpec, params: ParamValues, island: number): Promise<CachedDetail> {
     const ready = await whenReady(jobId, spec)
     if (!ready.ready) {
       throw new StratmeshError(ready.permanent ? 'DETAIL_UNAVAILABLE' : 'DETAIL_NOT_READY', `cannot recompute rows of job ${jobId.slice(0, 12)} on this peer: ${ready.reason}`, { details: { job: jobId } })
     }
     try {
-      const detail = await opts.detail(ready.job, params)
+      const detail = await opts.detail(ready.job, params, island)
       return { detail, candles: ready.job.candles, candleView: candlesView(ready.job.candles) }
     } catch (err) {
       const e = err as Partial<StratmeshError> & Error
@@ -169,12 +176,12 @@ function createDetailQueue (opts: DashboardDataOptions, stopped: () => boolean):
   }
 
   return {
-    async get (key, jobId, spec, params) {
+    async get (key, jobId, spec, params, island) {
       const got = cache.get(key)
       if (got !== undefined) return got
       let pending = inFlight.get(key)
       if (pending === undefined) {
-        pending = serialised(async () => await compute(jobId, spec, params))
+        pending = serialised(async () => await compute(jobId, spec, params, island))
         inFlight.set(key, pending)
         pending.then(v => {
           if (cache.size >= DETAIL_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string)

@@ -7,6 +7,7 @@ import type { LeaderboardRow } from '../../protocol/job-spec.js'
 import type { Metrics, ParamValues } from '../../protocol/types.js'
 import type { HistoryPoint } from '../work/index.js'
 import type { ResultsStatistics, ResultsView } from '../peer-types.js'
+import type { WalkForwardBoard } from './walk-forward-view.js'
 
 export interface BoardRow extends LeaderboardRow {
   /** Stable id of the row's genome (a hash of its parameters): what /v1/detail takes. */
@@ -27,6 +28,8 @@ export interface BoardView {
   /** The error that stopped the job on this peer (ResultsView.stopped); rows are then empty. */
   readonly stopped?: string
   readonly statistics: ResultsStatistics
+  /** A walk-forward job's windows, their winners and the stitched out-of-sample equity (the rows above mix windows). */
+  readonly walkForward?: WalkForwardBoard
 }
 
 export type UnitState = 'committed' | 'leased' | 'ready' | 'waiting'
