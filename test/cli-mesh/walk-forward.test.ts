@@ -39,6 +39,9 @@ test('peer submit --walk-forward rolling --windows 3: accepted and run, with pro
     assert.equal(results.done, true)
     assert.ok(results.walkForward?.result !== null && results.walkForward?.result !== undefined, 'the stitched result')
     assert.equal(results.walkForward.result.stitched.bars, 3 * 266)
+    // Its rows come from windows scored on different ranges: no job-wide overfitting statistics.
+    assert.equal(results.statistics.ready, false)
+    assert.match(results.statistics.reason ?? '', /walk-forward/)
 
     const status = jsonOf<PeerStatus>(await p0.cli(['status', '--json']), 'status')
     assert.deepEqual(status.jobs[0].windows, [{ committed: 2, total: 2 }, { committed: 2, total: 2 }, { committed: 2, total: 2 }])
