@@ -77,7 +77,8 @@ test('two peers built with different engine bundles finish one job with one lead
   const want = await referenceLeaderboard(submitted.spec, STRATEGY, importCandles(await readFile(csvPath), 'candles.csv').candles, 10)
   assert.ok(want.length > 0)
   for (const p of [a.peer, b.peer]) {
-    await waitFor(async () => (await p.results(submitted.jobId, 10)).done, { message: `job done on ${p.id.slice(-6)}`, timeoutMs: 90_000, intervalMs: 200 })
+    // Done, and its overfitting statistics computed: the rows carry them, and they too must agree.
+    await waitFor(async () => (await p.results(submitted.jobId, 10)).statistics.ready, { message: `job done, statistics computed on ${p.id.slice(-6)}`, timeoutMs: 120_000, intervalMs: 200 })
   }
   const [ra, rb] = [await a.peer.results(submitted.jobId, 10), await b.peer.results(submitted.jobId, 10)]
   assert.deepEqual(comparable(ra.leaderboard), comparable(want))

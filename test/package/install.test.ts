@@ -77,7 +77,7 @@ function assertPackageContents (packed: Packed): void {
 /** The demo's output: a leaderboard header, then ten ranked rows, then a clean stop. */
 function assertLeaderboard (out: string): void {
   const lines = out.split('\n')
-  const header = lines.findIndex(l => /^\s*#\s+fitness\s+IS sharpe.*OOS sharpe/.test(l))
+  const header = lines.findIndex(l => /^\s*#\s+fitness\s+DSR\s+plateau\s+IS sharpe.*OOS sharpe/.test(l))
   assert.ok(header >= 0, `a leaderboard header in:\n${out.slice(-3000)}`)
   const rows = lines.slice(header + 2).filter(l => /^\s*\d+\s+-?\d/.test(l))
   assert.equal(rows.length, 10, out.slice(-3000))
