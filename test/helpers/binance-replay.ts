@@ -115,15 +115,14 @@ function klines (replay: BinanceReplay, q: Record<string, string>): { status: nu
 
 /** Starts the server on a free port of 127.0.0.1, serving hourly BTCUSDT klines. */
 export async function startBinanceReplay (bars: ServedBar[]): Promise<BinanceReplay> {
-  let server: Server | undefined
   const replay: BinanceReplay = {
     url: '',
     requests: [],
     bars,
     interval: '1h',
-    close: async () => { await new Promise(resolve => server?.close(resolve)) },
+    close: async () => { await new Promise(resolve => server.close(resolve)) },
   }
-  server = createServer((req, res) => {
+  const server: Server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1')
     const query = Object.fromEntries(u.searchParams)
     replay.requests.push({ path: u.pathname, query })
@@ -135,7 +134,7 @@ export async function startBinanceReplay (bars: ServedBar[]): Promise<BinanceRep
     res.writeHead(answer.status, { 'content-type': 'application/json;charset=UTF-8' })
     res.end(JSON.stringify(answer.body))
   })
-  await new Promise<void>(resolve => server?.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return Object.assign(replay, { url: `http://127.0.0.1:${port}` })
 }

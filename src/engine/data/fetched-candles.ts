@@ -38,21 +38,34 @@ function finite (v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null
 }
 
+export interface AcceptedRows {
+  readonly rows: OhlcvRow[]
+  /** Bars left out for breaking what the importer checks (a price not above 0, high below low, open or close outside [low, high], negative volume): written, they would make the whole file refused. */
+  readonly unsound: number
+}
+
+function sound (o: number, h: number, l: number, c: number, v: number): boolean {
+  return l > 0 && h >= l && o >= l && o <= h && c >= l && c <= h && v >= 0
+}
+
 /**
  * The rows of one exchange page that belong in the file, in time order, each time once. Rows
  * without a time or a price are the exchange's placeholders for empty bars and are dropped (they
  * then show as a gap); a missing volume is 0.
  */
-export function acceptRows (page: readonly unknown[], window: RowWindow): OhlcvRow[] {
+export function acceptRows (page: readonly unknown[], window: RowWindow): AcceptedRows {
   const byTime = new Map<number, OhlcvRow>()
+  let unsound = 0
   for (const raw of page) {
     if (!Array.isArray(raw)) continue
     const [t, o, h, l, c] = raw.slice(0, 5).map(finite)
     if (t === null || o === null || h === null || l === null || c === null) continue
-    if (t < window.from || t >= window.until || t + window.stepMs > window.closedBy) continue
-    byTime.set(t, [t, o, h, l, c, finite(raw[5]) ?? 0])
+    if (t < window.from || t >= window.until || t + window.stepMs > window.closedBy || byTime.has(t)) continue
+    const v = finite(raw[5]) ?? 0
+    if (sound(o, h, l, c, v)) byTime.set(t, [t, o, h, l, c, v])
+    else unsound++
   }
-  return [...byTime.values()].sort((a, b) => a[0] - b[0])
+  return { rows: [...byTime.values()].sort((a, b) => a[0] - b[0]), unsound }
 }
 
 /**

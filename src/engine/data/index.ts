@@ -13,5 +13,5 @@ export {
 export { MAX_DATASET_ROWS, MAX_PREAMBLE_LINES, GAP_FACTOR, MAX_JSON_BYTES, MIN_NUMERIC_TIME } from './limits.js'
 export {
   acceptRows, findGaps, csvLines, lastBarTime, FETCHED_CSV_HEADER, MAX_LISTED_GAPS,
-  type OhlcvRow, type Gap, type RowWindow,
+  type OhlcvRow, type Gap, type RowWindow, type AcceptedRows,
 } from './fetched-candles.js'

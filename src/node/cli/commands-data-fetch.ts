@@ -26,7 +26,8 @@ function describeFetch (s: FetchSummary): string {
   const gaps = s.gaps === 0
     ? 'no gaps'
     : `${s.gaps} gap${s.gaps === 1 ? '' : 's'} (${s.missingBars} missing bars; first after ${shortIso(s.gapList[0]?.after ?? null)})`
-  return `${what} of ${s.symbol} ${s.timeframe} from ${s.exchange} in ${s.requests} requests; ${s.file} holds ${s.bars} bars, ${shortIso(s.firstTime)} to ${shortIso(s.lastTime)}; ${gaps}`
+  const unsound = s.unsoundBars === 0 ? '' : `; ${s.unsoundBars} bars left out for impossible prices (high below low, a price not above 0)`
+  return `${what} of ${s.symbol} ${s.timeframe} from ${s.exchange} in ${s.requests} requests; ${s.file} holds ${s.bars} bars, ${shortIso(s.firstTime)} to ${shortIso(s.lastTime)}; ${gaps}${unsound}`
 }
 
 export async function dataFetchCommand (exchange: string, symbol: string, timeframe: string, opts: DataFetchOptions): Promise<void> {

@@ -51,6 +51,8 @@ export interface FetchSummary {
   readonly gaps: number
   readonly missingBars: number
   readonly gapList: ReadonlyArray<{ readonly after: string, readonly before: string, readonly missingBars: number }>
+  /** Bars the exchange sent that the importer would refuse (see acceptRows), left out and so counted in the gaps. */
+  readonly unsoundBars: number
   readonly requests: number
 }
 
@@ -68,6 +70,7 @@ interface PageLoop {
   last: number | null
   first: number | null
   newBars: number
+  unsound: number
   requests: number
   readonly gaps: Gap[]
 }
@@ -82,7 +85,8 @@ async function fetchPages (s: PageLoop): Promise<void> {
       throw s.source.translate(err, `fetching ${s.req.symbol} ${s.req.timeframe} from ${new Date(since).toISOString()}`)
     }
     s.requests++
-    const rows = acceptRows(page, { from: since, until: s.until, closedBy: s.clock(), stepMs: s.stepMs })
+    const { rows, unsound } = acceptRows(page, { from: since, until: s.until, closedBy: s.clock(), stepMs: s.stepMs })
+    s.unsound += unsound
     // Nothing at or after `since`: the exchange has no later closed bar in the range.
     if (rows.length === 0) return
     s.gaps.push(...findGaps(s.last, rows.map(r => r[0]), s.stepMs))
@@ -114,7 +118,7 @@ export async function fetchCandles (req: FetchRequest, onProgress: (p: FetchProg
   const loop: PageLoop = {
     source, req, start, until, stepMs, clock, onProgress,
     isNew: existing === null, last: existing?.lastTime ?? null, first: existing?.firstTime ?? null,
-    newBars: 0, requests: 0, gaps: [],
+    newBars: 0, unsound: 0, requests: 0, gaps: [],
   }
   await fetchPages(loop)
   if (loop.last === null) {
@@ -133,6 +137,7 @@ export async function fetchCandles (req: FetchRequest, onProgress: (p: FetchProg
     gaps: loop.gaps.length,
     missingBars: loop.gaps.reduce((n, g) => n + g.missingBars, 0),
     gapList: loop.gaps.slice(0, MAX_LISTED_GAPS).map(g => ({ after: iso(g.after) as string, before: iso(g.before) as string, missingBars: g.missingBars })),
+    unsoundBars: loop.unsound,
     requests: loop.requests,
   }
 }
