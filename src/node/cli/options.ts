@@ -183,7 +183,7 @@ export const OPTIONS = {
   // `peer data fetch`
   since: { flags: '--since <date>', description: 'first bar to fetch (its open time, ISO 8601, UTC unless a zone is given); ignored when --out already holds bars, which are resumed after their last one', parse: dateOption('--since'), defaultText: `${DEFAULT_FETCH_DAYS} days before --until` },
   until: { flags: '--until <date>', description: 'fetch bars that open before this time; only closed bars are written', parse: dateOption('--until'), defaultText: 'now' },
-  out: { flags: '--out <file.csv>', description: 'the CSV to write, or to resume when it exists (appended to, never rewritten)', defaultText: '<exchange>-<symbol>-<timeframe>.csv here' },
+  out: { flags: '--out <file.csv>', description: 'the CSV to write, or to resume when it exists (appended to, never rewritten)', defaultText: 'EXCHANGE-SYMBOL-TIMEFRAME.csv in the current directory, e.g. binance-BTC-USDT-1h.csv' },
   fetchJson: { flags: '--json', description: 'print one JSON object: bars, new bars, first and last time, gaps, requests, file' },
 } as const satisfies Record<string, OptionSpec>
 
