@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { importCandles } from '../../../src/engine/data/index.js'
 import { EXCHANGE_URL_ENV, type FetchSummary } from '../../../src/node/data-fetch/index.js'
 import { closedPort, hourlyBars, startBinanceReplay, type BinanceReplay, type ServedBar } from '../../helpers/binance-replay.js'
@@ -139,6 +140,21 @@ test('unknown exchange, symbol or timeframe, an unreachable exchange and a bad d
   assertOneLine(await fetchCli(['binance', 'BTC/USDT', '1h', ...base], `http://127.0.0.1:${await closedPort()}`), 1, 'FETCH_NETWORK', /could not be reached/, out)
   assertOneLine(await fetchCli(['binance', 'BTC/USDT', '1h', '--since', 'last tuesday', '--out', out], replay.url), 2, 'OPTION_INVALID', /--since/, out)
   assertOneLine(await fetchCli(['binance', 'BTC/USDT', '1h', '--since', '2024-02-01', '--until', '2024-01-01', '--out', out], replay.url), 2, 'OPTION_INVALID', /--until/, out)
+})
+
+test('only `peer data fetch` imports ccxt: the other commands do not pay its load time', async () => {
+  const probe = join(REPO_ROOT, 'test', 'fixtures', 'report-ccxt-import.mjs')
+  const run = async (args: readonly string[]): Promise<CliRun> => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--import=${pathToFileURL(probe).href}` }
+    delete env.STRATMESH_DEBUG
+    return await runPeerCli(args, { timeoutMs: 60_000, env })
+  }
+  const marker = '[ccxt imported]'
+  assert.ok((await run(['data', 'fetch', 'binance', 'BTC/USDT', '7m'])).stderr.includes(marker), 'the probe sees the fetch command import ccxt')
+  for (const args of [['--help'], ['status', '--data-dir', dir.path], ['submit', '--help']]) {
+    const r = await run(args)
+    assert.ok(!r.stderr.includes(marker), `peer ${args.join(' ')} does not import ccxt: ${r.stderr}`)
+  }
 })
 
 test('an --out file this command did not write is refused and left as it was', async () => {
