@@ -106,7 +106,7 @@ export function lastBarTime (firstLine: string, tail: string, file: string): num
   if (firstLine.replace(/\r$/, '') !== FETCHED_CSV_HEADER) {
     throw notResumable(file, `exists and its first line is not "${FETCHED_CSV_HEADER}", so it was not written by \`peer data fetch\``)
   }
-  if (!tail.endsWith('\n')) throw notResumable(file, 'ends inside a line (a write was cut short)')
+  if (!tail.endsWith('\n')) throw notResumable(file, 'ends inside a line (a write was cut short): delete that last partial line to resume')
   const lines = tail.split('\n').filter(l => l.trim() !== '')
   const last = lines.at(-1)
   if (last === undefined || last.replace(/\r$/, '') === FETCHED_CSV_HEADER) return null

@@ -19,6 +19,15 @@ export function defaultOutName (exchange: string, symbol: string, timeframe: str
   return `${exchange}-${symbol.replace(/[^A-Za-z0-9.]+/g, '-')}-${timeframe}.csv`
 }
 
+/** Cells of the progress bar. */
+const BAR_CELLS = 20
+
+/** `[#########-----------]  45%`. */
+function progressBar (fraction: number): string {
+  const full = Math.round(fraction * BAR_CELLS)
+  return `[${'#'.repeat(full)}${'-'.repeat(BAR_CELLS - full)}] ${String(Math.round(fraction * 100)).padStart(3)}%`
+}
+
 const shortIso = (t: string | null): string => t === null ? '-' : t.replace(/:00\.000Z$/, 'Z').replace(/\.000Z$/, 'Z')
 
 function describeFetch (s: FetchSummary): string {
@@ -37,7 +46,7 @@ export async function dataFetchCommand (exchange: string, symbol: string, timefr
     try {
       return await fetchCandles(
         { exchange, symbol, timeframe, since: opts.since, until: opts.until, out, apiUrl: process.env[EXCHANGE_URL_ENV] },
-        p => { progress.update(`${exchange} ${symbol} ${timeframe}: ${p.newBars} bars, up to ${shortIso(new Date(p.lastTime).toISOString())}`) },
+        p => { progress.update(`${exchange} ${symbol} ${timeframe}: ${progressBar(p.fraction)} ${p.newBars} bars, up to ${shortIso(new Date(p.lastTime).toISOString())}`) },
       )
     } finally {
       progress.done()

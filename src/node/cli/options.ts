@@ -251,7 +251,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'download candles from an exchange through ccxt into a CSV that `peer submit --data` takes: pages through the range at the exchange\'s rate limit, resumes where the file ends, reports gaps; needs no peer',
     args: [
       { name: 'exchange', description: 'a ccxt exchange id: binance, coinbase, kraken, bybit, okx…', required: true },
-      { name: 'symbol', description: 'the market in ccxt\'s unified form: BTC/USDT, ETH/USD, BTC/USDT:USDT for a perpetual swap', required: true },
+      { name: 'symbol', description: 'the market in ccxt\'s unified form: BTC/USDT, ETH/USD, BTC/USDT:USDT for a perpetual swap (or the exchange\'s own id of it, BTCUSDT)', required: true },
       { name: 'timeframe', description: 'a timeframe the exchange offers: 1m, 5m, 1h, 1d…', required: true },
     ],
     options: ['since', 'until', 'out', 'fetchJson'],

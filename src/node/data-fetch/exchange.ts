@@ -18,6 +18,8 @@ export const EXCHANGE_URL_ENV = 'STRATMESH_EXCHANGE_URL'
 /** What the fetch loop uses of a ccxt exchange. */
 export interface OhlcvSource {
   readonly id: string
+  /** The market's unified symbol (the one asked for, or the one its exchange id names). */
+  readonly symbol: string
   readonly rateLimit: number
   /** Milliseconds of one bar of the timeframe. */
   stepMs (timeframe: string): number
@@ -86,7 +88,10 @@ export async function openOhlcvSource (exchangeId: string, symbol: string, timef
   } catch (err) {
     throw translate(err, 'loading its markets')
   }
-  const market = ex.markets?.[symbol] as { type?: string, linear?: boolean } | undefined
+  // The unified symbol, or the exchange's own id for it (BTCUSDT on Binance) when that names one market.
+  const byId = ex.markets_by_id?.[symbol] as Array<{ symbol: string }> | undefined
+  const unified = ex.markets?.[symbol] === undefined && byId?.length === 1 ? byId[0].symbol : symbol
+  const market = ex.markets?.[unified] as { type?: string, linear?: boolean } | undefined
   if (market === undefined) {
     const base = symbol.split(/[/:-]/)[0]?.toUpperCase() ?? ''
     const near = ex.symbols.filter(s => s.startsWith(`${base}/`)).slice(0, 8)
@@ -94,6 +99,7 @@ export async function openOhlcvSource (exchangeId: string, symbol: string, timef
   }
   return {
     id: exchangeId,
+    symbol: unified,
     rateLimit: ex.rateLimit ?? 0,
     stepMs: tf => ex.parseTimeframe(tf) * 1000,
     pageLimit: pageLimitOf(ex, market),

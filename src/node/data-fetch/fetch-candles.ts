@@ -33,6 +33,8 @@ export interface FetchRequest {
 export interface FetchProgress {
   readonly newBars: number
   readonly lastTime: number
+  /** How far through the range, 0 to 1, by time. */
+  readonly fraction: number
 }
 
 export interface FetchSummary {
@@ -80,9 +82,9 @@ async function fetchPages (s: PageLoop): Promise<void> {
   while (since < s.until && s.requests < MAX_FETCH_PAGES) {
     let page: unknown[]
     try {
-      page = await s.source.fetchOHLCV(s.req.symbol, s.req.timeframe, since, s.source.pageLimit)
+      page = await s.source.fetchOHLCV(s.source.symbol, s.req.timeframe, since, s.source.pageLimit)
     } catch (err) {
-      throw s.source.translate(err, `fetching ${s.req.symbol} ${s.req.timeframe} from ${new Date(since).toISOString()}`)
+      throw s.source.translate(err, `fetching ${s.source.symbol} ${s.req.timeframe} from ${new Date(since).toISOString()}`)
     }
     s.requests++
     const { rows, unsound } = acceptRows(page, { from: since, until: s.until, closedBy: s.clock(), stepMs: s.stepMs })
@@ -95,7 +97,7 @@ async function fetchPages (s: PageLoop): Promise<void> {
     s.first ??= rows[0][0]
     s.last = rows[rows.length - 1][0]
     s.newBars += rows.length
-    s.onProgress({ newBars: s.newBars, lastTime: s.last })
+    s.onProgress({ newBars: s.newBars, lastTime: s.last, fraction: Math.min(1, (s.last + s.stepMs - s.start) / (s.until - s.start)) })
     since = s.last + s.stepMs
   }
 }
@@ -122,11 +124,11 @@ export async function fetchCandles (req: FetchRequest, onProgress: (p: FetchProg
   }
   await fetchPages(loop)
   if (loop.last === null) {
-    throw new StratmeshError('FETCH_NO_BARS', `${req.exchange} has no closed ${req.timeframe} bars of ${req.symbol} from ${new Date(start).toISOString()} to ${new Date(until).toISOString()}; nothing was written`, { details: { exchange: req.exchange, symbol: req.symbol } })
+    throw new StratmeshError('FETCH_NO_BARS', `${req.exchange} has no closed ${req.timeframe} bars of ${source.symbol} from ${new Date(start).toISOString()} to ${new Date(until).toISOString()}; nothing was written`, { details: { exchange: req.exchange, symbol: req.symbol } })
   }
   return {
     exchange: req.exchange,
-    symbol: req.symbol,
+    symbol: source.symbol,
     timeframe: req.timeframe,
     file: req.out,
     bars: (existing?.bars ?? 0) + loop.newBars,
