@@ -24,7 +24,7 @@ const packagesExcept = (...allowed) => ({
 })
 
 // The folders of src/node, one concern each (docs/DESIGN.md "Layers").
-const NODE_FOLDERS = ['mesh', 'replication', 'blobs', 'evaluators', 'work', 'api', 'dashboard', 'cli']
+const NODE_FOLDERS = ['mesh', 'replication', 'blobs', 'evaluators', 'work', 'api', 'dashboard', 'cli', 'data-fetch']
 
 const restrictImports = (paths, patterns) => ['error', { paths, patterns }]
 

@@ -31,6 +31,7 @@ export const ERROR_AREAS = {
   blob: 'Blobs (code and data by hash)',
   api: 'Local API and dashboard',
   data: 'Candle files and datasets',
+  fetch: 'Fetching candles from an exchange (`peer data fetch`)',
 } as const
 
 export type ErrorArea = keyof typeof ERROR_AREAS
@@ -259,6 +260,15 @@ const SPECS = {
   DATA_NOT_FOUND: { area: 'data', input, meaning: 'the file does not exist' },
   DATASET_CORRUPT: { area: 'data', meaning: 'a stored dataset whose bytes do not check out' },
   DATASET_INVALID: { area: 'data', input, meaning: 'a stored dataset whose columns do not check out' },
+
+  // `peer data fetch` (issue 14)
+  FETCH_EXCHANGE_UNKNOWN: { area: 'fetch', input, meaning: 'an exchange id ccxt does not know (ids are lower case: binance, coinbase, kraken)' },
+  FETCH_SYMBOL_UNKNOWN: { area: 'fetch', input, meaning: 'the exchange lists no market of that symbol (ccxt\'s unified form: BTC/USDT)' },
+  FETCH_TIMEFRAME_UNSUPPORTED: { area: 'fetch', input, meaning: 'the exchange offers no candles of that timeframe, or no candles at all (names the timeframes it has)' },
+  FETCH_NETWORK: { area: 'fetch', meaning: 'the exchange could not be reached, timed out or kept refusing for the rate limit; what was fetched before stays in the file, and the same command resumes' },
+  FETCH_EXCHANGE_ERROR: { area: 'fetch', meaning: 'the exchange answered with an error or with something ccxt could not read' },
+  FETCH_NO_BARS: { area: 'fetch', input, meaning: 'the exchange has no closed bars in the range asked for; no file was written' },
+  FETCH_OUT_NOT_RESUMABLE: { area: 'fetch', input, meaning: 'the `--out` file cannot be read or written, or exists but was not written by `peer data fetch` or ends inside a line, so it is not appended to' },
 } as const satisfies Readonly<Record<string, ErrorCodeSpec>>
 
 /** Every code stratmesh uses; StratmeshError takes nothing else. */

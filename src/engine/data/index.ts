@@ -11,3 +11,7 @@ export {
   REGIME_BULL, REGIME_BEAR, REGIME_SIDEWAYS, type SyntheticOptions,
 } from './synthetic.js'
 export { MAX_DATASET_ROWS, MAX_PREAMBLE_LINES, GAP_FACTOR, MAX_JSON_BYTES, MIN_NUMERIC_TIME } from './limits.js'
+export {
+  acceptRows, findGaps, csvLines, lastBarTime, FETCHED_CSV_HEADER, MAX_LISTED_GAPS,
+  type OhlcvRow, type Gap, type RowWindow, type AcceptedRows,
+} from './fetched-candles.js'

@@ -13,8 +13,9 @@ import { resultsCommand } from './commands-results.js'
 import { backtestCommand } from './commands-backtest.js'
 import { openCommand } from './commands-open.js'
 import { stopCommand } from './commands-stop.js'
+import { dataFetchCommand } from './commands-data-fetch.js'
 import { EXIT_USAGE, programError } from './errors.js'
-import { COMMANDS, OPTIONS, WITHDRAWN_OPTIONS, type CommandSpec, type OptionSpec } from './options.js'
+import { COMMAND_GROUPS, COMMANDS, OPTIONS, WITHDRAWN_OPTIONS, type CommandSpec, type OptionSpec } from './options.js'
 
 /** The product's version, shown by --version. */
 const VERSION = '0.1.0'
@@ -29,6 +30,7 @@ const ACTIONS: Record<CommandSpec['name'], Action> = {
   backtest: async (_args, opts) => { await backtestCommand(opts) },
   open: async (_args, opts) => { await openCommand(opts) },
   stop: async (_args, opts) => { await stopCommand(opts) },
+  'data fetch': async ([exchange, symbol, timeframe], opts) => { await dataFetchCommand(exchange as string, symbol as string, timeframe as string, opts) },
 }
 
 function helpText (o: OptionSpec): string {
@@ -56,8 +58,15 @@ export function buildProgram (): Command {
     // Commander's own error text is replaced by our one line (see run); help still prints.
     .configureOutput({ outputError: () => {} })
     .showSuggestionAfterError(true)
+  const groups = new Map<string, Command>()
   for (const spec of COMMANDS) {
-    const cmd = program.command(spec.name).description(spec.summary)
+    const [first, sub] = spec.name.split(' ')
+    let parent = program
+    if (sub !== undefined) {
+      parent = groups.get(first) ?? program.command(first).description(COMMAND_GROUPS[first] ?? first)
+      groups.set(first, parent)
+    }
+    const cmd = parent.command(sub ?? first).description(spec.summary)
     for (const a of spec.args) cmd.argument(a.required ? `<${a.name}>` : `[${a.name}]`, a.description)
     for (const key of spec.options) cmd.addOption(toOption(OPTIONS[key]))
     const withdrawn = WITHDRAWN_OPTIONS.filter(w => w.command === spec.name)

@@ -15,6 +15,7 @@ import { OBJECTIVES } from '../../protocol/types.js'
 import { DEFAULT_TOP, MAX_TOP } from '../api/index.js'
 import { MAX_CACHE_MB_OPTION } from '../evaluators/index.js'
 import { DEFAULT_LEASE_TTL_MS } from '../work/index.js'
+import { DEFAULT_FETCH_DAYS } from '../data-fetch/index.js'
 
 export const DATA_DIR_ENV = 'STRATMESH_DATA_DIR'
 export const SECRET_ENV = 'STRATMESH_SECRET'
@@ -179,6 +180,11 @@ export const OPTIONS = {
   trades: { flags: '--trades <file.csv>', description: 'write every trade as CSV: entry_time, exit_time, side, return, open' },
   equity: { flags: '--equity <file.csv>', description: 'write the equity curve as CSV, one row per bar: time, equity, drawdown' },
   backtestJson: { flags: '--json', description: 'print one JSON object: metrics, range, params, strategy and dataset hashes, trade count, files written' },
+  // `peer data fetch`
+  since: { flags: '--since <date>', description: 'first bar to fetch (its open time, ISO 8601, UTC unless a zone is given); ignored when --out already holds bars, which are resumed after their last one', parse: dateOption('--since'), defaultText: `${DEFAULT_FETCH_DAYS} days before --until` },
+  until: { flags: '--until <date>', description: 'fetch bars that open before this time; only closed bars are written', parse: dateOption('--until'), defaultText: 'now' },
+  out: { flags: '--out <file.csv>', description: 'the CSV to write, or to resume when it exists (appended to, never rewritten)', defaultText: 'EXCHANGE-SYMBOL-TIMEFRAME.csv in the current directory, e.g. binance-BTC-USDT-1h.csv' },
+  fetchJson: { flags: '--json', description: 'print one JSON object: bars, new bars, first and last time, gaps, requests, file' },
 } as const satisfies Record<string, OptionSpec>
 
 export type OptionKey = keyof typeof OPTIONS
@@ -190,7 +196,8 @@ export interface ArgumentSpec {
 }
 
 export interface CommandSpec {
-  readonly name: 'start' | 'submit' | 'status' | 'results' | 'backtest' | 'open' | 'stop'
+  /** A name of two words is a subcommand: `data fetch` is `fetch` under `peer data` (COMMAND_GROUPS). */
+  readonly name: 'start' | 'submit' | 'status' | 'results' | 'backtest' | 'open' | 'stop' | 'data fetch'
   readonly summary: string
   readonly args: readonly ArgumentSpec[]
   readonly options: readonly OptionKey[]
@@ -239,7 +246,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [],
     options: ['dataDir'],
   },
+  {
+    name: 'data fetch',
+    summary: 'download candles from an exchange through ccxt into a CSV that `peer submit --data` takes: pages through the range at the exchange\'s rate limit, resumes where the file ends, reports gaps; needs no peer',
+    args: [
+      { name: 'exchange', description: 'a ccxt exchange id: binance, coinbase, kraken, bybit, okx…', required: true },
+      { name: 'symbol', description: 'the market in ccxt\'s unified form: BTC/USDT, ETH/USD, BTC/USDT:USDT for a perpetual swap (or the exchange\'s own id of it, BTCUSDT)', required: true },
+      { name: 'timeframe', description: 'a timeframe the exchange offers: 1m, 5m, 1h, 1d…', required: true },
+    ],
+    options: ['since', 'until', 'out', 'fetchJson'],
+  },
 ]
+
+/** Commands that only group subcommands, with their summaries. */
+export const COMMAND_GROUPS: Readonly<Record<string, string>> = {
+  data: 'candle data: `peer data fetch` downloads it from an exchange',
+}
 
 /**
  * Options that were removed for being unsafe. Each is still read, hidden from help and docs, so

@@ -87,7 +87,12 @@ test('bad option values: exit 2 naming the option; unknown options and commands 
 test('--help lists every command', async () => {
   const r = await peer(['--help'])
   assert.equal(r.code, 0)
-  for (const c of COMMANDS) assert.match(r.stdout, new RegExp(`^  ${c.name} `, 'm'), c.name)
+  for (const c of COMMANDS) {
+    const [group, sub] = c.name.split(' ')
+    assert.match(r.stdout, new RegExp(`^  ${group} `, 'm'), c.name)
+    // A subcommand (`data fetch`) is listed by its group's help.
+    if (sub !== undefined) assert.match((await peer([group, '--help'])).stdout, new RegExp(`^  ${sub} `, 'm'), c.name)
+  }
   const sub = await peer(['submit', '--help'])
   assert.equal(sub.code, 0)
   for (const key of COMMANDS.find(c => c.name === 'submit')?.options ?? []) assert.ok(sub.stdout.includes(OPTIONS[key].flags), key)
