@@ -20,6 +20,7 @@ import { checkPositions, describeThrown } from './evaluate.js'
 import { createPrng } from './prng.js'
 import type { ParamsOf, ParamSpace, StrategyContext, StrategyDefinition } from './strategy-api.js'
 import { createStrategyContext } from './strategy-context.js'
+import { barStep } from './data/timeframe.js'
 
 /**
  * Seeded cuts per unit besides the boundary: each costs one positions() run per checked genome on
@@ -110,6 +111,8 @@ export interface PrefixContexts {
 export function createPrefixContexts (candles: Candles, maxCacheBytes: number): PrefixContexts {
   const kept = new Map<number, StrategyContext>() // insertion order is recency order
   const perContext = Math.floor(maxCacheBytes / MAX_PREFIX_CONTEXTS)
+  // The full data's step, so ctx.higher accepts or refuses a timeframe on a prefix as on all of it.
+  const barStepMs = barStep(candles.time)
   return {
     get (cut: number): StrategyContext {
       let ctx = kept.get(cut)
@@ -117,7 +120,7 @@ export function createPrefixContexts (candles: Candles, maxCacheBytes: number): 
         kept.delete(cut)
       } else {
         const view = (c: Float64Array): Float64Array => c.subarray(0, cut)
-        ctx = createStrategyContext({ length: cut, time: view(candles.time), open: view(candles.open), high: view(candles.high), low: view(candles.low), close: view(candles.close), volume: view(candles.volume) }, { maxCacheBytes: perContext })
+        ctx = createStrategyContext({ length: cut, time: view(candles.time), open: view(candles.open), high: view(candles.high), low: view(candles.low), close: view(candles.close), volume: view(candles.volume) }, { maxCacheBytes: perContext, barStepMs })
         while (kept.size >= MAX_PREFIX_CONTEXTS) kept.delete(kept.keys().next().value as number)
       }
       kept.set(cut, ctx)

@@ -35,6 +35,16 @@ export type ParamsOf<S extends ParamSpace> = {
 export interface BollingerBands { readonly upper: Float64Array, readonly middle: Float64Array, readonly lower: Float64Array }
 export interface MacdLines { readonly macd: Float64Array, readonly signal: Float64Array, readonly histogram: Float64Array }
 export interface DonchianChannel { readonly upper: Float64Array, readonly middle: Float64Array, readonly lower: Float64Array }
+/** The candles of a higher timeframe, one value per base bar (StrategyContext.higher). */
+export interface HigherCandles {
+  /** Open time of the higher bar shown at each base bar. */
+  readonly time: Float64Array
+  readonly open: Float64Array
+  readonly high: Float64Array
+  readonly low: Float64Array
+  readonly close: Float64Array
+  readonly volume: Float64Array
+}
 
 /**
  * What a strategy sees: the candles as columns and the engine's indicators. Indicator results are
@@ -61,6 +71,15 @@ export interface StrategyContext {
   bollinger (src: Float64Array, period: number, mult: number): BollingerBands
   macd (src: Float64Array, fast: number, slow: number, signal: number): MacdLines
   donchian (period: number): DonchianChannel
+  /**
+   * A higher timeframe ('4h', '1d': a whole multiple of the bars' step; or 4: four bars' steps,
+   * whatever the data's timeframe) aligned to these bars: at
+   * bar i, the last higher bar that closed before bar i's own higher bar began (visible from the
+   * bar after the one that closes it, so never the future). NaN before the first complete higher
+   * bar has closed. Buckets are UTC multiples of the timeframe (weeks start on Monday). Cached and
+   * shared like indicator results: do not mutate.
+   */
+  higher (timeframe: string | number): HigherCandles
 }
 
 /**

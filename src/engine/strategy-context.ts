@@ -14,7 +14,9 @@
 import { StratmeshError } from '../protocol/errors.js'
 import { atr, bollingerFrom, difference, donchian, ema, rsi, sma, stdev, wma } from './indicators/index.js'
 import { assertNonNegative, assertPeriod } from './indicators/validate.js'
-import type { BollingerBands, DonchianChannel, MacdLines, StrategyContext } from './strategy-api.js'
+import type { BollingerBands, DonchianChannel, HigherCandles, MacdLines, StrategyContext } from './strategy-api.js'
+import { barStep } from './data/timeframe.js'
+import { higherCandles, higherTimeframeMs } from './higher-timeframe.js'
 import type { Candles } from '../protocol/types.js'
 
 /**
@@ -34,6 +36,12 @@ export interface StrategyContextOptions {
    * already passed in. Roughly doubles indicator cost.
    */
   readonly verify?: boolean
+  /**
+   * The bars' step in ms, which ctx.higher checks timeframes against; by default the smallest
+   * interval between two bars. A prefix context of the look-ahead check gets its full data's, so
+   * a timeframe is refused on every prefix or on none.
+   */
+  readonly barStepMs?: number
 }
 
 export interface CacheStats {
@@ -51,7 +59,7 @@ export interface CachedStrategyContext extends StrategyContext {
   clearCache (): void
 }
 
-type Cached = Float64Array | BollingerBands | MacdLines | DonchianChannel
+type Cached = Float64Array | BollingerBands | MacdLines | DonchianChannel | HigherCandles
 
 interface Entry { readonly value: Cached, readonly bytes: number }
 
@@ -80,6 +88,7 @@ export function createStrategyContext (candles: Candles, opts: StrategyContextOp
   const cached = cache.cached
   const idOf = seriesIds(candles)
   const out = new Float64Array(candles.length)
+  const stepMs = opts.barStepMs ?? barStep(candles.time)
 
   /** One-series, one-period indicators share this path. */
   function single (name: string, kernel: (src: Float64Array, period: number) => Float64Array, src: Float64Array, period: number): Float64Array {
@@ -144,6 +153,11 @@ export function createStrategyContext (candles: Candles, opts: StrategyContextOp
     donchian (period: number): DonchianChannel {
       assertPeriod('donchian', 'period', period)
       return cached(`donchian::${period}`, () => donchian(candles.high, candles.low, period))
+    },
+
+    higher (timeframe: string | number): HigherCandles {
+      const tfMs = higherTimeframeMs(timeframe, stepMs)
+      return cached(`higher::${tfMs}`, () => higherCandles(candles, tfMs, stepMs))
     },
 
     cacheStats: cache.stats,

@@ -114,6 +114,6 @@ export async function submitJob (services: PeerServices, req: SubmitRequest, log
     spec: prepared.spec,
     existing,
     strategy: { name: prepared.strategy.name, hash: prepared.strategy.hash },
-    dataset: { name: prepared.dataset.name, hash: prepared.dataset.hash, bars: prepared.dataset.bars, ...(prepared.dataset.gaps === undefined ? {} : { gaps: prepared.dataset.gaps }) },
+    dataset: { name: prepared.dataset.name, hash: prepared.dataset.hash, bars: prepared.dataset.bars, ...(prepared.dataset.gaps === undefined ? {} : { gaps: prepared.dataset.gaps }), ...(prepared.dataset.resampled === undefined ? {} : { resampled: prepared.dataset.resampled }) },
   }
 }

@@ -5,6 +5,7 @@
 import type { JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
 import type { Costs, Metrics, Objective, ParamValues } from '../protocol/types.js'
 import type { Conflict } from '../ledger/queries.js'
+import type { ResampleReport } from '../engine/data/resample.js'
 import type { Rejection, WalkForwardView } from './work/index.js'
 
 export type PeerState = 'working' | 'idle' | 'asleep' | 'offline' | 'incompatible'
@@ -149,6 +150,8 @@ export interface SubmitRequest {
   readonly windows?: number
   readonly train?: string
   readonly test?: string
+  /** Resample the data to this timeframe ("1h") before the job is built (engine/data/resample.ts). */
+  readonly timeframe?: string
 }
 
 export interface SubmitResult {
@@ -157,7 +160,7 @@ export interface SubmitResult {
   /** True when the same job had already been submitted (submitting is idempotent). */
   readonly existing: boolean
   readonly strategy: { readonly name: string, readonly hash: string }
-  readonly dataset: { readonly name: string, readonly hash: string, readonly bars: number, readonly gaps?: number }
+  readonly dataset: { readonly name: string, readonly hash: string, readonly bars: number, readonly gaps?: number, readonly resampled?: ResampleReport }
 }
 
 /** The operations a running peer offers its local API. */

@@ -120,6 +120,10 @@ const SPECS = {
   // Walk-forward jobs
   WALK_FORWARD_INVALID: { area: 'job', input, meaning: 'walk-forward windows that do not fit the data, a window length that is neither a fraction nor a duration, or walk-forward options that exclude each other (names the option)' },
 
+  // Timeframes (issue 14)
+  TIMEFRAME_INVALID: { area: 'data', input, meaning: '`--timeframe` is not a timeframe (15m, 1h, 4h, 1d, 1w), is finer than the data\'s bar step or not a whole multiple of it, or leaves fewer than 2 complete bars' },
+  HIGHER_TIMEFRAME_INVALID: { area: 'engine', meaning: '`ctx.higher` got a timeframe that is not one (4h, 1d) or is not a whole multiple of the bars\' step' },
+
   // Engine arguments
   INDICATOR_BAD_PARAM: { area: 'engine', meaning: 'an indicator parameter is not a finite number >= 0' },
   INDICATOR_BAD_PERIOD: { area: 'engine', meaning: 'an indicator period is not a positive integer' },

@@ -75,3 +75,24 @@ test('the long/short example really goes short', async () => {
   const pos = mod.default.positions(createStrategyContext(candles), { entry: 50, exit: 20, atrPeriod: 20, targetVol: 0.01 })
   assert.ok(pos.some(v => v < 0) && pos.some(v => v > 0))
 })
+
+test('the multi-timeframe example trades only with the higher trend, both ways, and its positions hold on every nearby prefix', async () => {
+  const mod = await import(pathToFileURL(join(dir, 'higher-timeframe-trend.ts')).href) as { default: StrategyDefinition }
+  const def = mod.default
+  const candles = walk(6000, 11)
+  const ctx = createStrategyContext(candles)
+  const p = { fast: 10, slow: 40, ratio: 8, trend: 10 }
+  const pos = Float64Array.from(def.positions(ctx, p))
+  assert.ok(pos.some(v => v < 0) && pos.some(v => v > 0))
+  const higher = ctx.higher(8)
+  const trend = ctx.sma(higher.close, 80)
+  for (let i = 0; i < pos.length; i++) {
+    if (pos[i] > 0) assert.ok(higher.close[i] > trend[i], `long at bar ${i} against the higher trend`)
+    if (pos[i] < 0) assert.ok(higher.close[i] < trend[i], `short at bar ${i} against the higher trend`)
+  }
+  // Cuts on both sides of a higher bar's end (bars of 1m, higher bars of 8m: 3000 is one).
+  for (let cut = 2990; cut <= 3010; cut++) {
+    const past = def.positions(createStrategyContext(slice(candles, cut)), p)
+    for (let i = 0; i < cut; i++) assert.equal(past[i], pos[i], `cut ${cut}, bar ${i}`)
+  }
+})

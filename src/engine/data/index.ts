@@ -10,6 +10,8 @@ export {
   syntheticCandles, syntheticMarket, defaultDataset, DEFAULT_DATASET_NAME, SYNTHETIC_DEFAULTS,
   REGIME_BULL, REGIME_BEAR, REGIME_SIDEWAYS, type SyntheticOptions,
 } from './synthetic.js'
+export { resampleCandles, type ResampleReport } from './resample.js'
+export { parseTimeframe, formatTimeframe } from './timeframe.js'
 export { MAX_DATASET_ROWS, MAX_PREAMBLE_LINES, GAP_FACTOR, MAX_JSON_BYTES, MIN_NUMERIC_TIME } from './limits.js'
 export {
   acceptRows, findGaps, csvLines, lastBarTime, FETCHED_CSV_HEADER, MAX_LISTED_GAPS,

@@ -29,7 +29,7 @@ const NUMBER_FIELDS = ['fee', 'slippage', 'oos'] as const
 const LENGTH_FIELDS = ['train', 'test'] as const
 /** Longer than any fraction or duration a person types. */
 const MAX_LENGTH_CHARS = 32
-const KNOWN_FIELDS = new Set<string>(['strategyPath', 'data', 'objective', 'walkForward', ...INTEGER_FIELDS, ...NUMBER_FIELDS, ...LENGTH_FIELDS])
+const KNOWN_FIELDS = new Set<string>(['strategyPath', 'data', 'objective', 'walkForward', 'timeframe', ...INTEGER_FIELDS, ...NUMBER_FIELDS, ...LENGTH_FIELDS])
 
 function bad (field: string, problem: string): StratmeshError {
   return new StratmeshError('API_BAD_REQUEST', `field "${field}" ${problem}`, { details: { field } })
@@ -67,6 +67,11 @@ export function parseSubmitRequest (body: unknown): SubmitRequest {
   if (b.walkForward !== undefined) {
     if (b.walkForward !== 'rolling' && b.walkForward !== 'anchored') throw bad('walkForward', "must be 'rolling' or 'anchored'")
     req.walkForward = b.walkForward
+  }
+  if (b.timeframe !== undefined) {
+    // Whether it is a timeframe, and one that suits the data, is the resampler's to say (TIMEFRAME_INVALID).
+    if (typeof b.timeframe !== 'string' || b.timeframe.length === 0 || b.timeframe.length > MAX_LENGTH_CHARS) throw bad('timeframe', `must be a string of 1 to ${MAX_LENGTH_CHARS} characters`)
+    req.timeframe = b.timeframe
   }
   if (b.objective !== undefined) {
     if (typeof b.objective !== 'string' || !(OBJECTIVES as readonly string[]).includes(b.objective)) throw bad('objective', `must be one of ${OBJECTIVES.join(', ')}`)

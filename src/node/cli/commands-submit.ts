@@ -34,7 +34,7 @@ export async function submitRequestFor (strategy: string, opts: SubmitOptions): 
   const strategyPath = await existingFile(strategy, 'STRATEGY_NOT_FOUND', 'strategy file')
   const data = opts.data === undefined || opts.data === 'default' ? 'default' : await existingFile(opts.data, 'DATA_NOT_FOUND', 'data file')
   const req: Record<string, unknown> = { strategyPath, data }
-  for (const k of ['islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'seed', 'walkForward', 'windows', 'train', 'test'] as const) {
+  for (const k of ['islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'seed', 'walkForward', 'windows', 'train', 'test', 'timeframe'] as const) {
     if (opts[k] !== undefined) req[k] = opts[k]
   }
   return req as unknown as SubmitRequest
@@ -43,9 +43,15 @@ export async function submitRequestFor (strategy: string, opts: SubmitOptions): 
 export function describeSubmit (r: SubmitResult): string {
   const gaps = r.dataset.gaps === undefined || r.dataset.gaps === 0 ? '' : `, ${r.dataset.gaps} gaps`
   const ga = r.spec.ga
-  return `${r.existing ? 'already submitted' : 'submitted'}: ${r.strategy.name} on ${r.dataset.name} (${r.dataset.bars} bars${gaps}), ` +
+  return `${r.existing ? 'already submitted' : 'submitted'}: ${r.strategy.name} on ${r.dataset.name} (${r.dataset.bars} bars${gaps}${describeResample(r.dataset.resampled)}), ` +
     `${ga.islands} islands x ${ga.epochs} epochs, population ${ga.population}, ${ga.generations} generations per epoch, objective ${r.spec.objective}` +
     describeWalkForward(r.spec.walkForward)
+}
+
+function describeResample (r: SubmitResult['dataset']['resampled']): string {
+  if (r === undefined) return ''
+  const dropped = [r.droppedPartialFirst ? 'first' : '', r.droppedPartialLast ? 'last' : ''].filter(s => s !== '')
+  return ` resampled from ${r.sourceBars} ${r.sourceStep} bars${dropped.length === 0 ? '' : `, partial ${dropped.join(' and ')} ${r.timeframe} bar${dropped.length === 1 ? '' : 's'} dropped`}`
 }
 
 function describeWalkForward (wf: SubmitResult['spec']['walkForward']): string {

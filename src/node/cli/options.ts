@@ -12,6 +12,7 @@ import { DEFAULT_GA, DEFAULT_MIN_TRADES, DEFAULT_OOS_FRACTION } from '../../engi
 import { JOB_LIMITS, MAX_COST, MAX_OOS_FRACTION, MAX_WALK_FORWARD_WINDOWS } from '../../protocol/job-spec-check.js'
 import { DEFAULT_TRAIN_TEST_RATIO, DEFAULT_WALK_FORWARD_WINDOWS, parseWindowLength, WALK_FORWARD_MODES } from '../../engine/walk-forward.js'
 import { OBJECTIVES } from '../../protocol/types.js'
+import { parseTimeframe } from '../../engine/data/timeframe.js'
 import { DEFAULT_TOP, MAX_TOP } from '../api/index.js'
 import { MAX_CACHE_MB_OPTION } from '../evaluators/index.js'
 import { DEFAULT_LEASE_TTL_MS } from '../work/index.js'
@@ -56,6 +57,14 @@ function windowLength (flag: string): (value: string) => string {
     } catch {
       throw invalid(flag, 'must be a fraction of the data between 0 and 1 (0.2) or a duration (90d, 12w, 36h, 30m)', value)
     }
+    return value
+  }
+}
+
+/** A timeframe, checked here for its form; the peer checks it against the data's bar step. */
+function timeframeOption (flag: string): (value: string) => string {
+  return value => {
+    if (parseTimeframe(value) === null) throw invalid(flag, 'must be a whole number of s, m, h, d or w (15m, 1h, 4h, 1d, 1w)', value)
     return value
   }
 }
@@ -159,6 +168,7 @@ export const OPTIONS = {
   windows: { flags: '--windows <k>', description: 'walk-forward windows', parse: intIn('--windows', 1, MAX_WALK_FORWARD_WINDOWS), defaultText: String(DEFAULT_WALK_FORWARD_WINDOWS) },
   train: { flags: '--train <length>', description: 'walk-forward train range (rolling only): a fraction of the data (0.3) or a duration (90d, 12w, 36h)', parse: windowLength('--train'), defaultText: `${DEFAULT_TRAIN_TEST_RATIO} x the test range` },
   test: { flags: '--test <length>', description: 'walk-forward test range: a fraction of the data (0.1) or a duration (30d, 4w, 36h)', parse: windowLength('--test'), defaultText: `the data / (windows + ${DEFAULT_TRAIN_TEST_RATIO})` },
+  timeframe: { flags: '--timeframe <tf>', description: 'resample the data to this timeframe (15m, 1h, 4h, 1d, 1w: a whole multiple of its bar step) before the job is built; buckets are UTC-aligned, a partial first or last bucket is dropped', parse: timeframeOption('--timeframe') },
   seed: { flags: '--seed <n>', description: 'GA seed (same seed, same leaderboard)', parse: intIn('--seed', 0, Number.MAX_SAFE_INTEGER), defaultText: '1' },
   json: { flags: '--json', description: 'print JSON instead of a table' },
   csv: { flags: '--csv', description: 'print the leaderboard as CSV' },
@@ -214,7 +224,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'submit',
     summary: 'check a strategy and its data, then publish an optimisation job; prints the job id',
     args: [{ name: 'strategy', description: 'the strategy file (.ts or .js)', required: true }],
-    options: ['dataDir', 'data', 'islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'walkForward', 'windows', 'train', 'test', 'seed', 'json'],
+    options: ['dataDir', 'data', 'timeframe', 'islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'walkForward', 'windows', 'train', 'test', 'seed', 'json'],
   },
   {
     name: 'status',

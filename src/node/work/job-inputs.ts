@@ -11,6 +11,7 @@ import { StratmeshError } from '../../protocol/errors.js'
 import { sha256Hex } from '../../protocol/canonical.js'
 import { importCandles } from '../../engine/data/import-candles.js'
 import { encodeDataset } from '../../engine/data/dataset-codec.js'
+import { resampleCandles, type ResampleReport } from '../../engine/data/resample.js'
 import { DEFAULT_DATASET_NAME, defaultDataset } from '../../engine/data/synthetic.js'
 import type { Candles } from '../../protocol/types.js'
 import { createJobSpec, jobId } from '../../engine/job-setup.js'
@@ -30,7 +31,7 @@ export interface PreparedJob {
   readonly spec: JobSpec
   readonly engine: { readonly hash: string, readonly size: number }
   readonly strategy: { readonly name: string, readonly hash: string, readonly size: number }
-  readonly dataset: { readonly name: string, readonly hash: string, readonly size: number, readonly bars: number, readonly gaps?: number }
+  readonly dataset: { readonly name: string, readonly hash: string, readonly size: number, readonly bars: number, readonly gaps?: number, readonly resampled?: ResampleReport }
 }
 
 export async function readUserFile (path: string, what: 'strategy' | 'data', max: number): Promise<Buffer> {
@@ -62,6 +63,30 @@ async function storeBlob (store: BlobStore, bytes: Uint8Array, hash: string, wha
   if (await store.put(bytes) !== hash) throw new StratmeshError('BLOB_HASH_MISMATCH', `blob store returned an unexpected hash for the ${what}`)
 }
 
+interface JobDataset { readonly candles: Candles, readonly name: string, readonly bytes: Uint8Array, readonly gaps?: number, readonly resampled?: ResampleReport }
+
+/**
+ * The candles a job runs on, as its dataset blob: the bundled dataset or the user's file, resampled
+ * when the request names a timeframe. Resampled candles are the blob, so every peer runs on the
+ * same bytes without resampling, and the name says the timeframe ("btc-1m.csv@1h").
+ */
+async function jobDataset (req: SubmitRequest): Promise<JobDataset> {
+  let source: { candles: Candles, name: string, bytes?: Uint8Array, gaps?: number }
+  if (req.data === 'default') {
+    const encoded = defaultDatasetBytes()
+    source = { candles: encoded.candles, name: DEFAULT_DATASET_NAME, bytes: encoded.bytes }
+  } else {
+    const imported = importCandles(await readUserFile(req.data, 'data', MAX_DATA_FILE_BYTES), req.data)
+    source = { candles: imported.candles, name: basename(req.data), gaps: imported.report.gaps }
+  }
+  if (req.timeframe === undefined) {
+    const { candles, name, gaps } = source
+    return { candles, name, bytes: source.bytes ?? encodeDataset(candles), ...(gaps === undefined ? {} : { gaps }) }
+  }
+  const { candles, report } = resampleCandles(source.candles, req.timeframe)
+  return { candles, name: `${source.name}@${req.timeframe}`, bytes: encodeDataset(candles), gaps: report.gaps, resampled: report }
+}
+
 /** The request's walk-forward windows on this data, or undefined for a plain job; options that exclude each other are refused by name. */
 function walkForwardOf (req: SubmitRequest, time: Float64Array): WalkForward | undefined {
   if (req.walkForward === undefined) {
@@ -81,29 +106,10 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
   // other error of a submit does), so an editor can open it at the line.
   const info = await deps.pool.inspect(source, req.strategyPath)
 
-  let datasetBytes: Uint8Array
-  let datasetName: string
-  let bars: number
-  let time: Float64Array
-  let gaps: number | undefined
-  let candles: Candles
-  if (req.data === 'default') {
-    const encoded = defaultDatasetBytes()
-    datasetBytes = encoded.bytes
-    datasetName = DEFAULT_DATASET_NAME
-    bars = encoded.bars
-    candles = encoded.candles
-    time = encoded.candles.time
-  } else {
-    const raw = await readUserFile(req.data, 'data', MAX_DATA_FILE_BYTES)
-    const imported = importCandles(raw, req.data)
-    candles = imported.candles
-    datasetBytes = encodeDataset(imported.candles)
-    datasetName = basename(req.data)
-    bars = imported.candles.length
-    time = imported.candles.time
-    gaps = imported.report.gaps
-  }
+  const data = await jobDataset(req)
+  const { candles, name: datasetName, bytes: datasetBytes, gaps, resampled } = data
+  const bars = candles.length
+  const time = candles.time
 
   const walkForward = walkForwardOf(req, time)
   const strategyHash = sha256Hex(sourceBytes)
@@ -140,6 +146,6 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
     spec,
     engine: { hash: engineHash, size: engineBytes.byteLength },
     strategy: { name: info.name, hash: strategyHash, size: sourceBytes.byteLength },
-    dataset: { name: datasetName, hash: datasetHash, size: datasetBytes.byteLength, bars, ...(gaps === undefined ? {} : { gaps }) },
+    dataset: { name: datasetName, hash: datasetHash, size: datasetBytes.byteLength, bars, ...(gaps === undefined ? {} : { gaps }), ...(resampled === undefined ? {} : { resampled }) },
   }
 }
