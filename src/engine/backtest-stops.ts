@@ -56,7 +56,10 @@ const TRAILING = 2
 const TARGET = 3
 const REASONS: readonly ExitReason[] = ['signal', 'stop-loss', 'trailing-stop', 'take-profit']
 
-/** The open trade's stop state; one per run, reused by every trade. */
+/**
+ * The open trade's stop state; one per run, reused by every trade. The stop level is kept, not
+ * recomputed per bar: it changes only at entry and when the best price moves.
+ */
 class HeldTrade {
   side = 0
   entryBar = -1
@@ -64,6 +67,9 @@ class HeldTrade {
   best = 0
   fixedStop = 0
   target = 0
+  /** The tighter of the stop-loss and the trailing level, and which of the two it is. */
+  stop = 0
+  stopKind = STOP_LOSS
   /** The price of the last exit found by gapExit or barExit. */
   exitPrice = 0
 
@@ -82,28 +88,31 @@ class HeldTrade {
       this.fixedStop = stopLoss > 0 ? price * (1 + stopLoss) : Infinity
       this.target = takeProfit > 0 ? price * (1 - takeProfit) : -Infinity
     }
+    this.updateStop()
   }
 
-  /** The trailing level from the best price so far (an infinity when there is no trailing stop). */
-  private trailLevel (): number {
+  /** The stop from the best price so far: the tighter level, the stop-loss on a tie. */
+  private updateStop (): void {
     const t = this.stops.trailingStop
-    if (!(t > 0)) return this.side > 0 ? -Infinity : Infinity
-    return this.side > 0 ? this.best * (1 - t) : this.best * (1 + t)
+    const long = this.side > 0
+    const trail = t > 0 ? (long ? this.best * (1 - t) : this.best * (1 + t)) : (long ? -Infinity : Infinity)
+    const tighter = long ? trail > this.fixedStop : trail < this.fixedStop
+    this.stop = tighter ? trail : this.fixedStop
+    this.stopKind = tighter ? TRAILING : STOP_LOSS
   }
 
-  /** The stop level and which stop it is: the tighter one, the stop-loss on a tie. */
-  private stopLevel (): [number, number] {
-    const trail = this.trailLevel()
-    if (this.side > 0) return trail > this.fixedStop ? [trail, TRAILING] : [this.fixedStop, STOP_LOSS]
-    return trail < this.fixedStop ? [trail, TRAILING] : [this.fixedStop, STOP_LOSS]
+  private seeBest (price: number): void {
+    if (this.side > 0 ? price > this.best : price < this.best) {
+      this.best = price
+      this.updateStop()
+    }
   }
 
   /** A trade held into a bar whose open is at or beyond its stop or target: exits at the open. */
   gapExit (o: number): number {
-    const [stop, kind] = this.stopLevel()
     const long = this.side > 0
     this.exitPrice = o
-    if (long ? o <= stop : o >= stop) return kind
+    if (long ? o <= this.stop : o >= this.stop) return this.stopKind
     if (long ? o >= this.target : o <= this.target) return TARGET
     return NONE
   }
@@ -111,18 +120,17 @@ class HeldTrade {
   /** The bar's range after its open: the stop first, then the target; then the best price moves. */
   barExit (o: number, h: number, l: number): number {
     const long = this.side > 0
-    if (long ? o > this.best : o < this.best) this.best = o
-    const [stop, kind] = this.stopLevel()
-    let exit = NONE
-    if (long ? l <= stop : h >= stop) {
-      exit = kind
-      this.exitPrice = stop
-    } else if (long ? h >= this.target : l <= this.target) {
-      exit = TARGET
-      this.exitPrice = this.target
+    this.seeBest(o)
+    if (long ? l <= this.stop : h >= this.stop) {
+      this.exitPrice = this.stop
+      return this.stopKind
     }
-    if (long ? h > this.best : l < this.best) this.best = long ? h : l
-    return exit
+    if (long ? h >= this.target : l <= this.target) {
+      this.exitPrice = this.target
+      return TARGET
+    }
+    this.seeBest(long ? h : l)
+    return NONE
   }
 }
 
@@ -170,12 +178,28 @@ export function runRangeWithStops (candles: Candles, positions: Float64Array, fr
     const shift = moments.mean
     let s1 = 0
     let s2 = 0
+    const flatD = 0 - shift
+    const flatD2 = flatD * flatD
     for (; j < end; j++) {
       const target = positions[j - 1]
       if (!(target >= lo && target <= hi)) inBounds = false
       if (locked && target !== lockedTarget) locked = false
       let w = locked ? 0 : target
       const o = open[j]
+      if (wp === 0 && w === 0) {
+        // Flat before and after: runRange's flat bar (factor exactly 1 under this guard, see
+        // there), so only the moments take r = 0; anything odd is left to the general bar.
+        const cl = close[j]
+        const g = cp * o
+        const h = cl * o
+        if (g > 0 && h > 0 && g + h <= Number.MAX_VALUE) {
+          s1 += flatD
+          s2 += flatD2
+          if (eq !== undefined) eq[j - from] = e
+          cp = cl
+          continue
+        }
+      }
       let gap = NONE
       if (wp !== 0 && Math.sign(w) === Math.sign(wp)) {
         gap = held.gapExit(o)
