@@ -29,6 +29,11 @@ export interface Trade {
   readonly open: boolean
   /** The trade's return including its costs, as backtest() counts it (-1 at worst). */
   readonly return: number
+  /**
+   * Only for a trade a stop or target closed: the price it filled at (inside the exit bar, or its
+   * open when the bar gapped through). Other trades leave at the exit bar's open (close if `open`).
+   */
+  readonly exitPrice?: number
 }
 
 /** One range [from, to) in full detail; equity[k] and drawdown[k] belong to bar from + k. */
@@ -97,7 +102,9 @@ function tradesOf (candles: Candles, positions: Float64Array, from: number, to: 
 }
 
 function fromStopTrade (t: StopTrade): Trade {
-  return { side: t.side, entryBar: t.entryBar, exitBar: t.exitBar, open: t.exit === 'end', return: t.return }
+  const trade = { side: t.side, entryBar: t.entryBar, exitBar: t.exitBar, open: t.exit === 'end', return: t.return }
+  const stopped = t.exit === 'stop-loss' || t.exit === 'trailing-stop' || t.exit === 'take-profit'
+  return stopped ? { ...trade, exitPrice: t.exitPrice } : trade
 }
 
 /**

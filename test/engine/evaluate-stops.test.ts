@@ -49,7 +49,8 @@ test('evaluateGenome runs the stops kernel on both ranges; evaluateDetail gives 
   assert.deepEqual(d.inSample.metrics, r.inSample)
   assert.deepEqual(d.outOfSample.metrics, r.outOfSample)
   assert.equal(d.fitness, r.fitness)
-  assert.deepEqual(d.inSample.trades, isTrades.map(t => ({ side: t.side, entryBar: t.entryBar, exitBar: t.exitBar, open: t.exit === 'end', return: t.return })))
+  const stopped = (t: StopTrade): boolean => t.exit === 'stop-loss' || t.exit === 'trailing-stop' || t.exit === 'take-profit'
+  assert.deepEqual(d.inSample.trades, isTrades.map(t => ({ side: t.side, entryBar: t.entryBar, exitBar: t.exitBar, open: t.exit === 'end', return: t.return, ...(stopped(t) ? { exitPrice: t.exitPrice } : {}) })))
   assert.equal(d.inSample.equity[d.inSample.equity.length - 1] - 1, r.inSample?.totalReturn)
 })
 
