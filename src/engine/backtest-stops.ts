@@ -180,26 +180,35 @@ export function runRangeWithStops (candles: Candles, positions: Float64Array, fr
     let s2 = 0
     const flatD = 0 - shift
     const flatD2 = flatD * flatD
-    for (; j < end; j++) {
+    while (j < end) {
+      if (wp === 0) {
+        // A flat run (no trade, and the target 0 or the one a stop locked out): runRange's flat
+        // bar, whose factor is exactly 1 under this guard (see there), so only the moments take
+        // r = 0; anything else is left to the general bar below.
+        const flatFrom = j
+        for (; j < end; j++) {
+          const t = positions[j - 1]
+          if (locked && t !== lockedTarget) locked = false
+          if (t !== 0 && !locked) break
+          const o = open[j]
+          const cl = close[j]
+          const g = cp * o
+          const h = cl * o
+          if (!(g > 0 && h > 0 && g + h <= Number.MAX_VALUE)) break
+          s1 += flatD
+          s2 += flatD2
+          cp = cl
+        }
+        if (eq !== undefined) eq.fill(e, flatFrom - from, j - from)
+        if (j >= end) break
+      }
+
+      // The general bar.
       const target = positions[j - 1]
       if (!(target >= lo && target <= hi)) inBounds = false
       if (locked && target !== lockedTarget) locked = false
       let w = locked ? 0 : target
       const o = open[j]
-      if (wp === 0 && w === 0) {
-        // Flat before and after: runRange's flat bar (factor exactly 1 under this guard, see
-        // there), so only the moments take r = 0; anything odd is left to the general bar.
-        const cl = close[j]
-        const g = cp * o
-        const h = cl * o
-        if (g > 0 && h > 0 && g + h <= Number.MAX_VALUE) {
-          s1 += flatD
-          s2 += flatD2
-          if (eq !== undefined) eq[j - from] = e
-          cp = cl
-          continue
-        }
-      }
       let gap = NONE
       if (wp !== 0 && Math.sign(w) === Math.sign(wp)) {
         gap = held.gapExit(o)
@@ -258,10 +267,10 @@ export function runRangeWithStops (candles: Candles, positions: Float64Array, fr
       if (eq !== undefined) eq[j - from] = e
       cp = close[j]
       wp = inBar !== NONE ? 0 : w
+      j++
       if (ruined) {
-        if (w !== 0) closeHeld(tally, trades, held, -1, j, x, 'ruin')
+        if (w !== 0) closeHeld(tally, trades, held, -1, j - 1, x, 'ruin')
         wp = 0
-        j++
         break
       }
     }
