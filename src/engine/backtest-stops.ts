@@ -26,8 +26,9 @@
  * the variance blocks) is computed as in backtest-kernel.ts's general bar, in the same order, so
  * stops that never trigger give the plain kernel's metrics bit for bit (backtest-stops.test.ts).
  *
- * This kernel runs only for strategies that declare stops; it has no fast paths (every bar may
- * fill a stop), which is why it is kept apart from the plain kernel (BENCHMARKS.md: its cost).
+ * This kernel runs only for strategies that declare stops, kept apart from the plain kernel so
+ * that one keeps its speed. Its one fast path is the flat run (runRange's flat bar); a held bar
+ * always takes the general bar, since any of them may fill a stop (BENCHMARKS.md: the cost).
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { closeTrade, Moments, STATS_BLOCK, type RangeRun, type TradeTally } from './backtest-kernel.js'
