@@ -35,6 +35,7 @@ import { backtest } from '../src/engine/backtest.js'
 import { evaluateGenome, type EvalSetup } from '../src/engine/evaluate.js'
 import { runUnit, type UnitEnv } from '../src/engine/ga.js'
 import { createJobSpec, evalSetupFor } from '../src/engine/job-setup.js'
+import { checkLookAhead, createPrefixContexts, lookAheadSample } from '../src/engine/lookahead.js'
 import { sha256Hex } from '../src/protocol/canonical.js'
 import { createPrng } from '../src/engine/prng.js'
 import { createStrategyContext } from '../src/engine/strategy-context.js'
@@ -215,7 +216,20 @@ const spec = createJobSpec({
 const gaCtx = createStrategyContext(candles, { maxCacheBytes: evaluatorCacheBytes(1) })
 const gaSetup = evalSetupFor(spec, candles)
 let gaCalls = 0
-const gaEnv: UnitEnv = { def, evaluate: (p, scope) => { gaCalls++; return evaluateGenome(def, gaCtx, p, gaSetup, scope) } }
+const gaPrefixes = createPrefixContexts(candles, Math.floor(evaluatorCacheBytes(1) / 4))
+const gaEnv: UnitEnv = {
+  def,
+  evaluate: (p, scope) => { gaCalls++; return evaluateGenome(def, gaCtx, p, gaSetup, scope) },
+  // Each unit checks its sample for look-ahead, as the evaluator's isolate does (isolate/entry.ts,
+  // which reports each sampled genome as progress): the same work and the same count in both realms.
+  lookAhead: (input, population) => {
+    const sample = lookAheadSample(spec, gaSetup, candles.length, input.island, input.epoch, population)
+    for (const p of sample.genomes) {
+      gaCalls++
+      checkLookAhead(def, gaCtx, gaPrefixes, p, sample.cuts)
+    }
+  },
+}
 let island = 0
 /** Each unit's checkpoint as JSON, to hold (d-iso)'s against. */
 const gaCheckpoints: string[] = []

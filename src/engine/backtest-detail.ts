@@ -7,8 +7,10 @@
  * bar opens, costs split at sign flips, an open trade closed at the range's last close.
  */
 import { StratmeshError } from '../protocol/errors.js'
-import { backtest } from './backtest.js'
+import { backtest, backtestWithStops } from './backtest.js'
+import type { StopTrade } from './backtest-stops.js'
 import { checkPositions, checkSplit, describeThrown, robustFitness, type EvalSetup } from './evaluate.js'
+import { genomeStops, type ResolvedStops } from './stops.js'
 import { fitnessOf } from './objective.js'
 import type { ParamsOf, ParamSpace, StrategyContext, StrategyDefinition } from './strategy-api.js'
 import type { Candles, Costs, Metrics, ParamValues } from '../protocol/types.js'
@@ -18,12 +20,20 @@ export interface Trade {
   readonly side: 1 | -1
   /** The bar at whose open the trade was entered. */
   readonly entryBar: number
-  /** The bar at whose open it was left; the range's last bar (left at its close) when `open`. */
+  /**
+   * The bar at whose open it was left; the range's last bar (left at its close) when `open`; with
+   * stops, the bar inside which a stop or target filled.
+   */
   readonly exitBar: number
   /** Still open at the end of the range: marked to the last close, no exit cost. */
   readonly open: boolean
   /** The trade's return including its costs, as backtest() counts it (-1 at worst). */
   readonly return: number
+  /**
+   * Only for a trade a stop or target closed: the price it filled at (inside the exit bar, or its
+   * open when the bar gapped through). Other trades leave at the exit bar's open (close if `open`).
+   */
+  readonly exitPrice?: number
 }
 
 /** One range [from, to) in full detail; equity[k] and drawdown[k] belong to bar from + k. */
@@ -91,19 +101,37 @@ function tradesOf (candles: Candles, positions: Float64Array, from: number, to: 
   return trades
 }
 
-/** Backtests [from, to) like backtest(), keeping the equity, drawdown and trades of every bar. */
-export function backtestDetail (candles: Candles, positions: Float64Array, from: number, to: number, costs: Costs, barsPerYear: number): RangeDetail {
+function fromStopTrade (t: StopTrade): Trade {
+  const trade = { side: t.side, entryBar: t.entryBar, exitBar: t.exitBar, open: t.exit === 'end', return: t.return }
+  const stopped = t.exit === 'stop-loss' || t.exit === 'trailing-stop' || t.exit === 'take-profit'
+  return stopped ? { ...trade, exitPrice: t.exitPrice } : trade
+}
+
+/**
+ * Backtests [from, to) like backtest(), keeping the equity, drawdown and trades of every bar; with
+ * `stops`, like backtestWithStops(), whose own pass lists the trades (so they are its trades).
+ */
+export function backtestDetail (candles: Candles, positions: Float64Array, from: number, to: number, costs: Costs, barsPerYear: number, stops: ResolvedStops | null = null): RangeDetail {
   const equity = new Float64Array(Math.max(0, to - from))
+  if (stops !== null) {
+    const stopTrades: StopTrade[] = []
+    const metrics = backtestWithStops(candles, positions, from, to, costs, barsPerYear, stops, { equity, trades: stopTrades })
+    return { from, to, metrics, equity, drawdown: drawdownOf(equity), trades: stopTrades.map(fromStopTrade) }
+  }
   // backtest() checks every argument, so the loops below may trust them.
   const metrics = backtest(candles, positions, from, to, costs, barsPerYear, { equity })
+  const trades = to - from < 2 ? [] : tradesOf(candles, positions, from, to, costs.fee + costs.slippage)
+  return { from, to, metrics, equity, drawdown: drawdownOf(equity), trades }
+}
+
+function drawdownOf (equity: Float64Array): Float64Array {
   const drawdown = new Float64Array(equity.length)
   let peak = 1
   for (let k = 0; k < equity.length; k++) {
     if (equity[k] > peak) peak = equity[k]
     drawdown[k] = equity[k] / peak - 1
   }
-  const trades = to - from < 2 ? [] : tradesOf(candles, positions, from, to, costs.fee + costs.slippage)
-  return { from, to, metrics, equity, drawdown, trades }
+  return drawdown
 }
 
 /**
@@ -123,8 +151,9 @@ export function evaluateDetail<S extends ParamSpace> (def: StrategyDefinition<S>
   }
   const positions = checkPositions(out, n)
   if (typeof positions === 'string') throw new StratmeshError('STRATEGY_BAD_POSITIONS', positions)
-  const inSample = backtestDetail(ctx, positions, setup.from, setup.split, setup.costs, setup.barsPerYear)
-  const outOfSample = backtestDetail(ctx, positions, setup.split, setup.to, setup.costs, setup.barsPerYear)
+  const stops = genomeStops(def, params)
+  const inSample = backtestDetail(ctx, positions, setup.from, setup.split, setup.costs, setup.barsPerYear, stops)
+  const outOfSample = backtestDetail(ctx, positions, setup.split, setup.to, setup.costs, setup.barsPerYear, stops)
   const own = fitnessOf(inSample.metrics, setup.objective, setup.minTrades)
   // The robust objective's fitness is evaluateGenome's, so the detail shows the number the GA ranked by.
   const fitness = setup.objective === 'robust' && own !== null ? robustFitness(def as StrategyDefinition, ctx, params, setup, own) : own

@@ -23,11 +23,11 @@ import type { Candles } from '../protocol/types.js'
  * parallel formula; this keeps the division out of the per-bar dependency chain that Welford's
  * update puts there. 1024 makes the merge cost negligible while the shift stays fresh.
  */
-const STATS_BLOCK = 1024
+export const STATS_BLOCK = 1024
 
-interface TradeTally { trades: number, wins: number, grossWin: number, grossLoss: number }
+export interface TradeTally { trades: number, wins: number, grossWin: number, grossLoss: number }
 
-function closeTrade (tally: TradeTally, ret: number): void {
+export function closeTrade (tally: TradeTally, ret: number): void {
   // A trade cannot lose more than everything; written so NaN would count as a total loss too.
   const r = ret >= -1 ? ret : -1
   tally.trades++
@@ -285,7 +285,7 @@ export function runRange (candles: Candles, positions: Float64Array, from: numbe
 }
 
 /** Count, mean and sum of squared deviations, merged block by block (Chan et al.'s pairwise update). */
-class Moments {
+export class Moments {
   count = 0
   mean = 0
   m2 = 0

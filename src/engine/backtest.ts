@@ -31,12 +31,15 @@
  *   Exposure is the fraction of the range's bars with w_j != 0 (a trade's exit bar, which only
  *   earns the overnight gap, counts as flat).
  *
- * The pass itself, and why it is fast and exact, is in backtest-kernel.ts.
+ * The pass itself, and why it is fast and exact, is in backtest-kernel.ts. A strategy that declares
+ * stops runs backtestWithStops, whose extra rules (fills inside the bar) are in backtest-stops.ts.
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { emptyMetrics, summarise } from './metrics.js'
 import type { Candles, Costs, Metrics } from '../protocol/types.js'
 import { runRange } from './backtest-kernel.js'
+import { runRangeWithStops, type StopTrade } from './backtest-stops.js'
+import type { ResolvedStops } from './stops.js'
 
 export { barsPerYear } from './metrics.js'
 
@@ -63,6 +66,20 @@ export function backtest (candles: Candles, positions: Float64Array, from: numbe
   if (eq !== undefined && eq.length < to - from) throw badArgs(`equity array of ${eq.length} for ${to - from} bars`, { equity: eq.length, bars: to - from })
   if (to === from) return emptyMetrics()
   return summarise(runRange(candles, positions, from, to, c, eq, -Infinity, Infinity), barsPerYear)
+}
+
+export interface StopsBacktestOptions extends BacktestOptions {
+  /** Receives every trade of the range, with its prices and why it ended. */
+  readonly trades?: StopTrade[]
+}
+
+/** backtest() with engine-managed stops (backtest-stops.ts has the rules). */
+export function backtestWithStops (candles: Candles, positions: Float64Array, from: number, to: number, costs: Costs, barsPerYear: number, stops: ResolvedStops, opts?: StopsBacktestOptions): Metrics {
+  const c = checkArgs(candles, positions, from, to, costs, barsPerYear)
+  const eq = opts?.equity
+  if (eq !== undefined && eq.length < to - from) throw badArgs(`equity array of ${eq.length} for ${to - from} bars`, { equity: eq.length, bars: to - from })
+  if (to === from) return emptyMetrics()
+  return summarise(runRangeWithStops(candles, positions, from, to, c, stops, eq, -Infinity, Infinity, opts?.trades), barsPerYear)
 }
 
 /** A backtest that also checked the positions it read; see backtestInBounds. */

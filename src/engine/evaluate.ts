@@ -11,9 +11,10 @@
  * ones 'full' gives, bit for bit.
  */
 import { StratmeshError } from '../protocol/errors.js'
-import { backtest, backtestInBounds } from './backtest.js'
+import { backtest, backtestInBounds, backtestWithStops } from './backtest.js'
 import { fitnessOf } from './objective.js'
 import { oneStepNeighbours } from './neighbours.js'
+import { genomeStops } from './stops.js'
 import type { ParamsOf, ParamSpace, StrategyContext, StrategyDefinition } from './strategy-api.js'
 import type { Costs, EvalResult, Metrics, Objective, ParamValues } from '../protocol/types.js'
 
@@ -139,6 +140,7 @@ function evaluateOnce<S extends ParamSpace> (def: StrategyDefinition<S>, ctx: St
     if (err instanceof StratmeshError && err.code === 'EVAL_OUT_OF_MEMORY') return failed(err.code, err.message)
     return failed('STRATEGY_THREW', describeThrown(err))
   }
+  if (def.stops !== undefined) return evaluateWithStops(def, ctx, params, out, setup, scope)
   if (isPlainFloat64Array(out) && out.length === n) {
     const fused = backtestCheckingPositions(ctx, out, setup, scope)
     if (fused !== null) return { fitness: fitnessOf(fused[0], setup.objective, setup.minTrades), inSample: fused[0], outOfSample: fused[1] }
@@ -154,6 +156,34 @@ function evaluateOnce<S extends ParamSpace> (def: StrategyDefinition<S>, ctx: St
   // The context carries the candle columns: the backtest reads them straight from it.
   const inSample = backtest(ctx, positions, setup.from, setup.split, setup.costs, setup.barsPerYear)
   const outOfSample = scope === 'full' ? backtest(ctx, positions, setup.split, setup.to, setup.costs, setup.barsPerYear) : null
+  return { fitness: fitnessOf(inSample, setup.objective, setup.minTrades), inSample, outOfSample }
+}
+
+/**
+ * evaluateGenome's steps for a strategy that declares stops: the positions checked, then the
+ * genome's stops (their errors are the genome's), then the stops kernel on each range (the same
+ * order and functions as evaluateDetail, so both give one answer).
+ */
+function evaluateWithStops<S extends ParamSpace> (def: StrategyDefinition<S>, ctx: StrategyContext, params: ParamValues, out: unknown, setup: EvalSetup, scope: EvalScope): EvalResult {
+  let positions: Float64Array | string
+  try {
+    positions = checkPositions(out, ctx.length)
+  } catch (err) {
+    positions = `reading the positions threw: ${describeThrown(err)}`
+  }
+  if (typeof positions === 'string') return failed('STRATEGY_BAD_POSITIONS', positions)
+  let stops
+  try {
+    stops = genomeStops(def, params)
+  } catch (err) {
+    const e = err as StratmeshError
+    return failed(e.code, e.message)
+  }
+  const run = (from: number, to: number): Metrics => stops === null
+    ? backtest(ctx, positions, from, to, setup.costs, setup.barsPerYear)
+    : backtestWithStops(ctx, positions, from, to, setup.costs, setup.barsPerYear, stops)
+  const inSample = run(setup.from, setup.split)
+  const outOfSample = scope === 'full' ? run(setup.split, setup.to) : null
   return { fitness: fitnessOf(inSample, setup.objective, setup.minTrades), inSample, outOfSample }
 }
 

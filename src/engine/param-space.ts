@@ -41,6 +41,7 @@ export function validateStrategyDefinition (def: unknown, file: string): Strateg
   if (c !== undefined && typeof c !== 'function' && !(Array.isArray(c) && c.every(f => typeof f === 'function'))) {
     throw invalid(file, 'constraints', 'must be a function or an array of functions')
   }
+  if (d.stops !== undefined && typeof d.stops !== 'function') throw invalid(file, 'stops', 'must be a function (params) => ({ stopLoss?, takeProfit?, trailingStop? })')
   return def as StrategyDefinition
 }
 

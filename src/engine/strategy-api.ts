@@ -88,11 +88,31 @@ export interface StrategyContext {
  */
 export type Constraint<S extends ParamSpace> = { check (p: ParamsOf<S>): boolean | string }['check']
 
+/**
+ * Engine-managed stops of one genome, each optional, as a fraction of the trade's entry price
+ * (0.02 = 2 %). The backtester resolves them inside each bar from its open, high and low (the
+ * order is in backtest-stops.ts); after a stop or target exit the position stays flat until the
+ * strategy's target position changes.
+ */
+export interface Stops {
+  /** Exit when the price moves this far against the entry (0 < stopLoss < 1). */
+  readonly stopLoss?: number
+  /** Exit when the price moves this far in favour of the entry (> 0). */
+  readonly takeProfit?: number
+  /** Exit when the price falls this far from the best price since entry (0 < trailingStop < 1). */
+  readonly trailingStop?: number
+}
+
+/** The stops of a genome, from its parameters (declared through a method, as Constraint is). */
+export type StopsRule<S extends ParamSpace> = { rule (p: ParamsOf<S>): Stops }['rule']
+
 export interface StrategyDefinition<S extends ParamSpace = ParamSpace> {
   readonly name: string
   readonly description?: string
   readonly params: S
   readonly constraints?: Constraint<S> | readonly Constraint<S>[]
+  /** Stop-loss, take-profit and trailing stop as functions of the params, so the GA tunes them. */
+  readonly stops?: StopsRule<S>
   /** Target position per bar, -1 (all-in short) .. 1 (all-in long), decided at the bar's close. */
   positions (ctx: StrategyContext, p: ParamsOf<S>): Float64Array
 }

@@ -101,6 +101,7 @@ const SPECS = {
   // Strategy at run time
   STRATEGY_THREW: { area: 'genome', input, meaning: 'the strategy threw while computing positions' },
   STRATEGY_BAD_POSITIONS: { area: 'genome', input, meaning: 'positions of the wrong length, NaN, or outside [-1, 1]' },
+  STRATEGY_BAD_STOPS: { area: 'genome', input, meaning: 'stops() returned a stop-loss, take-profit or trailing stop that is not a usable fraction of the entry price' },
   STRATEGY_NONDETERMINISTIC: { area: 'genome', input, meaning: 'the strategy used the clock or randomness, or one genome gave two results' },
   INDICATOR_CACHE_MUTATED: { area: 'genome', meaning: 'the strategy wrote into a shared indicator result' },
   EVAL_TIMEOUT: { area: 'genome', machineDependent: true, meaning: 'one evaluation ran past the time limit; its evaluator was replaced' },

@@ -177,16 +177,8 @@ test('indicators: every kernel on a series with gaps (NaN, +-Infinity) and long 
   assert.equal(seriesHash(out), PINNED.indicators)
 })
 
-test('evaluateGenome: every bundled strategy, sampled genomes, every objective, bit for bit', async () => {
-  // The strategies bundled when the hash was pinned: one added later has no pinned bits to keep.
-  const pinnedFiles = ['bollinger-breakout.ts', 'donchian-long-short.ts', 'macd-trend.ts', 'rsi-reversion.ts', 'sma-cross.ts']
-  const files = readdirSync(dir).filter(f => pinnedFiles.includes(f)).sort()
-  assert.deepEqual(files, pinnedFiles)
-  const base = evalSetupFor(createJobSpec({
-    engine: ENGINE_FIXTURE,
-    strategy: { hash: 'a'.repeat(64), name: 'pinned' },
-    dataset: { hash: 'b'.repeat(64), name: 'pinned', bars: market.length },
-  }), market)
+/** Sampled genomes of each strategy file, evaluated for every objective. */
+async function evaluateRows (files: readonly string[], base: ReturnType<typeof evalSetupFor>): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {}
   for (const file of files) {
     const def = await loadStrategy(file)
@@ -201,7 +193,26 @@ test('evaluateGenome: every bundled strategy, sampled genomes, every objective, 
     }
     out[file] = rows
   }
-  assert.equal(bitsHash(out), PINNED.evaluate)
+  return out
+}
+
+/** The strategies pinned before engine-managed stops existed; strategies with stops are pinned apart. */
+const PLAIN_STRATEGIES = ['bollinger-breakout.ts', 'donchian-long-short.ts', 'macd-trend.ts', 'rsi-reversion.ts', 'sma-cross.ts']
+
+test('evaluateGenome: every bundled strategy, sampled genomes, every objective, bit for bit', async () => {
+  const files = readdirSync(dir).filter(f => f.endsWith('.ts')).sort()
+  const base = evalSetupFor(createJobSpec({
+    engine: ENGINE_FIXTURE,
+    strategy: { hash: 'a'.repeat(64), name: 'pinned' },
+    dataset: { hash: 'b'.repeat(64), name: 'pinned', bars: market.length },
+  }), market)
+  const withStops: string[] = []
+  for (const file of files) if ((await loadStrategy(file)).stops !== undefined) withStops.push(file)
+  // Strategies bundled after the pin (higher-timeframe-trend) are not in it: the pin is of the engine's bits.
+  assert.deepEqual(PLAIN_STRATEGIES.filter(f => !files.includes(f) || withStops.includes(f)), [], 'the pinned strategies are bundled and have no stops')
+  assert.deepEqual(withStops, ['trend-stops.ts'])
+  assert.equal(bitsHash(await evaluateRows(PLAIN_STRATEGIES, base)), PINNED.evaluate)
+  assert.equal(bitsHash(await evaluateRows(withStops, base)), PINNED.evaluateStops)
   const sma = await loadStrategy('sma-cross.ts')
   const r = evaluateGenome(sma, createStrategyContext(market), { fast: 12, slow: 60 }, base)
   assert.equal(r.fitness, PINNED.smaFitness)
@@ -238,6 +249,7 @@ const PINNED = {
   oddPrices: 'e99eb5a42cd00bb2bb7b8829f1fa20d132d9701e0bad255ee3c1a2851b29debc',
   indicators: '3bfda255a58c0e230f61634ea3fb2915208cdad8bdbb625bcca425bf818c2a59',
   evaluate: 'b1b62260d0814291cb8690ab05b98892f44071fe783d924c25a6beb7ae035181',
+  evaluateStops: 'b5d7d27348da60ebd1e758bfa6baa2538b439655fd93d974790054eddcec9333',
   smaFitness: -46.69852147678351,
   smaOosReturn: -0.19831251223895907,
   smaOosProfitFactor: 0.19188524831318776,

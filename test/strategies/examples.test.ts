@@ -7,6 +7,7 @@ import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import { validateStrategyDefinition, sampleParams } from '../../src/engine/param-space.js'
 import { checkPositions, evaluateGenome } from '../../src/engine/evaluate.js'
 import { createPrng } from '../../src/engine/prng.js'
+import { genomeStops } from '../../src/engine/stops.js'
 import type { Candles } from '../../src/protocol/types.js'
 import type { StrategyDefinition } from '../../src/engine/strategy-api.js'
 
@@ -63,11 +64,29 @@ for (const file of files) {
       }
       const r = evaluateGenome(def, ctx, p, { costs: { fee: 0.0005, slippage: 0 }, objective: 'sharpe', minTrades: 1, from: 0, split: 4200, to: ctx.length, barsPerYear: 525_960 })
       assert.equal(r.error, undefined, r.error)
+      // A strategy that declares stops gives every genome of its space usable ones.
+      if (def.stops !== undefined) assert.notEqual(genomeStops(def, p), null, `${file} ${JSON.stringify(p)}: no stops`)
       if ((r.inSample?.trades ?? 0) > 0) traded++
     }
     assert.ok(traded >= 6, `${file}: only ${traded} of 12 random genomes traded`)
   })
 }
+
+test('the stops example exits by its stops, and they change its results', async () => {
+  const mod = await import(pathToFileURL(join(dir, 'trend-stops.ts')).href) as { default: StrategyDefinition }
+  const def = mod.default
+  const ctx = createStrategyContext(walk(6000, 7))
+  const p = { fast: 10, slow: 60, stopLoss: 0.004, takeProfit: 0.01, trailingStop: 0.004 }
+  const setup = { costs: { fee: 0.0005, slippage: 0 }, objective: 'sharpe' as const, minTrades: 1, from: 0, split: 4200, to: ctx.length, barsPerYear: 525_960 }
+  const withStops = evaluateGenome(def, ctx, p, setup)
+  const withoutStops = evaluateGenome({ ...def, stops: undefined }, ctx, p, setup)
+  assert.equal(withStops.error, undefined, withStops.error)
+  // Tight stops end trades inside trends (less time in the market), and a stopped trend is not
+  // re-entered: every trade still starts at a new crossing, so the count of trades stays.
+  assert.ok((withStops.inSample?.exposure ?? 1) < 0.5 * (withoutStops.inSample?.exposure ?? 0), JSON.stringify([withStops.inSample, withoutStops.inSample]))
+  assert.equal(withStops.inSample?.trades, withoutStops.inSample?.trades)
+  assert.ok((withStops.inSample?.trades ?? 0) > 10)
+})
 
 test('the long/short example really goes short', async () => {
   const mod = await import(pathToFileURL(join(dir, 'donchian-long-short.ts')).href) as { default: StrategyDefinition }

@@ -105,7 +105,7 @@ function rangeView (r: SampledRange, candles: Candles): RangeView {
       entryTime: candles.time[t.entryBar],
       entryPrice: candles.open[t.entryBar],
       exitTime: candles.time[t.exitBar],
-      exitPrice: t.open ? candles.close[t.exitBar] : candles.open[t.exitBar],
+      exitPrice: t.exitPrice ?? (t.open ? candles.close[t.exitBar] : candles.open[t.exitBar]),
       open: t.open,
       return: t.return,
     })),

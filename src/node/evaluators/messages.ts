@@ -299,7 +299,11 @@ function checkTrade (v: unknown, from: number, to: number): Trade {
     throw bad('detail trade bars must lie within the range')
   }
   if (typeof v.return !== 'number' || !(v.return >= -1) || !Number.isFinite(v.return)) throw bad('detail trade return must be a finite number >= -1')
-  return { side: v.side, entryBar: entryBar as number, exitBar: exitBar as number, open: v.open, return: v.return }
+  const trade: Trade = { side: v.side, entryBar: entryBar as number, exitBar: exitBar as number, open: v.open, return: v.return }
+  // A stop or target fill's price (engine-managed stops).
+  if (v.exitPrice === undefined) return trade
+  if (typeof v.exitPrice !== 'number' || !Number.isFinite(v.exitPrice) || !(v.exitPrice > 0)) throw bad('detail trade exitPrice must be a finite price above 0')
+  return { ...trade, exitPrice: v.exitPrice }
 }
 
 function checkRange (v: unknown): SampledRange {
