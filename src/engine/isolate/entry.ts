@@ -13,7 +13,8 @@ import { packRangeSeries } from '../backtest-series.js'
 import { sampleGenomeDetail, type SampledCurve, type SampledGenomeDetail } from '../downsample.js'
 import { runUnit, type UnitInput } from '../ga.js'
 import { evalSetupFor } from '../job-setup.js'
-import { brokenConstraintResult, evaluateGenome, type EvalSetup } from '../evaluate.js'
+import { brokenConstraintResult, evaluateGenome, type EvalScope, type EvalSetup } from '../evaluate.js'
+import { basketSetupFor, evaluateBasket, type BasketMember } from '../basket.js'
 import { constraintFailure, paramsProblem } from '../param-space.js'
 import { checkLookAhead, createPrefixContexts, lookAheadSample, type PrefixContexts } from '../lookahead.js'
 import { submitPreflight } from '../preflight.js'
@@ -26,7 +27,7 @@ import type { StrategyContext, StrategyDefinition } from '../strategy-api.js'
 import { paramsKey } from '../../protocol/params-key.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
-import type { Costs, ParamValues } from '../../protocol/types.js'
+import type { Candles, Costs, EvalResult, ParamValues } from '../../protocol/types.js'
 import { ENGINE_GLOBAL, ISOLATE_INTERFACE_VERSION } from './interface.js'
 
 
@@ -41,6 +42,8 @@ interface LoadedJob {
   /** Each unit island's ranges (a walk-forward window's own), made on first use. */
   readonly setups: Map<number, EvalSetup>
   readonly prefixes: PrefixContexts
+  /** A basket job's symbols (the first's context is `ctx`), or null for a one-dataset job. */
+  readonly members: readonly BasketMember[] | null
 }
 
 type RankedGenomes = ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }>
@@ -91,6 +94,34 @@ function setupOf (j: LoadedJob, island: number): EvalSetup {
     j.setups.set(island, setup)
   }
   return setup
+}
+
+/**
+ * A genome's evaluation for unit island `island`: on every symbol of a basket job (basket.ts), on
+ * the one dataset otherwise. Units, checks and details all come through here.
+ */
+function evaluateLoaded (j: LoadedJob, island: number, params: ParamValues, scope: EvalScope = 'full'): EvalResult {
+  if (j.members !== null) return evaluateBasket(j.def, j.members, (j.spec.basket as NonNullable<JobSpec['basket']>).aggregate, params, scope)
+  return evaluateGenome(j.def, j.ctx, params, setupOf(j, island), scope)
+}
+
+/**
+ * A basket job's candles arrive as one set of columns, the symbols one after the other in the
+ * order of spec.basket.datasets; each symbol gets its own context, so its own indicator cache (the
+ * cache bound shared out evenly, so the isolate's memory limit holds whatever the basket's size).
+ */
+function basketMembers (spec: JobSpec, all: Candles, maxCacheBytes: number): BasketMember[] {
+  const datasets = (spec.basket as NonNullable<JobSpec['basket']>).datasets
+  const total = datasets.reduce((n, d) => n + d.bars, 0)
+  if (total !== all.length) throw new StratmeshError('JOB_DATASET_MISMATCH', `the basket's symbols have ${total} bars, the columns ${all.length}`)
+  let start = 0
+  return datasets.map((d, k) => {
+    const end = start + d.bars
+    const cut = (c: Float64Array): Float64Array => c.subarray(start, end)
+    const candles: Candles = { length: d.bars, time: cut(all.time), open: cut(all.open), high: cut(all.high), low: cut(all.low), close: cut(all.close), volume: cut(all.volume) }
+    start = end
+    return { name: d.name, ctx: createStrategyContext(candles, { maxCacheBytes: Math.floor(maxCacheBytes / datasets.length) }), setup: basketSetupFor(spec, candles, k) }
+  })
 }
 
 /**
@@ -153,23 +184,27 @@ const operations = {
     return { name: def.name, params: parse(stringify(def.params)) as unknown, ...(typeof def.description === 'string' ? { description: def.description } : {}) }
   }),
   loadJob: (fn: StrategyModuleFunction, fileName: string, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, specJson: string, maxCacheBytes: number): number => respond(() => {
-    const candles = { length: time.length, time, open, high, low, close, volume }
+    const all = { length: time.length, time, open, high, low, close, volume }
     const def = watchedForMemory(loadStrategyModule(fn, fileName))
     const spec = parse(specJson) as JobSpec
-    const ctx = createStrategyContext(candles, { maxCacheBytes })
+    const members = spec.basket === undefined ? null : basketMembers(spec, all, maxCacheBytes)
+    const ctx = members === null ? createStrategyContext(all, { maxCacheBytes }) : members[0].ctx
+    const candles: Candles = members === null ? all : ctx
     // Checked now, so a job whose data does not fit fails at load, as it always did.
     const setups = new Map([[0, evalSetupFor(spec, candles)]])
-    job = { def, ctx, spec, setups, prefixes: createPrefixContexts(candles, prefixCacheBytes(maxCacheBytes)) }
+    // The look-ahead check runs on the first symbol of a basket: it tests the strategy's code, and
+    // one series shows a peek as well as several (docs/DESIGN.md, "Several symbols").
+    job = { def, ctx, spec, setups, prefixes: createPrefixContexts(candles, prefixCacheBytes(maxCacheBytes)), members }
     return null
   }),
   runUnit: (inputJson: string, skipJson: string): number => respond(() => {
     const j = loaded()
     const report = progress
     const input = parse(inputJson) as UnitInput
-    const setup = setupOf(j, input.island)
+    setupOf(j, input.island)
     return runUnit(input, {
       def: j.def,
-      evaluate: (params, scope) => evaluateGenome(j.def, j.ctx, params, setup, scope),
+      evaluate: (params, scope) => evaluateLoaded(j, input.island, params, scope),
       onEvaluation: (index, params, repeat) => { if (report !== null) report(index, paramsKey(params), repeat) },
       skip: new Map(parse(skipJson) as Array<[string, string]>),
       lookAhead: (input, population) => { checkUnitLookAhead(j, input.island, input.epoch, population) },
@@ -189,7 +224,7 @@ const operations = {
   /** Genomes of unit island `island` (whose ranges they are scored on). */
   evaluate: (paramsJson: string, island: number): number => respond(() => {
     const j = loaded()
-    const setup = setupOf(j, island)
+    setupOf(j, island)
     const report = progress
     // Genomes come from another member's checkpoint: one outside the strategy's space is recorded
     // as such (the GA never produces one), not run.
@@ -199,13 +234,16 @@ const operations = {
       const broken = constraintFailure(j.def, params)
       if (broken !== null) return brokenConstraintResult(broken)
       if (report !== null) report(index, paramsKey(params), false)
-      return evaluateGenome(j.def, j.ctx, params, setup)
+      return evaluateLoaded(j, island, params)
     })
   }),
   detail: (paramsJson: string, maxPoints: number, maxTrades: number, island: number): number => respond(() => {
     const j = loaded()
-    const detail = evaluateDetail(j.def, j.ctx, parse(paramsJson) as ParamValues, setupOf(j, island))
-    return plainDetail(sampleGenomeDetail(detail, { maxPoints, maxTrades }))
+    const params = parse(paramsJson) as ParamValues
+    const detail = evaluateDetail(j.def, j.ctx, params, setupOf(j, island))
+    // A basket's detail charts its first symbol; its fitness is the genome's, the one the GA ranked by.
+    const shown = j.members === null ? detail : { ...detail, fitness: evaluateLoaded(j, island, params).fitness }
+    return plainDetail(sampleGenomeDetail(shown, { maxPoints, maxTrades }))
   }),
   /**
    * `peer backtest`: one genome over [from, to) of the loaded data (the strategy runs over all of
