@@ -2,7 +2,7 @@
  * What a running peer answers to the local API (and so to `peer status`, `peer results`,
  * `peer submit`, `peer stop`). The JSON shapes here are the `--json` output of those commands.
  */
-import type { JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
+import type { BasketAggregate, JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
 import type { Costs, Metrics, Objective, ParamValues } from '../protocol/types.js'
 import type { Conflict } from '../ledger/queries.js'
 import type { Rejection, WalkForwardView } from './work/index.js'
@@ -149,6 +149,9 @@ export interface SubmitRequest {
   readonly windows?: number
   readonly train?: string
   readonly test?: string
+  /** A job over several symbols: every data file's absolute path in order (`data` is the first), and how fitness combines them. */
+  readonly basket?: readonly string[]
+  readonly aggregate?: BasketAggregate
 }
 
 export interface SubmitResult {
@@ -158,6 +161,8 @@ export interface SubmitResult {
   readonly existing: boolean
   readonly strategy: { readonly name: string, readonly hash: string }
   readonly dataset: { readonly name: string, readonly hash: string, readonly bars: number, readonly gaps?: number }
+  /** A basket job's symbols in order (the first is `dataset`). */
+  readonly basket?: ReadonlyArray<{ readonly name: string, readonly hash: string, readonly bars: number, readonly gaps?: number }>
 }
 
 /** The operations a running peer offers its local API. */
@@ -186,6 +191,8 @@ export interface BacktestRequest {
   readonly rank?: number
   /** 'default' for the bundled dataset, or an absolute path of a CSV/JSON candle file; with `job`, default its dataset. */
   readonly data?: string
+  /** With `job` on a job over several symbols: the symbol (its data file's name) to run on; default the first. */
+  readonly symbol?: string
   /** Milliseconds since the epoch: the metrics cover the bars whose open time t has from <= t < to. */
   readonly from?: number
   readonly to?: number

@@ -119,6 +119,9 @@ const SPECS = {
   // Walk-forward jobs
   WALK_FORWARD_INVALID: { area: 'job', input, meaning: 'walk-forward windows that do not fit the data, a window length that is neither a fraction nor a duration, or walk-forward options that exclude each other (names the option)' },
 
+  // Basket jobs (several symbols)
+  BASKET_INVALID: { area: 'job', input, meaning: 'a job over several symbols that cannot be built: a data file given twice, a folder without candle files, too many symbols, or an option that does not apply to a basket (names the option)' },
+
   // Engine arguments
   INDICATOR_BAD_PARAM: { area: 'engine', meaning: 'an indicator parameter is not a finite number >= 0' },
   INDICATOR_BAD_PERIOD: { area: 'engine', meaning: 'an indicator period is not a positive integer' },

@@ -42,6 +42,13 @@ export function jobIsolateBytes (bars: number, maxCacheBytes: number): number {
   return maxCacheBytes + Math.floor(maxCacheBytes / 4) + bars * 8 * 6
 }
 
+function joined (columns: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(columns.reduce((n, c) => n + c.length, 0))
+  let at = 0
+  for (const c of columns) { out.set(c, at); at += c.length }
+  return out
+}
+
 /** An isolate's memory limit in MiB: the evaluator's base limit and `extraBytes` rounded up. */
 export function isolateMemoryMb (baseMb: number, extraBytes: number): number {
   return baseMb + Math.ceil(extraBytes / 1024 / 1024)
@@ -115,9 +122,10 @@ export class IsolateHost {
     return this.call('inspect', [this.strategy(code, fileName), fileName])
   }
 
-  loadJob (code: string, fileName: string, candles: Candles, spec: JobSpec, maxCacheBytes: number): void {
-    const columns = [candles.time, candles.open, candles.high, candles.low, candles.close, candles.volume]
-      .map(c => new this.ivm.ExternalCopy(c).copyInto({ release: true }))
+  /** `symbols`: the job's candles, or a basket job's, every symbol's columns copied in one after the other. */
+  loadJob (code: string, fileName: string, symbols: readonly Candles[], spec: JobSpec, maxCacheBytes: number): void {
+    const columns = (['time', 'open', 'high', 'low', 'close', 'volume'] as const)
+      .map(k => new this.ivm.ExternalCopy(symbols.length === 1 ? symbols[0][k] : joined(symbols.map(c => c[k]))).copyInto({ release: true }))
     this.call('loadJob', [this.strategy(code, fileName), fileName, ...columns, JSON.stringify(spec), maxCacheBytes])
   }
 

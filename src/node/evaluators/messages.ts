@@ -40,7 +40,7 @@ export const MAX_EVALUATE_GENOMES = 256
  * `maxCacheBytes` bounds the child's indicator cache (see cache-budget.ts), and the child's
  * isolate is given that much more memory, plus the candles'.
  */
-export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly engine: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec, readonly maxCacheBytes: number }
+export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly engine: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec, readonly maxCacheBytes: number, readonly basket?: readonly Candles[] }
 export interface RunUnitMessage { readonly type: 'run-unit', readonly id: number, readonly jobKey: string, readonly input: UnitInput, readonly skip: ReadonlyArray<readonly [string, string]> }
 export interface InspectMessage { readonly type: 'inspect', readonly id: number, readonly code: string, readonly fileName: string }
 /**
@@ -120,6 +120,7 @@ export function parseParentMessage (m: unknown): ParentMessage {
     case 'load-job':
       if (typeof m.jobKey !== 'string' || typeof m.engine !== 'string' || typeof m.code !== 'string' || typeof m.fileName !== 'string') throw bad('load-job lacks jobKey, engine, code or fileName')
       if (!isCandles(m.candles)) throw bad('load-job candles must be Float64Array columns of one length')
+      if (m.basket !== undefined && !(Array.isArray(m.basket) && m.basket.every(isCandles))) throw bad('load-job basket must be a list of candles')
       if (!isRecord(m.spec)) throw bad('load-job lacks a spec')
       if (!Number.isSafeInteger(m.maxCacheBytes) || (m.maxCacheBytes as number) < 0) throw bad('load-job maxCacheBytes must be an integer >= 0')
       return m as unknown as LoadJobMessage

@@ -6,14 +6,13 @@
  * appends the ledger entries once all of this succeeded.
  */
 import { readFile, stat } from 'node:fs/promises'
-import { basename } from 'node:path'
 import { StratmeshError } from '../../protocol/errors.js'
 import { sha256Hex } from '../../protocol/canonical.js'
-import { importCandles } from '../../engine/data/import-candles.js'
 import { encodeDataset } from '../../engine/data/dataset-codec.js'
 import { DEFAULT_DATASET_NAME, defaultDataset } from '../../engine/data/synthetic.js'
 import type { Candles } from '../../protocol/types.js'
-import { createJobSpec, jobId } from '../../engine/job-setup.js'
+import { createJobSpec, DEFAULT_BASKET_AGGREGATE, jobId } from '../../engine/job-setup.js'
+import { basketOf, importDataFile } from './basket-inputs.js'
 import type { JobSpec, WalkForward } from '../../protocol/job-spec.js'
 import { resolveWalkForward } from '../../engine/walk-forward.js'
 import type { BlobStore } from '../blobs/index.js'
@@ -31,6 +30,8 @@ export interface PreparedJob {
   readonly engine: { readonly hash: string, readonly size: number }
   readonly strategy: { readonly name: string, readonly hash: string, readonly size: number }
   readonly dataset: { readonly name: string, readonly hash: string, readonly size: number, readonly bars: number, readonly gaps?: number }
+  /** A basket job's symbols in order, the first being `dataset`. */
+  readonly basket?: ReadonlyArray<{ readonly name: string, readonly hash: string, readonly size: number, readonly bars: number, readonly gaps: number }>
 }
 
 export async function readUserFile (path: string, what: 'strategy' | 'data', max: number): Promise<Buffer> {
@@ -81,33 +82,16 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
   // other error of a submit does), so an editor can open it at the line.
   const info = await deps.pool.inspect(source, req.strategyPath)
 
-  let datasetBytes: Uint8Array
-  let datasetName: string
-  let bars: number
-  let time: Float64Array
-  let gaps: number | undefined
-  let candles: Candles
-  if (req.data === 'default') {
-    const encoded = defaultDatasetBytes()
-    datasetBytes = encoded.bytes
-    datasetName = DEFAULT_DATASET_NAME
-    bars = encoded.bars
-    candles = encoded.candles
-    time = encoded.candles.time
-  } else {
-    const raw = await readUserFile(req.data, 'data', MAX_DATA_FILE_BYTES)
-    const imported = importCandles(raw, req.data)
-    candles = imported.candles
-    datasetBytes = encodeDataset(imported.candles)
-    datasetName = basename(req.data)
-    bars = imported.candles.length
-    time = imported.candles.time
-    gaps = imported.report.gaps
-  }
+  const readData = async (path: string): Promise<Uint8Array> => await readUserFile(path, 'data', MAX_DATA_FILE_BYTES)
+  const basket = await basketOf(req, readData)
+  let first: { bytes: Uint8Array, name: string, hash: string, bars: number, candles: Candles, gaps?: number }
+  if (basket !== null) first = basket[0]
+  else if (req.data === 'default') first = { ...defaultDatasetBytes(), name: DEFAULT_DATASET_NAME, hash: sha256Hex(defaultDatasetBytes().bytes) }
+  else first = await importDataFile(req.data, readData)
+  const { bytes: datasetBytes, name: datasetName, hash: datasetHash, bars, candles, gaps } = first
 
-  const walkForward = walkForwardOf(req, time)
+  const walkForward = walkForwardOf(req, candles.time)
   const strategyHash = sha256Hex(sourceBytes)
-  const datasetHash = sha256Hex(datasetBytes)
   // The job runs with this peer's engine on every peer: the bundle travels as a blob like the rest.
   const engineBytes = new TextEncoder().encode(deps.engine.script)
   const engineHash = deps.engine.hash
@@ -123,6 +107,7 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
     ...(req.oos === undefined ? {} : { oosFraction: req.oos }),
     ...(req.seed === undefined ? {} : { seed: req.seed }),
     ...(walkForward === undefined ? {} : { walkForward }),
+    ...(basket === null ? {} : { basket: { datasets: basket.map(d => ({ hash: d.hash, name: d.name, bars: d.bars })), aggregate: req.aggregate ?? DEFAULT_BASKET_AGGREGATE } }),
     ga: {
       ...(req.islands === undefined ? {} : { islands: req.islands }),
       ...(req.population === undefined ? {} : { population: req.population }),
@@ -132,14 +117,16 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
   })
   // A strategy that looks ahead, or whose constraints starve the GA, is refused before anything
   // is stored or published: every unit of every peer would fail the same way.
-  await deps.pool.preflight({ key: `submit:${jobId(spec)}`, engine: deps.engine.script, source, fileName: req.strategyPath, candles, spec })
+  await deps.pool.preflight({ key: `submit:${jobId(spec)}`, engine: deps.engine.script, source, fileName: req.strategyPath, candles, spec, ...(basket === null ? {} : { basket: basket.map(d => d.candles) }) })
   await storeBlob(deps.blobStore, sourceBytes, strategyHash, 'strategy')
   await storeBlob(deps.blobStore, datasetBytes, datasetHash, 'dataset')
+  for (const d of basket?.slice(1) ?? []) await storeBlob(deps.blobStore, d.bytes, d.hash, `dataset ${d.name}`)
   await storeBlob(deps.blobStore, engineBytes, engineHash, 'engine bundle')
   return {
     spec,
     engine: { hash: engineHash, size: engineBytes.byteLength },
     strategy: { name: info.name, hash: strategyHash, size: sourceBytes.byteLength },
     dataset: { name: datasetName, hash: datasetHash, size: datasetBytes.byteLength, bars, ...(gaps === undefined ? {} : { gaps }) },
+    ...(basket === null ? {} : { basket: basket.map(d => ({ name: d.name, hash: d.hash, size: d.bytes.byteLength, bars: d.bars, gaps: d.gaps })) }),
   }
 }
