@@ -142,7 +142,7 @@ class BlobJobLibrary implements JobLibrary {
   private ensureDatasets (spec: JobSpec): string | null {
     for (const d of spec.basket?.datasets ?? [spec.dataset]) {
       const waiting = this.ensureBlob(d.hash, 'dataset')
-      if (waiting !== null) return spec.basket === undefined ? waiting : `${waiting} of ${d.name}`
+      if (waiting !== null) return spec.basket === undefined ? waiting : `symbol ${d.name}: ${waiting}`
     }
     return null
   }
