@@ -132,3 +132,15 @@ test('a symbol without fitness makes the genome\'s fitness null, its error named
   assert.equal(failed.fitness, null)
   assert.match(failed.error ?? '', /^STRATEGY_THREW: boom \(symbol sym1\.csv\)$/)
 })
+
+test('the robust objective on a basket: the median of each symbol\'s robust fitness (the genome and its neighbours on that symbol)', async () => {
+  const def = await strategy()
+  const symbols = symbolsOf([51, 52, 53])
+  const setupOf = (c: Candles, objective: EvalSetup['objective']): EvalSetup => ({ costs: { fee: 0.001, slippage: 0.0005 }, objective, minTrades: 1, from: 0, split: Math.floor(c.length * 0.7), to: c.length, barsPerYear: barsPerYear(c.time) })
+  const members: BasketMember[] = symbols.map((c, k) => ({ name: `sym${k}.csv`, ctx: createStrategyContext(c), setup: setupOf(c, 'robust') }))
+  const params = { fast: 20, slow: 60 }
+  const robust = symbols.map(c => evaluateGenome(def, createStrategyContext(c), params, setupOf(c, 'robust')).fitness as number)
+  const plain = symbols.map(c => evaluateGenome(def, createStrategyContext(c), params, setupOf(c, 'sharpe')).fitness as number)
+  assert.notDeepEqual(robust, plain, 'the neighbours count')
+  assert.equal(evaluateBasket(def, members, 'median', params).fitness, [...robust].sort((a, b) => a - b)[1])
+})
