@@ -11,10 +11,10 @@ import type { SampledCurve, SampledGenomeDetail, SampledRange } from '../../engi
 import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
 import type { WalkForwardResult, WalkForwardWindowResult, WindowWinner } from '../../engine/walk-forward-result.js'
-import { MAX_WALK_FORWARD_WINDOWS } from '../../protocol/job-spec-check.js'
+import { MAX_BASKET_SYMBOLS, MAX_WALK_FORWARD_WINDOWS } from '../../protocol/job-spec-check.js'
 import type { JobStatistics, StatisticsInput } from '../../engine/stats/job-statistics.js'
 import type { ParamSpace } from '../../engine/strategy-api.js'
-import type { Candles, Costs, EvalResult, Metrics, ParamValues } from '../../protocol/types.js'
+import type { Candles, Costs, EvalResult, Metrics, ParamValues, SymbolResult } from '../../protocol/types.js'
 import { canonicalString } from '../../protocol/canonical.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { isErrorCode, type ErrorCode } from '../../protocol/error-codes.js'
@@ -235,7 +235,16 @@ function checkEvalResult (v: unknown): EvalResult {
   if (!isRecord(v) || !(v.fitness === null || (typeof v.fitness === 'number' && Number.isFinite(v.fitness)))) throw bad('evaluated holds a malformed result')
   if (v.error !== undefined && typeof v.error !== 'string') throw bad('evaluated result error must be a string')
   const metrics = (x: unknown): Metrics | null => x === null ? null : checkMetrics(x)
-  return { fitness: v.fitness, inSample: metrics(v.inSample), outOfSample: metrics(v.outOfSample), ...(v.error === undefined ? {} : { error: v.error }) }
+  return { fitness: v.fitness, inSample: metrics(v.inSample), outOfSample: metrics(v.outOfSample), ...(v.error === undefined ? {} : { error: v.error }), ...(v.symbols === undefined ? {} : { symbols: checkSymbolResults(v.symbols, metrics) }) }
+}
+
+/** A basket genome's per-symbol results (engine/basket.ts), rebuilt from checked fields only. */
+function checkSymbolResults (v: unknown, metrics: (x: unknown) => Metrics | null): SymbolResult[] {
+  if (!Array.isArray(v) || v.length > MAX_BASKET_SYMBOLS) throw bad(`evaluated result symbols must be a list of at most ${MAX_BASKET_SYMBOLS}`)
+  return v.map(s => {
+    if (!isRecord(s) || !(s.fitness === null || (typeof s.fitness === 'number' && Number.isFinite(s.fitness)))) throw bad('evaluated holds a malformed symbol result')
+    return { fitness: s.fitness, inSample: metrics(s.inSample), outOfSample: metrics(s.outOfSample) }
+  })
 }
 
 function finiteOrNull (v: unknown, what: string): number | null {
