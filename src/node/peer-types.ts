@@ -34,6 +34,7 @@ export interface PeerView {
 export interface JobStatusView {
   readonly id: string
   readonly strategy: string
+  /** The dataset's name; a basket job's symbols joined by ' + '. */
   readonly dataset: string
   readonly objective: Objective
   readonly submitter: string

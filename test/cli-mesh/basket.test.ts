@@ -47,6 +47,7 @@ test('peer submit --data <folder>: every candle file of it by name, rows with ea
     assert.equal(sub.spec.basket?.aggregate, 'min')
     assert.equal(sub.spec.dataset.name, 'a-btc.csv')
 
+    assert.equal(jsonOf<PeerStatus>(await p0.cli(['status', '--json']), 'status').jobs[0].dataset, 'a-btc.csv + b-eth.csv + c-sol.csv')
     const r = await resultsViaCli(p0, sub.jobId, 150_000)
     assert.equal(r.done, true)
     assert.ok(r.leaderboard.length > 0)
