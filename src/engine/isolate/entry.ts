@@ -105,23 +105,22 @@ function evaluateLoaded (j: LoadedJob, island: number, params: ParamValues, scop
   return evaluateGenome(j.def, j.ctx, params, setupOf(j, island), scope)
 }
 
+/** Six columns (time, open, high, low, close, volume) as candles. */
+function candlesOf (c: readonly Float64Array[]): Candles {
+  if (c.length !== 6 || !c.every(x => x instanceof Float64Array && x.length === c[0].length)) throw new StratmeshError('JOB_DATASET_MISMATCH', 'a symbol\'s candles must be six columns of one length')
+  return { length: c[0].length, time: c[0], open: c[1], high: c[2], low: c[3], close: c[4], volume: c[5] }
+}
+
 /**
- * A basket job's candles arrive as one set of columns, the symbols one after the other in the
- * order of spec.basket.datasets; each symbol gets its own context, so its own indicator cache (the
- * cache bound shared out evenly, so the isolate's memory limit holds whatever the basket's size).
+ * A basket job's symbols, each with its own context, so its own indicator cache (the cache bound
+ * shared out evenly, so the isolate's memory limit holds whatever the basket's size). `more` holds
+ * the columns of the symbols after the first, six per symbol, in the order of spec.basket.datasets.
  */
-function basketMembers (spec: JobSpec, all: Candles, maxCacheBytes: number): BasketMember[] {
+function basketMembers (spec: JobSpec, first: Candles, more: readonly Float64Array[], maxCacheBytes: number): BasketMember[] {
   const datasets = (spec.basket as NonNullable<JobSpec['basket']>).datasets
-  const total = datasets.reduce((n, d) => n + d.bars, 0)
-  if (total !== all.length) throw new StratmeshError('JOB_DATASET_MISMATCH', `the basket's symbols have ${total} bars, the columns ${all.length}`)
-  let start = 0
-  return datasets.map((d, k) => {
-    const end = start + d.bars
-    const cut = (c: Float64Array): Float64Array => c.subarray(start, end)
-    const candles: Candles = { length: d.bars, time: cut(all.time), open: cut(all.open), high: cut(all.high), low: cut(all.low), close: cut(all.close), volume: cut(all.volume) }
-    start = end
-    return { name: d.name, ctx: createStrategyContext(candles, { maxCacheBytes: Math.floor(maxCacheBytes / datasets.length) }), setup: basketSetupFor(spec, candles, k) }
-  })
+  if (more.length !== 6 * (datasets.length - 1)) throw new StratmeshError('JOB_DATASET_MISMATCH', `the job has ${datasets.length} symbols, ${1 + more.length / 6} were loaded`)
+  const symbols = [first, ...datasets.slice(1).map((_, k) => candlesOf(more.slice(6 * k, 6 * k + 6)))]
+  return datasets.map((d, k) => ({ name: d.name, ctx: createStrategyContext(symbols[k], { maxCacheBytes: Math.floor(maxCacheBytes / datasets.length) }), setup: basketSetupFor(spec, symbols[k], k) }))
 }
 
 /**
@@ -183,13 +182,13 @@ const operations = {
     // A plain copy: the definition's objects may carry getters or functions.
     return { name: def.name, params: parse(stringify(def.params)) as unknown, ...(typeof def.description === 'string' ? { description: def.description } : {}) }
   }),
-  loadJob: (fn: StrategyModuleFunction, fileName: string, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, specJson: string, maxCacheBytes: number): number => respond(() => {
-    const all = { length: time.length, time, open, high, low, close, volume }
+  /** `more`: a basket job's other symbols' columns (basketMembers); none for a one-dataset job. */
+  loadJob: (fn: StrategyModuleFunction, fileName: string, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, specJson: string, maxCacheBytes: number, ...more: Float64Array[]): number => respond(() => {
+    const candles = { length: time.length, time, open, high, low, close, volume }
     const def = watchedForMemory(loadStrategyModule(fn, fileName))
     const spec = parse(specJson) as JobSpec
-    const members = spec.basket === undefined ? null : basketMembers(spec, all, maxCacheBytes)
-    const ctx = members === null ? createStrategyContext(all, { maxCacheBytes }) : members[0].ctx
-    const candles: Candles = members === null ? all : ctx
+    const members = spec.basket === undefined ? null : basketMembers(spec, candles, more, maxCacheBytes)
+    const ctx = members === null ? createStrategyContext(candles, { maxCacheBytes }) : members[0].ctx
     // Checked now, so a job whose data does not fit fails at load, as it always did.
     const setups = new Map([[0, evalSetupFor(spec, candles)]])
     // The look-ahead check runs on the first symbol of a basket: it tests the strategy's code, and
@@ -201,6 +200,7 @@ const operations = {
     const j = loaded()
     const report = progress
     const input = parse(inputJson) as UnitInput
+    // Refuses an island outside the job before any genome runs.
     setupOf(j, input.island)
     return runUnit(input, {
       def: j.def,
@@ -224,6 +224,7 @@ const operations = {
   /** Genomes of unit island `island` (whose ranges they are scored on). */
   evaluate: (paramsJson: string, island: number): number => respond(() => {
     const j = loaded()
+    // Refuses an island outside the job before any genome runs.
     setupOf(j, island)
     const report = progress
     // Genomes come from another member's checkpoint: one outside the strategy's space is recorded

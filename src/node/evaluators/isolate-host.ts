@@ -42,13 +42,6 @@ export function jobIsolateBytes (bars: number, maxCacheBytes: number): number {
   return maxCacheBytes + Math.floor(maxCacheBytes / 4) + bars * 8 * 6
 }
 
-function joined (columns: readonly Float64Array[]): Float64Array {
-  const out = new Float64Array(columns.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const c of columns) { out.set(c, at); at += c.length }
-  return out
-}
-
 /** An isolate's memory limit in MiB: the evaluator's base limit and `extraBytes` rounded up. */
 export function isolateMemoryMb (baseMb: number, extraBytes: number): number {
   return baseMb + Math.ceil(extraBytes / 1024 / 1024)
@@ -122,11 +115,14 @@ export class IsolateHost {
     return this.call('inspect', [this.strategy(code, fileName), fileName])
   }
 
-  /** `symbols`: the job's candles, or a basket job's, every symbol's columns copied in one after the other. */
+  /**
+   * `symbols`: the job's candles, or a basket job's in the order of spec.basket.datasets: the first
+   * symbol's columns where a one-dataset job's go, the others' after the cache bound, each column
+   * copied into a buffer of its own (a strategy run on one symbol cannot reach another's bars).
+   */
   loadJob (code: string, fileName: string, symbols: readonly Candles[], spec: JobSpec, maxCacheBytes: number): void {
-    const columns = (['time', 'open', 'high', 'low', 'close', 'volume'] as const)
-      .map(k => new this.ivm.ExternalCopy(symbols.length === 1 ? symbols[0][k] : joined(symbols.map(c => c[k]))).copyInto({ release: true }))
-    this.call('loadJob', [this.strategy(code, fileName), fileName, ...columns, JSON.stringify(spec), maxCacheBytes])
+    const columns = (c: Candles): unknown[] => [c.time, c.open, c.high, c.low, c.close, c.volume].map(x => new this.ivm.ExternalCopy(x).copyInto({ release: true }))
+    this.call('loadJob', [this.strategy(code, fileName), fileName, ...columns(symbols[0]), JSON.stringify(spec), maxCacheBytes, ...symbols.slice(1).flatMap(columns)])
   }
 
   runUnit (input: UnitInput, skip: ReadonlyArray<readonly [string, string]>): unknown {
