@@ -72,7 +72,7 @@ export async function submitRequestFor (strategy: string, opts: SubmitOptions): 
 export function describeSubmit (r: SubmitResult): string {
   const gaps = r.dataset.gaps === undefined || r.dataset.gaps === 0 ? '' : `, ${r.dataset.gaps} gaps`
   const ga = r.spec.ga
-  const on = r.basket === undefined ? `${r.dataset.name} (${r.dataset.bars} bars${gaps})` : `${r.basket.length} symbols (${r.basket.map(d => `${d.name} ${d.bars} bars`).join(', ')}), fitness the ${r.spec.basket?.aggregate ?? ''} of theirs`
+  const on = r.basket === undefined ? `${r.dataset.name} (${r.dataset.bars} bars${gaps})` : `${r.basket.length} symbols (${r.basket.map(d => `${d.name} ${d.bars} bars`).join(', ')}), fitness the ${r.spec.basket?.aggregate ?? ''} over the symbols`
   return `${r.existing ? 'already submitted' : 'submitted'}: ${r.strategy.name} on ${on}, ` +
     `${ga.islands} islands x ${ga.epochs} epochs, population ${ga.population}, ${ga.generations} generations per epoch, objective ${r.spec.objective}` +
     describeWalkForward(r.spec.walkForward)
