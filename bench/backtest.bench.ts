@@ -252,7 +252,7 @@ const isoHost = new IsolateHost({
   memoryMb: isolateMemoryMb(DEFAULT_MEMORY_MB, jobIsolateBytes(candles.length, isoCacheBytes)),
   onProgress: () => { isoCalls++; return true },
 })
-isoHost.loadJob(compileStrategy(source, 'sma-cross.ts'), 'sma-cross.ts', candles, spec, isoCacheBytes)
+isoHost.loadJob(compileStrategy(source, 'sma-cross.ts'), 'sma-cross.ts', [candles], spec, isoCacheBytes)
 let isoIsland = 0
 const isoCheckpoints: string[] = []
 const isoUnit = (): number => {

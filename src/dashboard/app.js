@@ -4,6 +4,7 @@
 import { createApi, SignInNeeded } from './api.js'
 import { candleChart, equityChart, lineChart, toPoints, walkForwardChart } from './charts.js'
 import { renderWalkForwardWindows, walkForwardSummary } from './walk-forward.js'
+import { renderSymbols } from './basket.js'
 import {
   BOARD_COLUMNS, num, paramsText, peerNames, renderBoardHead, renderBoardRows, renderJobs, renderMesh, renderWarnings,
   renderMetrics, renderParams, renderUnits, sortRows,
@@ -181,6 +182,7 @@ async function selectRow (row) {
   $('detail-title').textContent = `#${row.rank} · ${paramsText(row.params)}`
   $('detail-status').textContent = 'Recomputing this row on the peer…'
   renderParams($('params'), row.params)
+  if (state.board !== null) renderSymbols($table('symbols'), row, state.board.job.spec)
   $('copy-note').textContent = ''
   try {
     /** @type {RowDetailView} */

@@ -103,6 +103,7 @@ export function checkpointNumbersProblem (cp: Checkpoint, plan: CheckPlan, resul
     if (b.fitness !== r.fitness || b.error !== r.error) return differs(`best genome ${k}`, b, r)
     if (!same(b.inSample, r.inSample)) return `best genome ${k} (${key}) records in-sample metrics that evaluating it does not give`
     if (!same(b.outOfSample, r.outOfSample)) return `best genome ${k} (${key}) records out-of-sample metrics that evaluating it does not give`
+    if (!same(b.symbols, r.symbols)) return `best genome ${k} (${key}) records per-symbol results that evaluating it does not give`
   }
   for (const [i, g] of cp.population.entries()) {
     if (i < cp.best.length) continue

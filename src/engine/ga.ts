@@ -184,7 +184,7 @@ class UnitGenomes {
    */
   remember (cp: Checkpoint | null): void {
     if (cp === null) return
-    for (const g of cp.best) this.known.set(paramsKey(g.params), { fitness: g.fitness, inSample: g.inSample, outOfSample: g.outOfSample, ...(g.error === undefined ? {} : { error: g.error }) })
+    for (const g of cp.best) this.known.set(paramsKey(g.params), { fitness: g.fitness, inSample: g.inSample, outOfSample: g.outOfSample, ...(g.error === undefined ? {} : { error: g.error }), ...(g.symbols === undefined ? {} : { symbols: g.symbols }) })
     for (const g of cp.population) {
       const key = paramsKey(g.params)
       if (!this.known.has(key)) this.known.set(key, { fitness: g.fitness, inSample: null, outOfSample: null, ...(g.error === undefined ? {} : { error: g.error }) })
@@ -224,7 +224,7 @@ function toGenome (params: ParamValues, r: EvalResult): Genome {
 }
 
 function toBest (params: ParamValues, r: EvalResult): BestGenome {
-  return { ...toGenome(params, r), inSample: r.inSample, outOfSample: r.outOfSample }
+  return { ...toGenome(params, r), inSample: r.inSample, outOfSample: r.outOfSample, ...(r.symbols === undefined ? {} : { symbols: r.symbols }) }
 }
 
 /** The GA's PRNG for unit (island, epoch). */

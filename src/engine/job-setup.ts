@@ -6,7 +6,7 @@ import { StratmeshError } from '../protocol/errors.js'
 import { canonicalHash } from '../protocol/canonical.js'
 import type { EvalSetup } from './evaluate.js'
 import { barsPerYear } from './backtest.js'
-import type { GaSettings, JobEngine, JobSpec, WalkForward } from '../protocol/job-spec.js'
+import type { Basket, BasketAggregate, GaSettings, JobEngine, JobSpec, WalkForward } from '../protocol/job-spec.js'
 import { validateJobSpec } from '../protocol/job-spec-check.js'
 import { unitIslands, walkForwardWindowOf } from '../protocol/unit-layout.js'
 import type { Candles, Objective } from '../protocol/types.js'
@@ -26,6 +26,8 @@ export const DEFAULT_GA: GaSettings = {
 
 /** Default share of the data held out of sample. */
 export const DEFAULT_OOS_FRACTION = 0.3
+/** How a basket job combines its symbols' fitness unless told: the median shrugs off one outlier symbol. */
+export const DEFAULT_BASKET_AGGREGATE: BasketAggregate = 'median'
 /** A strategy with fewer in-sample trades than this gets no fitness by default. */
 export const DEFAULT_MIN_TRADES = 10
 
@@ -43,6 +45,8 @@ export interface JobOptions {
   readonly ga?: Partial<GaSettings>
   /** Windows resolved against the dataset (walk-forward.ts); none for a plain job. */
   readonly walkForward?: WalkForward
+  /** Every symbol of a job over several (the first being `dataset`); none for a one-dataset job. */
+  readonly basket?: Basket
 }
 
 export function createJobSpec (opts: JobOptions): JobSpec {
@@ -57,6 +61,7 @@ export function createJobSpec (opts: JobOptions): JobSpec {
     ga: { ...DEFAULT_GA, ...opts.ga },
     seed: opts.seed ?? 1,
     ...(opts.walkForward === undefined ? {} : { walkForward: opts.walkForward }),
+    ...(opts.basket === undefined ? {} : { basket: { datasets: opts.basket.datasets.map(d => ({ hash: d.hash, name: d.name, bars: d.bars })), aggregate: opts.basket.aggregate } }),
   })
 }
 

@@ -40,6 +40,7 @@ export function mergeLeaderboard (items: readonly LeaderboardSource[], top: numb
     fitness: r.genome.fitness as number,
     inSample: r.genome.inSample,
     outOfSample: r.genome.outOfSample,
+    ...(r.genome.symbols === undefined ? {} : { symbols: r.genome.symbols }),
     island: r.source.island,
     epoch: r.source.epoch,
     peer: r.source.peer,

@@ -102,6 +102,7 @@ export async function submitJob (services: PeerServices, req: SubmitRequest, log
       blobs: [
         { hash: prepared.strategy.hash, size: prepared.strategy.size, kind: 'strategy' },
         { hash: prepared.dataset.hash, size: prepared.dataset.size, kind: 'dataset' },
+        ...(prepared.basket ?? []).slice(1).map(d => ({ hash: d.hash, size: d.size, kind: 'dataset' as const })),
         { hash: prepared.engine.hash, size: prepared.engine.size, kind: 'engine' },
       ],
     })
@@ -115,5 +116,6 @@ export async function submitJob (services: PeerServices, req: SubmitRequest, log
     existing,
     strategy: { name: prepared.strategy.name, hash: prepared.strategy.hash },
     dataset: { name: prepared.dataset.name, hash: prepared.dataset.hash, bars: prepared.dataset.bars, ...(prepared.dataset.gaps === undefined ? {} : { gaps: prepared.dataset.gaps }), ...(prepared.dataset.resampled === undefined ? {} : { resampled: prepared.dataset.resampled }) },
+    ...(prepared.basket === undefined ? {} : { basket: prepared.basket.map(d => ({ name: d.name, hash: d.hash, bars: d.bars, gaps: d.gaps })) }),
   }
 }

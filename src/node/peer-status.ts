@@ -179,7 +179,8 @@ function jobViews (inp: StatusInputs, trust: CommitTrust): JobStatusView[] {
     return {
       id: j.id,
       strategy: j.spec.strategy.name,
-      dataset: j.spec.dataset.name,
+      // A basket job's symbols, in one cell of the jobs table.
+      dataset: j.spec.basket === undefined ? j.spec.dataset.name : j.spec.basket.datasets.map(d => d.name).join(' + '),
       objective: j.spec.objective,
       submitter: j.submitter,
       committed: j.committed,

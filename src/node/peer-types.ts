@@ -2,7 +2,7 @@
  * What a running peer answers to the local API (and so to `peer status`, `peer results`,
  * `peer submit`, `peer stop`). The JSON shapes here are the `--json` output of those commands.
  */
-import type { JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
+import type { BasketAggregate, JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
 import type { Costs, Metrics, Objective, ParamValues } from '../protocol/types.js'
 import type { Conflict } from '../ledger/queries.js'
 import type { ResampleReport } from '../engine/data/resample.js'
@@ -35,6 +35,7 @@ export interface PeerView {
 export interface JobStatusView {
   readonly id: string
   readonly strategy: string
+  /** The dataset's name; a basket job's symbols joined by ' + '. */
   readonly dataset: string
   readonly objective: Objective
   readonly submitter: string
@@ -152,6 +153,9 @@ export interface SubmitRequest {
   readonly test?: string
   /** Resample the data to this timeframe ("1h") before the job is built (engine/data/resample.ts). */
   readonly timeframe?: string
+  /** A job over several symbols: every data file's absolute path in order (`data` is the first), and how fitness combines them. */
+  readonly basket?: readonly string[]
+  readonly aggregate?: BasketAggregate
 }
 
 export interface SubmitResult {
@@ -161,6 +165,8 @@ export interface SubmitResult {
   readonly existing: boolean
   readonly strategy: { readonly name: string, readonly hash: string }
   readonly dataset: { readonly name: string, readonly hash: string, readonly bars: number, readonly gaps?: number, readonly resampled?: ResampleReport }
+  /** A basket job's symbols in order (the first is `dataset`). */
+  readonly basket?: ReadonlyArray<{ readonly name: string, readonly hash: string, readonly bars: number, readonly gaps?: number }>
 }
 
 /** The operations a running peer offers its local API. */
@@ -189,6 +195,8 @@ export interface BacktestRequest {
   readonly rank?: number
   /** 'default' for the bundled dataset, or an absolute path of a CSV/JSON candle file; with `job`, default its dataset. */
   readonly data?: string
+  /** With `job` on a job over several symbols: the symbol (its data file's name) to run on; default the first. */
+  readonly symbol?: string
   /** Milliseconds since the epoch: the metrics cover the bars whose open time t has from <= t < to. */
   readonly from?: number
   readonly to?: number

@@ -12,7 +12,7 @@ import {
   MAX_GENOME_ERROR_CHARS, MAX_GENOME_PARAMS, MAX_LEASE_TTL_MS, MAX_PARAM_STRING_CHARS, MAX_PEER_NAME_CHARS, MAX_HELLO_ADDRS, MAX_HELLO_ADDR_CHARS,
   MAX_UNIT_EVALUATIONS, MIN_LEASE_TTL_MS
 } from './limits.js'
-import { validateJobSpec, JOB_LIMITS, MAX_WALK_FORWARD_WINDOWS } from './job-spec-check.js'
+import { validateJobSpec, JOB_LIMITS, MAX_BASKET_SYMBOLS, MAX_WALK_FORWARD_WINDOWS } from './job-spec-check.js'
 import type { Checkpoint, JobSpec } from './job-spec.js'
 
 export const ENTRY_TYPES = ['hello', 'job', 'claim', 'renew', 'release', 'commit', 'blob-have'] as const
@@ -113,8 +113,18 @@ function metrics (v: unknown, field: string): void {
   for (const key of METRIC_KEYS) finite(m[key], `${field}.${key}`)
 }
 
+/** A basket genome's per-symbol results: at most one per symbol a basket may hold. */
+function symbolResults (v: unknown, field: string): void {
+  array(v, field, MAX_BASKET_SYMBOLS).forEach((r, k) => {
+    const s = object(r, `${field}[${k}]`, ['fitness', 'inSample', 'outOfSample'])
+    if (s.fitness !== null) finite(s.fitness, `${field}[${k}].fitness`)
+    metrics(s.inSample, `${field}[${k}].inSample`)
+    metrics(s.outOfSample, `${field}[${k}].outOfSample`)
+  })
+}
+
 function genome (v: unknown, field: string, best: boolean): void {
-  const g = object(v, field, best ? ['params', 'fitness', 'inSample', 'outOfSample'] : ['params', 'fitness'], ['error'])
+  const g = object(v, field, best ? ['params', 'fitness', 'inSample', 'outOfSample'] : ['params', 'fitness'], best ? ['error', 'symbols'] : ['error'])
   if (typeof g.params !== 'object' || g.params === null || Array.isArray(g.params)) throw schemaError(`${field}.params`, 'must be an object')
   const params = g.params as Record<string, unknown>
   const names = Object.keys(params)
@@ -130,6 +140,7 @@ function genome (v: unknown, field: string, best: boolean): void {
   if (best) {
     metrics(g.inSample, `${field}.inSample`)
     metrics(g.outOfSample, `${field}.outOfSample`)
+    if (g.symbols !== undefined) symbolResults(g.symbols, `${field}.symbols`)
   }
 }
 
@@ -155,9 +166,21 @@ function walkForwardShape (v: unknown, field: string): void {
   })
 }
 
+/** A basket's shape; its bounds are validateJobSpec's. */
+function basketShape (v: unknown, field: string): void {
+  const b = object(v, field, ['datasets', 'aggregate'])
+  string(b.aggregate, `${field}.aggregate`, 1, 16)
+  array(b.datasets, `${field}.datasets`, MAX_BASKET_SYMBOLS).forEach((d, k) => {
+    const ds = object(d, `${field}.datasets[${k}]`, ['hash', 'name', 'bars'])
+    hash(ds.hash, `${field}.datasets[${k}].hash`)
+    string(ds.name, `${field}.datasets[${k}].name`, 0, MAX_PARAM_STRING_CHARS)
+    finite(ds.bars, `${field}.datasets[${k}].bars`)
+  })
+}
+
 /** The job spec's shape (types, no unknown fields); its ranges are validateJobSpec's. */
 function jobSpec (v: unknown, field: string): JobSpec {
-  const s = object(v, field, ['engine', 'strategy', 'dataset', 'oosFraction', 'objective', 'minTrades', 'costs', 'ga', 'seed'], ['walkForward'])
+  const s = object(v, field, ['engine', 'strategy', 'dataset', 'oosFraction', 'objective', 'minTrades', 'costs', 'ga', 'seed'], ['walkForward', 'basket'])
   const engine = object(s.engine, `${field}.engine`, ['hash', 'fingerprint'])
   hash(engine.hash, `${field}.engine.hash`)
   hash(engine.fingerprint, `${field}.engine.fingerprint`)
@@ -179,6 +202,7 @@ function jobSpec (v: unknown, field: string): JobSpec {
   for (const key of gaKeys) finite(ga[key], `${field}.ga.${key}`)
   finite(s.seed, `${field}.seed`)
   if (s.walkForward !== undefined) walkForwardShape(s.walkForward, `${field}.walkForward`)
+  if (s.basket !== undefined) basketShape(s.basket, `${field}.basket`)
   try {
     return validateJobSpec(s as unknown as JobSpec)
   } catch (err) {

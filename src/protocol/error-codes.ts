@@ -124,6 +124,8 @@ const SPECS = {
   // Timeframes (issue 14)
   TIMEFRAME_INVALID: { area: 'data', input, meaning: '`--timeframe` is not a timeframe (15m, 1h, 4h, 1d, 1w), is finer than the data\'s bar step or not a whole multiple of it, or leaves fewer than 2 complete bars' },
   HIGHER_TIMEFRAME_INVALID: { area: 'engine', meaning: '`ctx.higher` got a timeframe that is not one (4h, 1d) or is not a whole multiple of the bars\' step' },
+  // Basket jobs (several symbols)
+  BASKET_INVALID: { area: 'job', input, meaning: 'a job over several symbols that cannot be built: a data file given twice, a folder without candle files, too many symbols, or an option that does not apply to a basket (names the option)' },
 
   // Engine arguments
   INDICATOR_BAD_PARAM: { area: 'engine', meaning: 'an indicator parameter is not a finite number >= 0' },

@@ -3,7 +3,7 @@
  * read off the wire: a job outside them is refused before it can reach the engine.
  */
 import { StratmeshError } from './errors.js'
-import type { JobSpec } from './job-spec.js'
+import { BASKET_AGGREGATES, type JobSpec } from './job-spec.js'
 import { OBJECTIVES } from './types.js'
 
 /** Bounds on job settings: beyond them a job is a typo, not a plan (and checkpoints must fit an entry). */
@@ -26,6 +26,12 @@ export const MAX_OOS_FRACTION = 0.9
 export const MAX_WALK_FORWARD_WINDOWS = 50
 /** Fewest bars in a train or test range: a backtest needs two bars to make one return. */
 export const MIN_WINDOW_BARS = 2
+/**
+ * Most symbols of a basket job. Every evaluator of the job holds every symbol's candles and an
+ * indicator cache per symbol, and every genome runs once per symbol; baskets people use for
+ * robustness (a sector, the majors of a market) have 5 to 20 members.
+ */
+export const MAX_BASKET_SYMBOLS = 20
 
 function bad (field: string, problem: string): StratmeshError {
   return new StratmeshError('JOB_INVALID', `job ${field} ${problem}`, { details: { field } })
@@ -67,6 +73,7 @@ export function validateJobSpec (spec: JobSpec): JobSpec {
   const inSample = Math.floor(spec.dataset.bars * (1 - spec.oosFraction))
   if (inSample < 2) throw bad('oosFraction', 'leaves fewer than 2 in-sample bars')
   if (spec.walkForward !== undefined) checkWalkForward(spec)
+  if (spec.basket !== undefined) checkBasket(spec)
   return spec
 }
 
@@ -93,4 +100,30 @@ function checkWalkForward (spec: JobSpec): void {
     const previous = wf.windows[k - 1]
     if (previous !== undefined && w.trainTo !== previous.testTo) throw bad(`${field}.trainTo`, `must equal window ${k - 1}'s testTo (${previous.testTo}): test ranges follow each other`)
   })
+}
+
+/**
+ * A basket: 2 to MAX_BASKET_SYMBOLS symbols, no symbol twice (by hash), the first being the job's
+ * dataset, each leaving at least 2 in-sample bars. Walk-forward windows are bar indices of one
+ * series, so a basket job has none.
+ */
+function checkBasket (spec: JobSpec): void {
+  const basket = spec.basket as NonNullable<JobSpec['basket']>
+  if (!BASKET_AGGREGATES.includes(basket.aggregate)) throw bad('basket.aggregate', `must be one of ${BASKET_AGGREGATES.join(', ')}`)
+  if (!Array.isArray(basket.datasets) || basket.datasets.length < 2 || basket.datasets.length > MAX_BASKET_SYMBOLS) {
+    throw bad('basket.datasets', `must list 2 to ${MAX_BASKET_SYMBOLS} symbols`)
+  }
+  if (spec.walkForward !== undefined) throw bad('walkForward', 'does not apply to a basket job (windows are bar indices of one series)')
+  const seen = new Set<string>()
+  basket.datasets.forEach((d, k) => {
+    const field = `basket.datasets[${k}]`
+    if (!/^[0-9a-f]{64}$/.test(d?.hash ?? '')) throw bad(`${field}.hash`, 'must be a sha256 hex string')
+    if (typeof d.name !== 'string') throw bad(`${field}.name`, 'must be a string')
+    if (!Number.isInteger(d.bars) || d.bars < 2) throw bad(`${field}.bars`, 'must be an integer >= 2')
+    if (seen.has(d.hash)) throw bad(`${field}.hash`, `repeats symbol ${[...seen].indexOf(d.hash)} (the same candles twice)`)
+    seen.add(d.hash)
+    if (Math.floor(d.bars * (1 - spec.oosFraction)) < 2) throw bad('oosFraction', `leaves fewer than 2 in-sample bars of symbol ${d.name}`)
+  })
+  const first = basket.datasets[0]
+  if (first.hash !== spec.dataset.hash || first.name !== spec.dataset.name || first.bars !== spec.dataset.bars) throw bad('basket.datasets[0]', 'must be the job\'s dataset')
 }

@@ -2,7 +2,7 @@
  * A job: the full description of one optimisation. Its id is the sha256 of its canonical JSON, so
  * every peer that holds the same description computes the same id and the same units.
  */
-import type { Costs, Metrics, Objective, ParamValues } from './types.js'
+import type { Costs, Metrics, Objective, ParamValues, SymbolResult } from './types.js'
 
 export interface GaSettings {
   /** Number of islands (independent populations in a migration ring). */
@@ -50,6 +50,26 @@ export interface WalkForward {
   readonly windows: readonly WalkForwardWindow[]
 }
 
+/** How a basket job's fitness combines the per-symbol fitness values (docs/DESIGN.md, "Several symbols"). */
+export type BasketAggregate = 'median' | 'min' | 'mean'
+export const BASKET_AGGREGATES: readonly BasketAggregate[] = ['median', 'min', 'mean']
+
+/** One symbol of a basket: its candles are a dataset blob like a plain job's. */
+export interface BasketDataset {
+  readonly hash: string
+  readonly name: string
+  readonly bars: number
+}
+
+/**
+ * Several symbols in one job: `datasets` lists every symbol in order, the first being the job's
+ * `dataset` (so everything that reads `dataset` still finds the first symbol's candles).
+ */
+export interface Basket {
+  readonly datasets: readonly BasketDataset[]
+  readonly aggregate: BasketAggregate
+}
+
 export interface JobSpec {
   readonly engine: JobEngine
   readonly strategy: { readonly hash: string, readonly name: string }
@@ -64,6 +84,8 @@ export interface JobSpec {
   readonly seed: number
   /** Present on a walk-forward job only (absent, a plain job's id is what it always was). */
   readonly walkForward?: WalkForward
+  /** Present on a job over several symbols only (absent, a plain job's id is what it always was). */
+  readonly basket?: Basket
 }
 
 /** One genome in a checkpoint. */
@@ -77,6 +99,8 @@ export interface Genome {
 export interface BestGenome extends Genome {
   readonly inSample: Metrics | null
   readonly outOfSample: Metrics | null
+  /** A basket job's per-symbol results, in the order of spec.basket.datasets. */
+  readonly symbols?: readonly SymbolResult[]
 }
 
 /** The output of a work unit (island, epoch): a pure function of its inputs. */
@@ -98,6 +122,8 @@ export interface LeaderboardRow {
   readonly fitness: number
   readonly inSample: Metrics | null
   readonly outOfSample: Metrics | null
+  /** A basket job's per-symbol results, in the order of spec.basket.datasets. */
+  readonly symbols?: readonly SymbolResult[]
   readonly island: number
   readonly epoch: number
   /** The peer that committed the unit where this genome was found (filled by the ledger). */

@@ -50,6 +50,13 @@ export const OBJECTIVES: readonly Objective[] = ['sharpe', 'sortino', 'calmar', 
 /** A genome's parameter values, by parameter name. */
 export type ParamValues = Readonly<Record<string, number | string>>
 
+/** One symbol's part of a basket genome's result (its own fitness and ranges). */
+export interface SymbolResult {
+  readonly fitness: number | null
+  readonly inSample: Metrics | null
+  readonly outOfSample: Metrics | null
+}
+
 /** The outcome of evaluating one genome. `fitness` is null when the evaluation failed. */
 export interface EvalResult {
   readonly fitness: number | null
@@ -57,4 +64,6 @@ export interface EvalResult {
   readonly outOfSample: Metrics | null
   /** `CODE: message` when the strategy threw, timed out, ran out of memory or returned bad positions. */
   readonly error?: string
+  /** A basket job's per-symbol results, in the order of spec.basket.datasets (engine/basket.ts). */
+  readonly symbols?: readonly SymbolResult[]
 }

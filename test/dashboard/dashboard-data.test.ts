@@ -6,7 +6,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createDashboardData } from '../../src/node/dashboard/data.js'
-import { rowIdOf } from '../../src/node/dashboard/views.js'
+import { boardRows, candlesView, detailView, rowIdOf } from '../../src/node/dashboard/views.js'
+import { basketSetupFor, evaluateBasket } from '../../src/engine/basket.js'
 import { createJobSpec, evalSetupFor } from '../../src/engine/job-setup.js'
 import { resolveWalkForward } from '../../src/engine/walk-forward.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
@@ -61,4 +62,21 @@ test('row detail: a walk-forward row is recomputed on its own window (its island
   assert.deepEqual(asked, [5, 1], 'the same id in another window is not served from the cache')
   assert.equal(d0.outOfSample.from, walkForward.windows[0].trainTo)
   assert.equal(d0.consistent, true)
+})
+
+test('row detail of a basket job: the first symbol\'s charts, checked against that symbol\'s metrics and the row\'s aggregate fitness', async () => {
+  const symbols = [syntheticCandles({ bars: 900, seed: 61 }), syntheticCandles({ bars: 1000, seed: 62 }), syntheticCandles({ bars: 1100, seed: 63 })]
+  const def = validateStrategyDefinition((await import(pathToFileURL(STRATEGY).href) as { default: unknown }).default, STRATEGY)
+  const datasets = symbols.map((c, k) => ({ hash: String(k + 1).repeat(64), name: `s${k}.csv`, bars: c.length }))
+  const spec = createJobSpec({ engine: ENGINE_FIXTURE, strategy: { hash: 'a'.repeat(64), name: 'sma-cross' }, dataset: datasets[0], basket: { datasets, aggregate: 'median' }, minTrades: 1 })
+  const params: ParamValues = { fast: 10, slow: 60 }
+  const members = symbols.map((c, k) => ({ name: datasets[k].name, ctx: createStrategyContext(c), setup: basketSetupFor(spec, c, k) }))
+  const r = evaluateBasket(def, members, 'median', params)
+  const row = boardRows([{ rank: 1, params, fitness: r.fitness as number, inSample: r.inSample, outOfSample: r.outOfSample, symbols: r.symbols, island: 0, epoch: 0 }])[0]
+  assert.notDeepEqual(row.inSample, r.symbols?.[0].inSample, 'the row stands for another symbol than the first')
+  const first = evaluateDetail(def, createStrategyContext(symbols[0]), params, evalSetupFor(spec, symbols[0]))
+  const shown = sampleGenomeDetail({ ...first, fitness: r.fitness }, { maxPoints: 500, maxTrades: 50 })
+  assert.equal(detailView('j', row, shown, symbols[0], candlesView(symbols[0])).consistent, true)
+  const forged = { ...row, symbols: r.symbols?.map((s, k) => k === 0 && s.inSample !== null ? { ...s, inSample: { ...s.inSample, trades: s.inSample.trades + 1 } } : s) }
+  assert.equal(detailView('j', forged, shown, symbols[0], candlesView(symbols[0])).consistent, false)
 })

@@ -9,6 +9,7 @@ import { evalSetupFor } from '../../src/engine/job-setup.js'
 import { runJobLocally } from '../../src/engine/job-runner.js'
 import { leaderboardOf } from '../../src/ledger/leaderboard.js'
 import { evaluateGenome } from '../../src/engine/evaluate.js'
+import { basketSetupFor, evaluateBasket } from '../../src/engine/basket.js'
 import { createStrategyContext } from '../../src/engine/strategy-context.js'
 import { validateStrategyDefinition } from '../../src/engine/param-space.js'
 import { compileStrategy } from '../../src/node/evaluators/strategy-compiler.js'
@@ -25,6 +26,14 @@ export async function referenceCheckpoints (spec: JobSpec, def: StrategyDefiniti
     const setup = evalSetupFor(spec, candles, input.island)
     return runUnit(input, { def, evaluate: p => evaluateGenome(def, ctx, p, setup) })
   })
+}
+
+/** The same for a basket job: `symbols` holds every symbol's candles in the order of spec.basket.datasets. */
+export async function referenceBasketCheckpoints (spec: JobSpec, def: StrategyDefinition, symbols: readonly Candles[]): Promise<Checkpoint[]> {
+  const basket = spec.basket
+  if (basket === undefined) throw new Error('not a basket job')
+  const members = symbols.map((candles, k) => ({ name: basket.datasets[k].name, ctx: createStrategyContext(candles), setup: basketSetupFor(spec, candles, k) }))
+  return await runJobLocally(spec, async input => runUnit(input, { def, evaluate: (p, scope) => evaluateBasket(def, members, basket.aggregate, p, scope) }))
 }
 
 export async function referenceLeaderboard (spec: JobSpec, strategyPath: string, candles: Candles, top: number): Promise<LeaderboardRow[]> {

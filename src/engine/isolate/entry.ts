@@ -13,7 +13,8 @@ import { packRangeSeries } from '../backtest-series.js'
 import { sampleGenomeDetail, type SampledCurve, type SampledGenomeDetail } from '../downsample.js'
 import { runUnit, type UnitInput } from '../ga.js'
 import { evalSetupFor } from '../job-setup.js'
-import { brokenConstraintResult, evaluateGenome, type EvalSetup } from '../evaluate.js'
+import { brokenConstraintResult, evaluateGenome, type EvalScope, type EvalSetup } from '../evaluate.js'
+import { basketSetupFor, evaluateBasket, type BasketMember } from '../basket.js'
 import { constraintFailure, paramsProblem } from '../param-space.js'
 import { checkLookAhead, createPrefixContexts, lookAheadSample, type PrefixContexts } from '../lookahead.js'
 import { submitPreflight } from '../preflight.js'
@@ -26,7 +27,7 @@ import type { StrategyContext, StrategyDefinition } from '../strategy-api.js'
 import { paramsKey } from '../../protocol/params-key.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import type { JobSpec } from '../../protocol/job-spec.js'
-import type { Costs, ParamValues } from '../../protocol/types.js'
+import type { Candles, Costs, EvalResult, ParamValues } from '../../protocol/types.js'
 import { ENGINE_GLOBAL, ISOLATE_INTERFACE_VERSION } from './interface.js'
 
 
@@ -41,6 +42,8 @@ interface LoadedJob {
   /** Each unit island's ranges (a walk-forward window's own), made on first use. */
   readonly setups: Map<number, EvalSetup>
   readonly prefixes: PrefixContexts
+  /** A basket job's symbols (the first's context is `ctx`), or null for a one-dataset job. */
+  readonly members: readonly BasketMember[] | null
 }
 
 type RankedGenomes = ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }>
@@ -91,6 +94,33 @@ function setupOf (j: LoadedJob, island: number): EvalSetup {
     j.setups.set(island, setup)
   }
   return setup
+}
+
+/**
+ * A genome's evaluation for unit island `island`: on every symbol of a basket job (basket.ts), on
+ * the one dataset otherwise. Units, checks and details all come through here.
+ */
+function evaluateLoaded (j: LoadedJob, island: number, params: ParamValues, scope: EvalScope = 'full'): EvalResult {
+  if (j.members !== null) return evaluateBasket(j.def, j.members, (j.spec.basket as NonNullable<JobSpec['basket']>).aggregate, params, scope)
+  return evaluateGenome(j.def, j.ctx, params, setupOf(j, island), scope)
+}
+
+/** Six columns (time, open, high, low, close, volume) as candles. */
+function candlesOf (c: readonly Float64Array[]): Candles {
+  if (c.length !== 6 || !c.every(x => x instanceof Float64Array && x.length === c[0].length)) throw new StratmeshError('JOB_DATASET_MISMATCH', 'a symbol\'s candles must be six columns of one length')
+  return { length: c[0].length, time: c[0], open: c[1], high: c[2], low: c[3], close: c[4], volume: c[5] }
+}
+
+/**
+ * A basket job's symbols, each with its own context, so its own indicator cache (the cache bound
+ * shared out evenly, so the isolate's memory limit holds whatever the basket's size). `more` holds
+ * the columns of the symbols after the first, six per symbol, in the order of spec.basket.datasets.
+ */
+function basketMembers (spec: JobSpec, first: Candles, more: readonly Float64Array[], maxCacheBytes: number): BasketMember[] {
+  const datasets = (spec.basket as NonNullable<JobSpec['basket']>).datasets
+  if (more.length !== 6 * (datasets.length - 1)) throw new StratmeshError('JOB_DATASET_MISMATCH', `the job has ${datasets.length} symbols, ${1 + more.length / 6} were loaded`)
+  const symbols = [first, ...datasets.slice(1).map((_, k) => candlesOf(more.slice(6 * k, 6 * k + 6)))]
+  return datasets.map((d, k) => ({ name: d.name, ctx: createStrategyContext(symbols[k], { maxCacheBytes: Math.floor(maxCacheBytes / datasets.length) }), setup: basketSetupFor(spec, symbols[k], k) }))
 }
 
 /**
@@ -152,24 +182,29 @@ const operations = {
     // A plain copy: the definition's objects may carry getters or functions.
     return { name: def.name, params: parse(stringify(def.params)) as unknown, ...(typeof def.description === 'string' ? { description: def.description } : {}) }
   }),
-  loadJob: (fn: StrategyModuleFunction, fileName: string, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, specJson: string, maxCacheBytes: number): number => respond(() => {
+  /** `more`: a basket job's other symbols' columns (basketMembers); none for a one-dataset job. */
+  loadJob: (fn: StrategyModuleFunction, fileName: string, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, specJson: string, maxCacheBytes: number, ...more: Float64Array[]): number => respond(() => {
     const candles = { length: time.length, time, open, high, low, close, volume }
     const def = watchedForMemory(loadStrategyModule(fn, fileName))
     const spec = parse(specJson) as JobSpec
-    const ctx = createStrategyContext(candles, { maxCacheBytes })
+    const members = spec.basket === undefined ? null : basketMembers(spec, candles, more, maxCacheBytes)
+    const ctx = members === null ? createStrategyContext(candles, { maxCacheBytes }) : members[0].ctx
     // Checked now, so a job whose data does not fit fails at load, as it always did.
     const setups = new Map([[0, evalSetupFor(spec, candles)]])
-    job = { def, ctx, spec, setups, prefixes: createPrefixContexts(candles, prefixCacheBytes(maxCacheBytes)) }
+    // The look-ahead check runs on the first symbol of a basket: it tests the strategy's code, and
+    // one series shows a peek as well as several (docs/DESIGN.md, "Several symbols").
+    job = { def, ctx, spec, setups, prefixes: createPrefixContexts(candles, prefixCacheBytes(maxCacheBytes)), members }
     return null
   }),
   runUnit: (inputJson: string, skipJson: string): number => respond(() => {
     const j = loaded()
     const report = progress
     const input = parse(inputJson) as UnitInput
-    const setup = setupOf(j, input.island)
+    // Refuses an island outside the job before any genome runs.
+    setupOf(j, input.island)
     return runUnit(input, {
       def: j.def,
-      evaluate: (params, scope) => evaluateGenome(j.def, j.ctx, params, setup, scope),
+      evaluate: (params, scope) => evaluateLoaded(j, input.island, params, scope),
       onEvaluation: (index, params, repeat) => { if (report !== null) report(index, paramsKey(params), repeat) },
       skip: new Map(parse(skipJson) as Array<[string, string]>),
       lookAhead: (input, population) => { checkUnitLookAhead(j, input.island, input.epoch, population) },
@@ -189,7 +224,8 @@ const operations = {
   /** Genomes of unit island `island` (whose ranges they are scored on). */
   evaluate: (paramsJson: string, island: number): number => respond(() => {
     const j = loaded()
-    const setup = setupOf(j, island)
+    // Refuses an island outside the job before any genome runs.
+    setupOf(j, island)
     const report = progress
     // Genomes come from another member's checkpoint: one outside the strategy's space is recorded
     // as such (the GA never produces one), not run.
@@ -199,13 +235,16 @@ const operations = {
       const broken = constraintFailure(j.def, params)
       if (broken !== null) return brokenConstraintResult(broken)
       if (report !== null) report(index, paramsKey(params), false)
-      return evaluateGenome(j.def, j.ctx, params, setup)
+      return evaluateLoaded(j, island, params)
     })
   }),
   detail: (paramsJson: string, maxPoints: number, maxTrades: number, island: number): number => respond(() => {
     const j = loaded()
-    const detail = evaluateDetail(j.def, j.ctx, parse(paramsJson) as ParamValues, setupOf(j, island))
-    return plainDetail(sampleGenomeDetail(detail, { maxPoints, maxTrades }))
+    const params = parse(paramsJson) as ParamValues
+    const detail = evaluateDetail(j.def, j.ctx, params, setupOf(j, island))
+    // A basket's detail charts its first symbol; its fitness is the genome's, the one the GA ranked by.
+    const shown = j.members === null ? detail : { ...detail, fitness: evaluateLoaded(j, island, params).fitness }
+    return plainDetail(sampleGenomeDetail(shown, { maxPoints, maxTrades }))
   }),
   /**
    * `peer backtest`: one genome over [from, to) of the loaded data (the strategy runs over all of

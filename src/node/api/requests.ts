@@ -6,7 +6,8 @@
 import { isAbsolute } from 'node:path'
 import { StratmeshError } from '../../protocol/errors.js'
 import { OBJECTIVES } from '../../protocol/types.js'
-import { MAX_COST } from '../../protocol/job-spec-check.js'
+import { MAX_BASKET_SYMBOLS, MAX_COST } from '../../protocol/job-spec-check.js'
+import { BASKET_AGGREGATES } from '../../protocol/job-spec.js'
 import { MAX_GENOME_PARAMS } from '../../protocol/limits.js'
 import type { BacktestRequest, SubmitRequest } from '../peer-types.js'
 
@@ -29,7 +30,7 @@ const NUMBER_FIELDS = ['fee', 'slippage', 'oos'] as const
 const LENGTH_FIELDS = ['train', 'test'] as const
 /** Longer than any fraction or duration a person types. */
 const MAX_LENGTH_CHARS = 32
-const KNOWN_FIELDS = new Set<string>(['strategyPath', 'data', 'objective', 'walkForward', 'timeframe', ...INTEGER_FIELDS, ...NUMBER_FIELDS, ...LENGTH_FIELDS])
+const KNOWN_FIELDS = new Set<string>(['strategyPath', 'data', 'objective', 'walkForward', 'timeframe', 'basket', 'aggregate', ...INTEGER_FIELDS, ...NUMBER_FIELDS, ...LENGTH_FIELDS])
 
 function bad (field: string, problem: string): StratmeshError {
   return new StratmeshError('API_BAD_REQUEST', `field "${field}" ${problem}`, { details: { field } })
@@ -42,6 +43,21 @@ function path (body: Record<string, unknown>, field: string, allowDefault: boole
   if (allowDefault && v === 'default') return v
   if (!isAbsolute(v)) throw bad(field, `must be an absolute path${allowDefault ? " or 'default'" : ''}`)
   return v
+}
+
+/** A basket's files (absolute paths, bounded in number; the peer checks the rest) and aggregate. */
+function basketFields (b: Record<string, unknown>, req: Record<string, unknown>): void {
+  if (b.basket !== undefined) {
+    if (!Array.isArray(b.basket) || b.basket.length > MAX_BASKET_SYMBOLS) throw bad('basket', `must be a list of at most ${MAX_BASKET_SYMBOLS} paths`)
+    req.basket = b.basket.map((v, i) => {
+      if (typeof v !== 'string' || v.length > MAX_PATH_CHARS || !isAbsolute(v)) throw bad(`basket[${i}]`, `must be an absolute path of at most ${MAX_PATH_CHARS} characters`)
+      return v
+    })
+  }
+  if (b.aggregate !== undefined) {
+    if (typeof b.aggregate !== 'string' || !(BASKET_AGGREGATES as readonly string[]).includes(b.aggregate)) throw bad('aggregate', `must be one of ${BASKET_AGGREGATES.join(', ')}`)
+    req.aggregate = b.aggregate
+  }
 }
 
 export function parseSubmitRequest (body: unknown): SubmitRequest {
@@ -77,6 +93,7 @@ export function parseSubmitRequest (body: unknown): SubmitRequest {
     if (typeof b.objective !== 'string' || !(OBJECTIVES as readonly string[]).includes(b.objective)) throw bad('objective', `must be one of ${OBJECTIVES.join(', ')}`)
     req.objective = b.objective
   }
+  basketFields(b, req)
   return req as unknown as SubmitRequest
 }
 
@@ -117,7 +134,7 @@ export function parseSessionRequest (body: unknown): { code: string } {
 }
 
 const BACKTEST_PATHS = ['strategyPath', 'tradesPath', 'equityPath'] as const
-const BACKTEST_FIELDS = new Set<string>([...BACKTEST_PATHS, 'params', 'job', 'rank', 'data', 'from', 'to', 'fee', 'slippage'])
+const BACKTEST_FIELDS = new Set<string>([...BACKTEST_PATHS, 'params', 'job', 'rank', 'data', 'symbol', 'from', 'to', 'fee', 'slippage'])
 
 function genome (v: unknown): Record<string, number | string> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('params', 'must be a JSON object of parameter values')
@@ -138,6 +155,10 @@ export function parseBacktestRequest (body: unknown): BacktestRequest {
   for (const f of BACKTEST_PATHS) if (b[f] !== undefined) req[f] = path(b, f, false)
   if (b.data !== undefined) req.data = path(b, 'data', true)
   if (b.params !== undefined) req.params = genome(b.params)
+  if (b.symbol !== undefined) {
+    if (typeof b.symbol !== 'string' || b.symbol.length === 0 || b.symbol.length > MAX_PATH_CHARS) throw bad('symbol', 'must be the name of one of the job\'s data files')
+    req.symbol = b.symbol
+  }
   if (b.job !== undefined) {
     if (typeof b.job !== 'string' || !JOB_ID.test(b.job)) throw bad('job', 'must be a job id (hex)')
     req.job = b.job

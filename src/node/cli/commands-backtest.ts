@@ -26,6 +26,7 @@ export interface BacktestOptions {
   readonly paramsFile?: string
   readonly job?: string
   readonly rank?: number
+  readonly symbol?: string
   readonly data?: string
   readonly from?: number
   readonly to?: number
@@ -75,6 +76,7 @@ export async function backtestRequestFor (opts: BacktestOptions): Promise<Backte
     if (!/^[0-9a-f]{8,64}$/.test(opts.job)) throw invalid('--job', 'must be a job id or a prefix of at least 8 hex characters', opts.job)
   } else {
     if (opts.rank !== undefined) throw refuse('--rank', 'needs --job (the job whose leaderboard row to run)')
+    if (opts.symbol !== undefined) throw refuse('--symbol', 'needs --job (a job over several symbols)')
     if (opts.strategy === undefined) throw refuse('--strategy', 'is required: give --strategy <file> with --params, or --job <id> --rank <n>')
     if (opts.params === undefined && opts.paramsFile === undefined) throw refuse('--params', 'is required with --strategy (or --params-file <file>)')
   }
@@ -86,6 +88,7 @@ export async function backtestRequestFor (opts: BacktestOptions): Promise<Backte
   if (opts.strategy !== undefined) req.strategyPath = await existingFile(opts.strategy, 'STRATEGY_NOT_FOUND', 'strategy file')
   if (params !== undefined) req.params = params
   if (opts.job !== undefined) { req.job = opts.job; req.rank = opts.rank ?? 1 }
+  if (opts.symbol !== undefined) req.symbol = opts.symbol
   if (opts.data !== undefined) req.data = opts.data === 'default' ? 'default' : await existingFile(opts.data, 'DATA_NOT_FOUND', 'data file')
   for (const k of ['from', 'to', 'fee', 'slippage'] as const) if (opts[k] !== undefined) req[k] = opts[k]
   if (opts.trades !== undefined) req.tradesPath = await outputFile(opts.trades, '--trades')

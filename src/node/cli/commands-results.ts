@@ -12,6 +12,8 @@ import { leaderboardCsv, leaderboardTable, num, pct, shortId } from './format.js
 import { dataDirFrom } from './options.js'
 import { createProgressLine } from './progress.js'
 import { walkForwardText } from './format-walk-forward.js'
+import { basketCsv, symbolsTable } from './format-basket.js'
+import type { Basket } from '../../protocol/job-spec.js'
 import type { WalkForwardView } from '../work/index.js'
 
 /** `--wait` asks this often: a unit takes seconds, so a second is responsive and cheap. */
@@ -37,6 +39,7 @@ export function resultsText (r: ResultsView): string {
     `(${s.dataset.bars} bars, last ${pct(s.oosFraction)} out of sample), objective ${s.objective}, fee ${num(s.costs.fee, 4)}, slippage ${num(s.costs.slippage, 4)}, seed ${s.seed}`
   if (r.stopped !== undefined) return `${head}\n\nstopped: ${r.stopped}\nNo row of a stopped job is ranked.\n`
   if (r.walkForward !== undefined) return walkForwardResultsText(r, r.walkForward)
+  if (s.basket !== undefined) return basketResultsText(r, s.basket)
   return `${head}\n${statisticsLine(r)}\n\n${leaderboardTable(r.leaderboard)}\n`
 }
 
@@ -53,6 +56,17 @@ export function statisticsLine (r: ResultsView): string {
   return `${trials}, ${pbo}, ${flagged} of ${r.leaderboard.length} rows OVERFIT\n` +
     `(DSR: probability that the row's Sharpe beats the best of ${s.trials} lucky trials; plateau: share of its one-step neighbours within ${pct(PLATEAU_TOLERANCE)} of its fitness; ` +
     `PBO: how often the best in-sample row is below the median out of sample; OVERFIT: out-of-sample Sharpe below ${pct(OVERFIT_SHARPE_RETENTION)} of the in-sample one)`
+}
+
+/** A basket job: the leaderboard, then each row's symbols. */
+function basketResultsText (r: ResultsView, basket: Basket): string {
+  const s = r.job.spec
+  const names = basket.datasets.map(d => d.name)
+  const head = `job ${r.job.id} (${r.done ? 'complete' : `${r.job.committed}/${r.job.total} units, in progress`}): ${s.strategy.name} on ${names.length} symbols ` +
+    `(${basket.datasets.map(d => `${d.name} ${d.bars} bars`).join(', ')}; last ${pct(s.oosFraction)} of each out of sample), fitness the ${basket.aggregate} of the symbols' ${s.objective}, fee ${num(s.costs.fee, 4)}, slippage ${num(s.costs.slippage, 4)}, seed ${s.seed}`
+  const shown = basket.aggregate === 'min' ? 'the lowest symbol\'s' : 'the median symbol\'s'
+  const symbols = symbolsTable(r.leaderboard, names)
+  return `${head}\n${statisticsLine(r)}\n\n${leaderboardTable(r.leaderboard)}\n` + (symbols === '' ? '' : `\nper symbol (the IS and OOS columns above are ${shown}):\n${symbols}\n`)
 }
 
 /** A walk-forward job: its windows and stitched result instead of one leaderboard over mixed windows. */
@@ -85,8 +99,8 @@ export async function waitForJob (peer: PeerControl, jobId: string | undefined, 
 /** Polls a complete job until its statistics are computed, for at most RESULTS_STATISTICS_WAIT_MS. */
 export async function waitForStatistics (peer: PeerControl, done: ResultsView, top: number, intervalMs = RESULTS_POLL_INTERVAL_MS, show: (text: string) => void = () => {}): Promise<ResultsView> {
   let r = done
-  // A stopped job and a walk-forward job get none (src/node/work/statistics-keeper.ts).
-  if (r.stopped !== undefined || r.job.spec.walkForward !== undefined) return r
+  // A stopped job, a walk-forward job and a basket job get none (src/node/work/statistics-keeper.ts).
+  if (r.stopped !== undefined || r.job.spec.walkForward !== undefined || r.job.spec.basket !== undefined) return r
   for (let waited = 0; !r.statistics.ready && waited < RESULTS_STATISTICS_WAIT_MS && r.statistics.reason?.startsWith(STATISTICS_FAILED) !== true; waited += intervalMs) {
     show(`job ${shortId(r.job.id)}: complete; overfitting statistics ${r.statistics.reason ?? ''}`)
     await sleep(intervalMs)
@@ -103,6 +117,6 @@ export async function resultsCommand (job: string | undefined, opts: ResultsOpti
   const peer = await connectToPeer(dataDirFrom(opts))
   const r = opts.wait === true ? await waitForJob(peer, job, top) : await peer.results(job, top)
   if (opts.json === true) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
-  else if (opts.csv === true) process.stdout.write(leaderboardCsv(r.leaderboard))
+  else if (opts.csv === true) process.stdout.write(r.job.spec.basket === undefined ? leaderboardCsv(r.leaderboard) : basketCsv(r.leaderboard, r.job.spec.basket.datasets.map(d => d.name)))
   else process.stdout.write(resultsText(r))
 }

@@ -8,11 +8,12 @@ import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { StratmeshError } from '../../protocol/errors.js'
 import { MAX_CORES, MAX_LEASE_TTL_MS, MAX_PEER_NAME_CHARS, MIN_LEASE_TTL_MS } from '../../protocol/limits.js'
-import { DEFAULT_GA, DEFAULT_MIN_TRADES, DEFAULT_OOS_FRACTION } from '../../engine/job-setup.js'
+import { DEFAULT_BASKET_AGGREGATE, DEFAULT_GA, DEFAULT_MIN_TRADES, DEFAULT_OOS_FRACTION } from '../../engine/job-setup.js'
 import { JOB_LIMITS, MAX_COST, MAX_OOS_FRACTION, MAX_WALK_FORWARD_WINDOWS } from '../../protocol/job-spec-check.js'
 import { DEFAULT_TRAIN_TEST_RATIO, DEFAULT_WALK_FORWARD_WINDOWS, parseWindowLength, WALK_FORWARD_MODES } from '../../engine/walk-forward.js'
 import { OBJECTIVES } from '../../protocol/types.js'
 import { parseTimeframe } from '../../engine/data/timeframe.js'
+import { BASKET_AGGREGATES } from '../../protocol/job-spec.js'
 import { DEFAULT_TOP, MAX_TOP } from '../api/index.js'
 import { MAX_CACHE_MB_OPTION } from '../evaluators/index.js'
 import { DEFAULT_LEASE_TTL_MS } from '../work/index.js'
@@ -154,7 +155,8 @@ export const OPTIONS = {
   leaseTtl: { flags: '--lease-ttl <seconds>', description: 'how long a claim on a work unit lasts unless renewed: how soon the others take over the units of a peer that stops answering; mainly for testing', parse: realIn('--lease-ttl', MIN_LEASE_TTL_MS / 1000, MAX_LEASE_TTL_MS / 1000), defaultText: String(DEFAULT_LEASE_TTL_MS / 1000) },
   demo: { flags: '--demo', description: 'also submit the bundled example strategy on the bundled data, show the leaderboard, then stop' },
   keepRunning: { flags: '--keep-running', description: 'with --demo: keep the peer running after the demo' },
-  data: { flags: '--data <csv>', description: "candle file (CSV or JSON), or 'default' for the bundled dataset", defaultText: 'default' },
+  data: { flags: '--data <csv>', description: "candle file (CSV or JSON), or 'default' for the bundled dataset; give it several times, or give a folder (its CSV and JSON files, by name), for a job over several symbols", repeatable: true, defaultText: 'default' },
+  aggregate: { flags: '--aggregate <how>', description: `how a job over several symbols combines their fitness: ${BASKET_AGGREGATES.join(', ')}`, parse: oneOf('--aggregate', BASKET_AGGREGATES), defaultText: DEFAULT_BASKET_AGGREGATE },
   islands: { flags: '--islands <n>', description: 'GA islands (independent populations in a ring)', parse: intIn('--islands', ...JOB_LIMITS.islands), defaultText: String(DEFAULT_GA.islands) },
   population: { flags: '--population <n>', description: 'genomes per island', parse: intIn('--population', ...JOB_LIMITS.population), defaultText: String(DEFAULT_GA.population) },
   epochs: { flags: '--epochs <n>', description: 'epochs (migrations between islands)', parse: intIn('--epochs', ...JOB_LIMITS.epochs), defaultText: String(DEFAULT_GA.epochs) },
@@ -182,6 +184,7 @@ export const OPTIONS = {
   paramsFile: { flags: '--params-file <file>', description: 'a file holding the parameter values as a JSON object' },
   job: { flags: '--job <id>', description: 'run a leaderboard row of this job (id or a prefix of at least 8 characters): its strategy, params, costs, objective and, unless --data is given, dataset' },
   rank: { flags: '--rank <n>', description: 'with --job: the row to run', parse: intIn('--rank', 1, MAX_TOP), defaultText: '1' },
+  symbol: { flags: '--symbol <name>', description: 'with --job on a job over several symbols: the symbol to run on, by its data file\'s name', defaultText: 'the job\'s first symbol' },
   backtestData: { flags: '--data <csv>', description: "candle file (CSV or JSON, as `peer submit` takes them), or 'default' for the bundled dataset", defaultText: "the job's dataset with --job, else 'default'" },
   from: { flags: '--from <date>', description: 'first bar the metrics cover (its open time, ISO 8601, UTC unless a zone is given); the strategy still runs over the bars before it, so indicators warm up', parse: dateOption('--from'), defaultText: 'the first bar' },
   to: { flags: '--to <date>', description: 'the metrics cover bars that open before this time', parse: dateOption('--to'), defaultText: 'after the last bar' },
@@ -224,7 +227,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'submit',
     summary: 'check a strategy and its data, then publish an optimisation job; prints the job id',
     args: [{ name: 'strategy', description: 'the strategy file (.ts or .js)', required: true }],
-    options: ['dataDir', 'data', 'timeframe', 'islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'walkForward', 'windows', 'train', 'test', 'seed', 'json'],
+    options: ['dataDir', 'data', 'aggregate', 'timeframe', 'islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'walkForward', 'windows', 'train', 'test', 'seed', 'json'],
   },
   {
     name: 'status',
@@ -242,7 +245,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'backtest',
     summary: 'run one parameter set (given, or a job\'s leaderboard row) on some data on the local peer, with the engine and sandbox of jobs; publishes nothing',
     args: [],
-    options: ['dataDir', 'strategy', 'params', 'paramsFile', 'job', 'rank', 'backtestData', 'from', 'to', 'backtestFee', 'backtestSlippage', 'trades', 'equity', 'backtestJson'],
+    options: ['dataDir', 'strategy', 'params', 'paramsFile', 'job', 'rank', 'symbol', 'backtestData', 'from', 'to', 'backtestFee', 'backtestSlippage', 'trades', 'equity', 'backtestJson'],
   },
   {
     name: 'open',

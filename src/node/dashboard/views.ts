@@ -125,11 +125,13 @@ function sameMetrics (a: Metrics | null, b: Metrics): boolean {
 /** The detail of one row as the page draws it; `candles` is the job's whole dataset. */
 export function detailView (jobId: string, row: BoardRow, d: SampledGenomeDetail, candles: Candles, candleView: CandlesView): RowDetailView {
   const split = d.outOfSample.from
+  const shown = row.symbols?.[0] ?? row
   return {
     jobId,
     row,
     params: row.params,
-    consistent: Object.is(d.fitness, row.fitness) && sameMetrics(row.inSample, d.inSample.metrics) && sameMetrics(row.outOfSample, d.outOfSample.metrics),
+    // A basket row's detail charts its first symbol (engine/isolate/entry.ts), whose metrics the row keeps per symbol.
+    consistent: Object.is(d.fitness, row.fitness) && sameMetrics(shown.inSample, d.inSample.metrics) && sameMetrics(shown.outOfSample, d.outOfSample.metrics),
     split: { bar: split, time: split < candles.length ? candles.time[split] : candles.time[candles.length - 1] },
     inSample: rangeView(d.inSample, candles),
     outOfSample: rangeView(d.outOfSample, candles),

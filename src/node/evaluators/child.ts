@@ -95,7 +95,8 @@ function handle (m: ParentMessage): ChildMessage {
     case 'fingerprint':
       return { type: 'fingerprinted', id: m.id, fingerprint: newHost(0, m.engine).fingerprint() }
     case 'load-job': {
-      newHost(jobIsolateBytes(m.candles.length, m.maxCacheBytes), m.engine).loadJob(m.code, m.fileName, m.candles, m.spec, m.maxCacheBytes)
+      const bars = m.basket === undefined ? m.candles.length : m.basket.reduce((n, c) => n + c.length, 0)
+      newHost(jobIsolateBytes(bars, m.maxCacheBytes), m.engine).loadJob(m.code, m.fileName, m.basket ?? [m.candles], m.spec, m.maxCacheBytes)
       jobKey = m.jobKey
       return { type: 'loaded', id: m.id }
     }

@@ -115,10 +115,14 @@ export class IsolateHost {
     return this.call('inspect', [this.strategy(code, fileName), fileName])
   }
 
-  loadJob (code: string, fileName: string, candles: Candles, spec: JobSpec, maxCacheBytes: number): void {
-    const columns = [candles.time, candles.open, candles.high, candles.low, candles.close, candles.volume]
-      .map(c => new this.ivm.ExternalCopy(c).copyInto({ release: true }))
-    this.call('loadJob', [this.strategy(code, fileName), fileName, ...columns, JSON.stringify(spec), maxCacheBytes])
+  /**
+   * `symbols`: the job's candles, or a basket job's in the order of spec.basket.datasets: the first
+   * symbol's columns where a one-dataset job's go, the others' after the cache bound, each column
+   * copied into a buffer of its own (a strategy run on one symbol cannot reach another's bars).
+   */
+  loadJob (code: string, fileName: string, symbols: readonly Candles[], spec: JobSpec, maxCacheBytes: number): void {
+    const columns = (c: Candles): unknown[] => [c.time, c.open, c.high, c.low, c.close, c.volume].map(x => new this.ivm.ExternalCopy(x).copyInto({ release: true }))
+    this.call('loadJob', [this.strategy(code, fileName), fileName, ...columns(symbols[0]), JSON.stringify(spec), maxCacheBytes, ...symbols.slice(1).flatMap(columns)])
   }
 
   runUnit (input: UnitInput, skip: ReadonlyArray<readonly [string, string]>): unknown {

@@ -30,7 +30,7 @@ export class JobLoader {
   async load (ev: EvaluatorProcess, job: PoolJob, code: string): Promise<void> {
     if (ev.job === job.key) return
     ev.used = true
-    const m = await ev.request({ type: 'load-job', jobKey: job.key, engine: job.engine, code, fileName: job.fileName, candles: job.candles, spec: job.spec, maxCacheBytes: this.cacheBytes })
+    const m = await ev.request({ type: 'load-job', jobKey: job.key, engine: job.engine, code, fileName: job.fileName, candles: job.candles, spec: job.spec, maxCacheBytes: this.cacheBytes, ...(job.basket === undefined ? {} : { basket: job.basket }) })
     if (m.type !== 'loaded') throw answerError(m, 'loaded')
     ev.job = job.key
   }

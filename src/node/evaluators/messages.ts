@@ -11,10 +11,10 @@ import type { SampledCurve, SampledGenomeDetail, SampledRange } from '../../engi
 import type { Checkpoint, JobSpec } from '../../protocol/job-spec.js'
 import type { UnitInput } from '../../engine/ga.js'
 import type { WalkForwardResult, WalkForwardWindowResult, WindowWinner } from '../../engine/walk-forward-result.js'
-import { MAX_WALK_FORWARD_WINDOWS } from '../../protocol/job-spec-check.js'
+import { MAX_BASKET_SYMBOLS, MAX_WALK_FORWARD_WINDOWS } from '../../protocol/job-spec-check.js'
 import type { JobStatistics, StatisticsInput } from '../../engine/stats/job-statistics.js'
 import type { ParamSpace } from '../../engine/strategy-api.js'
-import type { Candles, Costs, EvalResult, Metrics, ParamValues } from '../../protocol/types.js'
+import type { Candles, Costs, EvalResult, Metrics, ParamValues, SymbolResult } from '../../protocol/types.js'
 import { canonicalString } from '../../protocol/canonical.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { isErrorCode, type ErrorCode } from '../../protocol/error-codes.js'
@@ -40,7 +40,7 @@ export const MAX_EVALUATE_GENOMES = 256
  * `maxCacheBytes` bounds the child's indicator cache (see cache-budget.ts), and the child's
  * isolate is given that much more memory, plus the candles'.
  */
-export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly engine: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec, readonly maxCacheBytes: number }
+export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly engine: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec, readonly maxCacheBytes: number, readonly basket?: readonly Candles[] }
 export interface RunUnitMessage { readonly type: 'run-unit', readonly id: number, readonly jobKey: string, readonly input: UnitInput, readonly skip: ReadonlyArray<readonly [string, string]> }
 export interface InspectMessage { readonly type: 'inspect', readonly id: number, readonly code: string, readonly fileName: string }
 /**
@@ -120,6 +120,7 @@ export function parseParentMessage (m: unknown): ParentMessage {
     case 'load-job':
       if (typeof m.jobKey !== 'string' || typeof m.engine !== 'string' || typeof m.code !== 'string' || typeof m.fileName !== 'string') throw bad('load-job lacks jobKey, engine, code or fileName')
       if (!isCandles(m.candles)) throw bad('load-job candles must be Float64Array columns of one length')
+      if (m.basket !== undefined && !(Array.isArray(m.basket) && m.basket.every(isCandles))) throw bad('load-job basket must be a list of candles')
       if (!isRecord(m.spec)) throw bad('load-job lacks a spec')
       if (!Number.isSafeInteger(m.maxCacheBytes) || (m.maxCacheBytes as number) < 0) throw bad('load-job maxCacheBytes must be an integer >= 0')
       return m as unknown as LoadJobMessage
@@ -234,7 +235,16 @@ function checkEvalResult (v: unknown): EvalResult {
   if (!isRecord(v) || !(v.fitness === null || (typeof v.fitness === 'number' && Number.isFinite(v.fitness)))) throw bad('evaluated holds a malformed result')
   if (v.error !== undefined && typeof v.error !== 'string') throw bad('evaluated result error must be a string')
   const metrics = (x: unknown): Metrics | null => x === null ? null : checkMetrics(x)
-  return { fitness: v.fitness, inSample: metrics(v.inSample), outOfSample: metrics(v.outOfSample), ...(v.error === undefined ? {} : { error: v.error }) }
+  return { fitness: v.fitness, inSample: metrics(v.inSample), outOfSample: metrics(v.outOfSample), ...(v.error === undefined ? {} : { error: v.error }), ...(v.symbols === undefined ? {} : { symbols: checkSymbolResults(v.symbols, metrics) }) }
+}
+
+/** A basket genome's per-symbol results (engine/basket.ts), rebuilt from checked fields only. */
+function checkSymbolResults (v: unknown, metrics: (x: unknown) => Metrics | null): SymbolResult[] {
+  if (!Array.isArray(v) || v.length > MAX_BASKET_SYMBOLS) throw bad(`evaluated result symbols must be a list of at most ${MAX_BASKET_SYMBOLS}`)
+  return v.map(s => {
+    if (!isRecord(s) || !(s.fitness === null || (typeof s.fitness === 'number' && Number.isFinite(s.fitness)))) throw bad('evaluated holds a malformed symbol result')
+    return { fitness: s.fitness, inSample: metrics(s.inSample), outOfSample: metrics(s.outOfSample) }
+  })
 }
 
 function finiteOrNull (v: unknown, what: string): number | null {

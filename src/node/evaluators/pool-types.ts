@@ -50,6 +50,8 @@ export interface PoolJob {
   readonly fileName: string
   readonly candles: Candles
   readonly spec: JobSpec
+  /** A basket job's candles, every symbol in the order of spec.basket.datasets (the first is `candles`). */
+  readonly basket?: readonly Candles[]
 }
 
 export interface StrategyInfo { readonly name: string, readonly description?: string, readonly params: ParamSpace }

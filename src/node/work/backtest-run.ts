@@ -65,9 +65,27 @@ async function whenReady (deps: BacktestDeps, id: string, spec: JobSpec): Promis
   }
 }
 
-/** A spec for loading the candles in an evaluator (never published): only its dataset length and objective are read there. */
+/**
+ * A spec for loading the candles in an evaluator (never published): only its dataset length and
+ * objective are read there. One symbol of a basket job runs as a one-dataset job would.
+ */
 function loadSpec (base: JobSpec, dataset: Dataset): JobSpec {
-  return { ...base, dataset: { hash: dataset.hash, name: dataset.name, bars: dataset.candles.length } }
+  const { basket: _basket, ...plain } = base
+  return { ...plain, dataset: { hash: dataset.hash, name: dataset.name, bars: dataset.candles.length } }
+}
+
+/** The job's dataset the backtest runs on: a basket job's `--symbol` (by name, default the first). */
+function jobDataset (req: BacktestRequest, spec: JobSpec, job: PoolJob): Dataset {
+  if (req.symbol !== undefined && spec.basket === undefined) {
+    throw new StratmeshError('BASKET_INVALID', `--symbol applies to a job over several symbols; job ${jobId(spec).slice(0, 12)} has one dataset`, { details: { option: '--symbol' } })
+  }
+  if (spec.basket === undefined || job.basket === undefined) return { name: spec.dataset.name, hash: spec.dataset.hash, candles: job.candles }
+  const k = req.symbol === undefined ? 0 : spec.basket.datasets.findIndex(d => d.name === req.symbol)
+  if (k < 0) {
+    throw new StratmeshError('BASKET_INVALID', `--symbol ${req.symbol}: the job's symbols are ${spec.basket.datasets.map(d => d.name).join(', ')}`, { details: { option: '--symbol' } })
+  }
+  const d = spec.basket.datasets[k]
+  return { name: d.name, hash: d.hash, candles: job.basket[k] }
 }
 
 async function fromJob (req: BacktestRequest, deps: BacktestDeps, job: string): Promise<Prepared> {
@@ -85,8 +103,9 @@ async function fromJob (req: BacktestRequest, deps: BacktestDeps, job: string): 
       throw new StratmeshError('BACKTEST_STRATEGY_MISMATCH', `--strategy ${req.strategyPath} is not the strategy of job ${r.job.id.slice(0, 12)} (${spec.strategy.name}); leave --strategy out to run the job's`, { details: { option: '--strategy', file: req.strategyPath } })
     }
   }
-  const base = await whenReady(deps, r.job.id, spec)
-  const dataset = req.data === undefined ? { name: spec.dataset.name, hash: spec.dataset.hash, candles: base.candles } : await datasetFrom(req.data)
+  if (req.symbol !== undefined && req.data !== undefined) throw new StratmeshError('BASKET_INVALID', '--symbol picks one of the job\'s symbols; it does not apply with --data', { details: { option: '--symbol' } })
+  const { basket: _basket, ...base } = await whenReady(deps, r.job.id, spec)
+  const dataset = req.data === undefined ? jobDataset(req, spec, { ...base, basket: _basket }) : await datasetFrom(req.data)
   const loaded = loadSpec(spec, dataset)
   return {
     job: { ...base, key: `backtest:${jobId(loaded)}`, candles: dataset.candles, spec: loaded },

@@ -9,12 +9,13 @@ import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { StratmeshError } from '../../protocol/errors.js'
 import { sha256Hex } from '../../protocol/canonical.js'
-import { importCandles } from '../../engine/data/import-candles.js'
 import { encodeDataset } from '../../engine/data/dataset-codec.js'
+import { importCandles } from '../../engine/data/import-candles.js'
 import { resampleCandles, type ResampleReport } from '../../engine/data/resample.js'
 import { DEFAULT_DATASET_NAME, defaultDataset } from '../../engine/data/synthetic.js'
 import type { Candles } from '../../protocol/types.js'
-import { createJobSpec, jobId } from '../../engine/job-setup.js'
+import { createJobSpec, DEFAULT_BASKET_AGGREGATE, jobId } from '../../engine/job-setup.js'
+import { basketOf, importDataFile } from './basket-inputs.js'
 import type { JobSpec, WalkForward } from '../../protocol/job-spec.js'
 import { resolveWalkForward } from '../../engine/walk-forward.js'
 import type { BlobStore } from '../blobs/index.js'
@@ -32,6 +33,8 @@ export interface PreparedJob {
   readonly engine: { readonly hash: string, readonly size: number }
   readonly strategy: { readonly name: string, readonly hash: string, readonly size: number }
   readonly dataset: { readonly name: string, readonly hash: string, readonly size: number, readonly bars: number, readonly gaps?: number, readonly resampled?: ResampleReport }
+  /** A basket job's symbols in order, the first being `dataset`. */
+  readonly basket?: ReadonlyArray<{ readonly name: string, readonly hash: string, readonly size: number, readonly bars: number, readonly gaps: number }>
 }
 
 export async function readUserFile (path: string, what: 'strategy' | 'data', max: number): Promise<Buffer> {
@@ -87,6 +90,11 @@ async function jobDataset (req: SubmitRequest): Promise<JobDataset> {
   return { candles, name: `${source.name}@${req.timeframe}`, bytes: encodeDataset(candles), gaps: report.gaps, resampled: report }
 }
 
+async function hashed (data: Promise<JobDataset>): Promise<JobDataset & { readonly hash: string }> {
+  const d = await data
+  return { ...d, hash: sha256Hex(d.bytes) }
+}
+
 /** The request's walk-forward windows on this data, or undefined for a plain job; options that exclude each other are refused by name. */
 function walkForwardOf (req: SubmitRequest, time: Float64Array): WalkForward | undefined {
   if (req.walkForward === undefined) {
@@ -106,14 +114,17 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
   // other error of a submit does), so an editor can open it at the line.
   const info = await deps.pool.inspect(source, req.strategyPath)
 
-  const data = await jobDataset(req)
-  const { candles, name: datasetName, bytes: datasetBytes, gaps, resampled } = data
+  const readData = async (path: string): Promise<Uint8Array> => await readUserFile(path, 'data', MAX_DATA_FILE_BYTES)
+  const basket = await basketOf(req, readData)
+  if (basket !== null && req.timeframe !== undefined) {
+    throw new StratmeshError('BASKET_INVALID', '--timeframe does not apply to a job over several symbols yet: resample each file with a job of its own, or give files of the timeframe', { details: { option: '--timeframe' } })
+  }
+  const first: JobDataset & { readonly hash: string } = basket !== null ? basket[0] : await hashed(jobDataset(req))
+  const { bytes: datasetBytes, name: datasetName, hash: datasetHash, candles, gaps, resampled } = first
   const bars = candles.length
-  const time = candles.time
 
-  const walkForward = walkForwardOf(req, time)
+  const walkForward = walkForwardOf(req, candles.time)
   const strategyHash = sha256Hex(sourceBytes)
-  const datasetHash = sha256Hex(datasetBytes)
   // The job runs with this peer's engine on every peer: the bundle travels as a blob like the rest.
   const engineBytes = new TextEncoder().encode(deps.engine.script)
   const engineHash = deps.engine.hash
@@ -129,6 +140,7 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
     ...(req.oos === undefined ? {} : { oosFraction: req.oos }),
     ...(req.seed === undefined ? {} : { seed: req.seed }),
     ...(walkForward === undefined ? {} : { walkForward }),
+    ...(basket === null ? {} : { basket: { datasets: basket.map(d => ({ hash: d.hash, name: d.name, bars: d.bars })), aggregate: req.aggregate ?? DEFAULT_BASKET_AGGREGATE } }),
     ga: {
       ...(req.islands === undefined ? {} : { islands: req.islands }),
       ...(req.population === undefined ? {} : { population: req.population }),
@@ -138,14 +150,16 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
   })
   // A strategy that looks ahead, or whose constraints starve the GA, is refused before anything
   // is stored or published: every unit of every peer would fail the same way.
-  await deps.pool.preflight({ key: `submit:${jobId(spec)}`, engine: deps.engine.script, source, fileName: req.strategyPath, candles, spec })
+  await deps.pool.preflight({ key: `submit:${jobId(spec)}`, engine: deps.engine.script, source, fileName: req.strategyPath, candles, spec, ...(basket === null ? {} : { basket: basket.map(d => d.candles) }) })
   await storeBlob(deps.blobStore, sourceBytes, strategyHash, 'strategy')
   await storeBlob(deps.blobStore, datasetBytes, datasetHash, 'dataset')
+  for (const d of basket?.slice(1) ?? []) await storeBlob(deps.blobStore, d.bytes, d.hash, `dataset ${d.name}`)
   await storeBlob(deps.blobStore, engineBytes, engineHash, 'engine bundle')
   return {
     spec,
     engine: { hash: engineHash, size: engineBytes.byteLength },
     strategy: { name: info.name, hash: strategyHash, size: sourceBytes.byteLength },
     dataset: { name: datasetName, hash: datasetHash, size: datasetBytes.byteLength, bars, ...(gaps === undefined ? {} : { gaps }), ...(resampled === undefined ? {} : { resampled }) },
+    ...(basket === null ? {} : { basket: basket.map(d => ({ name: d.name, hash: d.hash, size: d.bytes.byteLength, bars: d.bars, gaps: d.gaps })) }),
   }
 }

@@ -24,7 +24,10 @@ import type { JobStops } from './job-stops.js'
  * only because no connected peer had it is asked for as soon as one has it (see `servable`).
  */
 export const BLOB_RETRY_MS = 5_000
-/** Decoded datasets kept in memory: a few jobs on one or two datasets is the common case. */
+/**
+ * Decoded datasets kept in memory: a few jobs on one or two datasets is the common case. A basket
+ * job holds its own symbols' candles in its loaded job whatever this keeps.
+ */
 const MAX_CACHED_DATASETS = 4
 /**
  * Largest engine bundle a job may name: the engine is about 80 KB of script; a bundle far beyond
@@ -96,7 +99,7 @@ class BlobJobLibrary implements JobLibrary {
     if (bad !== undefined) return { ready: false, reason: bad, permanent: true }
     const job = this.jobs.get(jobId)
     if (job !== undefined) return { ready: true, job }
-    const waiting = this.ensureBlob(spec.strategy.hash, 'strategy') ?? this.ensureBlob(spec.dataset.hash, 'dataset') ?? this.ensureBlob(spec.engine.hash, 'engine')
+    const waiting = this.ensureBlob(spec.strategy.hash, 'strategy') ?? this.ensureDatasets(spec) ?? this.ensureBlob(spec.engine.hash, 'engine')
     if (waiting !== null) return { ready: false, reason: waiting, permanent: false }
     if (!this.loading.has(jobId)) { this.loading.add(jobId); void this.load(jobId, spec) }
     return { ready: false, reason: 'loading', permanent: false }
@@ -133,6 +136,27 @@ class BlobJobLibrary implements JobLibrary {
    */
   private servable (hash: string, s: BlobSlot): boolean {
     return s.unavailable === true && this.connectedHolders(hash).from.length > 0
+  }
+
+  /** Every dataset blob of the job (each symbol of a basket); a reason while one is missing. */
+  private ensureDatasets (spec: JobSpec): string | null {
+    for (const d of spec.basket?.datasets ?? [spec.dataset]) {
+      const waiting = this.ensureBlob(d.hash, 'dataset')
+      if (waiting !== null) return spec.basket === undefined ? waiting : `symbol ${d.name}: ${waiting}`
+    }
+    return null
+  }
+
+  /** A dataset's candles, decoded once and kept for a while; its bar count must be the job's. */
+  private async candles (d: { readonly hash: string, readonly name: string, readonly bars: number }): Promise<Candles> {
+    let candles = this.datasets.get(d.hash)
+    if (candles === undefined) {
+      candles = decodeDataset(await this.components.blobStore.get(d.hash))
+      if (this.datasets.size >= MAX_CACHED_DATASETS) this.datasets.delete(this.datasets.keys().next().value as string)
+      this.datasets.set(d.hash, candles)
+    }
+    if (candles.length !== d.bars) throw new StratmeshError('JOB_DATASET_MISMATCH', `the dataset ${d.name} has ${candles.length} bars, the job expects ${d.bars}`)
+    return candles
   }
 
   /** Makes sure the blob is on disk (fetching it when needed); returns a reason while it is not. */
@@ -189,15 +213,10 @@ class BlobJobLibrary implements JobLibrary {
         source = new TextDecoder('utf-8', { fatal: true }).decode(await blobStore.get(spec.strategy.hash))
         this.sources.set(spec.strategy.hash, source)
       }
-      let candles = this.datasets.get(spec.dataset.hash)
-      if (candles === undefined) {
-        candles = decodeDataset(await blobStore.get(spec.dataset.hash))
-        if (this.datasets.size >= MAX_CACHED_DATASETS) this.datasets.delete(this.datasets.keys().next().value as string)
-        this.datasets.set(spec.dataset.hash, candles)
-      }
-      if (candles.length !== spec.dataset.bars) throw new StratmeshError('JOB_DATASET_MISMATCH', `the dataset has ${candles.length} bars, the job expects ${spec.dataset.bars}`)
+      const candles = await this.candles(spec.dataset)
+      const basket = spec.basket === undefined ? undefined : await Promise.all(spec.basket.datasets.map(async d => await this.candles(d)))
       const engine = await this.engine(spec)
-      this.jobs.set(jobId, { key: jobId, engine, source, fileName: `${spec.strategy.name}.ts`, candles, spec })
+      this.jobs.set(jobId, { key: jobId, engine, source, fileName: `${spec.strategy.name}.ts`, candles, spec, ...(basket === undefined ? {} : { basket }) })
     } catch (err) {
       this.broken.set(jobId, `${(err as StratmeshError).code ?? 'ERROR'}: ${(err as Error).message}`)
     } finally {

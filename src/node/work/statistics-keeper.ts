@@ -50,6 +50,9 @@ export function statisticsInput (state: LedgerState, jobId: string, trust: Commi
   // Its rows come from several windows, each scored on its own train range: one in-sample range,
   // as these statistics assume, does not describe them (the windows' own result is what to read).
   if (job.spec.walkForward !== undefined) return 'not computed for a walk-forward job: read its windows and stitched out-of-sample result'
+  // Their returns series and trial Sharpes are one series' (stats/returns.ts); a basket's fitness is
+  // an aggregate across symbols, which DSR, PBO and the plateau score do not describe.
+  if (job.spec.basket !== undefined) return 'not computed for a job over several symbols: read the per-symbol metrics of its rows'
   if (!job.done) return `the job is not complete (${job.committed}/${job.total} units): the statistics need every unit`
   return { spec: job.spec, rows: leaderboard(state, jobId, STATISTICS_ROWS, trust).map(r => r.params), trials: jobTrials(state, jobId, trust) }
 }

@@ -129,6 +129,9 @@ test('submit: a valid body reaches the control; bad fields are 400 naming the fi
     [{ strategyPath: STRATEGY, data: 'default', fee: 'x' }, 'fee'],
     [{ strategyPath: STRATEGY, data: 'default', objective: 'profit' }, 'objective'],
     [{ strategyPath: STRATEGY, data: 'default', colour: 'red' }, 'colour'],
+    [{ strategyPath: STRATEGY, data: STRATEGY, basket: [STRATEGY, 'b.csv'] }, 'basket[1]'],
+    [{ strategyPath: STRATEGY, data: STRATEGY, basket: STRATEGY }, 'basket'],
+    [{ strategyPath: STRATEGY, data: 'default', aggregate: 'max' }, 'aggregate'],
     [[1, 2], '(body)'],
   ]
   for (const [body, field] of cases) {
@@ -136,8 +139,12 @@ test('submit: a valid body reaches the control; bad fields are 400 naming the fi
     assert.equal(r.status, 400, JSON.stringify(body))
     assert.equal(r.body.error.code, 'API_BAD_REQUEST')
     assert.equal(r.body.error.details.field, field)
-    assert.match(r.body.error.message, new RegExp(field.replace(/[()]/g, '\\$&')))
+    assert.match(r.body.error.message, new RegExp(field.replace(/[()[\]]/g, '\\$&')))
   }
+  const basket = { strategyPath: STRATEGY, data: '/d/a.csv', basket: ['/d/a.csv', '/d/b.csv'], aggregate: 'min' }
+  assert.equal((await send(port, { method: 'POST', path: '/v1/jobs', token, body: JSON.stringify(basket) })).status, 200)
+  assert.deepEqual(fake.calls[1], { op: 'submit', args: [basket] })
+  fake.calls.pop()
   const notJson = await send(port, { method: 'POST', path: '/v1/jobs', token, body: '{nope' })
   assert.equal(notJson.status, 400)
   const form = await send(port, { method: 'POST', path: '/v1/jobs', token, body: 'a=b', type: 'application/x-www-form-urlencoded' })

@@ -69,7 +69,12 @@ test('evaluate requests and their answers are checked: a list of params within t
   const metrics = { totalReturn: 0.1, cagr: 0.2, sharpe: 1, sortino: 1.5, maxDrawdown: 0.05, calmar: 4, trades: 12, winRate: 0.5, profitFactor: 1.2, exposure: 0.4, bars: 100 }
   const ok = parseChildMessage({ type: 'evaluated', id: 4, results: [{ fitness: 1, inSample: { ...metrics, extra: 9 }, outOfSample: metrics }, { fitness: null, inSample: null, outOfSample: null, error: 'STRATEGY_THREW: x' }] })
   assert.deepEqual(ok, { type: 'evaluated', id: 4, results: [{ fitness: 1, inSample: metrics, outOfSample: metrics }, { fitness: null, inSample: null, outOfSample: null, error: 'STRATEGY_THREW: x' }] }, 'unknown metric fields are dropped')
+  const symbols = [{ fitness: 1, inSample: metrics, outOfSample: metrics }, { fitness: 2, inSample: metrics, outOfSample: null }]
+  const basket = parseChildMessage({ type: 'evaluated', id: 4, results: [{ fitness: 1.5, inSample: metrics, outOfSample: metrics, symbols }] })
+  assert.deepEqual(basket, { type: 'evaluated', id: 4, results: [{ fitness: 1.5, inSample: metrics, outOfSample: metrics, symbols }] }, 'a basket genome keeps its per-symbol results')
   const bad: unknown[] = [
+    { type: 'evaluated', id: 4, results: [{ fitness: 1, inSample: null, outOfSample: null, symbols: [{ fitness: NaN, inSample: null, outOfSample: null }] }] },
+    { type: 'evaluated', id: 4, results: [{ fitness: 1, inSample: null, outOfSample: null, symbols: 'no' }] },
     { type: 'evaluated', id: 4, results: 'no' },
     { type: 'evaluated', id: 4, results: [{ fitness: Infinity, inSample: null, outOfSample: null }] },
     { type: 'evaluated', id: 4, results: [{ fitness: 1, inSample: { ...metrics, sharpe: NaN }, outOfSample: null }] },

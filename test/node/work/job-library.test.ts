@@ -115,11 +115,29 @@ function loadedSetup (self: PeerId, fingerprint: (engine: string) => Promise<str
   } as unknown as BlobStore
   const events = createPeerEvents()
   let changes = 0
+  let now = 0
   events.on('job:readiness', () => { changes++ })
-  const library = createJobLibrary({ blobStore, blobSync: {} as unknown as BlobSync, state: emptyLedger, connected: () => [], events, clock: () => 0, log: () => {}, fingerprint }, { self: self.toString() })
+  const library = createJobLibrary({ blobStore, blobSync: {} as unknown as BlobSync, state: emptyLedger, connected: () => [], events, clock: () => now, log: () => {}, fingerprint }, { self: self.toString() })
   const jobSpec = (fp: string): JobSpec => ({ ...spec, engine: { hash: sha256Hex(engine), fingerprint: fp }, strategy: { hash: sha256Hex('strategy source'), name: 's' }, dataset: { hash: sha256Hex(dataset), name: 'd', bars: 10 } })
-  return { library, engine, jobSpec, changes: () => changes }
+  return { library, engine, jobSpec, blobs, changes: () => changes, advance: (ms: number) => { now += ms } }
 }
+
+test('a basket job is ready only once every symbol\'s dataset blob is on disk; it carries every symbol\'s candles', async () => {
+  const lib = loadedSetup(await peerId(), async () => 'a'.repeat(64))
+  const plain = lib.jobSpec('a'.repeat(64))
+  const second = encodeDataset(syntheticCandles({ bars: 12, seed: 7 }))
+  const datasets = [plain.dataset, { hash: sha256Hex(second), name: 'sym1.csv', bars: 12 }]
+  const job: JobSpec = { ...plain, basket: { datasets, aggregate: 'median' } }
+  await waitFor(() => (lib.library.readiness('b', job) as { reason?: string }).reason?.startsWith('symbol sym1.csv: cannot get the dataset blob yet') === true, { message: 'the missing symbol to be named' })
+  assert.equal(lib.library.readiness('b', job).ready, false)
+  lib.blobs.set(sha256Hex(second), second)
+  lib.advance(BLOB_RETRY_MS)
+  await waitFor(() => lib.library.readiness('b', job).ready, { message: 'the basket job to load' })
+  const r = lib.library.readiness('b', job)
+  assert.ok(r.ready)
+  assert.deepEqual(r.job.basket?.map(c => c.length), [10, 12])
+  assert.equal(r.job.basket?.[0], r.job.candles)
+})
 
 test('a job is ready once its strategy, dataset and engine blobs are on disk and the engine fingerprints as the submitter\'s did; it carries its engine', async () => {
   const asked: string[] = []
