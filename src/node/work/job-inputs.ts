@@ -6,11 +6,9 @@
  * appends the ledger entries once all of this succeeded.
  */
 import { readFile, stat } from 'node:fs/promises'
-import { basename } from 'node:path'
 import { StratmeshError } from '../../protocol/errors.js'
 import { sha256Hex } from '../../protocol/canonical.js'
 import { encodeDataset } from '../../engine/data/dataset-codec.js'
-import { importCandles } from '../../engine/data/import-candles.js'
 import { resampleCandles, type ResampleReport } from '../../engine/data/resample.js'
 import { DEFAULT_DATASET_NAME, defaultDataset } from '../../engine/data/synthetic.js'
 import type { Candles } from '../../protocol/types.js'
@@ -79,8 +77,8 @@ async function jobDataset (req: SubmitRequest): Promise<JobDataset> {
     const encoded = defaultDatasetBytes()
     source = { candles: encoded.candles, name: DEFAULT_DATASET_NAME, bytes: encoded.bytes }
   } else {
-    const imported = importCandles(await readUserFile(req.data, 'data', MAX_DATA_FILE_BYTES), req.data)
-    source = { candles: imported.candles, name: basename(req.data), gaps: imported.report.gaps }
+    const imported = await importDataFile(req.data, readDataFile)
+    source = { candles: imported.candles, name: imported.name, bytes: imported.bytes, gaps: imported.gaps }
   }
   if (req.timeframe === undefined) {
     const { candles, name, gaps } = source
@@ -88,6 +86,10 @@ async function jobDataset (req: SubmitRequest): Promise<JobDataset> {
   }
   const { candles, report } = resampleCandles(source.candles, req.timeframe)
   return { candles, name: `${source.name}@${req.timeframe}`, bytes: encodeDataset(candles), gaps: report.gaps, resampled: report }
+}
+
+async function readDataFile (path: string): Promise<Uint8Array> {
+  return await readUserFile(path, 'data', MAX_DATA_FILE_BYTES)
 }
 
 async function hashed (data: Promise<JobDataset>): Promise<JobDataset & { readonly hash: string }> {
@@ -114,8 +116,7 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
   // other error of a submit does), so an editor can open it at the line.
   const info = await deps.pool.inspect(source, req.strategyPath)
 
-  const readData = async (path: string): Promise<Uint8Array> => await readUserFile(path, 'data', MAX_DATA_FILE_BYTES)
-  const basket = await basketOf(req, readData)
+  const basket = await basketOf(req, readDataFile)
   if (basket !== null && req.timeframe !== undefined) {
     throw new StratmeshError('BASKET_INVALID', '--timeframe does not apply to a job over several symbols yet: resample each file with a job of its own, or give files of the timeframe', { details: { option: '--timeframe' } })
   }
