@@ -1,5 +1,5 @@
 /**
- * A 3-symbol job on real peers (evaluator processes, isolates, blobs fetched by hash, checks of
+ * A 3-symbol job of a strategy with engine-managed stops (trend-stops) on real peers (evaluator processes, isolates, blobs fetched by hash, checks of
  * each other's commits): one peer alone and a mesh of three reach the same leaderboard, per-symbol
  * results included, bit for bit, and it is the one the job gives run in this process.
  */
@@ -20,7 +20,7 @@ import { waitFor } from '../helpers/wait-for.js'
 import { referenceBasketCheckpoints } from '../helpers/reference-run.js'
 import { candlesCsv } from '../helpers/candles-csv.js'
 
-const STRATEGY = fileURLToPath(new URL('../../strategies/sma-cross.ts', import.meta.url))
+const STRATEGY = fileURLToPath(new URL('../../strategies/trend-stops.ts', import.meta.url))
 
 const started: Peer[] = []
 after(async () => { await Promise.all(started.map(async p => { await p.stop() })) })
@@ -41,7 +41,7 @@ async function finished (p: Peer, jobId: string): Promise<readonly LeaderboardRo
   return (await p.results(jobId, 10)).leaderboard
 }
 
-test('a 3-symbol job gives the same leaderboard, per-symbol results included, on 1 peer, on 3 peers and in process', { timeout: 300_000 }, async t => {
+test('a 3-symbol job with stops gives the same leaderboard, per-symbol results included, on 1 peer, on 3 peers and in process', { timeout: 300_000 }, async t => {
   const dir = await tempDir()
   const files = [0, 1, 2].map(k => join(dir.path, `sym${k}.csv`))
   await Promise.all(files.map(async (f, k) => { await writeFile(f, candlesCsv(syntheticCandles({ bars: 12_000 + 1500 * k, seed: 31 + k }))) }))
@@ -77,6 +77,7 @@ test('a 3-symbol job gives the same leaderboard, per-symbol results included, on
   const def = validateStrategyDefinition((await import(pathToFileURL(STRATEGY).href) as { default: unknown }).default, STRATEGY)
   const want = leaderboardOf(await referenceBasketCheckpoints(submitted.spec, def, symbols), 10)
   assert.ok(want.length >= 3 && want.every(r => r.symbols?.length === 3), 'rows with three symbols each')
+  assert.ok(def.stops !== undefined && want.every(r => Object.keys(r.params).some(k => /stop|take|trail/i.test(k))), 'the strategy declares stops and the rows optimise them')
   assert.deepEqual(unattributed(alone), unattributed(want))
   for (const rows of boards) assert.deepEqual(unattributed(rows), unattributed(want))
   // Every peer checked the others' checkpoints, per-symbol results included, and found them right.
