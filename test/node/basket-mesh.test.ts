@@ -51,6 +51,7 @@ test('a 3-symbol job with stops gives the same leaderboard, per-symbol results i
   // Refused by name, and nothing published: a file twice, a walk-forward over several symbols.
   await assert.rejects(solo.submit({ ...req, basket: [files[0], files[1], files[0]] }), (err: unknown) => isStratmeshError(err, 'BASKET_INVALID') && err.details?.option === '--data')
   await assert.rejects(solo.submit({ ...req, walkForward: 'rolling' }), (err: unknown) => isStratmeshError(err, 'BASKET_INVALID') && err.details?.option === '--walk-forward')
+  await assert.rejects(solo.submit({ ...req, timeframe: '1h' }), (err: unknown) => isStratmeshError(err, 'BASKET_INVALID') && err.details?.option === '--timeframe')
   // The look-ahead check runs on a basket job's first symbol, at submit as in every unit.
   const peeking = fileURLToPath(new URL('../fixtures/strategies/peeks-next-close.ts', import.meta.url))
   await assert.rejects(solo.submit({ ...req, strategyPath: peeking }), (err: unknown) => isStratmeshError(err, 'STRATEGY_LOOKAHEAD'))
