@@ -7,25 +7,14 @@ import { createPrng } from '../../src/engine/prng.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
 import type { StrategyDefinition } from '../../src/engine/strategy-api.js'
 import type { Candles } from '../../src/protocol/types.js'
+import { walkBars } from '../helpers/walk-bars.js'
 
 const MIN = 60_000
 const T0 = Date.UTC(2024, 2, 4)
 const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const
 
 function bars (times: readonly number[], seed = 1): Candles {
-  const n = times.length
-  const rng = createPrng(seed)
-  const c = { length: n, time: Float64Array.from(times), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) }
-  let price = 100
-  for (let i = 0; i < n; i++) {
-    c.open[i] = price
-    price *= 1 + (rng.next() - 0.5) * 0.02
-    c.close[i] = price
-    c.high[i] = Math.max(c.open[i], price) * (1 + rng.next() * 0.01)
-    c.low[i] = Math.min(c.open[i], price) * (1 - rng.next() * 0.01)
-    c.volume[i] = 1 + rng.next()
-  }
-  return c
+  return walkBars(times, seed, (_i, next) => 1 + next())
 }
 
 /** 1m bars from `start` with holes: a missing run of 7 minutes and scattered single minutes. */

@@ -2,9 +2,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { resampleCandles } from '../../../src/engine/data/resample.js'
 import { findCandleProblem } from '../../../src/engine/data/candle-check.js'
-import { createPrng } from '../../../src/engine/prng.js'
 import { isStratmeshError } from '../../../src/protocol/errors.js'
 import type { Candles } from '../../../src/protocol/types.js'
+import { walkBars } from '../../helpers/walk-bars.js'
 
 const MIN = 60_000
 const HOUR = 60 * MIN
@@ -13,19 +13,7 @@ const T0 = Date.UTC(2024, 2, 4) // a Monday, 00:00 UTC
 
 /** Hand-made bars at the given open times: prices from a seeded walk, volumes 1, 2, 3, … */
 function bars (times: readonly number[], seed = 1): Candles {
-  const n = times.length
-  const rng = createPrng(seed)
-  const c = { length: n, time: Float64Array.from(times), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) }
-  let price = 100
-  for (let i = 0; i < n; i++) {
-    c.open[i] = price
-    price *= 1 + (rng.next() - 0.5) * 0.02
-    c.close[i] = price
-    c.high[i] = Math.max(c.open[i], price) * (1 + rng.next() * 0.01)
-    c.low[i] = Math.min(c.open[i], price) * (1 - rng.next() * 0.01)
-    c.volume[i] = i + 1
-  }
-  return c
+  return walkBars(times, seed, i => i + 1)
 }
 
 const range = (from: number, to: number, step: number): number[] => {
