@@ -6,28 +6,24 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type BrowserContext } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
 import { createPeer, type Peer } from '../../src/node/peer.js'
 import { createApiServer, type ApiServer } from '../../src/node/api/server.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
 import { windowOf } from '../../src/protocol/unit-layout.js'
 import { tempDir } from '../helpers/temp-dir.js'
+import { browserSkip, openDashboardBrowser, UI_TIMEOUT_MS } from '../helpers/dashboard-browser.js'
 import { countPixels } from './page-probes.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { candlesCsv } from '../helpers/candles-csv.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const ARTIFACTS = join(root, 'test-artifacts', 'dashboard')
 const STRATEGY = join(root, 'strategies', 'sma-cross.ts')
-const UI_TIMEOUT_MS = 20_000
-/** As in browser.test.ts: no network beyond this machine, a fresh profile. */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium to run the dashboard browser tests`
+const skip = browserSkip
 
 test('dashboard: a walk-forward job shows its windows, their winners and the stitched equity with the test ranges shaded', { skip, timeout: 180_000 }, async () => {
   const dir = await tempDir('stratmesh-dashboard-wf-')
@@ -49,12 +45,9 @@ test('dashboard: a walk-forward job shows its windows, their winners and the sti
     const wf = board.walkForward
     assert.ok(wf !== undefined && wf.equity !== null)
 
-    context = await chromium.launchPersistentContext(join(dir.path, 'chromium-profile'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 }, colorScheme: 'light' })
-    const page = context.pages()[0] ?? await context.newPage()
-    page.setDefaultTimeout(UI_TIMEOUT_MS)
-    const problems: string[] = []
-    page.on('console', m => { if (m.type() === 'error') problems.push(m.text()) })
-    page.on('pageerror', e => { problems.push(e.message) })
+    const browser = await openDashboardBrowser(join(dir.path, 'chromium-profile'), { colorScheme: 'light' })
+    context = browser.context
+    const { page, problems } = browser
     await page.goto(api.dashboardUrl())
     await page.waitForSelector('#wf-card:not([hidden]) #wf-windows tbody tr')
     const rows = await page.locator('#wf-windows tbody tr').evaluateAll(trs => trs.map(tr => [tr.getAttribute('data-window'), ...Array.from(tr.children, td => (td as { textContent: string | null }).textContent)]))

@@ -6,11 +6,10 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { createPeer, type Peer } from '../../src/node/peer.js'
 import { createApiServer, API_TOKEN_FILE, type ApiServer } from '../../src/node/api/server.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
@@ -21,21 +20,13 @@ import { bodyBackground, countPixels, horizontalOverflow, readClipboard } from '
 import { waitFor } from '../helpers/wait-for.js'
 import { honestFirstUnit, startDishonestMember } from '../helpers/dishonest-member.js'
 import { candlesCsv } from '../helpers/candles-csv.js'
+import { browserSkip, openDashboardBrowser, UI_TIMEOUT_MS } from '../helpers/dashboard-browser.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const ARTIFACTS = join(root, 'test-artifacts', 'dashboard')
 const STRATEGY = join(root, 'strategies', 'sma-cross.ts')
-/** Every wait in the browser is bounded by this. */
-const UI_TIMEOUT_MS = 20_000
 const SECRET = 'dashboard test mesh secret'
-/**
- * Chromium must not reach for the internet (there is none here, and a test must not try): no
- * background networking, component updates, sync or QUIC probing; a fresh profile every run.
- */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the dashboard browser test`
+const skip = browserSkip
 
 async function pixelsOf (page: Page, selector: string, cssVar: string, tolerance = 40): Promise<number> {
   return await page.evaluate(countPixels, [selector, cssVar, tolerance] as const)
@@ -97,20 +88,11 @@ test('dashboard: a finished job in a real browser (sign-in, mesh, units, sortabl
     await member.commit({ ...honest, island: 1, epoch: 1, best: [{ ...honest.best[0], params: { fast: 7, slow: 395 }, fitness: 1e6 }, ...honest.best.slice(1)] })
     await waitFor(async () => (await p.status()).checks.rejected.length === 1, { message: 'the wrong commit checked and rejected', timeoutMs: 30_000, intervalMs: 200 })
 
-    context = await chromium.launchPersistentContext(join(dir.path, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 },
-      colorScheme: 'light',
-    })
+    const browser = await openDashboardBrowser(join(dir.path, 'chromium-profile'), { colorScheme: 'light' })
+    context = browser.context
+    const { page, problems } = browser
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${port}` })
-    const page = context.pages()[0] ?? await context.newPage()
-    page.setDefaultTimeout(UI_TIMEOUT_MS)
-    const problems: string[] = []
     const foreign: string[] = []
-    page.on('console', m => { if (m.type() === 'error') problems.push(m.text()) })
-    page.on('pageerror', e => { problems.push(e.message) })
     page.on('request', r => { if (!r.url().startsWith(`http://127.0.0.1:${port}/`)) foreign.push(r.url()) })
 
     await page.goto(api.dashboardUrl())

@@ -6,9 +6,8 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type BrowserContext } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
 import { createApiServer, type ApiServer } from '../../src/node/api/server.js'
 import { createDashboardData } from '../../src/node/dashboard/data.js'
 import type { JobProgressView } from '../../src/node/dashboard/types.js'
@@ -17,11 +16,9 @@ import { createJobSpec } from '../../src/engine/job-setup.js'
 import type { JobStatusView, PeerControl, PeerStatus, ResultsView, SubmitResult } from '../../src/node/peer-types.js'
 import { ENGINE_FIXTURE } from '../helpers/job-spec-fixture.js'
 import { tempDir } from '../helpers/temp-dir.js'
+import { browserSkip, openDashboardBrowser } from '../helpers/dashboard-browser.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const UI_TIMEOUT_MS = 20_000
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the dashboard browser tests`
+const skip = browserSkip
 
 const JOB = 'ab'.repeat(32)
 const STOPPED = 'STRATEGY_LOOKAHEAD: genome [["period",7]] looks ahead: its position at bar 1499 (2024-01-02T00:00:00.000Z) differs when the data is cut at 1500 bars'
@@ -66,12 +63,9 @@ test('dashboard: a stopped job shows its error in the job list and the leaderboa
   try {
     api = createApiServer({ control: peer.control, dashboard: { ...data, progress: async () => peer.progress }, dataDir: dir.path })
     await api.start()
-    context = await chromium.launchPersistentContext(join(dir.path, 'chromium-profile'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 } })
-    const page = context.pages()[0] ?? await context.newPage()
-    page.setDefaultTimeout(UI_TIMEOUT_MS)
-    const problems: string[] = []
-    page.on('console', m => { if (m.type() === 'error') problems.push(m.text()) })
-    page.on('pageerror', e => { problems.push(e.message) })
+    const browser = await openDashboardBrowser(join(dir.path, 'chromium-profile'))
+    context = browser.context
+    const { page, problems } = browser
 
     await page.goto(api.dashboardUrl())
     await page.waitForSelector('#board-note:text("stopped: STRATEGY_LOOKAHEAD")')
