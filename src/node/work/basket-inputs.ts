@@ -23,10 +23,20 @@ export interface ImportedDataset {
 
 export type ReadDataFile = (path: string) => Promise<Uint8Array>
 
-export async function importDataFile (path: string, read: ReadDataFile): Promise<ImportedDataset> {
+/** A data file's candles, named by its file name, with its gap count. */
+export async function readCandlesFile (path: string, read: ReadDataFile): Promise<{ readonly name: string, readonly candles: Candles, readonly gaps: number }> {
   const imported = importCandles(await read(path), path)
-  const bytes = encodeDataset(imported.candles)
-  return { name: basename(path), hash: sha256Hex(bytes), bytes, bars: imported.candles.length, candles: imported.candles, gaps: imported.report.gaps }
+  return { name: basename(path), candles: imported.candles, gaps: imported.report.gaps }
+}
+
+/** A data file's candles encoded as its dataset blob, with the blob's hash. */
+function asDataset (data: { readonly name: string, readonly candles: Candles, readonly gaps: number }): ImportedDataset {
+  const bytes = encodeDataset(data.candles)
+  return { ...data, hash: sha256Hex(bytes), bytes, bars: data.candles.length }
+}
+
+export async function importDataFile (path: string, read: ReadDataFile): Promise<ImportedDataset> {
+  return asDataset(await readCandlesFile(path, read))
 }
 
 /**

@@ -13,7 +13,7 @@ import { resampleCandles, type ResampleReport } from '../../engine/data/resample
 import { DEFAULT_DATASET_NAME, defaultDataset } from '../../engine/data/synthetic.js'
 import type { Candles } from '../../protocol/types.js'
 import { createJobSpec, DEFAULT_BASKET_AGGREGATE, jobId } from '../../engine/job-setup.js'
-import { basketOf, importDataFile } from './basket-inputs.js'
+import { basketOf, importDataFile, readCandlesFile } from './basket-inputs.js'
 import type { JobSpec, WalkForward } from '../../protocol/job-spec.js'
 import { resolveWalkForward } from '../../engine/walk-forward.js'
 import type { BlobStore } from '../blobs/index.js'
@@ -67,34 +67,29 @@ async function storeBlob (store: BlobStore, bytes: Uint8Array, hash: string, wha
 interface JobDataset { readonly candles: Candles, readonly name: string, readonly bytes: Uint8Array, readonly gaps?: number, readonly resampled?: ResampleReport }
 
 /**
- * The candles a job runs on, as its dataset blob: the bundled dataset or the user's file, resampled
- * when the request names a timeframe. Resampled candles are the blob, so every peer runs on the
- * same bytes without resampling, and the name says the timeframe ("btc-1m.csv@1h").
+ * The candles a job runs on, as its dataset blob and its hash: the bundled dataset or the user's
+ * file, resampled when the request names a timeframe. Resampled candles are the blob, so every
+ * peer runs on the same bytes without resampling, and the name says the timeframe
+ * ("btc-1m.csv@1h"); the file's own candles are then never encoded.
  */
-async function jobDataset (req: SubmitRequest): Promise<JobDataset> {
-  let source: { candles: Candles, name: string, bytes?: Uint8Array, gaps?: number }
+async function jobDataset (req: SubmitRequest): Promise<JobDataset & { readonly hash: string }> {
   if (req.data === 'default') {
-    const encoded = defaultDatasetBytes()
-    source = { candles: encoded.candles, name: DEFAULT_DATASET_NAME, bytes: encoded.bytes }
-  } else {
-    const imported = await importDataFile(req.data, readDataFile)
-    source = { candles: imported.candles, name: imported.name, bytes: imported.bytes, gaps: imported.gaps }
+    const { candles, bytes } = defaultDatasetBytes()
+    if (req.timeframe === undefined) return { candles, name: DEFAULT_DATASET_NAME, bytes, hash: sha256Hex(bytes) }
+    return resampled({ candles, name: DEFAULT_DATASET_NAME }, req.timeframe)
   }
-  if (req.timeframe === undefined) {
-    const { candles, name, gaps } = source
-    return { candles, name, bytes: source.bytes ?? encodeDataset(candles), ...(gaps === undefined ? {} : { gaps }) }
-  }
-  const { candles, report } = resampleCandles(source.candles, req.timeframe)
-  return { candles, name: `${source.name}@${req.timeframe}`, bytes: encodeDataset(candles), gaps: report.gaps, resampled: report }
+  if (req.timeframe === undefined) return await importDataFile(req.data, readDataFile)
+  return resampled(await readCandlesFile(req.data, readDataFile), req.timeframe)
+}
+
+function resampled (source: { readonly candles: Candles, readonly name: string }, timeframe: string): JobDataset & { readonly hash: string } {
+  const { candles, report } = resampleCandles(source.candles, timeframe)
+  const bytes = encodeDataset(candles)
+  return { candles, name: `${source.name}@${timeframe}`, bytes, hash: sha256Hex(bytes), gaps: report.gaps, resampled: report }
 }
 
 async function readDataFile (path: string): Promise<Uint8Array> {
   return await readUserFile(path, 'data', MAX_DATA_FILE_BYTES)
-}
-
-async function hashed (data: Promise<JobDataset>): Promise<JobDataset & { readonly hash: string }> {
-  const d = await data
-  return { ...d, hash: sha256Hex(d.bytes) }
 }
 
 /** The request's walk-forward windows on this data, or undefined for a plain job; options that exclude each other are refused by name. */
@@ -120,7 +115,7 @@ export async function prepareJob (req: SubmitRequest, deps: { pool: EvaluatorPoo
   if (basket !== null && req.timeframe !== undefined) {
     throw new StratmeshError('BASKET_INVALID', '--timeframe does not apply to a job over several symbols yet: resample each file with a job of its own, or give files of the timeframe', { details: { option: '--timeframe' } })
   }
-  const first: JobDataset & { readonly hash: string } = basket !== null ? basket[0] : await hashed(jobDataset(req))
+  const first: JobDataset & { readonly hash: string } = basket !== null ? basket[0] : await jobDataset(req)
   const { bytes: datasetBytes, name: datasetName, hash: datasetHash, candles, gaps, resampled } = first
   const bars = candles.length
 
