@@ -141,6 +141,7 @@ class LeaseScheduler implements Scheduler {
     const { events } = this.components
     const kick = (): void => { this.kick() }
     this.unsubscribe = [events.on('entry', kick), events.on('peer:connect', kick), events.on('job:readiness', kick), events.on('commit:verdict', kick)]
+    this.unsubscribe.push(events.on('entry', ({ entry, local }) => { if (!local) this.claimOrder.observe(this.components.clock() - entry.hlc[0]) }))
     this.timer = setInterval(() => { this.tick().catch(err => { this.log(`tick: ${(err as Error).message}`) }) }, TICK_MS)
     this.kick()
   }
@@ -254,6 +255,7 @@ class LeaseScheduler implements Scheduler {
       .finally(() => {
         this.cancels.delete(record)
         if (this.runningUnits.get(key) === record) this.runningUnits.delete(key)
+        this.claimOrder.evaluatorFreed(this.components.clock())
         this.kick()
       })
   }
