@@ -47,8 +47,8 @@ export const MAX_DIAL_TARGETS = 1_024
 export const FIRST_DIAL_JITTER_MS = 1_000
 
 /**
- * Outgoing dials in flight at once; the others wait for the next sweep. Each dial costs a
- * handshake's CPU, and a 2-core machine running many peers has little of it to spare.
+ * Outgoing dials in flight at once; the others wait for a slot. Each dial costs a handshake's
+ * CPU, and a 2-core machine running many peers has little of it to spare.
  */
 export const MAX_CONCURRENT_DIALS = 4
 

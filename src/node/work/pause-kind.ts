@@ -19,7 +19,7 @@ export const SUSPEND_CLOCK_DRIFT_MS = 3_000
  * platform whose monotonic clock counts through sleep, and a process stopped by SIGSTOP.
  */
 export const SUSPEND_GAP_TTLS = 2
-/** ... and so is a gap longer than this, whatever the lease TTL. */
+/** A gap longer than this is a suspend whatever the lease TTL and the clocks say. */
 export const SUSPEND_GAP_MAX_MS = 60_000
 
 export type PauseKind = 'suspend' | 'stall'
