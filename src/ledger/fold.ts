@@ -74,8 +74,11 @@ function project (state: LedgerState, e: Entry): void {
     }
     case 'renew': {
       const b = e.body
-      const lease = state.units.get(unitKey(b.jobId, b.island, b.epoch))?.leases.get(e.author)
-      if (lease !== undefined) lease.until = Math.max(lease.until, e.hlc[0] + b.ttlMs)
+      const until = e.hlc[0] + b.ttlMs
+      for (const u of 'units' in b ? b.units : [b]) {
+        const lease = state.units.get(unitKey(u.jobId, u.island, u.epoch))?.leases.get(e.author)
+        if (lease !== undefined) lease.until = Math.max(lease.until, until)
+      }
       return
     }
     case 'release': {

@@ -28,6 +28,11 @@ export interface PeerEventMap {
    * re-syncs holds the scheduler's claims until it is done (Scheduler.holdUntil).
    */
   'woke': { readonly gapMs: number }
+  /**
+   * The event loop did not run for `gapMs` though the machine did not sleep (a loaded machine):
+   * connections are as alive as before; a listener may hold claims for one ordinary pull.
+   */
+  'stalled': { readonly gapMs: number }
 }
 
 export type PeerEventName = keyof PeerEventMap

@@ -1,7 +1,9 @@
 /**
  * Bringing a peer back into the mesh when its ledger may be stale: after a sleep, and at a
  * restart with unfinished jobs. Claims wait (Scheduler.holdUntil) until this peer has pulled from
- * a live peer, so it does not redo units the others finished meanwhile.
+ * a live peer, so it does not redo units the others finished meanwhile. After an event-loop
+ * stall (the machine was loaded, not asleep) the connections are fine: one ordinary pull, no
+ * probes, no re-dials, which would only add load to a machine that is already behind.
  */
 import { StratmeshError } from '../protocol/errors.js'
 import type { PeerNode } from './mesh/index.js'
@@ -17,7 +19,7 @@ export const WAKE_PROBE_TIMEOUT_MS = 2_000
 
 export interface RejoinComponents {
   readonly node: Pick<PeerNode, 'getConnections' | 'services'>
-  readonly replicator: Pick<Replicator, 'syncNow'>
+  readonly replicator: Pick<Replicator, 'syncNow' | 'syncSome'>
   readonly scheduler: Pick<Scheduler, 'holdUntil'>
   readonly events: PeerEvents
 }
@@ -31,21 +33,22 @@ export interface Rejoin {
 
 class MeshRejoin implements Rejoin {
   private stopped = false
-  private unsubscribe: (() => void) | undefined
+  private unsubscribe: Array<() => void> = []
 
   constructor (private readonly components: RejoinComponents) {}
 
   start (): void {
     this.stopped = false
-    this.unsubscribe = this.components.events.on('woke', () => {
-      this.components.scheduler.holdUntil(this.rejoin(), 're-sync after waking')
-    })
+    const { events, scheduler, replicator } = this.components
+    this.unsubscribe = [
+      events.on('woke', () => { scheduler.holdUntil(this.rejoin(), 're-sync after waking') }),
+      events.on('stalled', () => { scheduler.holdUntil(replicator.syncSome(), 'pull after a stall') })
+    ]
   }
 
   stop (): void {
     this.stopped = true
-    this.unsubscribe?.()
-    this.unsubscribe = undefined
+    for (const off of this.unsubscribe.splice(0)) off()
   }
 
   async syncWhenConnected (live: () => boolean): Promise<void> {

@@ -128,7 +128,9 @@ async function startWork (config: PeerServiceConfig, events: PeerEvents, stack: 
   const stops = await stack.start('job stops', createJobStops({ dataDir: config.dataDir }))
   const library = createJobLibrary({ blobStore, blobSync, state, connected: () => node.getPeers(), events, clock, log, fingerprint, stops }, { self: config.self })
   const verifier = await stack.start('checks', createCommitVerifier({ state, library, pool, events, log }, { self: config.self, dataDir: config.dataDir }))
-  const scheduler = createScheduler({ logStore, pool, library, verifier, events, clock, log }, {
+  // Peers a free unit is ranked among: connected, and members (a hello in the ledger).
+  const livePeers = (): string[] => node.getPeers().map(p => p.toString()).filter(id => logStore.state().peers.has(id))
+  const scheduler = createScheduler({ logStore, pool, library, verifier, events, clock, livePeers, log }, {
     capacity: config.cores,
     ...(config.leaseTtlMs === undefined ? {} : { leaseTtlMs: config.leaseTtlMs }),
   })

@@ -10,7 +10,7 @@ import { StratmeshError, isStratmeshError } from './errors.js'
 import {
   MAX_ANNOUNCED_BLOB_BYTES, MAX_BLOBS_PER_ANNOUNCE, MAX_CHECKPOINT_GENOMES, MAX_CORES, MAX_ISOLATE_INTERFACE_VERSION,
   MAX_GENOME_ERROR_CHARS, MAX_GENOME_PARAMS, MAX_LEASE_TTL_MS, MAX_PARAM_STRING_CHARS, MAX_PEER_NAME_CHARS, MAX_HELLO_ADDRS, MAX_HELLO_ADDR_CHARS,
-  MAX_UNIT_EVALUATIONS, MIN_LEASE_TTL_MS
+  MAX_RENEW_UNITS, MAX_UNIT_EVALUATIONS, MIN_LEASE_TTL_MS
 } from './limits.js'
 import { validateJobSpec, JOB_LIMITS, MAX_BASKET_SYMBOLS, MAX_WALK_FORWARD_WINDOWS } from './job-spec-check.js'
 import type { Checkpoint, JobSpec } from './job-spec.js'
@@ -34,7 +34,12 @@ export interface HelloBody {
 export interface JobBody { readonly spec: JobSpec, readonly id: string }
 export interface UnitRef { readonly jobId: string, readonly island: number, readonly epoch: number }
 export interface ClaimBody extends UnitRef { readonly ttlMs: number }
-export type RenewBody = ClaimBody
+/**
+ * A renew extends the author's leases by `ttlMs` from the entry's time: one unit (the first
+ * format, still accepted so old ledgers fold the same) or every unit the author runs, listed.
+ */
+export type RenewBody = ClaimBody | RenewAllBody
+export interface RenewAllBody { readonly units: readonly UnitRef[], readonly ttlMs: number }
 export type ReleaseBody = UnitRef
 export interface CommitBody extends UnitRef { readonly checkpointHash: string, readonly checkpoint: Checkpoint }
 export type BlobKind = 'strategy' | 'dataset' | 'engine'
@@ -240,6 +245,14 @@ const VALIDATORS: Record<EntryType, Validator> = {
     ttl(b.ttlMs, `${f}.ttlMs`)
   },
   renew (v, f) {
+    if (typeof v === 'object' && v !== null && 'units' in v) {
+      const b = object(v, f, ['units', 'ttlMs'])
+      const units = array(b.units, `${f}.units`, MAX_RENEW_UNITS)
+      if (units.length === 0) throw schemaError(`${f}.units`, 'must not be empty')
+      units.forEach((u, i) => { unitRef(object(u, `${f}.units[${i}]`, ['jobId', 'island', 'epoch']), `${f}.units[${i}]`) })
+      ttl(b.ttlMs, `${f}.ttlMs`)
+      return
+    }
     const b = object(v, f, ['jobId', 'island', 'epoch', 'ttlMs'])
     unitRef(b, f)
     ttl(b.ttlMs, `${f}.ttlMs`)

@@ -50,6 +50,12 @@ export const MAX_CORES = 4096
  */
 export const MIN_LEASE_TTL_MS = 1_000
 export const MAX_LEASE_TTL_MS = 5 * 60_000
+/**
+ * Units one renew entry may list. A peer renews all its leases in one entry per renew period; a
+ * unit reference is about 100 bytes, so this keeps a renew near 25 KB, far below an entry's cap,
+ * and a peer with more running units writes one entry per this many.
+ */
+export const MAX_RENEW_UNITS = 256
 
 /**
  * How far ahead of local time a remote hybrid-logical-clock wall time is accepted. Machines

@@ -22,11 +22,19 @@ function checkpoint (island: number, epoch: number, variant: number): EntryBodie
   return { jobId, island, epoch, checkpointHash: canonicalHash(cp), checkpoint: cp }
 }
 
+/** A renew in either format: the first (one unit) or the batched one (every unit the author runs). */
+function renewBody (rng: Prng, unit: { jobId: string, island: number, epoch: number }): EntryBodies['renew'] {
+  const ttlMs = 1000 + rng.int(5) * 1000
+  if (rng.int(2) === 0) return { ...unit, ttlMs }
+  const other = { jobId, island: rng.int(3), epoch: rng.int(2) }
+  return { units: [unit, other], ttlMs }
+}
+
 function randomBody (rng: Prng, author: number): [EntryType, EntryBodies[EntryType]] {
   const unit = { jobId, island: rng.int(3), epoch: rng.int(2) }
   switch (rng.int(6)) {
     case 0: return ['claim', { ...unit, ttlMs: 1000 + rng.int(5) * 1000 }]
-    case 1: return ['renew', { ...unit, ttlMs: 1000 + rng.int(5) * 1000 }]
+    case 1: return ['renew', renewBody(rng, unit)]
     case 2: return ['release', unit]
     case 3: return ['commit', checkpoint(unit.island, unit.epoch, rng.int(4) === 0 ? 1 : 0)]
     case 4: return ['blob-have', { blobs: [{ hash: String(rng.int(3)).repeat(64), size: author, kind: 'dataset' }] }]

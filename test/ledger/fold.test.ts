@@ -71,6 +71,34 @@ test('leases: the earliest active claim holds; renew extends, release ends, expi
   assert.deepEqual(unitStatus(state, jobId, 1, 0, 8500), { status: 'free', conflict: false })
 })
 
+test('one renew listing several units extends each of its author\'s leases as one renew per unit would, and no one else\'s', async () => {
+  const [a, b] = await writers(2)
+  const u0 = { jobId, island: 0, epoch: 0 }
+  const u1 = { jobId, island: 1, epoch: 0 }
+  const u2 = { jobId, island: 2, epoch: 0 }
+  const claims = [
+    await a.write('claim', { ...u0, ttlMs: 5000 }, [1000, 0]),
+    await a.write('claim', { ...u1, ttlMs: 5000 }, [1000, 1]),
+    await b.write('claim', { ...u2, ttlMs: 5000 }, [1000, 0])
+  ]
+  const [a2, b2] = await writers(2)
+  const batched = apply([...claims, await a.write('renew', { units: [u0, u1, u2], ttlMs: 5000 }, [4000, 0])])
+  // The same leases renewed one entry per unit, by fresh writers replaying the same claims.
+  const single = apply([
+    await a2.write('claim', { ...u0, ttlMs: 5000 }, [1000, 0]),
+    await a2.write('claim', { ...u1, ttlMs: 5000 }, [1000, 1]),
+    await b2.write('claim', { ...u2, ttlMs: 5000 }, [1000, 0]),
+    await a2.write('renew', { ...u0, ttlMs: 5000 }, [4000, 0]),
+    await a2.write('renew', { ...u1, ttlMs: 5000 }, [4000, 1])
+  ])
+  for (const [state, w] of [[batched, a], [single, a2]] as const) {
+    assert.deepEqual(unitStatus(state, jobId, 0, 0, 8000), { status: 'leased', by: w.id, until: 9000, conflict: false })
+    assert.deepEqual(unitStatus(state, jobId, 1, 0, 8000), { status: 'leased', by: w.id, until: 9000, conflict: false })
+  }
+  // a listed u2, which b holds: a renew extends only its author's own leases.
+  assert.deepEqual(unitStatus(batched, jobId, 2, 0, 6000), { status: 'free', conflict: false })
+})
+
 test('a claim hlc tie goes to the smaller author id; a renew without a claim does nothing', async () => {
   const [a, b, c] = await writers(3)
   const unit = { jobId, island: 2, epoch: 1 }

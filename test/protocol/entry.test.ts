@@ -6,7 +6,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import { decodeEntry, encodeEntry, entryHash, signEntry, verifyEntry, type Entry, type UnsignedEntry } from '../../src/protocol/entry.js'
 import { canonicalBytes, canonicalHash, canonicalString, sha256Hex } from '../../src/protocol/canonical.js'
 import { isStratmeshError } from '../../src/protocol/errors.js'
-import { MAX_ENTRY_BYTES } from '../../src/protocol/limits.js'
+import { MAX_ENTRY_BYTES, MAX_RENEW_UNITS } from '../../src/protocol/limits.js'
 import { createJobSpec } from '../../src/engine/job-setup.js'
 import type { Checkpoint } from '../../src/protocol/job-spec.js'
 import type { ErrorCode } from '../../src/protocol/error-codes.js'
@@ -147,6 +147,12 @@ test('each body schema names the bad field', async () => {
     ['claim', { ...BODIES.claim, jobId: 'nope' }, 'body.jobId'],
     ['renew', { ...BODIES.renew, ttlMs: 24 * 3600_000 }, 'body.ttlMs'],
     ['renew', { ...BODIES.renew, epoch: 'x' }, 'body.epoch'],
+    ['renew', { units: [], ttlMs: 5000 }, 'body.units'],
+    ['renew', { units: Array.from({ length: MAX_RENEW_UNITS + 1 }, (_, i) => ({ jobId, island: i % 8, epoch: 0 })), ttlMs: 5000 }, 'body.units'],
+    ['renew', { units: [{ jobId, island: 0, epoch: 0 }, { jobId, island: 1 }], ttlMs: 5000 }, 'body.units[1].epoch'],
+    ['renew', { units: [{ jobId, island: 0, epoch: 0, ttlMs: 5000 }], ttlMs: 5000 }, 'body.units[0].ttlMs'],
+    ['renew', { units: [{ jobId, island: 0, epoch: 0 }], ttlMs: 10 }, 'body.ttlMs'],
+    ['renew', { units: [{ jobId, island: 0, epoch: 0 }], ttlMs: 5000, island: 0 }, 'body.island'],
     ['release', { ...BODIES.release, ttlMs: 5000 }, 'body.ttlMs'],
     ['release', { jobId, island: 1 }, 'body.epoch'],
     ['commit', { ...BODIES.commit, checkpointHash: H }, 'body.checkpointHash'],

@@ -39,6 +39,19 @@ export const DIAL_DEFER_MS = 3_000
 /** At most this many peers are tracked; beyond it the least reachable is forgotten. */
 export const MAX_DIAL_TARGETS = 1_024
 
+/**
+ * A peer met for the first time is dialled after a random wait of up to this long (on top of the
+ * smaller-id rule's deferral): 30 peers that meet by mDNS at once would otherwise each open
+ * about 15 connections (Noise handshakes, identify, gossipsub) in the same instant.
+ */
+export const FIRST_DIAL_JITTER_MS = 1_000
+
+/**
+ * Outgoing dials in flight at once; the others wait for a slot. Each dial costs a handshake's
+ * CPU, and a 2-core machine running many peers has little of it to spare.
+ */
+export const MAX_CONCURRENT_DIALS = 4
+
 export interface MeshDialerComponents {
   peerId: PeerId
   events: TypedEventTarget<Libp2pEvents>
@@ -65,6 +78,8 @@ export interface MeshDialerOptions {
   dialTimeoutMs: number
   /** Milliseconds now; tests may inject. */
   now?: () => number
+  /** Uniform [0, 1) for the first dial's jitter; tests may inject. */
+  random?: () => number
 }
 
 /** What the dialer knows about one peer or bootstrap address. */
@@ -94,7 +109,9 @@ export class MeshDialer {
   private readonly log: Logger
   private readonly notice: (message: string) => void
   private readonly now: () => number
+  private readonly random: () => number
   private readonly dialTimeoutMs: number
+  private dialsInFlight = 0
   /** Known peers by peer id string. */
   private readonly peers = new Map<string, Target>()
   /** Bootstrap addresses by their string form. */
@@ -113,6 +130,7 @@ export class MeshDialer {
     this.log = components.logger.forComponent('stratmesh:mesh-dialer')
     this.notice = options.notice ?? (() => {})
     this.now = options.now ?? Date.now
+    this.random = options.random ?? Math.random
     this.sightings = options.sightings
     this.dialTimeoutMs = options.dialTimeoutMs
     for (const addr of options.bootstrap) this.bootstrap.set(addr.toString(), { addr, failures: 0, nextAt: 0, foreign: false, dialling: false })
@@ -176,6 +194,7 @@ export class MeshDialer {
   sweep (): void {
     const now = this.now()
     for (const t of this.targets()) {
+      if (this.dialsInFlight >= MAX_CONCURRENT_DIALS) return
       if (t.dialling || t.nextAt > now || this.isConnected(t)) continue
       // A bootstrap address whose peer is also a known peer is dialled as that peer.
       if (t.addr !== undefined && t.peerId !== undefined && this.peers.has(t.peerId.toString())) continue
@@ -202,7 +221,8 @@ export class MeshDialer {
     const now = this.now()
     const known = this.peers.get(key)
     if (known === undefined) {
-      this.track(key, { peerId, failures: 0, nextAt: now + this.deferFor(peerId), foreign: false, dialling: false })
+      const jitter = Math.round(this.random() * FIRST_DIAL_JITTER_MS)
+      this.track(key, { peerId, failures: 0, nextAt: now + this.deferFor(peerId) + jitter, foreign: false, dialling: false })
       this.sweep()
       return
     }
@@ -249,12 +269,15 @@ export class MeshDialer {
   }
 
   private dial (t: Target): void {
-    t.dialling = true
     const target = t.addr ?? t.peerId
-    if (target === undefined) { t.dialling = false; return }
+    if (target === undefined) return
+    t.dialling = true
+    this.dialsInFlight++
     this.log('dialling %s', String(target))
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.dialTimeoutMs)])
     this.components.connectionManager.openConnection(target, { signal })
+      // A freed dial slot goes to the next peer due now, not at the next sweep.
+      .finally(() => { this.dialsInFlight--; if (!this.controller.signal.aborted) queueMicrotask(() => { this.sweep() }) })
       .then(conn => {
         this.log('connected to %p by dialling %s', conn.remotePeer, String(target))
         t.dialling = false

@@ -20,8 +20,9 @@ import type { StreamNode } from '../mesh/index.js'
  *   nothing that pull does not already guarantee. Received messages are size-checked before
  *   parsing and ingested inside gossipsub's validator, so forged or malformed entries are neither
  *   stored nor forwarded, and their sender is penalised by gossipsub's peer scoring.
- * - pull (anti-entropy, replicator-pull.ts): on every new connection, periodically, and when
- *   gossip reveals a gap, exchange heads with a peer and fetch missing ranges page by page.
+ * - pull (anti-entropy, pull.ts): on every new connection, when gossip reveals a gap, and
+ *   periodically with a few random connected peers, exchange heads with a peer and fetch missing
+ *   ranges page by page.
  *
  * Rejections are counted per peer and error code (stats()); nothing a peer sends stops us.
  */
@@ -33,6 +34,13 @@ import type { StreamNode } from '../mesh/index.js'
 export const SYNC_INTERVAL_MS = 5_000
 /** Each period is stretched or shrunk by up to this fraction, so peers do not sync in lockstep. */
 export const SYNC_JITTER = 0.2
+/**
+ * Peers pulled from in each periodic round, chosen at random among the connected. With every
+ * peer it was O(N) rounds per peer and O(N^2) mesh-wide, each carrying O(N) heads; with a fixed
+ * few, an entry gossip missed still reaches everyone in O(log N) periods (an epidemic), and new
+ * connections and gaps that gossip reveals are still pulled from at once.
+ */
+export const PULL_FANOUT = 3
 /**
  * Own entries appended within this window travel in one gossip message. Per-message costs
  * (framing, encryption, syscalls, one store write per message at each receiver) dominate when a
@@ -78,6 +86,8 @@ export interface Replicator {
   stop (): Promise<void>
   /** Runs a pull round now with `peer`, or with every connected peer; resolves when it is done. */
   syncNow (peer?: PeerId): Promise<void>
+  /** Runs one ordinary periodic round now: with PULL_FANOUT connected peers chosen at random. */
+  syncSome (): Promise<void>
   stats (): ReplicatorStats
 }
 
@@ -146,8 +156,23 @@ class PushPullReplicator<E> implements Replicator {
     else await this.syncAll()
   }
 
+  async syncSome (): Promise<void> {
+    await Promise.all(this.sample(this.node.getPeers(), PULL_FANOUT).map(peer => this.sync(peer)))
+  }
+
   stats (): ReplicatorStats {
     return structuredClone(this.counters)
+  }
+
+  /** `n` of `items` chosen at random (a partial Fisher-Yates shuffle of a copy). */
+  private sample<T> (items: readonly T[], n: number): T[] {
+    const out = [...items]
+    const k = Math.min(n, out.length)
+    for (let i = 0; i < k; i++) {
+      const j = i + Math.floor(this.random() * (out.length - i))
+      ;[out[i], out[j]] = [out[j], out[i]]
+    }
+    return out.slice(0, k)
   }
 
   private ctx (): PullContext<E> {
@@ -202,7 +227,7 @@ class PushPullReplicator<E> implements Replicator {
     if (!this.running || this.intervalMs <= 0) return
     const delay = this.intervalMs * (1 - SYNC_JITTER + 2 * SYNC_JITTER * this.random())
     this.timer = setTimeout(() => {
-      this.syncAll().finally(() => { this.schedule() }).catch(() => {})
+      this.syncSome().finally(() => { this.schedule() }).catch(() => {})
     }, delay)
   }
 

@@ -4,13 +4,13 @@
  * peer stops. Leases are a performance device, not a safety device: units are deterministic, so
  * a unit computed twice gives the same checkpoint and the ledger counts it once.
  *
- * Sleep: the tick is a 1 s timer. When it fires much later than it should, the machine (or this
- * process) was asleep: leases that expired meanwhile may have been taken over by others, so the
- * units behind them are abandoned and their results, if they still arrive, are dropped unless
- * nobody else holds the unit (then the unit is claimed again and the result committed: it is the
- * same result any peer would compute).
+ * Sleep: the tick is a 1 s timer. When it fires much later than it should, the machine slept or
+ * the event loop stalled (pause-kind.ts tells which): leases that expired meanwhile may have been
+ * taken over by others, so the units behind them are abandoned and their results, if they still
+ * arrive, are dropped unless nobody else holds the unit (then the unit is claimed again and the
+ * result committed: it is the same result any peer would compute).
  */
-import { canonicalHash, sha256Hex } from '../../protocol/canonical.js'
+import { canonicalHash } from '../../protocol/canonical.js'
 import { errorCodeInfo } from '../../protocol/error-codes.js'
 import { claimableUnits, countedCommit, jobs, leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
 import type { UnitInput } from '../../engine/ga.js'
@@ -22,6 +22,9 @@ import type { LogStore } from '../replication/index.js'
 import type { JobLibrary } from './job-library.js'
 import type { CommitVerifier } from './commit-verifier.js'
 import type { PeerEvents } from '../peer-events.js'
+import { ClaimOrder } from './claim-order.js'
+import { pauseKind } from './pause-kind.js'
+import { MAX_RENEW_UNITS } from '../../protocol/limits.js'
 
 /**
  * Lease length. Seconds, not minutes: a peer that froze (a laptop lid closed) loses its units this
@@ -32,8 +35,6 @@ export const DEFAULT_LEASE_TTL_MS = 20_000
 export const RENEW_FRACTION = 1 / 3
 /** The scheduler's heartbeat. */
 export const TICK_MS = 1_000
-/** A tick this late means the process did not run for a while: treat it as a sleep. */
-export const SLEEP_GAP_MS = 5_000
 /**
  * After a sleep, no new unit is claimed until the peer has re-synced (the `woke` listener's hold) or this
  * long has passed: the ledger it holds is stale, and units it would pick were likely finished by
@@ -84,6 +85,10 @@ export interface SchedulerComponents {
   readonly verifier?: Pick<CommitVerifier, 'trust' | 'vouch'>
   readonly events: PeerEvents
   readonly clock: () => number
+  /** A clock that stops while the machine sleeps (default performance.now): tells a sleep from a stall. */
+  readonly monotonic?: () => number
+  /** The other peers a free unit is ranked among (claim-order.ts): connected members that said hello. */
+  readonly livePeers?: () => Iterable<string>
   readonly log?: (line: string) => void
 }
 
@@ -106,6 +111,12 @@ class LeaseScheduler implements Scheduler {
   private readonly blockedJobs = new Map<string, string>()
   private timer: ReturnType<typeof setInterval> | undefined
   private lastTick = 0
+  private lastMonotonic = 0
+  private readonly monotonic: () => number
+  private readonly claimOrder: ClaimOrder
+  /** Kicks the claim loop when the next unit's claim turn (claim-order.ts) comes. */
+  private turnTimer: ReturnType<typeof setTimeout> | undefined
+  private turnAt = Infinity
   private stopping = false
   private claiming = false
   private again = false
@@ -118,14 +129,19 @@ class LeaseScheduler implements Scheduler {
     this.trust = components.verifier?.trust ?? TRUST_ALL
     this.self = components.logStore.author
     this.log = components.log ?? (() => {})
+    this.monotonic = components.monotonic ?? (() => performance.now())
+    const live = components.livePeers ?? (() => [])
+    this.claimOrder = new ClaimOrder(this.self, live)
   }
 
   start (): void {
     this.stopping = false
     this.lastTick = this.components.clock()
+    this.lastMonotonic = this.monotonic()
     const { events } = this.components
     const kick = (): void => { this.kick() }
     this.unsubscribe = [events.on('entry', kick), events.on('peer:connect', kick), events.on('job:readiness', kick), events.on('commit:verdict', kick)]
+    this.unsubscribe.push(events.on('entry', ({ entry, local }) => { if (!local) this.claimOrder.observe(this.components.clock() - entry.hlc[0]) }))
     this.timer = setInterval(() => { this.tick().catch(err => { this.log(`tick: ${(err as Error).message}`) }) }, TICK_MS)
     this.kick()
   }
@@ -135,6 +151,8 @@ class LeaseScheduler implements Scheduler {
     for (const off of this.unsubscribe.splice(0)) off()
     if (this.timer !== undefined) clearInterval(this.timer)
     this.timer = undefined
+    clearTimeout(this.turnTimer)
+    this.turnAt = Infinity
     const held = [...this.runningUnits.values()].filter(r => !r.abandoned && r.leaseUntil > this.components.clock())
     this.runningUnits.clear()
     for (const r of held) {
@@ -168,11 +186,6 @@ class LeaseScheduler implements Scheduler {
     return this.components.logStore.state()
   }
 
-  /** Each peer prefers units in its own pseudo-random order, so peers rarely claim the same one. */
-  private preference (key: string): string {
-    return sha256Hex(`${this.self}/${key}`)
-  }
-
   private checkpointOf (jobId: string, island: number, epoch: number): Checkpoint | null {
     const counted = countedCommit(this.state().units.get(unitKey(jobId, island, epoch)), this.trust)
     return counted === null ? null : this.state().checkpoints.get(counted.checkpointHash) ?? null
@@ -185,12 +198,10 @@ class LeaseScheduler implements Scheduler {
       const readiness = this.components.library.readiness(job.id, job.spec)
       if (!readiness.ready) { this.blockedJobs.set(job.id, readiness.reason); continue }
       const free = claimableUnits(this.state(), job.id, now, this.trust).filter(u => !this.runningUnits.has(unitKey(job.id, u.island, u.epoch)))
-      if (free.length === 0) continue
-      const lowest = Math.min(...free.map(u => u.epoch))
-      const pick = free.filter(u => u.epoch === lowest)
-        .map(u => ({ u, p: this.preference(unitKey(job.id, u.island, u.epoch)) }))
-        .sort((a, b) => a.p < b.p ? -1 : a.p > b.p ? 1 : 0)[0].u
-      return { jobId: job.id, ...pick }
+      const choice = this.claimOrder.choose(job.id, free, u => unitKey(job.id, u.island, u.epoch), now)
+      if (choice === null) continue
+      if ('waitMs' in choice) { this.kickIn(choice.waitMs); continue }
+      return { jobId: job.id, ...choice.unit }
     }
     return null
   }
@@ -244,6 +255,7 @@ class LeaseScheduler implements Scheduler {
       .finally(() => {
         this.cancels.delete(record)
         if (this.runningUnits.get(key) === record) this.runningUnits.delete(key)
+        this.claimOrder.evaluatorFreed(this.components.clock())
         this.kick()
       })
   }
@@ -291,16 +303,37 @@ class LeaseScheduler implements Scheduler {
 
   private async tick (): Promise<void> {
     const now = this.components.clock()
+    const monotonic = this.monotonic()
     const gap = now - this.lastTick
+    const monotonicGap = monotonic - this.lastMonotonic
+    const kind = pauseKind(gap, monotonicGap, this.ttl)
     this.lastTick = now
-    if (gap > SLEEP_GAP_MS) this.wokeUp(now, gap)
+    this.lastMonotonic = monotonic
+    if (kind === 'suspend') this.wokeUp(now, gap)
+    else if (kind === 'stall') this.stalled(now, Math.max(gap, monotonicGap))
     this.cancelLost(now)
-    for (const r of this.runningUnits.values()) {
-      if (r.abandoned || now < r.leaseUntil - this.ttl * (1 - RENEW_FRACTION)) continue
-      r.leaseUntil = now + this.ttl
-      await this.components.logStore.append('renew', { jobId: r.jobId, island: r.island, epoch: r.epoch, ttlMs: this.ttl })
-    }
+    await this.renewLeases(now)
     this.kick()
+  }
+
+  /**
+   * When one lease is due, renews every lease held, in one entry (per MAX_RENEW_UNITS): one
+   * entry per peer per renew period instead of one per running unit.
+   */
+  private async renewLeases (now: number): Promise<void> {
+    const held = [...this.runningUnits.values()].filter(r => !r.abandoned)
+    if (!held.some(r => now >= r.leaseUntil - this.ttl * (1 - RENEW_FRACTION))) return
+    for (const r of held) r.leaseUntil = now + this.ttl
+    for (let i = 0; i < held.length; i += MAX_RENEW_UNITS) {
+      const units = held.slice(i, i + MAX_RENEW_UNITS).map(r => ({ jobId: r.jobId, island: r.island, epoch: r.epoch }))
+      await this.components.logStore.append('renew', { units, ttlMs: this.ttl })
+    }
+  }
+
+  /** Units whose leases lapsed while this process did not run are given up. */
+  private abandonLapsed (now: number): void {
+    for (const r of this.runningUnits.values()) if (r.leaseUntil <= now) r.abandoned = true
+    for (const [key, r] of this.runningUnits) if (r.abandoned) this.runningUnits.delete(key)
   }
 
   /**
@@ -309,11 +342,28 @@ class LeaseScheduler implements Scheduler {
    */
   private wokeUp (now: number, gap: number): void {
     this.log(`woke up after ${Math.round(gap / 1000)} s`)
-    for (const r of this.runningUnits.values()) {
-      if (r.leaseUntil <= now) r.abandoned = true
-    }
-    for (const [key, r] of this.runningUnits) if (r.abandoned) this.runningUnits.delete(key)
+    this.abandonLapsed(now)
     this.components.events.emit('woke', { gapMs: gap })
+  }
+
+  /**
+   * The event loop stalled (a loaded machine) but the machine did not sleep: connections are as
+   * alive as before, so nothing is probed or re-dialled; units whose leases lapsed are still
+   * given up, and `stalled` listeners may hold claims for one ordinary pull.
+   */
+  private stalled (now: number, gap: number): void {
+    this.log(`event loop stalled ${Math.round(gap / 1000)} s`)
+    this.abandonLapsed(now)
+    this.components.events.emit('stalled', { gapMs: gap })
+  }
+
+  /** Kicks the claim loop in `ms` (a unit's claim turn comes), unless a kick comes sooner. */
+  private kickIn (ms: number): void {
+    const at = this.components.clock() + ms
+    if (this.stopping || at >= this.turnAt) return
+    clearTimeout(this.turnTimer)
+    this.turnAt = at
+    this.turnTimer = setTimeout(() => { this.turnAt = Infinity; this.kick() }, ms)
   }
 
   /**

@@ -6,10 +6,11 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createPeerNode, withoutLoopback, DIAL_TIMEOUT_MS, type PeerNode } from '../../../src/node/mesh/libp2p-node.js'
-import { backoff, isForeignMesh, DIAL_DEFER_MS, type DialerTargetView, REDIAL_FOREIGN_MS, REDIAL_MAX_MS, REDIAL_MIN_MS } from '../../../src/node/mesh/dialer.js'
+import { backoff, isForeignMesh, DIAL_DEFER_MS, FIRST_DIAL_JITTER_MS, MAX_CONCURRENT_DIALS, MeshDialer, type MeshDialerComponents, type DialerTargetView, REDIAL_FOREIGN_MS, REDIAL_MAX_MS, REDIAL_MIN_MS } from '../../../src/node/mesh/dialer.js'
 import { swarmKeyFromSecret } from '../../../src/protocol/swarm-key.js'
 import { StratmeshError } from '../../../src/protocol/errors.js'
 import { waitFor } from '../../helpers/wait-for.js'
+import { defaultLogger } from '@libp2p/logger'
 
 const SECRET = 'correct horse battery'
 const nodes: PeerNode[] = []
@@ -142,4 +143,59 @@ test('loopback addresses are announced only when a node has nothing else', async
   assert.deepEqual(withoutLoopback([loop4, loop6]).map(String), [loop4.toString(), loop6.toString()])
   const a = await node()
   assert.ok(a.getMultiaddrs().some(m => m.toString().startsWith('/ip4/127.0.0.1/')), 'a loopback-only node still has an address to give')
+})
+
+test('peers met all at once are dialled with jitter, the smaller id first, and at most MAX_CONCURRENT_DIALS at a time', async () => {
+  const keys = await Promise.all(Array.from({ length: 13 }, async () => await generateKeyPair('Ed25519')))
+  const ids = keys.map(k => peerIdFromPrivateKey(k)).sort((x, y) => x.toString() < y.toString() ? -1 : 1)
+  // Our id is the middle one: six peers with smaller ids, six with larger.
+  const self = ids[6]
+  let now = 1_000_000
+  let draws = 0
+  const pending: Array<() => void> = []
+  let inFlight = 0
+  let most = 0
+  const dialled: string[] = []
+  const dialer = new MeshDialer({
+    peerId: self,
+    events: new EventTarget() as unknown as MeshDialerComponents['events'],
+    logger: defaultLogger(),
+    connectionManager: {
+      openConnection: async (peer) => {
+        dialled.push(peer.toString())
+        inFlight++
+        most = Math.max(most, inFlight)
+        await new Promise<void>(resolve => { pending.push(resolve) })
+        inFlight--
+        throw new Error('refused')
+      },
+      getConnections: () => []
+    }
+  }, { bootstrap: [], dialTimeoutMs: 1_000, now: () => now, random: () => (draws++ % 10) / 10 })
+  dialer.start()
+  try {
+    for (const id of ids) if (id !== self) dialer.sighted(id)
+    const waits = new Map(dialer.view().map(v => [v.peer, v.nextInMs]))
+    for (const id of ids.slice(7)) {
+      const wait = waits.get(id.toString()) as number
+      assert.ok(wait >= 0 && wait < FIRST_DIAL_JITTER_MS, `ours is the smaller id: we dial at once, within the jitter (${wait} ms)`)
+    }
+    for (const id of ids.slice(0, 6)) {
+      const wait = waits.get(id.toString()) as number
+      assert.ok(wait >= DIAL_DEFER_MS && wait < DIAL_DEFER_MS + FIRST_DIAL_JITTER_MS, `theirs is the smaller id: we wait for them to dial us (${wait} ms)`)
+    }
+    assert.ok(new Set(waits.values()).size > 2, 'first dials are spread, not all at one instant')
+    now += DIAL_DEFER_MS + FIRST_DIAL_JITTER_MS
+    dialer.sweep()
+    assert.equal(inFlight, MAX_CONCURRENT_DIALS, 'every peer is due, but only so many dials start')
+    // As dials end, the freed slots go to the peers still waiting.
+    while (pending.length > 0) {
+      pending.shift()?.()
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    assert.equal(most, MAX_CONCURRENT_DIALS)
+    assert.equal(new Set(dialled).size, 12, 'every peer was dialled once the slots freed')
+  } finally {
+    dialer.stop()
+  }
 })

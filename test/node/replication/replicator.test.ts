@@ -5,6 +5,7 @@ import { createPrng, type Prng } from '../../../src/engine/prng.js'
 import { stateHash } from '../../../src/ledger/queries.js'
 import { LEDGER_TOPIC } from '../../../src/protocol/sync-messages.js'
 import type { HelloBody } from '../../../src/protocol/entry-bodies.js'
+import { PULL_FANOUT } from '../../../src/node/replication/replicator.js'
 import { createMesh, ledgerPeer, type LedgerPeer, type MeshPeer } from '../../helpers/mesh.js'
 import { waitFor } from '../../helpers/wait-for.js'
 
@@ -185,4 +186,23 @@ test('a fork below the heads is found from both sides: the shorter and the longe
   assert.ok(a.logStore.state().evidence.has(author), 'the shorter chain found the fork')
   assert.ok(b.logStore.state().evidence.has(author), 'the longer chain found the fork')
   assert.equal(view(a), view(b))
+})
+
+test('a periodic round pulls from PULL_FANOUT random peers, not every connected one; the mesh still converges by pull alone', async () => {
+  const mesh = await createMesh(6, { ledger: { gossip: false, syncIntervalMs: 0 } })
+  const peers = mesh.peers.map(ledgerPeer)
+  const [a] = peers
+  await waitFor(() => a.replicator.stats().syncsCompleted >= peers.length - 1, { message: 'the pulls on connect' })
+  // A connection event may queue one more round per peer: wait until the count holds still.
+  let last = -1
+  await waitFor(() => { const now = a.replicator.stats().syncsCompleted; const still = now === last; last = now; return still }, { intervalMs: 300, message: 'the pulls on connect to settle' })
+  const before = a.replicator.stats().syncsCompleted
+  await a.replicator.syncSome()
+  assert.equal(a.replicator.stats().syncsCompleted - before, PULL_FANOUT, `one round, ${PULL_FANOUT} of ${peers.length - 1} peers`)
+  // An entry only one peer holds spreads by rounds of random few, as an epidemic does.
+  await appendRandom(peers[5], 4, createPrng(15))
+  for (let round = 0; round < 40 && !peers.every(p => view(p) === view(peers[5])); round++) {
+    await Promise.all(peers.map(async p => { await p.replicator.syncSome() }))
+  }
+  await converged(peers, 4, 'rounds of a few random pulls to bring everyone the entries')
 })

@@ -1,0 +1,98 @@
+/**
+ * Claim order: free units ranked among the live peers by rendezvous hashing, so one peer claims
+ * each unit instead of every idle peer at once. Pure ranking, then real peers on loopback.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { CLAIM_STEP_MS, ClaimOrder, MAX_CLAIM_RANKS, MAX_CLAIM_STEP_MS, claimDelay, claimRank } from '../../../src/node/work/claim-order.js'
+import { createMesh, ledgerPeer, type LedgerPeer } from '../../helpers/mesh.js'
+import { jobSpecFixture } from '../../helpers/job-spec-fixture.js'
+import { schedulerRig, submitJob, type SchedulerRig } from '../../helpers/scheduler-rig.js'
+import { waitFor } from '../../helpers/wait-for.js'
+import { LEDGER_TOPIC } from '../../../src/protocol/sync-messages.js'
+
+const PEERS = Array.from({ length: 30 }, (_, i) => `peer-${i}`)
+
+test('every peer computes the same ranking: for each unit the ranks of all peers are 0..n-1, and units spread over peers', () => {
+  const firsts = new Map<string, number>()
+  for (let u = 0; u < 300; u++) {
+    const key = `job:${u % 10}:${Math.floor(u / 10)}`
+    const ranks = PEERS.map(self => claimRank(self, PEERS, key)).sort((a, b) => a - b)
+    assert.deepEqual(ranks, PEERS.map((_, i) => i), `ranks of ${key}`)
+    const first = PEERS.find(self => claimRank(self, PEERS, key) === 0) as string
+    firsts.set(first, (firsts.get(first) ?? 0) + 1)
+  }
+  // 300 units over 30 peers: each is first for some; no peer for a large share.
+  assert.ok(firsts.size >= 25, `${firsts.size} peers rank first somewhere`)
+  assert.ok(Math.max(...firsts.values()) <= 30, 'no peer is first for most units')
+  assert.equal(claimRank('peer-0', [], 'k'), 0, 'alone, a peer is first')
+  assert.equal(claimRank('peer-0', ['peer-0', 'peer-0'], 'k'), 0, 'itself and duplicates do not count')
+  assert.equal(claimDelay(0), 0)
+  assert.equal(claimDelay(2), 2 * CLAIM_STEP_MS)
+  assert.equal(claimDelay(1000), MAX_CLAIM_RANKS * CLAIM_STEP_MS)
+})
+
+test('a unit waits for its turn, counted from when this peer first saw it free, and anew once it was taken', () => {
+  const others = PEERS.slice(1)
+  const order = new ClaimOrder('peer-0', () => others)
+  const keyOf = (u: { island: number, epoch: number }): string => `j:${u.island}:${u.epoch}`
+  // A unit for which peer-0 ranks third.
+  let island = 0
+  while (claimRank('peer-0', others, `j:${island}:0`) !== 2) island++
+  const unit = { island, epoch: 0 }
+  assert.deepEqual(order.choose('j', [unit], keyOf, 1000), { waitMs: 2 * CLAIM_STEP_MS })
+  assert.deepEqual(order.choose('j', [unit], keyOf, 1000 + CLAIM_STEP_MS), { waitMs: CLAIM_STEP_MS })
+  assert.deepEqual(order.choose('j', [unit], keyOf, 1000 + 2 * CLAIM_STEP_MS), { unit })
+  // Taken (not free), then free again: the wait starts over.
+  assert.equal(order.choose('j', [], keyOf, 5000), null)
+  assert.deepEqual(order.choose('j', [unit], keyOf, 6000), { waitMs: 2 * CLAIM_STEP_MS })
+  // Only the lowest epoch is chosen from.
+  assert.deepEqual(order.choose('j', [unit, { island: 0, epoch: 1 }], keyOf, 6000 + 2 * CLAIM_STEP_MS), { unit })
+})
+
+test('the step between turns follows the gossip latency this peer observes, within its bounds', () => {
+  const order = new ClaimOrder('peer-0', () => [])
+  assert.equal(order.stepMs(), CLAIM_STEP_MS, 'nothing observed yet')
+  for (let i = 0; i < 20; i++) order.observe(20)
+  assert.equal(order.stepMs(), CLAIM_STEP_MS, 'a fast LAN keeps the least step')
+  for (let i = 0; i < 20; i++) order.observe(400 + (i % 2) * 100)
+  assert.ok(order.stepMs() > 450 && order.stepMs() <= MAX_CLAIM_STEP_MS, `a loaded mesh lengthens it (${order.stepMs()} ms)`)
+  order.observe(60_000)
+  order.observe(-5)
+  assert.ok(order.stepMs() <= MAX_CLAIM_STEP_MS, 'pulled entries and clocks ahead are not samples')
+  for (let i = 0; i < 20; i++) order.observe(4_000)
+  assert.equal(order.stepMs(), MAX_CLAIM_STEP_MS)
+})
+
+/** Claims of `jobId` in every peer's own chain. */
+async function claimsOf (peers: LedgerPeer[], jobId: string): Promise<number> {
+  let n = 0
+  for (const p of peers) {
+    const own = await p.logStore.range(p.logStore.author, 1, 10_000)
+    n += own.filter(e => e.type === 'claim' && (e.body as { jobId: string }).jobId === jobId).length
+  }
+  return n
+}
+
+const PEER_COUNT = 8
+const ISLANDS = 8
+const EPOCHS = 2
+
+test(`${PEER_COUNT} real peers on loopback claim each unit of a ${ISLANDS} x ${EPOCHS} job at most 1.2 times on average`, { timeout: 120_000 }, async t => {
+  const mesh = await createMesh(PEER_COUNT, { ledger: {} })
+  const peers = mesh.peers.map(ledgerPeer)
+  const rigs: SchedulerRig[] = peers.map(p => schedulerRig(p.logStore, { unitMs: 300, livePeers: () => p.node.getPeers().map(String) }))
+  for (const rig of rigs) mesh.onStop(async () => { await rig.scheduler.stop() })
+  // As in a mesh that has been up a while: gossipsub has built its mesh (a heartbeat or two).
+  const meshPeers = (p: LedgerPeer): string[] => (p.node.services.pubsub as unknown as { getMeshPeers: (topic: string) => string[] }).getMeshPeers(LEDGER_TOPIC)
+  await waitFor(() => peers.every(p => meshPeers(p).length >= 4), { timeoutMs: 20_000, message: 'the gossip mesh to form' })
+  for (const rig of rigs) rig.scheduler.start()
+  const started = Date.now()
+  const jobId = await submitJob(peers[0].logStore, jobSpecFixture({ islands: ISLANDS, epochs: EPOCHS }))
+  const committed = (p: LedgerPeer): number => [...p.logStore.state().units.values()].filter(u => u.jobId === jobId && u.commits.length > 0).length
+  await waitFor(() => peers.every(p => committed(p) === ISLANDS * EPOCHS), { timeoutMs: 90_000, message: 'every unit committed on every peer' })
+  const claims = await claimsOf(peers, jobId)
+  const perUnit = claims / (ISLANDS * EPOCHS)
+  t.diagnostic(`${claims} claims for ${ISLANDS * EPOCHS} units (${perUnit.toFixed(2)} per unit) on ${PEER_COUNT} peers; job done in ${Date.now() - started} ms`)
+  assert.ok(perUnit <= 1.2, `${perUnit.toFixed(2)} claims per unit`)
+})
