@@ -17,6 +17,7 @@
  * be checked: their commits count unchecked, as before, and status says so.
  */
 import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { Level } from 'level'
 import { checkPlan, checkpointNumbersProblem, checkpointShapeProblem } from '../../engine/checkpoint-check.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
@@ -102,6 +103,8 @@ class CheckingVerifier implements CommitVerifier {
   private evaluations = 0
   private retry: ReturnType<typeof setTimeout> | undefined
   private unsubscribe: Array<() => void> = []
+  /** When each remote checkpoint without a verdict arrived (performance.now()): the check's latency is logged with its verdict. */
+  private readonly arrivedAt = new Map<string, number>()
 
   constructor (private readonly components: CommitVerifierComponents, private readonly init: CommitVerifierInit) {}
 
@@ -127,7 +130,15 @@ class CheckingVerifier implements CommitVerifier {
     }
     const { events } = this.components
     this.unsubscribe = [
-      events.on('entry', ev => { if (!ev.local && ev.entry.type === 'commit') this.kick() }),
+      events.on('entry', ev => {
+        if (ev.local || ev.entry.type !== 'commit') return
+        const hash = ev.entry.body.checkpointHash
+        if (this.verdicts.has(hash) || this.arrivedAt.has(hash)) { this.kick(); return }
+        // Commits of jobs that cannot be checked here get no verdict: bounded like the memo.
+        if (this.arrivedAt.size >= CHECK_MEMO_ENTRIES) this.arrivedAt.clear()
+        this.arrivedAt.set(hash, performance.now())
+        this.kick()
+      }),
       events.on('job:readiness', () => { this.kick() }),
     ]
     this.kick()
@@ -307,6 +318,15 @@ class CheckingVerifier implements CommitVerifier {
     return todo
   }
 
+  /** Where a check's time went: waiting for the checker (queue, start-up) vs checking. */
+  private logLatency (unit: UnitRecord, hash: string, began: number): void {
+    const now = performance.now()
+    const arrived = this.arrivedAt.get(hash)
+    this.arrivedAt.delete(hash)
+    const waited = arrived === undefined ? '' : `, ${Math.round(began - arrived)} ms after it arrived`
+    this.components.log(`checked island ${unit.island} epoch ${unit.epoch} of job ${unit.jobId.slice(0, 12)} in ${Math.round(now - began)} ms${waited}`)
+  }
+
   /** Checks one job's pending commits; false when stopping cut it short. */
   private async checkJob (state: LedgerState, jobId: string, list: PendingCheck[], job: PoolJob): Promise<boolean> {
     // Earlier epochs first: they are the inputs the next units wait for.
@@ -316,9 +336,11 @@ class CheckingVerifier implements CommitVerifier {
       if (this.verdicts.has(commit.checkpointHash)) continue
       const cp = state.checkpoints.get(commit.checkpointHash)
       if (cp === undefined) continue
+      const began = performance.now()
       const { verdict, keep } = await this.check(unit, commit.checkpointHash, cp, job)
       if (this.stopping) return false
       await this.record(commit.checkpointHash, verdict, keep)
+      this.logLatency(unit, commit.checkpointHash, began)
       if (!verdict.ok) {
         this.components.log(`rejected the commit of island ${unit.island} epoch ${unit.epoch} of job ${jobId.slice(0, 12)} by ${commit.author.slice(-8)}: ${verdict.reason}`)
       }
