@@ -7,8 +7,9 @@
  * a sample of the rest, in a pooled evaluator, a few evaluations per unit) and judges it:
  * - trusted: its own commits, checkpoints it computed itself (vouched), and checked ones that
  *   matched. Only these count (ledger-queries' CommitTrust).
- * - pending: not checked yet. The unit is neither counted, nor claimable, nor an input until the
- *   check ends, which takes the next free evaluator.
+ * - pending: not checked yet. The unit is neither counted nor claimable until the check ends, in
+ *   the checker (an evaluator of its own). Units that need it as an input may start from it at
+ *   once, but their checkpoints are committed only once it is trusted (src/ledger/speculation.ts).
  * - rejected: the check failed. The unit is claimable again, an honest peer computes and commits
  *   it, and the wrong commit stays on the ledger as a conflict naming its author.
  * Verdicts depend on the checkpoint alone (evaluation is deterministic), so honest peers reach the
