@@ -281,7 +281,7 @@ class CheckingVerifier implements CommitVerifier {
     const state = this.components.state()
     this.warmChecker(state)
     const todo = await this.uncheckedCommits(state)
-    for (const [jobId, list] of todo) {
+    for (const [jobId, list] of this.runningJobsFirst(state, todo)) {
       const spec = state.jobs.get(jobId)?.spec
       if (spec === undefined) continue
       const ready = this.components.library.readiness(jobId, spec)
@@ -296,6 +296,17 @@ class CheckingVerifier implements CommitVerifier {
       if (this.unchecked.delete(jobId)) this.components.events.emit('commit:verdict')
       if (!await this.checkJob(state, jobId, list, ready.job)) return
     }
+  }
+
+  /**
+   * Checks of jobs with units nobody committed yet first, in submission order: their verdicts are
+   * what the next epoch's units (and speculative results held for them) wait for. A job with a
+   * commit for every unit, checked or not (the ledger's own view), starts no unit by them.
+   */
+  private runningJobsFirst (state: LedgerState, todo: Map<string, PendingCheck[]>): Array<[string, PendingCheck[]]> {
+    const running = jobs(state).filter(j => !j.done).map(j => j.id).filter(id => todo.has(id))
+    const rest = [...todo.keys()].filter(id => !running.includes(id))
+    return [...running, ...rest].map(id => [id, todo.get(id) as PendingCheck[]])
   }
 
   /** Remote commits without a verdict, by job; those of a checkpoint we committed too are trusted at once. */
@@ -328,12 +339,16 @@ class CheckingVerifier implements CommitVerifier {
     this.components.log(`checked island ${unit.island} epoch ${unit.epoch} of job ${unit.jobId.slice(0, 12)} in ${Math.round(now - began)} ms${waited}`)
   }
 
-  /** Checks one job's pending commits; false when stopping cut it short. */
+  /** Checks one job's pending commits; false when stopping or newer commits cut it short. */
   private async checkJob (state: LedgerState, jobId: string, list: PendingCheck[], job: PoolJob): Promise<boolean> {
     // Earlier epochs first: they are the inputs the next units wait for.
     list.sort((a, b) => a.unit.epoch - b.unit.epoch || a.unit.island - b.unit.island)
+    let checked = 0
     for (const { unit, commit } of list) {
       if (this.stopping) return false
+      // New commits arrived: look again (after at least one check, so a stream of them cannot
+      // stall checking), so those of a running job go before the rest of this list.
+      if (this.again && checked > 0) return false
       if (this.verdicts.has(commit.checkpointHash)) continue
       const cp = state.checkpoints.get(commit.checkpointHash)
       if (cp === undefined) continue
@@ -341,6 +356,7 @@ class CheckingVerifier implements CommitVerifier {
       const { verdict, keep } = await this.check(unit, commit.checkpointHash, cp, job)
       if (this.stopping) return false
       await this.record(commit.checkpointHash, verdict, keep)
+      checked++
       this.logLatency(unit, commit.checkpointHash, began)
       if (!verdict.ok) {
         this.components.log(`rejected the commit of island ${unit.island} epoch ${unit.epoch} of job ${jobId.slice(0, 12)} by ${commit.author.slice(-8)}: ${verdict.reason}`)
