@@ -6,11 +6,16 @@
  * Control, in the same run: the same units computed in one plain process vs two at once, with no
  * mesh, pool or network: how far this machine scales from one busy core to two at all.
  *
+ * BENCH_SIZE=large runs units of a realistic size instead (64 genomes x 10 generations on 1M
+ * bars, several seconds each). For each 2-host job it prints where the time between epochs went
+ * (bench/mesh-log-timing.ts): input committed -> next unit claimed, the checks' latency, and the
+ * units started speculatively while their inputs were being checked.
+ *
  *   node --import tsx bench/lan-throughput.bench.ts
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
@@ -27,17 +32,27 @@ import { instantiateStrategy } from '../src/node/evaluators/strategy-module.js'
 import { sha256Hex } from '../src/protocol/canonical.js'
 import { candlesCsv } from '../test/helpers/candles-csv.js'
 import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
+import { describeTiming, jobTiming, type JobTiming } from './mesh-log-timing.js'
 
 /** Timed jobs per configuration; the median is reported. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
-const BARS = 100_000
-/** 16 units of about a second each here: 4 islands keep two hosts busy through every epoch. */
-const GA = { islands: 4, epochs: 4, population: 48, generations: 60 }
+const LARGE = process.env.BENCH_SIZE === 'large'
+const BARS = LARGE ? 1_000_000 : 100_000
+/**
+ * 16 units of about half a second each here (large: several seconds): 4 islands keep two hosts
+ * busy through every epoch.
+ */
+const GA = LARGE ? { islands: 4, epochs: 4, population: 64, generations: 10 } : { islands: 4, epochs: 4, population: 48, generations: 60 }
 /** Units one plain process computes in the control. */
 const CONTROL_UNITS = 8
 /** A job must finish within this: 16 units of seconds each on one host. */
-const JOB_TIMEOUT_MS = 300_000
+const JOB_TIMEOUT_MS = LARGE ? 1_200_000 : 300_000
 const STRATEGY = fileURLToPath(new URL('../strategies/sma-cross.ts', import.meta.url))
+
+/** The box is shared: the load says how far to trust a run. */
+function loadAverage (): string {
+  return loadavg().map(x => x.toFixed(1)).join(' ')
+}
 
 function median (xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -65,7 +80,7 @@ async function logged (h: LanHost, jobId: string, what: 'claimed unit' | 'commit
   return (await h.readLog()).split('\n').filter(l => l.includes(what) && l.includes(short)).length
 }
 
-interface Timed { seconds: number, byH1: number, claims: number }
+interface Timed { seconds: number, byH1: number, claims: number, timing: JobTiming }
 
 /** Submits a job with `seed` on h0 and times it from the submit's answer to done on h0. */
 async function timeJob (lan: Lan, csvPath: string, seed: number): Promise<Timed> {
@@ -76,7 +91,8 @@ async function timeJob (lan: Lan, csvPath: string, seed: number): Promise<Timed>
   const seconds = (performance.now() - t0) / 1000
   // A unit claimed twice (a claim that lost, or a lease that lapsed) is work done twice.
   const claims = await logged(h0, sub.jobId, 'claimed unit') + await logged(h1, sub.jobId, 'claimed unit')
-  return { seconds, byH1: await logged(h1, sub.jobId, 'committed island'), claims }
+  const timing = jobTiming([await h0.readLog(), await h1.readLog()], sub.jobId, GA.islands)
+  return { seconds, byH1: await logged(h1, sub.jobId, 'committed island'), claims, timing }
 }
 
 /** Child mode of the control: computes CONTROL_UNITS epoch-0 units in this process; prints seconds. */
@@ -114,12 +130,13 @@ async function main (): Promise<void> {
   const csvPath = join(dir, 'candles.csv')
   await writeFile(csvPath, candlesCsv(syntheticCandles({ bars: BARS })))
   const units = GA.islands * GA.epochs
-  console.log(`mesh throughput: sma-cross on ${BARS} bars, ${GA.islands} islands x ${GA.epochs} epochs = ${units} units of ${GA.population} genomes x ${GA.generations} generations; 1 evaluator per host; median of ${RUNS} jobs per configuration; node ${process.version}`)
+  console.log(`mesh throughput: sma-cross on ${BARS} bars, ${GA.islands} islands x ${GA.epochs} epochs = ${units} units of ${GA.population} genomes x ${GA.generations} generations; 1 evaluator per host; median of ${RUNS} jobs per configuration; node ${process.version}; load average ${loadAverage()}`)
   const lan = await createLan(2, { launch: 'runner', keep: process.env.STRATMESH_LAN_KEEP === '1' })
   const [h0, h1] = lan.hosts
   const one: number[] = []
   const two: number[] = []
   const shares: number[] = []
+  const gaps: number[] = []
   try {
     await h0.start()
     // Untimed: both hosts fetch and decode the dataset, start their evaluators and warm up.
@@ -133,8 +150,8 @@ async function main (): Promise<void> {
         if (hosts === 1 && h1.pid !== undefined) await h1.stop()
         const t = await timeJob(lan, csvPath, seed++)
         ;(hosts === 1 ? one : two).push(t.seconds)
-        if (hosts === 2) shares.push(t.byH1)
-        console.log(`run ${r + 1}, ${hosts} host(s): ${t.seconds.toFixed(1)} s = ${(units / t.seconds).toFixed(2)} units/s${hosts === 2 ? `, h1 committed ${t.byH1} of ${units}; ${t.claims} claims` : ''}`)
+        if (hosts === 2) { shares.push(t.byH1); gaps.push(t.timing.inputToClaim.median) }
+        console.log(`run ${r + 1}, ${hosts} host(s): ${t.seconds.toFixed(1)} s = ${(units / t.seconds).toFixed(2)} units/s${hosts === 2 ? `, h1 committed ${t.byH1} of ${units}; ${t.claims} claims; ${describeTiming(t.timing)}` : ''}`)
       }
     }
   } finally {
@@ -145,14 +162,14 @@ async function main (): Promise<void> {
   const ratio = rate2 / rate1
   console.log(`1 host    ${rate1.toFixed(2)} units/s (median ${median(one).toFixed(1)} s per job; runs ${one.map(s => s.toFixed(1)).join(' ')})`)
   console.log(`2 hosts   ${rate2.toFixed(2)} units/s (median ${median(two).toFixed(1)} s per job; runs ${two.map(s => s.toFixed(1)).join(' ')}; h1 committed ${shares.join(', ')} of ${units})`)
-  console.log(`ratio 2/1 ${ratio.toFixed(2)}x (goal >= 1.8x with 2 idle cores)`)
+  console.log(`ratio 2/1 ${ratio.toFixed(2)}x (goal >= 1.8x with 2 idle cores); input committed -> claimed on 2 hosts, per-job medians: ${gaps.join(' ')} ms`)
 
   // The machine's own ceiling, measured now: the same kind of units in plain processes.
   const alone = await plainRun(csvPath)
   const pair = await Promise.all([plainRun(csvPath), plainRun(csvPath)])
   const control = (2 * CONTROL_UNITS / Math.max(...pair)) / (CONTROL_UNITS / alone)
   console.log(`control: ${CONTROL_UNITS} units in 1 plain process ${alone.toFixed(1)} s; in each of 2 at once ${pair.map(s => s.toFixed(1)).join(' and ')} s: ${control.toFixed(2)}x (the machine's ceiling for the ratio)`)
-  console.log(`mesh ratio / control ratio: ${(ratio / control * 100).toFixed(0)} % of what two plain processes get here`)
+  console.log(`mesh ratio / control ratio: ${(ratio / control * 100).toFixed(0)} % of what two plain processes get here; load average now ${loadAverage()}`)
   await rm(dir, { recursive: true, force: true })
 }
 

@@ -7,8 +7,9 @@
  * a sample of the rest, in a pooled evaluator, a few evaluations per unit) and judges it:
  * - trusted: its own commits, checkpoints it computed itself (vouched), and checked ones that
  *   matched. Only these count (ledger-queries' CommitTrust).
- * - pending: not checked yet. The unit is neither counted, nor claimable, nor an input until the
- *   check ends, which takes the next free evaluator.
+ * - pending: not checked yet. The unit is neither counted nor claimable until the check ends, in
+ *   the checker (an evaluator of its own). Units that need it as an input may start from it at
+ *   once, but their checkpoints are committed only once it is trusted (src/ledger/speculation.ts).
  * - rejected: the check failed. The unit is claimable again, an honest peer computes and commits
  *   it, and the wrong commit stays on the ledger as a conflict naming its author.
  * Verdicts depend on the checkpoint alone (evaluation is deterministic), so honest peers reach the
@@ -17,6 +18,7 @@
  * be checked: their commits count unchecked, as before, and status says so.
  */
 import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { Level } from 'level'
 import { checkPlan, checkpointNumbersProblem, checkpointShapeProblem } from '../../engine/checkpoint-check.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
@@ -102,6 +104,8 @@ class CheckingVerifier implements CommitVerifier {
   private evaluations = 0
   private retry: ReturnType<typeof setTimeout> | undefined
   private unsubscribe: Array<() => void> = []
+  /** When each remote checkpoint without a verdict arrived (performance.now()): the check's latency is logged with its verdict. */
+  private readonly arrivedAt = new Map<string, number>()
 
   constructor (private readonly components: CommitVerifierComponents, private readonly init: CommitVerifierInit) {}
 
@@ -127,7 +131,15 @@ class CheckingVerifier implements CommitVerifier {
     }
     const { events } = this.components
     this.unsubscribe = [
-      events.on('entry', ev => { if (!ev.local && ev.entry.type === 'commit') this.kick() }),
+      events.on('entry', ev => {
+        if (ev.local || ev.entry.type !== 'commit') return
+        const hash = ev.entry.body.checkpointHash
+        if (this.verdicts.has(hash) || this.arrivedAt.has(hash)) { this.kick(); return }
+        // Commits of jobs that cannot be checked here get no verdict: bounded like the memo.
+        if (this.arrivedAt.size >= CHECK_MEMO_ENTRIES) this.arrivedAt.clear()
+        this.arrivedAt.set(hash, performance.now())
+        this.kick()
+      }),
       events.on('job:readiness', () => { this.kick() }),
     ]
     this.kick()
@@ -269,7 +281,7 @@ class CheckingVerifier implements CommitVerifier {
     const state = this.components.state()
     this.warmChecker(state)
     const todo = await this.uncheckedCommits(state)
-    for (const [jobId, list] of todo) {
+    for (const [jobId, list] of this.runningJobsFirst(state, todo)) {
       const spec = state.jobs.get(jobId)?.spec
       if (spec === undefined) continue
       const ready = this.components.library.readiness(jobId, spec)
@@ -284,6 +296,17 @@ class CheckingVerifier implements CommitVerifier {
       if (this.unchecked.delete(jobId)) this.components.events.emit('commit:verdict')
       if (!await this.checkJob(state, jobId, list, ready.job)) return
     }
+  }
+
+  /**
+   * Checks of jobs with units nobody committed yet first, in submission order: their verdicts are
+   * what the next epoch's units (and speculative results held for them) wait for. A job with a
+   * commit for every unit, checked or not (the ledger's own view), starts no unit by them.
+   */
+  private runningJobsFirst (state: LedgerState, todo: Map<string, PendingCheck[]>): Array<[string, PendingCheck[]]> {
+    const running = jobs(state).filter(j => !j.done).map(j => j.id).filter(id => todo.has(id))
+    const rest = [...todo.keys()].filter(id => !running.includes(id))
+    return [...running, ...rest].map(id => [id, todo.get(id) as PendingCheck[]])
   }
 
   /** Remote commits without a verdict, by job; those of a checkpoint we committed too are trusted at once. */
@@ -307,18 +330,34 @@ class CheckingVerifier implements CommitVerifier {
     return todo
   }
 
-  /** Checks one job's pending commits; false when stopping cut it short. */
+  /** Where a check's time went: waiting for the checker (queue, start-up) vs checking. */
+  private logLatency (unit: UnitRecord, hash: string, began: number): void {
+    const now = performance.now()
+    const arrived = this.arrivedAt.get(hash)
+    this.arrivedAt.delete(hash)
+    const waited = arrived === undefined ? '' : `, ${Math.round(began - arrived)} ms after it arrived`
+    this.components.log(`checked island ${unit.island} epoch ${unit.epoch} of job ${unit.jobId.slice(0, 12)} in ${Math.round(now - began)} ms${waited}`)
+  }
+
+  /** Checks one job's pending commits; false when stopping or newer commits cut it short. */
   private async checkJob (state: LedgerState, jobId: string, list: PendingCheck[], job: PoolJob): Promise<boolean> {
     // Earlier epochs first: they are the inputs the next units wait for.
     list.sort((a, b) => a.unit.epoch - b.unit.epoch || a.unit.island - b.unit.island)
+    let checked = 0
     for (const { unit, commit } of list) {
       if (this.stopping) return false
+      // New commits arrived: look again (after at least one check, so a stream of them cannot
+      // stall checking), so those of a running job go before the rest of this list.
+      if (this.again && checked > 0) return false
       if (this.verdicts.has(commit.checkpointHash)) continue
       const cp = state.checkpoints.get(commit.checkpointHash)
       if (cp === undefined) continue
+      const began = performance.now()
       const { verdict, keep } = await this.check(unit, commit.checkpointHash, cp, job)
       if (this.stopping) return false
       await this.record(commit.checkpointHash, verdict, keep)
+      checked++
+      this.logLatency(unit, commit.checkpointHash, began)
       if (!verdict.ok) {
         this.components.log(`rejected the commit of island ${unit.island} epoch ${unit.epoch} of job ${jobId.slice(0, 12)} by ${commit.author.slice(-8)}: ${verdict.reason}`)
       }

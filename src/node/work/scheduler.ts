@@ -12,7 +12,8 @@
  */
 import { canonicalHash } from '../../protocol/canonical.js'
 import { errorCodeInfo } from '../../protocol/error-codes.js'
-import { claimableUnits, countedCommit, jobs, leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
+import { countedCommit, jobs, leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
+import { inputCommit, inputsStanding, startableUnits } from '../../ledger/speculation.js'
 import type { UnitInput } from '../../engine/ga.js'
 import { unitInputs } from '../../protocol/unit-layout.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
@@ -25,6 +26,7 @@ import type { PeerEvents } from '../peer-events.js'
 import { ClaimOrder } from './claim-order.js'
 import { pauseKind } from './pause-kind.js'
 import { MAX_RENEW_UNITS } from '../../protocol/limits.js'
+import { inputsSettled } from './speculation-gate.js'
 
 /**
  * Lease length. Seconds, not minutes: a peer that froze (a laptop lid closed) loses its units this
@@ -51,6 +53,8 @@ export interface RunningUnit {
   abandoned: boolean
   done: number
   total: number
+  /** Computed from inputs still being checked; its checkpoint waits for their verdicts (speculation). */
+  awaitingInputs: boolean
 }
 
 export interface Scheduler {
@@ -98,7 +102,7 @@ export interface SchedulerInit {
   readonly leaseTtlMs?: number
 }
 
-type UnitRef = { readonly jobId: string, readonly island: number, readonly epoch: number }
+type UnitRef = { readonly jobId: string, readonly island: number, readonly epoch: number, readonly speculative?: boolean }
 
 class LeaseScheduler implements Scheduler {
   private readonly ttl: number
@@ -186,9 +190,20 @@ class LeaseScheduler implements Scheduler {
     return this.components.logStore.state()
   }
 
-  private checkpointOf (jobId: string, island: number, epoch: number): Checkpoint | null {
-    const counted = countedCommit(this.state().units.get(unitKey(jobId, island, epoch)), this.trust)
-    return counted === null ? null : this.state().checkpoints.get(counted.checkpointHash) ?? null
+  /** An input's checkpoint: the counted one, or the one being checked (speculation); its hash goes in `used`. */
+  private checkpointOf (jobId: string, island: number, epoch: number, used: Map<string, string>): Checkpoint | null {
+    const key = unitKey(jobId, island, epoch)
+    const input = inputCommit(this.state().units.get(key), this.trust)
+    if (input === null) return null
+    used.set(key, input.commit.checkpointHash)
+    return this.state().checkpoints.get(input.commit.checkpointHash) ?? null
+  }
+
+  /** Units computing now (not those holding a result for their inputs' verdicts): what fills the pool. */
+  private computing (): number {
+    let n = 0
+    for (const r of this.runningUnits.values()) if (!r.awaitingInputs) n++
+    return n
   }
 
   private nextUnit (now: number): UnitRef | null {
@@ -197,7 +212,7 @@ class LeaseScheduler implements Scheduler {
       if (job.done) continue
       const readiness = this.components.library.readiness(job.id, job.spec)
       if (!readiness.ready) { this.blockedJobs.set(job.id, readiness.reason); continue }
-      const free = claimableUnits(this.state(), job.id, now, this.trust).filter(u => !this.runningUnits.has(unitKey(job.id, u.island, u.epoch)))
+      const free = startableUnits(this.state(), job.id, now, this.trust).filter(u => !this.runningUnits.has(unitKey(job.id, u.island, u.epoch)))
       const choice = this.claimOrder.choose(job.id, free, u => unitKey(job.id, u.island, u.epoch), now)
       if (choice === null) continue
       if ('waitMs' in choice) { this.kickIn(choice.waitMs); continue }
@@ -212,7 +227,7 @@ class LeaseScheduler implements Scheduler {
     try {
       do {
         this.again = false
-        while (!this.stopping && this.runningUnits.size < this.init.capacity) {
+        while (!this.stopping && this.computing() < this.init.capacity) {
           const now = this.components.clock()
           if (now < this.heldUntil) break
           const unit = this.nextUnit(now)
@@ -235,21 +250,22 @@ class LeaseScheduler implements Scheduler {
     if (job === undefined || readiness === null || !readiness.ready) return
     const spec = job.spec
     const need = unitInputs(spec.ga.islands, u.island, u.epoch)
+    const used = new Map<string, string>()
     const input: UnitInput = {
       spec,
       island: u.island,
       epoch: u.epoch,
-      previous: need.previous === null ? null : this.checkpointOf(u.jobId, ...need.previous),
-      migrants: need.migrants === null ? null : this.checkpointOf(u.jobId, ...need.migrants),
+      previous: need.previous === null ? null : this.checkpointOf(u.jobId, ...need.previous, used),
+      migrants: need.migrants === null ? null : this.checkpointOf(u.jobId, ...need.migrants, used),
     }
-    const record: RunningUnit = { ...u, startedAt: now, leaseUntil: now + this.ttl, abandoned: false, done: 0, total: 0 }
+    const record: RunningUnit = { ...u, startedAt: now, leaseUntil: now + this.ttl, abandoned: false, done: 0, total: 0, awaitingInputs: false }
     this.runningUnits.set(key, record)
     await logStore.append('claim', { jobId: u.jobId, island: u.island, epoch: u.epoch, ttlMs: this.ttl })
-    this.log(`claimed unit island ${u.island} epoch ${u.epoch} of job ${u.jobId.slice(0, 12)}`)
+    this.log(`claimed unit island ${u.island} epoch ${u.epoch} of job ${u.jobId.slice(0, 12)}${u.speculative ? ' (an input is still being checked)' : ''}`)
     const controller = new AbortController()
     this.cancels.set(record, controller)
     pool.runUnit(readiness.job, input, { onProgress: (done, total) => { record.done = done; record.total = total }, signal: controller.signal })
-      .then(async cp => { await this.finish(record, cp) })
+      .then(async cp => { if (await this.inputsCount(record, used)) await this.finish(record, cp) })
       .catch(async err => { await this.unitFailed(u, record, err) })
       .catch(err => { this.log(`release failed: ${(err as Error).message}`) })
       .finally(() => {
@@ -276,6 +292,29 @@ class LeaseScheduler implements Scheduler {
     if (!this.stopping && !record.abandoned) {
       await logStore.append('release', { jobId: u.jobId, island: u.island, epoch: u.epoch })
     }
+  }
+
+  /**
+   * Waits until the inputs the unit was computed from count here (speculation); false when the
+   * result is not to be committed: another checkpoint counts for an input (the unit is computed
+   * again from it, so the claim is given back), or the unit was given up meanwhile.
+   */
+  private async inputsCount (record: RunningUnit, used: ReadonlyMap<string, string>): Promise<boolean> {
+    if (inputsStanding(this.state(), used, this.trust) === 'trusted') return true
+    // The evaluator is free: it takes the next unit while this result waits.
+    record.awaitingInputs = true
+    this.kick()
+    const gone = (): boolean => this.stopping || this.runningUnits.get(unitKey(record.jobId, record.island, record.epoch)) !== record
+    const computed = this.components.clock()
+    const standing = await inputsSettled({ state: () => this.state(), trust: this.trust, events: this.components.events }, used, gone)
+    record.awaitingInputs = false
+    this.log(`island ${record.island} epoch ${record.epoch} of job ${record.jobId.slice(0, 12)} waited ${this.components.clock() - computed} ms for its inputs' checks: ${standing}`)
+    if (standing === 'trusted') return true
+    if (standing === 'changed') {
+      this.log(`dropping result of island ${record.island} epoch ${record.epoch} of job ${record.jobId.slice(0, 12)}: an input it started from did not pass its check`)
+      if (!this.stopping && !record.abandoned) await this.components.logStore.append('release', { jobId: record.jobId, island: record.island, epoch: record.epoch })
+    }
+    return false
   }
 
   private async finish (record: RunningUnit, cp: Checkpoint): Promise<void> {
