@@ -5,6 +5,7 @@ import type { PeerMemoryView } from './peer-types.js'
 export function memoryStatus (pool: Pick<EvaluatorPool, 'memory'>, plan: MemoryPlan, peerRssBytes: number = process.memoryUsage.rss()): PeerMemoryView {
   const evaluators = pool.memory()
   return {
+    peerPid: process.pid,
     peerRssBytes,
     evaluators,
     totalRssBytes: evaluators.reduce((sum, ev) => sum + (ev.rssBytes ?? 0), peerRssBytes),

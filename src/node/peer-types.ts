@@ -76,7 +76,8 @@ export interface EvaluatorMemoryView {
  * evaluator, and what the plan allows.
  */
 export interface PeerMemoryView {
-  /** Resident set of the peer process itself, in bytes. */
+  /** The peer process itself: its pid and resident set, in bytes. */
+  readonly peerPid: number
   readonly peerRssBytes: number
   readonly evaluators: readonly EvaluatorMemoryView[]
   /** The sum of the resident sets above (evaluators not yet reported count 0). */
