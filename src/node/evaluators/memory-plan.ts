@@ -23,13 +23,15 @@ import { DEFAULT_MEMORY_MB } from './pool-limits.js'
 export const PEER_MEMORY_SHARE = 0.5
 /**
  * Memory planned for the peer process itself (libp2p, LevelDB, the ledger, the API), in MiB:
- * measured 225 MB RSS at 10 peers (docs/BENCHMARKS.md "Memory"), with room for a longer ledger.
+ * 120-170 MB measured alone (docs/BENCHMARKS.md "Memory") and 225 MB in a mesh of 10, with room
+ * for a longer ledger.
  */
 export const PEER_PROCESS_MB = 320
 /**
- * Memory an evaluator takes besides its indicator cache, in MiB: Node and isolated-vm, the engine,
- * the candles (48 MB per 1M bars, copied into the isolate), the GA's population and garbage not
- * yet collected. Measured ~250 MB on 1M bars (docs/BENCHMARKS.md "Memory").
+ * Memory an evaluator takes besides its indicator cache, in MiB: Node and isolated-vm (55 MB idle),
+ * the engine, the candles (48 MB per 1M bars, copied into the isolate), the GA's population and
+ * garbage not yet collected. An evaluator on 1M bars with a full 1 GiB cache was 1.26 GB, so
+ * ~250 MB besides the cache; ~100 MB on small data (docs/BENCHMARKS.md "Memory").
  */
 export const EVALUATOR_BASE_MB = 256
 /**
