@@ -5,7 +5,7 @@
  * every evaluator busy. Medians of SAMPLES samples, one every SAMPLE_MS; the load average is
  * printed beside each row, since other work on the machine changes the figures.
  *
- *   npm run build && node --import tsx bench/memory.bench.ts [cpus…]
+ *   npm run build && node --import tsx bench/memory.bench.ts [cpus…] [--bars n]
  */
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -20,8 +20,9 @@ import { candlesCsv } from '../test/helpers/candles-csv.js'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SAMPLES = 5
 const SAMPLE_MS = 2000
-/** Small data: 20 000 bars, 1 MB of columns. */
-const BARS = 20_000
+const barsArg = process.argv.indexOf('--bars')
+/** Small data by default: 20 000 bars, 1 MB of columns. */
+const BARS = barsArg > 0 ? Number(process.argv[barsArg + 1]) : 20_000
 const MIB = 1024 * 1024
 
 const median = (xs: readonly number[]): number => {
@@ -74,8 +75,8 @@ async function measure (cpus: number, csv: string): Promise<string[]> {
       return m !== undefined && m.evaluators.filter(ev => ev.role === 'evaluator' && ev.rssBytes !== null).length === cpus ? true : undefined
     })
     const idle = await samples(client, async () => true)
-    // One island per evaluator, so every evaluator holds the job and runs units; ~48 units of about a second, so the job outlasts the samples.
-    const { jobId } = await client.submit({ strategyPath: join(ROOT, 'strategies', 'sma-cross.ts'), data: csv, islands: cpus, epochs: Math.max(4, Math.ceil(48 / cpus)), population: 32, generations: 40, seed: 1 })
+    // One island per evaluator, so every evaluator holds the job and runs units; enough epochs to outlast the samples (the peer is stopped mid-job).
+    const { jobId } = await client.submit({ strategyPath: join(ROOT, 'strategies', 'sma-cross.ts'), data: csv, islands: cpus, epochs: 100, population: 32, generations: 40, seed: 1 })
     const running = async (): Promise<boolean> => (await client.status()).jobs.some(j => j.id === jobId && !j.done)
     await until('the job to start', async () => (await client.status()).memory?.evaluators.some(ev => (ev.isolateHeapBytes ?? 0) > 0) === true ? true : undefined)
     const busy = await samples(client, running)
@@ -90,7 +91,8 @@ async function measure (cpus: number, csv: string): Promise<string[]> {
 const dir = await mkdtemp(join(tmpdir(), 'stratmesh-memory-data-'))
 const csv = join(dir, 'candles.csv')
 await writeFile(csv, candlesCsv(syntheticCandles({ bars: BARS })))
-const counts = process.argv.slice(2).map(Number).filter(n => n > 0)
+const counts = process.argv.slice(2).filter((a, i, all) => all[i - 1] !== '--bars').map(Number).filter(n => n > 0)
+console.log(`${BARS} bars, sma-cross, population 32, 40 generations per unit`)
 console.log('| evaluators | phase | peer RSS MiB | evaluator RSS MiB, median (min-max) | isolate heap + buffers MiB | peer + evaluators + checker MiB | samples | load |')
 console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
 for (const cpus of counts.length > 0 ? counts : [2, 4, 10]) {

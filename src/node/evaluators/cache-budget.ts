@@ -13,7 +13,7 @@
  * is the per-evaluator figure times the evaluator count, on a machine whose owner is using it. The
  * peer's memory plan (memory-plan.ts) sizes the evaluator count and the cache together so that the
  * peer stays under half the machine: on a 16 GB laptop with 10 cores that is 10 evaluators with
- * 459 MiB each. The bound is a ceiling, not a reservation: a cache only grows to the working set,
+ * 453 MiB each. The bound is a ceiling, not a reservation: a cache only grows to the working set,
  * so short datasets never come near it.
  *
  * Results never depend on it: a cached series is the same bits as a recomputed one, so peers with

@@ -22,11 +22,11 @@ import { DEFAULT_MEMORY_MB } from './pool-limits.js'
  */
 export const PEER_MEMORY_SHARE = 0.5
 /**
- * Memory planned for the peer process itself (libp2p, LevelDB, the ledger, the API), in MiB:
- * 120-170 MB measured alone (docs/BENCHMARKS.md "Memory") and 225 MB in a mesh of 10, with room
- * for a longer ledger.
+ * Memory planned for the peer process itself (libp2p, LevelDB, the ledger, the API, the candles of
+ * the jobs it runs), in MiB: measured 120 MB idle, 170 MB running a job on 20 000 bars and 325 MB
+ * just after importing 1M bars (docs/BENCHMARKS.md "Memory"), 225 MB in a mesh of 10 peers.
  */
-export const PEER_PROCESS_MB = 320
+export const PEER_PROCESS_MB = 384
 /**
  * Memory an evaluator takes besides its indicator cache, in MiB: Node and isolated-vm (55 MB idle),
  * the engine, the candles (48 MB per 1M bars, copied into the isolate), the GA's population and
