@@ -12,7 +12,7 @@ import { resolve } from 'node:path'
 import { StratmeshError } from '../protocol/errors.js'
 import { swarmKeyFromSecret } from '../protocol/swarm-key.js'
 import type { BoardView, DashboardControl, JobProgressView, RowDetailView } from './dashboard/index.js'
-import { machineMemoryBytes, planMemory, type MemoryPlan } from './evaluators/index.js'
+import { machineMemoryBytes, memoryPlanText, planMemory, type MemoryPlan } from './evaluators/index.js'
 import { checkMeshSecret, loadOrCreateIdentity, resolveMeshSecret, type MeshSecret } from './mesh/index.js'
 import { createServiceStack, type ServiceStack } from './lifecycle.js'
 import { createPeerEvents, type PeerEvents } from './peer-events.js'
@@ -75,6 +75,7 @@ export async function createPeer (options: PeerOptions): Promise<Peer> {
     ...(options.cpus === undefined ? {} : { cpus: Math.max(1, Math.floor(options.cpus)) }),
     ...(options.cacheMb === undefined ? {} : { cacheMb: options.cacheMb }),
   })
+  log(memoryPlanText(memoryPlan))
   for (const warning of memoryPlan.warnings) log(warning)
   const cores = memoryPlan.evaluators
   const name = (options.name ?? hostname()).slice(0, MAX_NAME_CHARS) || 'peer'

@@ -97,6 +97,12 @@ export function planMemory (inp: MemoryPlanInput): MemoryPlan {
   }
 }
 
+/** One line for the peer's log at start: what it plans, against what budget. */
+export function memoryPlanText (plan: MemoryPlan): string {
+  const mib = (bytes: number): number => Math.round(bytes / MIB)
+  return `memory: ${plan.evaluators} evaluator(s) and a checker, ${mib(plan.cacheBytes)} MiB of cache and a ${plan.isolateMemoryMb} MiB cap each; ${mib(plan.plannedBytes)} MiB planned, budget ${mib(plan.budgetBytes)} MiB (${PEER_MEMORY_SHARE * 100} % of ${mib(plan.totalBytes)} MiB)`
+}
+
 /** The indicator cache bound, in bytes, for each of `evaluators` evaluators on a machine of `machineBytes` (the plan's). */
 export function evaluatorCacheBytes (evaluators: number, machineBytes: number = machineMemoryBytes()): number {
   const n = Math.max(1, Math.floor(evaluators))

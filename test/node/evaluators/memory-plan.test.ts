@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { MAX_EVALUATOR_CACHE_MB, MIN_EVALUATOR_CACHE_MB } from '../../../src/node/evaluators/cache-budget.js'
-import { EVALUATOR_BASE_MB, MIN_ISOLATE_MEMORY_MB, PEER_MEMORY_SHARE, PEER_PROCESS_MB, planMemory, type MemoryPlan } from '../../../src/node/evaluators/memory-plan.js'
+import { EVALUATOR_BASE_MB, MIN_ISOLATE_MEMORY_MB, PEER_MEMORY_SHARE, PEER_PROCESS_MB, memoryPlanText, planMemory, type MemoryPlan } from '../../../src/node/evaluators/memory-plan.js'
 import { DEFAULT_MEMORY_MB } from '../../../src/node/evaluators/pool-limits.js'
 
 const MIB = 1024 * 1024
@@ -23,6 +23,7 @@ test('a 16 GB laptop with 10 cores runs 10 evaluators with a smaller cache, unde
   assertWithinBudget(plan, 16 * GIB, 10)
   assert.equal(plan.evaluators, 10)
   assert.ok(plan.cacheBytes < MAX_EVALUATOR_CACHE_MB * MIB, 'the cache gives way to the evaluator count')
+  assert.equal(memoryPlanText(plan), `memory: 10 evaluator(s) and a checker, ${plan.cacheBytes / MIB} MiB of cache and a ${plan.isolateMemoryMb} MiB cap each; ${plan.plannedBytes / MIB} MiB planned, budget 8192 MiB (50 % of 16384 MiB)`)
   // Nearly all of the budget goes to caches: less than one cache's worth is left unplanned.
   assert.ok(plan.budgetBytes - plan.plannedBytes < 11 * MIB + (EVALUATOR_BASE_MB + plan.cacheBytes / MIB) * MIB)
 })
