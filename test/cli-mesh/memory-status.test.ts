@@ -17,7 +17,7 @@ async function memoryOf (p: CliPeer, evaluators: number): Promise<PeerMemoryView
   await waitFor(async () => {
     const m = (await p.status()).memory
     return m !== undefined && m.evaluators.filter(ev => ev.role === 'evaluator' && ev.rssBytes !== null).length === evaluators
-  }, { timeoutMs: 30_000, intervalMs: 200, message: `${p.name}'s ${evaluators} evaluator(s) to report their memory` })
+  }, { timeoutMs: 60_000, intervalMs: 200, message: `${p.name}'s ${evaluators} evaluator(s) to report their memory` })
   const m = jsonOf<PeerStatus>(await p.cli(['status', '--json']), `${p.name} status`).memory
   assert.ok(m !== undefined, `${p.name}: status --json has memory`)
   return m
@@ -25,7 +25,7 @@ async function memoryOf (p: CliPeer, evaluators: number): Promise<PeerMemoryView
 
 const pooledRss = (m: PeerMemoryView): number[] => m.evaluators.filter(ev => ev.role === 'evaluator').map(ev => ev.rssBytes ?? 0)
 
-test('peer status shows each evaluator\'s memory, the peer\'s own and the budget', { timeout: 120_000 }, async t => {
+test('peer status shows each evaluator\'s memory, the peer\'s own and the budget', { timeout: 180_000 }, async t => {
   await withCliMesh(t, async mesh => {
     // A cache far past the budget: the peer starts as told and says why it is over.
     const [one, three] = await Promise.all([mesh.add({ name: 'one', cpus: 1, cacheMb: 32 * 1024 }), mesh.add({ name: 'three', cpus: 3 })])
