@@ -32,6 +32,8 @@ export interface PeerServiceConfig {
   readonly bootstrap?: string[]
   readonly mdns: boolean
   readonly cacheMb?: number
+  /** Each evaluator's memory cap in MiB (the memory plan's; default the pool's). */
+  readonly memoryMb?: number
   readonly leaseTtlMs?: number
   readonly evalTimeoutMs?: number
   readonly clock: () => number
@@ -119,6 +121,7 @@ async function startWork (config: PeerServiceConfig, events: PeerEvents, stack: 
     size: config.cores,
     ...(config.evalTimeoutMs === undefined ? {} : { evalTimeoutMs: config.evalTimeoutMs }),
     ...(config.cacheMb === undefined ? {} : { cacheMb: config.cacheMb }),
+    ...(config.memoryMb === undefined ? {} : { memoryMb: config.memoryMb }),
     ...(config.engineBundleFileForTest === undefined ? {} : { engineBundleFile: config.engineBundleFileForTest }),
   }))
   const engine = await localEngine(pool)

@@ -58,6 +58,39 @@ export interface JobStatusView {
   readonly windows?: ReadonlyArray<{ readonly committed: number, readonly total: number }>
 }
 
+/** One evaluator process's memory in `peer status` (its latest report, sent every 2 s). */
+export interface EvaluatorMemoryView {
+  readonly pid: number
+  /** A pooled evaluator (runs units) or the checker (checks other members' commits). */
+  readonly role: 'evaluator' | 'checker'
+  /** Resident set of its process, in bytes; null until its first report. */
+  readonly rssBytes: number | null
+  /** Its isolate's heap in use and the ArrayBuffers it holds (candles, indicator cache), in bytes. */
+  readonly isolateHeapBytes: number | null
+  readonly isolateExternalBytes: number | null
+  readonly reportAgeMs: number | null
+}
+
+/**
+ * This peer's memory against its plan (src/node/evaluators/memory-plan.ts): the peer process, each
+ * evaluator, and what the plan allows.
+ */
+export interface PeerMemoryView {
+  /** The peer process itself: its pid and resident set, in bytes. */
+  readonly peerPid: number
+  readonly peerRssBytes: number
+  readonly evaluators: readonly EvaluatorMemoryView[]
+  /** The sum of the resident sets above (evaluators not yet reported count 0). */
+  readonly totalRssBytes: number
+  /** The machine's memory (or its container's limit) and the share the peer plans to stay under. */
+  readonly machineBytes: number
+  readonly budgetBytes: number
+  /** The plan with every cache full, and its parts: each evaluator's cache bound and memory cap. */
+  readonly plannedBytes: number
+  readonly cacheBytesPerEvaluator: number
+  readonly isolateMemoryMb: number
+}
+
 /** Counts by peer id, then error code. */
 export type CountsByPeer = Readonly<Record<string, Readonly<Record<string, number>>>>
 
@@ -89,6 +122,8 @@ export interface PeerStatus {
   readonly syncErrors: CountsByPeer
   /** Authors frozen for signing two different entries at one seq, and that seq. */
   readonly frozen: ReadonlyArray<{ readonly author: string, readonly seq: number }>
+  /** This peer's memory and its evaluators' (set by a running peer; absent in status built without one). */
+  readonly memory?: PeerMemoryView
 }
 
 export interface ResultsView {

@@ -12,9 +12,11 @@ import { resolve } from 'node:path'
 import { StratmeshError } from '../protocol/errors.js'
 import { swarmKeyFromSecret } from '../protocol/swarm-key.js'
 import type { BoardView, DashboardControl, JobProgressView, RowDetailView } from './dashboard/index.js'
+import { machineMemoryBytes, memoryPlanText, planMemory, type MemoryPlan } from './evaluators/index.js'
 import { checkMeshSecret, loadOrCreateIdentity, resolveMeshSecret, type MeshSecret } from './mesh/index.js'
 import { createServiceStack, type ServiceStack } from './lifecycle.js'
 import { createPeerEvents, type PeerEvents } from './peer-events.js'
+import { memoryStatus } from './peer-memory.js'
 import { jobResults, peerStatus, submitJob } from './peer-requests.js'
 import { startPeerServices, type PeerServices } from './peer-services.js'
 import type { BacktestControl, BacktestRequest, BacktestResult, PeerControl, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
@@ -26,8 +28,9 @@ const MAX_NAME_CHARS = 64
 export interface PeerOptions {
   readonly dataDir: string
   readonly name?: string
+  /** Evaluator processes; default sized with the cache from the machine's memory and cores (evaluators/memory-plan.ts). */
   readonly cpus?: number
-  /** Indicator cache per evaluator, in MiB; default sized from the machine (cache-budget.ts). */
+  /** Indicator cache per evaluator, in MiB; default sized from the machine (evaluators/memory-plan.ts). */
   readonly cacheMb?: number
   readonly listen?: string[]
   readonly bootstrap?: string[]
@@ -66,12 +69,20 @@ export async function createPeer (options: PeerOptions): Promise<Peer> {
   const log = options.log ?? (() => {})
   const identity = await loadOrCreateIdentity(dataDir)
   const secret = await resolveMeshSecret({ dataDir, ...(options.secret === undefined ? {} : { given: options.secret }), ...(options.secretFrom === undefined ? {} : { givenFrom: options.secretFrom }) })
-  const cores = Math.max(1, Math.floor(options.cpus ?? availableParallelism()))
+  const memoryPlan = planMemory({
+    totalBytes: machineMemoryBytes(),
+    cores: availableParallelism(),
+    ...(options.cpus === undefined ? {} : { cpus: Math.max(1, Math.floor(options.cpus)) }),
+    ...(options.cacheMb === undefined ? {} : { cacheMb: options.cacheMb }),
+  })
+  log(memoryPlanText(memoryPlan))
+  for (const warning of memoryPlan.warnings) log(warning)
+  const cores = memoryPlan.evaluators
   const name = (options.name ?? hostname()).slice(0, MAX_NAME_CHARS) || 'peer'
-  return new MeshPeer({ ...options, dataDir, clock, log, cores, name }, identity, secret)
+  return new MeshPeer({ ...options, dataDir, clock, log, cores, name, memoryPlan, cacheMb: memoryPlan.cacheBytes / (1024 * 1024), memoryMb: memoryPlan.isolateMemoryMb }, identity, secret)
 }
 
-interface Resolved extends PeerOptions { readonly dataDir: string, readonly clock: () => number, readonly log: (line: string) => void, readonly cores: number, readonly name: string }
+interface Resolved extends PeerOptions { readonly dataDir: string, readonly clock: () => number, readonly log: (line: string) => void, readonly cores: number, readonly name: string, readonly memoryPlan: MemoryPlan, readonly memoryMb: number }
 
 class MeshPeer implements Peer {
   readonly id: string
@@ -130,7 +141,7 @@ class MeshPeer implements Peer {
   async status (): Promise<PeerStatus> {
     const services = this.running()
     const { opts } = this
-    return peerStatus(services, {
+    const status = peerStatus(services, {
       id: this.id,
       name: opts.name,
       cores: opts.cores,
@@ -139,6 +150,7 @@ class MeshPeer implements Peer {
       now: opts.clock(),
       lastSeen: this.lastSeen,
     })
+    return { ...status, memory: memoryStatus(services.pool, opts.memoryPlan) }
   }
 
   async results (jobId: string | undefined, top: number): Promise<ResultsView> {

@@ -106,6 +106,8 @@ export interface CliPeerOptions {
   /** Seconds, as `--lease-ttl` takes it. */
   readonly leaseTtl?: number
   readonly cpus?: number
+  /** `--cache-mb` (default: none, the peer's memory plan decides). */
+  readonly cacheMb?: number
   /** Extra environment for `peer start` (e.g. DEBUG for libp2p's loggers). */
   readonly env?: Record<string, string>
 }
@@ -246,6 +248,7 @@ class CliPeerImpl implements CliPeer {
       secretEnv.STRATMESH_SECRET = secret
     }
     if (o.leaseTtl !== undefined) args.push('--lease-ttl', String(o.leaseTtl))
+    if (o.cacheMb !== undefined) args.push('--cache-mb', String(o.cacheMb))
     if (o.bootstrap !== undefined && o.bootstrap.length > 0) args.push('--bootstrap', ...o.bootstrap)
     this.append(`[test] ${new Date().toISOString()} peer ${args.slice(1).join(' ')}\n`)
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv({ ...secretEnv, ...o.env }) })

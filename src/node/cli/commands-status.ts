@@ -4,6 +4,7 @@
 import { connectToPeer } from '../api/index.js'
 import type { PeerStatus } from '../peer-types.js'
 import { agoText, jobsTable, peersTable, shortId } from './format.js'
+import { memoryText } from './format-memory.js'
 import { dataDirFrom } from './options.js'
 
 /** `--watch` refreshes this often: quick enough to watch a job move, light on the peer. */
@@ -24,6 +25,7 @@ export function statusText (s: PeerStatus): string {
     '',
     jobsTable(s.jobs),
   ]
+  if (s.memory !== undefined) out.push('', memoryText(s.memory))
   const walkForward = s.jobs.flatMap(j => j.windows === undefined ? [] : [`  job ${shortId(j.id)}: ${j.windows.map((w, k) => `${k} ${w.committed}/${w.total}`).join(', ')}`])
   if (walkForward.length > 0) out.push('', 'walk-forward windows (units committed/total per window):', ...walkForward)
   if (s.conflicts.length > 0) {

@@ -145,8 +145,8 @@ export interface OptionSpec {
 export const OPTIONS = {
   dataDir: { flags: '--data-dir <dir>', description: 'where this peer keeps its identity, ledger and blobs', env: DATA_DIR_ENV, defaultText: '~/.stratmesh' },
   name: { flags: '--name <name>', description: 'name shown to other peers', parse: text('--name', MAX_PEER_NAME_CHARS), defaultText: 'the host name' },
-  cpus: { flags: '--cpus <n>', description: 'evaluator processes to run (cores to use)', parse: intIn('--cpus', 1, MAX_CORES), defaultText: 'all cores' },
-  cacheMb: { flags: '--cache-mb <n>', description: 'indicator cache of each evaluator process, in MiB (0: none); results do not depend on it', parse: intIn('--cache-mb', 0, MAX_CACHE_MB_OPTION), defaultText: 'a quarter of the memory split between the evaluators, 64 to 1024 each' },
+  cpus: { flags: '--cpus <n>', description: 'evaluator processes to run (cores to use)', parse: intIn('--cpus', 1, MAX_CORES), defaultText: 'one per core, fewer where they do not fit in half the memory' },
+  cacheMb: { flags: '--cache-mb <n>', description: 'indicator cache of each evaluator process, in MiB (0: none); results do not depend on it', parse: intIn('--cache-mb', 0, MAX_CACHE_MB_OPTION), defaultText: 'sized with the evaluator count so the peer stays under half the memory, 64 to 1024 each' },
   listen: { flags: '--listen <addr>', description: 'multiaddr to listen on (repeatable)', parse: listenAddress('--listen'), repeatable: true, defaultText: '/ip4/0.0.0.0/tcp/0' },
   bootstrap: { flags: '--bootstrap <addr...>', description: 'multiaddrs of peers to dial (for peers mDNS cannot see)' },
   noMdns: { flags: '--no-mdns', description: 'do not discover peers on the local network by mDNS' },

@@ -10,24 +10,21 @@
  * per evaluator hit 50 % of lookups, 512 MiB 78 %, 1 GiB 97 %, 1.5 GiB 99 % with no further gain.
  *
  * Why not simply large: there is one evaluator per core and each keeps its own cache, so the total
- * is the per-evaluator figure times the core count, on a machine whose owner is using it. All
- * caches together get CACHE_MEMORY_SHARE of the machine's memory. On a 16 GB Mac with 10 cores that
- * is 410 MiB per evaluator, 4 GiB in all; with the ~250 MB each evaluator needs besides its cache
- * (Node, the candles, the GA, garbage not yet collected) the evaluators stay near 6.5 GB and the
- * user's own applications keep the rest, so the machine does not swap. The bound is a ceiling, not
- * a reservation: a cache only grows to the working set, so short datasets never come near it.
+ * is the per-evaluator figure times the evaluator count, on a machine whose owner is using it. The
+ * peer's memory plan (memory-plan.ts) sizes the evaluator count and the cache together so that the
+ * peer stays under half the machine: on a 16 GB laptop with 10 cores that is 10 evaluators with
+ * 453 MiB each. The bound is a ceiling, not a reservation: a cache only grows to the working set,
+ * so short datasets never come near it.
  *
  * Results never depend on it: a cached series is the same bits as a recomputed one, so peers with
  * different memory (or a cache of 0) produce identical checkpoints.
  */
 import { totalmem } from 'node:os'
 
-/** Share of the machine's memory that all evaluators' indicator caches together may take. */
-export const CACHE_MEMORY_SHARE = 0.25
 /**
  * Smallest cache per evaluator, whatever the share gives: 8 series of 1M bars, enough that a
- * generation's repeated requests for one series hit. Only machines with under 2 GiB per 8 cores
- * fall back to it.
+ * generation's repeated requests for one series hit. The plan gives fewer evaluators rather than
+ * less than this; only --cpus or a machine with under ~2 GiB falls back to it.
  */
 export const MIN_EVALUATOR_CACHE_MB = 64
 /**
@@ -42,8 +39,6 @@ export const MAX_EVALUATOR_CACHE_MB = 1024
  */
 export const MAX_CACHE_MB_OPTION = 64 * 1024
 
-const MIB = 1024 * 1024
-
 /**
  * The memory this process may use: the machine's, or less where a container limit (cgroup) says
  * so. os.totalmem() reports the host's memory inside a container.
@@ -53,10 +48,4 @@ export function machineMemoryBytes (): number {
   // 0 without a limit, and some hosts report a huge number.
   const limit = process.constrainedMemory()
   return limit > 0 && limit < total ? limit : total
-}
-
-/** The indicator cache bound, in bytes, for each of `evaluators` evaluators on a machine of `machineBytes`. */
-export function evaluatorCacheBytes (evaluators: number, machineBytes: number = machineMemoryBytes()): number {
-  const share = Math.floor(machineBytes * CACHE_MEMORY_SHARE / Math.max(1, evaluators))
-  return Math.min(MAX_EVALUATOR_CACHE_MB * MIB, Math.max(MIN_EVALUATOR_CACHE_MB * MIB, share))
 }

@@ -47,6 +47,12 @@ export class Checker {
     this.limits = limits
   }
 
+  /** The checker's process while it is alive (for its memory in `peer status`). */
+  process (): EvaluatorProcess | null {
+    const ev = this.current
+    return ev === null || ev.state === 'dead' ? null : ev
+  }
+
   /** Evaluates `params` after the requests before it; results in their order. */
   async evaluate (job: PoolJob, code: string, params: readonly ParamValues[], island: number): Promise<EvalResult[]> {
     return await this.enqueue(job, code, async ev => {

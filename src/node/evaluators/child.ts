@@ -17,7 +17,7 @@ import type IsolatedVm from 'isolated-vm'
 import { StratmeshError } from '../../protocol/errors.js'
 import { STATISTICS_ROWS, VARIANCE_SAMPLE } from '../../engine/stats/job-statistics.js'
 import { EXIT_ISOLATE_OUT_OF_MEMORY, ISOLATE_OUT_OF_MEMORY_LINE, IsolateHost, isolateMemoryMb, jobIsolateBytes } from './isolate-host.js'
-import { parseParentMessage, type ChildMessage, type ParentMessage } from './messages.js'
+import { MEMORY_REPORT_MS, parseParentMessage, type ChildMessage, type ParentMessage } from './messages.js'
 import { checkInspected, rebuildDetail } from './isolate-answers.js'
 
 const rawSend = process.send?.bind(process)
@@ -62,10 +62,29 @@ function newHost (extraBytes: number, engine = engineScript): IsolateHost {
     onProgress: (index, paramsKey, repeat) => {
       if (--progressLeft < 0) return false
       send({ type: 'progress', id: currentId, index, paramsKey, ...(repeat ? { repeat: true } : {}) })
+      // A unit blocks this event loop for its whole run, so the timer cannot report meanwhile.
+      if (performance.now() - lastMemoryReport >= MEMORY_REPORT_MS) reportMemory()
       return true
     },
   })
   return host
+}
+
+let lastMemoryReport = 0
+
+/** Sends this process's memory, and its isolate's when it holds a live one. */
+function reportMemory (): void {
+  lastMemoryReport = performance.now()
+  const rssBytes = process.memoryUsage.rss()
+  let usage: { heapBytes: number, externalBytes: number } | null = null
+  if (host !== null && !host.disposed) {
+    try {
+      usage = host.memoryUsage()
+    } catch {
+      // Disposed between the check and the call (its memory limit): the process figure still tells.
+    }
+  }
+  send(usage === null ? { type: 'memory', rssBytes } : { type: 'memory', rssBytes, isolateHeapBytes: usage.heapBytes, isolateExternalBytes: usage.externalBytes })
 }
 
 function loadedHost (key: string): IsolateHost {
@@ -157,3 +176,6 @@ process.on('message', (raw: unknown) => {
 })
 
 send({ type: 'ready' })
+reportMemory()
+// Unref'd: the process lives as long as its IPC channel, not for this timer.
+setInterval(() => { if (performance.now() - lastMemoryReport >= MEMORY_REPORT_MS / 2) reportMemory() }, MEMORY_REPORT_MS).unref()

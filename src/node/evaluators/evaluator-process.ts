@@ -5,11 +5,12 @@
  * EVAL_TIMEOUT, EVAL_OUT_OF_MEMORY or EVAL_CRASHED, naming the genome it was evaluating, if any.
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { performance } from 'node:perf_hooks'
 import type { Logger } from '@libp2p/interface'
 import { StratmeshError } from '../../protocol/errors.js'
 import type { EvaluatorLaunch } from './launch.js'
 import { ISOLATE_OUT_OF_MEMORY_LINE } from './isolate-host.js'
-import { parseChildMessage, type ChildMessage, type ParentMessage } from './messages.js'
+import { parseChildMessage, type ChildMessage, type MemoryMessage, type ParentMessage } from './messages.js'
 
 /** How long a child may take to start and say ready: loading Node and the engine takes well under a second; 30 s covers a loaded laptop. */
 export const EVALUATOR_START_TIMEOUT_MS = 30_000
@@ -42,6 +43,8 @@ export class EvaluatorProcess {
   /** Whether any strategy code has been loaded (and could have changed the child's realm). */
   used = false
   state: EvaluatorState = 'starting'
+  /** The child's latest memory report (it sends one every MEMORY_REPORT_MS), and when it came (performance.now()). */
+  memory: { readonly report: MemoryMessage, readonly at: number } | null = null
   readonly ready: Promise<void>
   readonly exited: Promise<void>
   private readonly child: ChildProcess
@@ -149,6 +152,10 @@ export class EvaluatorProcess {
       this.opts.log?.error('evaluator %d: %s; killing it', this.pid, (err as Error).message)
       this.cause ??= 'bad-message'
       this.child.kill('SIGKILL')
+      return
+    }
+    if (m.type === 'memory') {
+      this.memory = { report: m, at: performance.now() }
       return
     }
     const p = this.pending

@@ -104,6 +104,12 @@ export class IsolateHost {
     return this.isolate.isDisposed
   }
 
+  /** The isolate's heap in use and the ArrayBuffers it holds, in bytes (for `peer status`). */
+  memoryUsage (): { heapBytes: number, externalBytes: number } {
+    const h = this.isolate.getHeapStatisticsSync()
+    return { heapBytes: h.used_heap_size, externalBytes: h.externally_allocated_size }
+  }
+
   /** The bundle's runtime fingerprint on this machine (sha256 hex); run before any strategy. */
   fingerprint (): string {
     const fp = this.call('fingerprint', [])

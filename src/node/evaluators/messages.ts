@@ -34,6 +34,11 @@ export const MAX_DETAIL_TRADES = 500
  * sample of its population fit many times over, and an answer stays far below the IPC limits.
  */
 export const MAX_EVALUATE_GENOMES = 256
+/**
+ * How often a child reports its memory: `peer status` shows figures at most this old, and a
+ * report (one small IPC message and a heap-statistics call) every 2 s costs nothing measurable.
+ */
+export const MEMORY_REPORT_MS = 2000
 
 /**
  * Load a job's engine bundle (the script the job names by hash), strategy and candles;
@@ -89,7 +94,13 @@ export interface CheckedMessage { readonly type: 'checked', readonly id: number 
 export interface ErrorMessage { readonly type: 'error', readonly id: number, readonly code: ErrorCode, readonly message: string }
 export interface WalkedForwardMessage { readonly type: 'walked-forward', readonly id: number, readonly result: WalkForwardResult }
 export interface StatisticsComputedMessage { readonly type: 'statistics-computed', readonly id: number, readonly statistics: JobStatistics }
-export type ChildMessage = ReadyMessage | LoadedMessage | CheckedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | BacktestedMessage | WalkedForwardMessage | StatisticsComputedMessage | ErrorMessage
+/**
+ * The child's memory, sent unasked every MEMORY_REPORT_MS (and between evaluations while a unit
+ * runs): its process's resident set and, once it holds an isolate, the isolate's heap in use and
+ * the ArrayBuffers it holds (candles, indicator cache). No id: it answers no request.
+ */
+export interface MemoryMessage { readonly type: 'memory', readonly rssBytes: number, readonly isolateHeapBytes?: number, readonly isolateExternalBytes?: number }
+export type ChildMessage = MemoryMessage | ReadyMessage | LoadedMessage | CheckedMessage | FingerprintedMessage | ProgressMessage | ResultMessage | InspectedMessage | DetailedMessage | EvaluatedMessage | BacktestedMessage | WalkedForwardMessage | StatisticsComputedMessage | ErrorMessage
 
 function bad (problem: string): StratmeshError {
   return new StratmeshError('EVAL_BAD_MESSAGE', `evaluator message ${problem}`)
@@ -171,6 +182,7 @@ export function parseParentMessage (m: unknown): ParentMessage {
 export function parseChildMessage (m: unknown): ChildMessage {
   if (!isRecord(m)) throw bad('is not an object')
   if (m.type === 'ready') return { type: 'ready' }
+  if (m.type === 'memory') return checkMemory(m)
   if (!isId(m.id)) throw bad('lacks an id')
   const id = m.id
   switch (m.type) {
@@ -214,6 +226,23 @@ export function parseChildMessage (m: unknown): ChildMessage {
       return { type: 'error', id, code: m.code, message: m.message.slice(0, MAX_CHILD_ERROR_CHARS) }
     default:
       throw bad(`has unknown type ${JSON.stringify(String(m.type))}`)
+  }
+}
+
+function isByteCount (v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 0
+}
+
+function checkMemory (m: Record<string, unknown>): MemoryMessage {
+  if (!isByteCount(m.rssBytes)) throw bad('memory lacks rssBytes')
+  for (const k of ['isolateHeapBytes', 'isolateExternalBytes'] as const) {
+    if (m[k] !== undefined && !isByteCount(m[k])) throw bad(`memory ${k} must be a byte count`)
+  }
+  return {
+    type: 'memory',
+    rssBytes: m.rssBytes,
+    ...(m.isolateHeapBytes === undefined ? {} : { isolateHeapBytes: m.isolateHeapBytes as number }),
+    ...(m.isolateExternalBytes === undefined ? {} : { isolateExternalBytes: m.isolateExternalBytes as number }),
   }
 }
 

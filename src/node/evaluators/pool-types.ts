@@ -66,6 +66,20 @@ export interface PoolStats {
   readonly restarts: { readonly timeout: number, readonly crash: number, readonly outOfMemory: number }
 }
 
+/** One evaluator process's memory as it last reported it (its child reports every MEMORY_REPORT_MS). */
+export interface EvaluatorMemory {
+  readonly pid: number
+  /** A pooled evaluator (runs units) or the checker (checks other members' commits). */
+  readonly role: 'evaluator' | 'checker'
+  /** Resident set of its process, in bytes (null until its first report, a moment after it starts). */
+  readonly rssBytes: number | null
+  /** Its isolate's heap in use and the ArrayBuffers it holds (candles, indicator cache), in bytes. */
+  readonly isolateHeapBytes: number | null
+  readonly isolateExternalBytes: number | null
+  /** How old the report is, in milliseconds. */
+  readonly reportAgeMs: number | null
+}
+
 export interface EvaluatorPool {
   start (): Promise<void>
   stop (): Promise<void>
@@ -132,6 +146,8 @@ export interface EvaluatorPool {
    */
   preflight (job: PoolJob): Promise<void>
   stats (): PoolStats
+  /** The live pooled evaluators' memory, then the checker's while it runs (for `peer status`). */
+  memory (): EvaluatorMemory[]
   /** PIDs of the live evaluator processes (for status and tests). */
   pids (): number[]
 }

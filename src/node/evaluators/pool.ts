@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from '@libp2p/interface'
-import type { BacktestRange, EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, RangeBacktest, StrategyInfo } from './pool-types.js'
+import type { BacktestRange, EvaluatorMemory, EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, RangeBacktest, StrategyInfo } from './pool-types.js'
 import { unpackRangeSeries } from '../../engine/backtest-series.js'
 import type { SampledGenomeDetail } from '../../engine/downsample.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
@@ -20,7 +20,7 @@ import { jobId } from '../../engine/job-setup.js'
 import { sha256Hex } from '../../protocol/canonical.js'
 import type { EvalResult, ParamValues } from '../../protocol/types.js'
 import { StratmeshError, isStratmeshError } from '../../protocol/errors.js'
-import { evaluatorCacheBytes } from './cache-budget.js'
+import { evaluatorCacheBytes } from './memory-plan.js'
 import { evaluatorLaunch, type EvaluatorLaunch } from './launch.js'
 import { EvaluatorProcess } from './evaluator-process.js'
 import { startReaper, type Reaper } from './reaper.js'
@@ -28,6 +28,7 @@ import { MAX_DETAIL_POINTS, MAX_DETAIL_TRADES, MAX_EVALUATE_GENOMES } from './me
 import { compileStrategy } from './strategy-compiler.js'
 import { Checker, CHECKER_IDLE_MS } from './checker.js'
 import { EvaluationRate } from './evaluation-rate.js'
+import { evaluatorMemory } from './evaluator-memory.js'
 import { answerError, restartReason, SKIP_ERROR } from './evaluator-failures.js'
 import { JobLoader } from './job-loader.js'
 import { TransientEvaluators } from './transient-evaluators.js'
@@ -35,7 +36,7 @@ import { DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_UNIT_RES
 
 export { DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_UNIT_RESTARTS, MAX_START_FAILURES, RATE_WINDOW_MS } from './pool-limits.js'
 
-export type { BacktestRange, EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, RangeBacktest, StrategyInfo } from './pool-types.js'
+export type { BacktestRange, EvaluatorMemory, EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, RangeBacktest, StrategyInfo } from './pool-types.js'
 
 interface Waiter { readonly jobKey: string | null, readonly resolve: (ev: EvaluatorProcess) => void, readonly reject: (err: Error) => void }
 
@@ -133,6 +134,10 @@ class Pool implements EvaluatorPool {
       evaluationsPerSecond: this.rate.perSecond(),
       restarts: { ...this.restarts },
     }
+  }
+
+  memory (): EvaluatorMemory[] {
+    return evaluatorMemory(this.evaluators, this.checker.process(), performance.now())
   }
 
   engine (): OwnEngine {
