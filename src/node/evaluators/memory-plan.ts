@@ -34,13 +34,6 @@ export const PEER_PROCESS_MB = 384
  * ~250 MB besides the cache; ~100 MB on small data (docs/BENCHMARKS.md "Memory").
  */
 export const EVALUATOR_BASE_MB = 256
-/**
- * Smallest isolate limit the plan gives (its base, before the job's candles and cache are added):
- * a strategy's own arrays over 1M bars are 8 MB each, and a genome that passes the limit fails
- * with EVAL_OUT_OF_MEMORY, so the limit stays well above what honest strategies use.
- */
-export const MIN_ISOLATE_MEMORY_MB = 512
-
 const MIB = 1024 * 1024
 
 export interface MemoryPlanInput {
@@ -78,7 +71,11 @@ export function planMemory (inp: MemoryPlanInput): MemoryPlan {
   // The checker is one more evaluator with a cache.
   const slotMb = Math.floor(forEvaluatorsMb / (evaluators + 1))
   const cacheMb = inp.cacheMb ?? Math.min(MAX_EVALUATOR_CACHE_MB, Math.max(MIN_EVALUATOR_CACHE_MB, slotMb - EVALUATOR_BASE_MB))
-  const isolateMemoryMb = Math.min(DEFAULT_MEMORY_MB, Math.max(MIN_ISOLATE_MEMORY_MB, slotMb - cacheMb))
+  // The isolate's base limit is the same on every machine, not sized here: it decides which
+  // genomes fail with EVAL_OUT_OF_MEMORY, and a laptop's smaller cap would make its checkpoints
+  // differ from a desktop's for a genome between the two. The plan counts it as a ceiling that
+  // honest strategies stay far below (EVALUATOR_BASE_MB is what they use).
+  const isolateMemoryMb = DEFAULT_MEMORY_MB
   const plannedMb = PEER_PROCESS_MB + (evaluators + 1) * (EVALUATOR_BASE_MB + cacheMb)
   const warnings: string[] = []
   if (plannedMb > budgetMb) {
