@@ -24,9 +24,11 @@ import { windowOf } from '../../protocol/unit-layout.js'
 import { ERROR_CODES } from '../../protocol/error-codes.js'
 import type { CommitRecord, LedgerState, UnitRecord } from '../../ledger/fold.js'
 import { jobs, rejectedCommits, type CommitTrust, type RejectedCommit } from '../../ledger/queries.js'
+import { isFinished } from '../../ledger/finished.js'
 import type { EvalResult } from '../../protocol/types.js'
 import type { EvaluatorPool, PoolJob } from '../evaluators/index.js'
 import type { JobLibrary } from './job-library.js'
+import type { JobInterest } from './job-interest.js'
 import type { PeerEvents } from '../peer-events.js'
 
 /** Longest reason kept with a rejection (it is shown in status and kept on disk). */
@@ -54,6 +56,8 @@ export interface VerifierStats {
   readonly checked: number
   /** Remote commits of runnable jobs not checked yet. */
   readonly pending: number
+  /** Remote commits of finished jobs nobody asked for here: left unchecked until someone does. */
+  readonly dormant: number
   /** Genomes evaluated for checks since this peer started (what checking has cost). */
   readonly evaluations: number
   readonly rejected: readonly Rejection[]
@@ -68,6 +72,8 @@ export interface CommitVerifierComponents {
   readonly pool: Pick<EvaluatorPool, 'evaluate' | 'warmChecker' | 'lookAhead'>
   readonly events: PeerEvents
   readonly log: (line: string) => void
+  /** Which finished jobs are left alone until asked for; without it every job is checked. */
+  readonly interest?: Pick<JobInterest, 'dormant'>
 }
 
 export interface CommitVerifierInit {
@@ -159,14 +165,26 @@ class CheckingVerifier implements CommitVerifier {
   stats (): VerifierStats {
     const state = this.components.state()
     let pending = 0
-    for (const unit of state.units.values()) for (const c of unit.commits) if (this.trust(c, unit) === 'pending') pending++
+    let dormant = 0
+    for (const unit of state.units.values()) {
+      const asleep = this.dormant(state, unit.jobId)
+      for (const c of unit.commits) {
+        if (this.trust(c, unit) !== 'pending') continue
+        if (asleep) dormant++
+        else pending++
+      }
+    }
     let checked = 0
     for (const v of this.verdicts.values()) if (v.ok) checked++
     const rejected = rejectedCommits(state, this.trust).map(r => {
       const v = this.verdicts.get(r.checkpointHash)
       return { ...r, reason: v !== undefined && !v.ok ? v.reason : 'unknown' }
     })
-    return { checked, pending, evaluations: this.evaluations, rejected, unchecked: new Map(this.unchecked) }
+    return { checked, pending, dormant, evaluations: this.evaluations, rejected, unchecked: new Map(this.unchecked) }
+  }
+
+  private dormant (state: LedgerState, jobId: string): boolean {
+    return this.components.interest?.dormant(state, jobId, this.trust) === true
   }
 
   private async scanRepeatedly (): Promise<void> {
@@ -257,7 +275,7 @@ class CheckingVerifier implements CommitVerifier {
   private warmChecker (state: LedgerState): void {
     if (![...state.peers.keys()].some(a => a !== this.init.self)) return
     for (const job of jobs(state, this.trust)) {
-      if (job.done || this.warmed.has(job.id)) continue
+      if (job.done || this.warmed.has(job.id) || this.dormant(state, job.id)) continue
       const ready = this.components.library.readiness(job.id, job.spec)
       if (!ready.ready) continue
       this.warmed.add(job.id)
@@ -269,7 +287,10 @@ class CheckingVerifier implements CommitVerifier {
     const state = this.components.state()
     this.warmChecker(state)
     const todo = await this.uncheckedCommits(state)
-    for (const [jobId, list] of todo) {
+    // Running jobs first: their next units wait for these checks; a finished job's can wait.
+    const order = [...todo].map(([jobId, list]) => ({ jobId, list, finished: isFinished(state, jobId, this.trust) }))
+      .sort((a, b) => Number(a.finished) - Number(b.finished))
+    for (const { jobId, list, finished } of order) {
       const spec = state.jobs.get(jobId)?.spec
       if (spec === undefined) continue
       const ready = this.components.library.readiness(jobId, spec)
@@ -282,14 +303,18 @@ class CheckingVerifier implements CommitVerifier {
         continue
       }
       if (this.unchecked.delete(jobId)) this.components.events.emit('commit:verdict')
-      if (!await this.checkJob(state, jobId, list, ready.job)) return
+      if (!await this.checkJob(state, jobId, list, ready.job, finished)) return
     }
   }
 
   /** Remote commits without a verdict, by job; those of a checkpoint we committed too are trusted at once. */
   private async uncheckedCommits (state: LedgerState): Promise<Map<string, PendingCheck[]>> {
     const todo = new Map<string, PendingCheck[]>()
+    const asleep = new Map<string, boolean>()
     for (const unit of state.units.values()) {
+      let dormant = asleep.get(unit.jobId)
+      if (dormant === undefined) { dormant = this.dormant(state, unit.jobId); asleep.set(unit.jobId, dormant) }
+      if (dormant) continue
       const seen = new Set<string>()
       for (const c of unit.commits) {
         if (c.author === this.init.self || this.verdicts.has(c.checkpointHash) || seen.has(c.checkpointHash)) continue
@@ -307,12 +332,17 @@ class CheckingVerifier implements CommitVerifier {
     return todo
   }
 
-  /** Checks one job's pending commits; false when stopping cut it short. */
-  private async checkJob (state: LedgerState, jobId: string, list: PendingCheck[], job: PoolJob): Promise<boolean> {
+  /**
+   * Checks one job's pending commits; false when stopping cut it short. A finished job's checks
+   * give way as soon as new commits arrive (the scan then starts again, running jobs first), so a
+   * running job never waits behind an old job somebody asked for.
+   */
+  private async checkJob (state: LedgerState, jobId: string, list: PendingCheck[], job: PoolJob, finished: boolean): Promise<boolean> {
     // Earlier epochs first: they are the inputs the next units wait for.
     list.sort((a, b) => a.unit.epoch - b.unit.epoch || a.unit.island - b.unit.island)
     for (const { unit, commit } of list) {
       if (this.stopping) return false
+      if (finished && this.again) return true
       if (this.verdicts.has(commit.checkpointHash)) continue
       const cp = state.checkpoints.get(commit.checkpointHash)
       if (cp === undefined) continue
