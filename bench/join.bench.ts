@@ -203,6 +203,7 @@ async function main (): Promise<void> {
     console.log(`run ${r + 1}: synced ${f.syncS.toFixed(1)} s; first claim ${f.firstClaimS.toFixed(1)} s, first later-epoch claim ${f.readyS.toFixed(1)} s after the new job; old blobs fetched ${f.blobs} (${(f.blobBytes / 1024).toFixed(0)} KiB); ` +
       `checkpoints checked ${f.checked} (${f.evaluations} evaluations); 30 s later: ${f.blobsLater} old blobs, ${f.checkedLater} checked`)
   }
+  if (runs.length === 0) return
   const m = (k: keyof RunFigures): number => median(runs.map(f => f[k]))
   console.log(`median of ${RUNS} (peers from ${PEER_REPO}): synced ${m('syncS').toFixed(1)} s, first claim ${m('firstClaimS').toFixed(1)} s, later-epoch claim ${m('readyS').toFixed(1)} s, ` +
     `${m('blobs')} old blobs (${(m('blobBytes') / 1024).toFixed(0)} KiB), ${m('checked')} checked (${m('evaluations')} evaluations); 30 s later ${m('blobsLater')} blobs, ${m('checkedLater')} checked`)
