@@ -25,11 +25,15 @@ export function isFinished (state: LedgerState, jobId: string, trust: CommitTrus
   return true
 }
 
-/** `author` submitted the job or committed one of its units. */
+/**
+ * `author` submitted the job, committed one of its units, or announced its dataset (it fetched the
+ * job's inputs, to run units or check them, while the job ran).
+ */
 export function tookPart (state: LedgerState, jobId: string, author: string): boolean {
   const job = state.jobs.get(jobId)
   if (job === undefined) return false
   if (job.submissions.some(s => s.author === author)) return true
+  if (state.blobs.get(job.spec.dataset.hash)?.has(author) === true) return true
   const islands = unitIslands(job.spec)
   for (let e = 0; e < job.spec.ga.epochs; e++) {
     for (let i = 0; i < islands; i++) {

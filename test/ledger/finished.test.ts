@@ -32,7 +32,7 @@ function commit (island: number, epoch: number): EntryBodies['commit'] {
   return { jobId, island, epoch, checkpointHash: canonicalHash(cp), checkpoint: cp }
 }
 
-test('a job is finished once every unit has a commit not rejected here, checked or not; the submitter and committers took part', async () => {
+test('a job is finished once every unit has a commit not rejected here, checked or not; the submitter, committers and fetchers took part', async () => {
   const submitter = new Writer(await generateKeyPair('Ed25519'))
   const worker = new Writer(await generateKeyPair('Ed25519'))
   const joiner = new Writer(await generateKeyPair('Ed25519'))
@@ -53,4 +53,7 @@ test('a job is finished once every unit has a commit not rejected here, checked 
   assert.equal(tookPart(state, jobId, submitter.id), true)
   assert.equal(tookPart(state, jobId, worker.id), true)
   assert.equal(tookPart(state, jobId, joiner.id), false)
+  await joiner.write('blob-have', { blobs: [{ hash: spec.dataset.hash, size: 10, kind: 'dataset' }] })
+  state = foldEntries([...submitter.entries, ...worker.entries, ...joiner.entries])
+  assert.equal(tookPart(state, jobId, joiner.id), true, 'a peer that fetched the job\'s dataset was there while it ran')
 })

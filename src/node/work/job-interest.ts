@@ -2,7 +2,7 @@
  * Which finished jobs this peer spends anything on. A peer that joins a mesh with a long history
  * would otherwise fetch every old job's blobs and check every commit ever made (the verifier and
  * the scheduler ask the job library for each job they see). A finished job (src/ledger/finished.ts)
- * that this peer took no part in is dormant: nothing of it is fetched or checked until someone asks
+ * that this peer took no part in (src/ledger/finished.ts, tookPart) is dormant: nothing of it is fetched or checked until someone asks
  * this peer for its results or detail; from then on it is checked like any other job.
  */
 import { isFinished, tookPart } from '../../ledger/finished.js'
