@@ -4,7 +4,9 @@
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { jobId as jobIdOf } from '../engine/job-setup.js'
-import { jobs, jobTrials, leaderboard, type JobView } from '../ledger/queries.js'
+import { countedCommit, jobs, jobTrials, leaderboard, unitKey, type CommitTrust, type JobView } from '../ledger/queries.js'
+import type { LedgerState } from '../ledger/fold.js'
+import { unitIslands } from '../protocol/unit-layout.js'
 import { buildStatus } from './peer-status.js'
 import { rowsWithStatistics, statisticsView } from './results-statistics.js'
 import type { PeerServices } from './peer-services.js'
@@ -66,13 +68,16 @@ export function peerStatus (services: PeerServices, self: SelfInfo): PeerStatus 
 }
 
 /** The leaderboard of `jobId` (a full id or a prefix of 8+ characters), or of the latest job. */
-export async function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier' | 'library' | 'walkForward' | 'statistics'>, jobId: string | undefined, top: number): Promise<ResultsView> {
-  const { logStore, verifier, library, statistics } = services
+export async function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier' | 'library' | 'interest' | 'walkForward' | 'statistics'>, jobId: string | undefined, top: number): Promise<ResultsView> {
+  const { logStore, verifier, library, interest, statistics } = services
   const all = jobs(logStore.state(), verifier.trust)
   const job = jobId === undefined ? all.at(-1) : all.find(j => j.id === jobId || (jobId.length >= 8 && j.id.startsWith(jobId)))
   if (job === undefined) {
     throw new StratmeshError('JOB_NOT_FOUND', jobId === undefined ? 'no job has been submitted to this mesh yet' : `no job ${jobId} is known to this peer`, { details: { job: jobId } })
   }
+  // Asking is what makes a finished job's inputs fetched and its commits checked here.
+  interest.ask(job.id)
+  const checking = unitsBeingChecked(logStore.state(), job, verifier.trust)
   const stopped = library.brokenReason(job.id)
   const status = statistics.of(job.id)
   return {
@@ -82,7 +87,20 @@ export async function jobResults (services: Pick<PeerServices, 'logStore' | 'ver
     statistics: statisticsView(status, jobTrials(logStore.state(), job.id, verifier.trust)),
     ...(stopped === undefined ? {} : { stopped }),
     ...(stopped === undefined ? await walkForwardPart(services, job) : {}),
+    ...(checking === 0 ? {} : { checking }),
   }
+}
+
+/** Units with a commit still being checked here and none counted yet. */
+function unitsBeingChecked (state: LedgerState, job: JobView, trust: CommitTrust): number {
+  let n = 0
+  for (let e = 0; e < job.spec.ga.epochs; e++) {
+    for (let i = 0; i < unitIslands(job.spec); i++) {
+      const unit = state.units.get(unitKey(job.id, i, e))
+      if (unit !== undefined && countedCommit(unit, trust) === null && unit.commits.some(c => trust(c, unit) === 'pending')) n++
+    }
+  }
+  return n
 }
 
 /** A walk-forward job's windows and, once it is done, its stitched result. */

@@ -11,7 +11,7 @@ import { createDashboardData, type DashboardData } from './dashboard/index.js'
 import { createEvaluatorPool, type EvaluatorPool } from './evaluators/index.js'
 import { createPeerNode, type PeerNode } from './mesh/index.js'
 import { createLogStore, type LogStore, logStoreLog, createReplicator, type Replicator } from './replication/index.js'
-import { createCommitVerifier, type CommitVerifier, createJobStops, createJobLibrary, type JobLibrary, createScheduler, type Scheduler, localEngine, type LocalEngine, createWalkForwardResults, type WalkForwardResults, createStatisticsKeeper, type StatisticsKeeper } from './work/index.js'
+import { createCommitVerifier, type CommitVerifier, createJobStops, createJobLibrary, type JobLibrary, createJobInterest, type JobInterest, createScheduler, type Scheduler, localEngine, type LocalEngine, createWalkForwardResults, type WalkForwardResults, createStatisticsKeeper, type StatisticsKeeper } from './work/index.js'
 import { ISOLATE_INTERFACE_VERSION } from '../engine/isolate/interface.js'
 import type { ServiceStack } from './lifecycle.js'
 import type { PeerEvents } from './peer-events.js'
@@ -50,6 +50,8 @@ export interface PeerServices {
   /** This peer's own engine bundle and its runtime fingerprint. */
   readonly engine: LocalEngine
   readonly library: JobLibrary
+  /** Which finished jobs this peer leaves unfetched and unchecked until someone asks for them. */
+  readonly interest: JobInterest
   readonly verifier: CommitVerifier
   readonly scheduler: Scheduler
   /** Walk-forward jobs' results, kept in memory once computed. */
@@ -60,24 +62,24 @@ export interface PeerServices {
 }
 
 type Transport = Pick<PeerServices, 'logStore' | 'blobStore' | 'node' | 'replicator' | 'blobSync'>
-type Work = Pick<PeerServices, 'pool' | 'engine' | 'library' | 'verifier' | 'scheduler' | 'walkForward' | 'statistics'>
+type Work = Pick<PeerServices, 'pool' | 'engine' | 'library' | 'interest' | 'verifier' | 'scheduler' | 'walkForward' | 'statistics'>
 
 /** Builds and starts every service; on a failure, the caller stops `stack` (what had started). */
 export async function startPeerServices (config: PeerServiceConfig, events: PeerEvents, stack: ServiceStack): Promise<PeerServices> {
   const transport = await startTransport(config, events, stack)
   const work = await startWork(config, events, stack, transport)
   const { logStore, node, replicator } = transport
-  const { scheduler, verifier, pool, library, engine, walkForward, statistics } = work
+  const { scheduler, verifier, pool, library, interest, engine, walkForward, statistics } = work
   const rejoin = await stack.start('rejoin', createRejoin({ node, replicator, scheduler, events }))
   await stack.start('hello', createHello({ node, logStore, events, log: config.log }, { ...config, fingerprint: engine.fingerprint, isolateInterface: ISOLATE_INTERFACE_VERSION }))
   // Restarting with unfinished jobs: the others may have finished units since this ledger
   // was written. Sync before claiming (bounded), as after a sleep.
-  if (jobs(logStore.state(), verifier.trust).some(j => !j.done)) scheduler.holdUntil(rejoin.syncWhenConnected(() => node.getConnections().length > 0))
+  if (jobs(logStore.state(), verifier.trust).some(j => !j.done && !interest.dormant(logStore.state(), j.id, verifier.trust))) scheduler.holdUntil(rejoin.syncWhenConnected(() => node.getConnections().length > 0))
   await stack.start('scheduler', scheduler)
   const dashboard = createDashboardData({
     state: () => logStore.state(),
     running: () => scheduler.running(),
-    results: async (jobId, top) => await jobResults({ logStore, verifier, library, walkForward, statistics }, jobId, top),
+    results: async (jobId, top) => await jobResults({ logStore, verifier, library, interest, walkForward, statistics }, jobId, top),
     readiness: (jobId, spec) => library.readiness(jobId, spec),
     detail: async (job, params, island) => await pool.detail(job, params, island),
     clock: config.clock,
@@ -130,14 +132,15 @@ async function startWork (config: PeerServiceConfig, events: PeerEvents, stack: 
   const fingerprint = async (script: string): Promise<string> => await pool.fingerprint(script)
   const stops = await stack.start('job stops', createJobStops({ dataDir: config.dataDir }))
   const library = createJobLibrary({ blobStore, blobSync, state, connected: () => node.getPeers(), events, clock, log, fingerprint, stops }, { self: config.self })
-  const verifier = await stack.start('checks', createCommitVerifier({ state, library, pool, events, log }, { self: config.self, dataDir: config.dataDir }))
+  const interest = createJobInterest({ events }, { self: config.self })
+  const verifier = await stack.start('checks', createCommitVerifier({ state, library, pool, events, log, interest }, { self: config.self, dataDir: config.dataDir }))
   // Peers a free unit is ranked among: connected, and members (a hello in the ledger).
   const livePeers = (): string[] => node.getPeers().map(p => p.toString()).filter(id => logStore.state().peers.has(id))
-  const scheduler = createScheduler({ logStore, pool, library, verifier, events, clock, livePeers, log }, {
+  const scheduler = createScheduler({ logStore, pool, library, verifier, interest, events, clock, livePeers, log }, {
     capacity: config.cores,
     ...(config.leaseTtlMs === undefined ? {} : { leaseTtlMs: config.leaseTtlMs }),
   })
   const walkForward = createWalkForwardResults({ state, trust: verifier.trust, pool, library })
   const statistics = await stack.start('statistics', createStatisticsKeeper({ state, trust: verifier.trust, library, pool, events, log }, { dataDir: config.dataDir }))
-  return { pool, engine, library, verifier, scheduler, walkForward, statistics }
+  return { pool, engine, library, interest, verifier, scheduler, walkForward, statistics }
 }

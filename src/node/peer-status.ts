@@ -201,6 +201,7 @@ function checksView (verification: VerifierStats | undefined): PeerStatus['check
   return {
     checked: verification?.checked ?? 0,
     pending: verification?.pending ?? 0,
+    dormant: verification?.dormant ?? 0,
     evaluations: verification?.evaluations ?? 0,
     rejected: verification?.rejected ?? [],
     unchecked: [...(verification?.unchecked ?? new Map<string, string>())].map(([jobId, reason]) => ({ jobId, reason })),

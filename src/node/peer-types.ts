@@ -107,6 +107,8 @@ export interface PeerStatus {
   readonly checks: {
     readonly checked: number
     readonly pending: number
+    /** Commits of finished jobs nobody asked for here: checked once someone asks for their results. */
+    readonly dormant: number
     /** Genomes this peer evaluated to check others' checkpoints since it started. */
     readonly evaluations: number
     readonly rejected: readonly Rejection[]
@@ -138,6 +140,11 @@ export interface ResultsView {
   readonly stopped?: string
   /** A walk-forward job's windows and result (the leaderboard above mixes windows: read this instead). */
   readonly walkForward?: WalkForwardView
+  /**
+   * Units committed on the ledger whose commits this peer is still checking (or fetching the job's
+   * inputs to check): a finished job this peer took no part in is checked only once asked for.
+   */
+  readonly checking?: number
 }
 
 /** A leaderboard row with what tells a trader whether to act on it (docs/DESIGN.md, "Overfitting statistics"). */

@@ -107,3 +107,32 @@ export const MAX_PENDING_ENTRIES = 4096
 export const MAX_PENDING_BYTES = 64 * 1024 * 1024
 /** Share of the pending pool one author may take, so one chatty peer cannot starve the others. */
 export const MAX_PENDING_PER_AUTHOR = 1024
+
+// Ledger budget. Not enforced by admission (an entry is capped by MAX_ENTRY_BYTES): these are the
+// growth the design is held to, measured by bench/ledger-growth.bench.ts (docs/BENCHMARKS.md,
+// "Ledger growth"), and what the compaction in docs/DESIGN.md ("Bounded history") shrinks further.
+
+/**
+ * Entries an idle peer (no job, no lease, no blob to fetch) may append per hour: none. Measured: one
+ * hello of about 450 B at start (again only when its name, cores or addresses change), then
+ * nothing in 60 s or at any time after, since renews, claims and blob-haves all need work.
+ */
+export const LEDGER_IDLE_ENTRIES_PER_HOUR_BUDGET = 0
+/**
+ * Bytes of ledger per unit, renews aside: its claim (about 400 B), its commit with the checkpoint
+ * inline (3.3 KiB for a 4-genome population, about 12 KiB for the demo's), and a release when a
+ * lease is given back. The issue's demo run measured 196 KB for 16 units.
+ */
+export const LEDGER_BYTES_PER_UNIT_BUDGET = 16 * 1024
+/**
+ * Bytes of ledger per job beyond its units: the job entry (about 1 KiB) and blob-have entries (the
+ * submitter's, about 630 B, and one per blob each other peer fetches). Measured: 1.6 KiB per job on one peer.
+ */
+export const LEDGER_BYTES_PER_JOB_BUDGET = 8 * 1024
+/**
+ * Renew bytes per busy peer per hour: one renew every third of the lease TTL (20 s) while the peer
+ * holds any lease, about 540 entries of about 420 B. This holds once one renew covers all of a
+ * peer's leases (one per peer per period, not one per lease); with one renew per lease it is this
+ * times the leases held, which is what a peer with several evaluators paid before.
+ */
+export const LEDGER_RENEW_BYTES_PER_PEER_HOUR_BUDGET = 256 * 1024

@@ -33,9 +33,16 @@ export interface ResultsOptions {
   readonly wait?: boolean
 }
 
+/** Where the job stands here: complete, in progress, or committed on the mesh but still being checked here. */
+function progressText (r: ResultsView): string {
+  if (r.done) return 'complete'
+  const checking = r.checking === undefined ? '' : `, ${r.checking} being checked here`
+  return `${r.job.committed}/${r.job.total} units${checking}, in progress`
+}
+
 export function resultsText (r: ResultsView): string {
   const s = r.job.spec
-  const head = `job ${r.job.id} (${r.done ? 'complete' : `${r.job.committed}/${r.job.total} units, in progress`}): ${s.strategy.name} on ${s.dataset.name} ` +
+  const head = `job ${r.job.id} (${progressText(r)}): ${s.strategy.name} on ${s.dataset.name} ` +
     `(${s.dataset.bars} bars, last ${pct(s.oosFraction)} out of sample), objective ${s.objective}, fee ${num(s.costs.fee, 4)}, slippage ${num(s.costs.slippage, 4)}, seed ${s.seed}`
   if (r.stopped !== undefined) return `${head}\n\nstopped: ${r.stopped}\nNo row of a stopped job is ranked.\n`
   if (r.walkForward !== undefined) return walkForwardResultsText(r, r.walkForward)
@@ -62,7 +69,7 @@ export function statisticsLine (r: ResultsView): string {
 function basketResultsText (r: ResultsView, basket: Basket): string {
   const s = r.job.spec
   const names = basket.datasets.map(d => d.name)
-  const head = `job ${r.job.id} (${r.done ? 'complete' : `${r.job.committed}/${r.job.total} units, in progress`}): ${s.strategy.name} on ${names.length} symbols ` +
+  const head = `job ${r.job.id} (${progressText(r)}): ${s.strategy.name} on ${names.length} symbols ` +
     `(${basket.datasets.map(d => `${d.name} ${d.bars} bars`).join(', ')}; last ${pct(s.oosFraction)} of each out of sample), fitness the ${basket.aggregate} of the symbols' ${s.objective}, fee ${num(s.costs.fee, 4)}, slippage ${num(s.costs.slippage, 4)}, seed ${s.seed}`
   const shown = basket.aggregate === 'min' ? 'the lowest symbol\'s' : 'the median symbol\'s'
   const symbols = symbolsTable(r.leaderboard, names)
@@ -72,7 +79,7 @@ function basketResultsText (r: ResultsView, basket: Basket): string {
 /** A walk-forward job: its windows and stitched result instead of one leaderboard over mixed windows. */
 function walkForwardResultsText (r: ResultsView, wf: WalkForwardView): string {
   const s = r.job.spec
-  const head = `job ${r.job.id} (${r.done ? 'complete' : `${r.job.committed}/${r.job.total} units, in progress`}): ${s.strategy.name} on ${s.dataset.name} ` +
+  const head = `job ${r.job.id} (${progressText(r)}): ${s.strategy.name} on ${s.dataset.name} ` +
     `(${s.dataset.bars} bars), objective ${s.objective}, fee ${num(s.costs.fee, 4)}, slippage ${num(s.costs.slippage, 4)}, seed ${s.seed}`
   return `${head}\n${walkForwardText(wf)}`
 }
@@ -86,7 +93,7 @@ export async function waitForJob (peer: PeerControl, jobId: string | undefined, 
     let r = await peer.results(jobId, top)
     while (!r.done && r.stopped === undefined) {
       const best = r.leaderboard[0]?.fitness
-      progress.update(`job ${shortId(r.job.id)}: units ${r.job.committed}/${r.job.total}${best === undefined ? '' : ` · best ${best.toFixed(3)}`}`)
+      progress.update(`job ${shortId(r.job.id)}: units ${r.job.committed}/${r.job.total}${r.checking === undefined ? '' : ` (${r.checking} being checked here)`}${best === undefined ? '' : ` · best ${best.toFixed(3)}`}`)
       await sleep(intervalMs)
       r = await peer.results(r.job.id, top)
     }

@@ -40,6 +40,7 @@ export function statusText (s: PeerStatus): string {
     for (const r of checks.rejected) out.push(`  job ${shortId(r.jobId)} island ${r.island} epoch ${r.epoch} by ${shortId(r.author)}: ${r.reason}`)
   }
   if (checks.pending > 0) out.push('', `checking ${checks.pending} commit(s) from other peers`)
+  if (checks.dormant > 0) out.push('', `${checks.dormant} commit(s) of finished jobs left unchecked until their results are asked for`)
   for (const u of checks.unchecked) out.push('', `job ${shortId(u.jobId)}: commits count unchecked (${u.reason})`)
   if (s.frozen.length > 0) {
     out.push('', 'frozen (signed two different entries at one seq; nothing they sign from there counts):')

@@ -26,9 +26,11 @@ import { windowOf } from '../../protocol/unit-layout.js'
 import { ERROR_CODES } from '../../protocol/error-codes.js'
 import type { CommitRecord, LedgerState, UnitRecord } from '../../ledger/fold.js'
 import { jobs, rejectedCommits, type CommitTrust, type RejectedCommit } from '../../ledger/queries.js'
+import { isFinished } from '../../ledger/finished.js'
 import type { EvalResult } from '../../protocol/types.js'
 import type { EvaluatorPool, PoolJob } from '../evaluators/index.js'
 import type { JobLibrary } from './job-library.js'
+import type { JobInterest } from './job-interest.js'
 import type { PeerEvents } from '../peer-events.js'
 
 /** Longest reason kept with a rejection (it is shown in status and kept on disk). */
@@ -56,6 +58,8 @@ export interface VerifierStats {
   readonly checked: number
   /** Remote commits of runnable jobs not checked yet. */
   readonly pending: number
+  /** Remote commits of finished jobs nobody asked for here: left unchecked until someone does. */
+  readonly dormant: number
   /** Genomes evaluated for checks since this peer started (what checking has cost). */
   readonly evaluations: number
   readonly rejected: readonly Rejection[]
@@ -70,6 +74,8 @@ export interface CommitVerifierComponents {
   readonly pool: Pick<EvaluatorPool, 'evaluate' | 'warmChecker' | 'lookAhead'>
   readonly events: PeerEvents
   readonly log: (line: string) => void
+  /** Which finished jobs are left alone until asked for; without it every job is checked. */
+  readonly interest?: Pick<JobInterest, 'dormant'>
 }
 
 export interface CommitVerifierInit {
@@ -171,14 +177,26 @@ class CheckingVerifier implements CommitVerifier {
   stats (): VerifierStats {
     const state = this.components.state()
     let pending = 0
-    for (const unit of state.units.values()) for (const c of unit.commits) if (this.trust(c, unit) === 'pending') pending++
+    let dormant = 0
+    for (const unit of state.units.values()) {
+      const asleep = this.dormant(state, unit.jobId)
+      for (const c of unit.commits) {
+        if (this.trust(c, unit) !== 'pending') continue
+        if (asleep) dormant++
+        else pending++
+      }
+    }
     let checked = 0
     for (const v of this.verdicts.values()) if (v.ok) checked++
     const rejected = rejectedCommits(state, this.trust).map(r => {
       const v = this.verdicts.get(r.checkpointHash)
       return { ...r, reason: v !== undefined && !v.ok ? v.reason : 'unknown' }
     })
-    return { checked, pending, evaluations: this.evaluations, rejected, unchecked: new Map(this.unchecked) }
+    return { checked, pending, dormant, evaluations: this.evaluations, rejected, unchecked: new Map(this.unchecked) }
+  }
+
+  private dormant (state: LedgerState, jobId: string): boolean {
+    return this.components.interest?.dormant(state, jobId, this.trust) === true
   }
 
   private async scanRepeatedly (): Promise<void> {
@@ -269,7 +287,7 @@ class CheckingVerifier implements CommitVerifier {
   private warmChecker (state: LedgerState): void {
     if (![...state.peers.keys()].some(a => a !== this.init.self)) return
     for (const job of jobs(state, this.trust)) {
-      if (job.done || this.warmed.has(job.id)) continue
+      if (job.done || this.warmed.has(job.id) || this.dormant(state, job.id)) continue
       const ready = this.components.library.readiness(job.id, job.spec)
       if (!ready.ready) continue
       this.warmed.add(job.id)
@@ -281,7 +299,10 @@ class CheckingVerifier implements CommitVerifier {
     const state = this.components.state()
     this.warmChecker(state)
     const todo = await this.uncheckedCommits(state)
-    for (const [jobId, list] of this.runningJobsFirst(state, todo)) {
+    // Running jobs first: their next units wait for these checks; a finished job's can wait.
+    const order = [...todo].map(([jobId, list]) => ({ jobId, list, finished: isFinished(state, jobId, this.trust) }))
+      .sort((a, b) => Number(a.finished) - Number(b.finished))
+    for (const { jobId, list } of order) {
       const spec = state.jobs.get(jobId)?.spec
       if (spec === undefined) continue
       const ready = this.components.library.readiness(jobId, spec)
@@ -298,21 +319,14 @@ class CheckingVerifier implements CommitVerifier {
     }
   }
 
-  /**
-   * Checks of jobs with units nobody committed yet first, in submission order: their verdicts are
-   * what the next epoch's units (and speculative results held for them) wait for. A job with a
-   * commit for every unit, checked or not (the ledger's own view), starts no unit by them.
-   */
-  private runningJobsFirst (state: LedgerState, todo: Map<string, PendingCheck[]>): Array<[string, PendingCheck[]]> {
-    const running = jobs(state).filter(j => !j.done).map(j => j.id).filter(id => todo.has(id))
-    const rest = [...todo.keys()].filter(id => !running.includes(id))
-    return [...running, ...rest].map(id => [id, todo.get(id) as PendingCheck[]])
-  }
-
   /** Remote commits without a verdict, by job; those of a checkpoint we committed too are trusted at once. */
   private async uncheckedCommits (state: LedgerState): Promise<Map<string, PendingCheck[]>> {
     const todo = new Map<string, PendingCheck[]>()
+    const asleep = new Map<string, boolean>()
     for (const unit of state.units.values()) {
+      let dormant = asleep.get(unit.jobId)
+      if (dormant === undefined) { dormant = this.dormant(state, unit.jobId); asleep.set(unit.jobId, dormant) }
+      if (dormant) continue
       const seen = new Set<string>()
       for (const c of unit.commits) {
         if (c.author === this.init.self || this.verdicts.has(c.checkpointHash) || seen.has(c.checkpointHash)) continue

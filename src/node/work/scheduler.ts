@@ -21,6 +21,7 @@ import type { LedgerState } from '../../ledger/fold.js'
 import type { EvaluatorPool } from '../evaluators/index.js'
 import type { LogStore } from '../replication/index.js'
 import type { JobLibrary } from './job-library.js'
+import type { JobInterest } from './job-interest.js'
 import type { CommitVerifier } from './commit-verifier.js'
 import type { PeerEvents } from '../peer-events.js'
 import { ClaimOrder } from './claim-order.js'
@@ -87,6 +88,8 @@ export interface SchedulerComponents {
    * computed, before it is committed: a peer passes its CommitVerifier.
    */
   readonly verifier?: Pick<CommitVerifier, 'trust' | 'vouch'>
+  /** Finished jobs nobody asked for are skipped without asking the library (which would fetch their blobs). */
+  readonly interest?: Pick<JobInterest, 'dormant'>
   readonly events: PeerEvents
   readonly clock: () => number
   /** A clock that stops while the machine sleeps (default performance.now): tells a sleep from a stall. */
@@ -209,7 +212,7 @@ class LeaseScheduler implements Scheduler {
   private nextUnit (now: number): UnitRef | null {
     this.blockedJobs.clear()
     for (const job of jobs(this.state(), this.trust)) {
-      if (job.done) continue
+      if (job.done || this.components.interest?.dormant(this.state(), job.id, this.trust) === true) continue
       const readiness = this.components.library.readiness(job.id, job.spec)
       if (!readiness.ready) { this.blockedJobs.set(job.id, readiness.reason); continue }
       const free = startableUnits(this.state(), job.id, now, this.trust).filter(u => !this.runningUnits.has(unitKey(job.id, u.island, u.epoch)))
