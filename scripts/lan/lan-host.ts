@@ -77,6 +77,7 @@ export class HostImpl implements LanHost {
       name: this.name,
       secret: opts.secret ?? o.secret ?? DEFAULT_LAN_SECRET,
       cpus: o.cpus ?? 1,
+      ...(o.cacheMb === undefined ? {} : { cacheMb: o.cacheMb }),
       ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }),
       ...(opts.clockOffsetMs === undefined ? {} : { clockOffsetMs: opts.clockOffsetMs }),
       ...(opts.engineBundleFile === undefined ? {} : { engineBundleFile: opts.engineBundleFile }),
@@ -193,6 +194,6 @@ export class HostImpl implements LanHost {
   }
 
   private async query (op: string, extra: Record<string, unknown> = {}, timeoutMs?: number): Promise<unknown> {
-    return await this.agent.query(op, { dataDir: this.dataDir, via: queryVia(this.lan.launch), ...extra }, timeoutMs)
+    return await this.agent.query(op, { dataDir: this.dataDir, via: this.lan.options.queryVia ?? queryVia(this.lan.launch), ...extra }, timeoutMs)
   }
 }
