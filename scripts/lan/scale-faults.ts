@@ -33,8 +33,7 @@ export function pickVictims (peers: number, freeze: number, kill: number, seed: 
  * Freezes and kills the victims now, and thaws the frozen ones after `freezeMs` (a timer: the
  * caller keeps polling meanwhile). `killed` gets the killed hosts' indexes.
  */
-export async function injectFaults (lan: Lan, victims: Victims, freezeMs: number, killed: Set<number>, log: (line: string) => void): Promise<Faults> {
-  const atCommitted = (await lan.hosts[0].status()).jobs.at(-1)?.committed ?? 0
+export async function injectFaults (lan: Lan, victims: Victims, freezeMs: number, killed: Set<number>, atCommitted: number, log: (line: string) => void): Promise<Faults> {
   for (const i of victims.freeze) lan.hosts[i].freeze()
   await Promise.all(victims.kill.map(async i => {
     await lan.hosts[i].kill()

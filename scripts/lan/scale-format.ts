@@ -32,7 +32,7 @@ export function formatReport (r: ScaleReport): string {
     `job: submit to done on every live peer ${s(r.run.submitToDoneMs)}; done on ${r.run.doneOn}/${r.run.live} live peers; every unit counted once on ${r.run.everyUnitOnce}/${r.run.live}; conflicts ${r.run.conflicts}  [load ${r.run.load}]`,
     `ledger entries by type (h0): ${Object.entries(r.run.entries).map(([t, n]) => `${t} ${n}`).join(', ')}; claims per unit ${r.run.claimsPerUnit}`,
     `leaderboards: ${r.boards.identical}/${r.run.live} identical, ${r.boards.distinct} distinct; equal to the 1-peer reference: ${r.boards.equalsReference === null ? 'not checked' : r.boards.equalsReference ? 'yes' : 'NO'}`,
-    `logs: "woke up after" ${r.logs.wakeLines} lines on ${r.logs.hostsWithWake} peers; dialer wake-ups ${r.logs.redialLines}`,
+    `logs of peers never frozen: "woke up after" ${r.logs.wakeLines} lines on ${r.logs.hostsWithWake} peers (stalls taken for sleep); dialer wake-ups ${r.logs.redialLines}`,
     `peer RSS (peer and evaluator, largest seen): ${med(r.rssMb, n => `${n} MB`)}; machine's available memory fell to ${r.minAvailableMb} MB`,
   ]
   if (r.faults !== null) {

@@ -42,6 +42,8 @@ export const JOB_TIMEOUT_MS = 20 * 60_000
 const POLL_MS = 1_000
 const STRATEGY = fileURLToPath(new URL('../../strategies/sma-cross.ts', import.meta.url))
 const RSS_EVERY_MS = 5_000
+/** Faults strike once this fraction (1/FAULT_AT) of the units is committed: mid-job, with work left to take over. */
+const FAULT_AT = 5
 
 export interface ScaleReport {
   readonly peers: number
@@ -116,7 +118,7 @@ async function phases (lan: Lan, o: ScaleOptions, csv: string): Promise<ScaleRep
   const done = await finishedView(live, submitted.jobId)
   await sleep(o.idleMs)
   const idle2 = await sample(lan, live)
-  const logs = await logCounts(lan.hosts)
+  const logs = await logCounts(lan.hosts, watch.faults?.freeze ?? [])
   const entries = Object.fromEntries(Object.entries(busy1.statuses.get(0)?.ledger?.byType ?? {}).map(([t, s]) => [t, s.entries]))
   return {
     submitted,
@@ -180,7 +182,7 @@ interface JobWatch { atSubmit: Sample, doneAt: number | undefined, killed: Set<n
 
 /**
  * Polls every host that can answer until the job is done on every live one; injects the faults
- * once a quarter of the units are committed; keeps each peer's largest RSS.
+ * once a fifth of the units are committed; keeps each peer's largest RSS.
  */
 async function watchJob (lan: Lan, o: ScaleOptions, submitted: SubmitResult, units: number, t0: number, memory: { min: number }): Promise<JobWatch> {
   const atSubmit = await sample(lan, lan.hosts)
@@ -194,8 +196,9 @@ async function watchJob (lan: Lan, o: ScaleOptions, submitted: SubmitResult, uni
     const answering = lan.hosts.filter(h => !killed.has(h.index) && !h.frozen)
     const views = await Promise.all(answering.map(async h => await h.status().catch(() => undefined)))
     const job = (v: PeerStatus | undefined): { committed: number, done: boolean } | undefined => v?.jobs.find(j => j.id === submitted.jobId)
-    if (victims !== undefined && faults === null && (job(views[0])?.committed ?? 0) >= Math.ceil(units / 4)) {
-      faults = await injectFaults(lan, victims, o.freezeMs, killed, o.log)
+    const committed = job(views[0])?.committed ?? 0
+    if (victims !== undefined && faults === null && committed >= Math.ceil(units / FAULT_AT)) {
+      faults = await injectFaults(lan, victims, o.freezeMs, killed, committed, o.log)
     }
     if (Date.now() - lastRss >= RSS_EVERY_MS) {
       lastRss = Date.now()
@@ -228,8 +231,10 @@ async function finishedView (hosts: readonly LanHost[], jobId: string): Promise<
   }
 }
 
-async function logCounts (hosts: readonly LanHost[]): Promise<ScaleReport['logs']> {
-  const logs = await Promise.all(hosts.map(async h => await h.readLog().catch(() => '')))
+/** Wake-up lines of the peers never frozen: a stall they took for sleep. The frozen ones did sleep. */
+async function logCounts (hosts: readonly LanHost[], frozen: readonly number[]): Promise<ScaleReport['logs']> {
+  const awake = hosts.filter(h => !frozen.includes(h.index))
+  const logs = await Promise.all(awake.map(async h => await h.readLog().catch(() => '')))
   const wake = logs.map(l => countLines(l, WAKE_LINE))
   return { wakeLines: wake.reduce((a, b) => a + b, 0), hostsWithWake: wake.filter(n => n > 0).length, redialLines: logs.reduce((n, l) => n + countLines(l, REDIAL_LINE), 0) }
 }
