@@ -15,6 +15,8 @@ export interface LanOptions {
   readonly queryVia?: 'api' | 'cli'
   readonly leaseTtlMs?: number
   readonly launch?: PeerLaunch
+  /** How long a starting peer has to answer (default PEER_START_TIMEOUT_MS); 30 peers starting on a shared box need more. */
+  readonly startTimeoutMs?: number
   /** Keep the run directory (data dirs and logs) after destroy. */
   readonly keep?: boolean
   /** DEBUG for every peer (e.g. 'stratmesh:*,libp2p:mdns*'); its lines go to the peer's log. */

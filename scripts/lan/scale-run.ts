@@ -39,6 +39,8 @@ export interface ScaleOptions {
 /** Bounds of the waits: a run that misses one reports it instead of hanging. */
 export const MESH_TIMEOUT_MS = 180_000
 export const JOB_TIMEOUT_MS = 20 * 60_000
+/** A peer computes its engine's runtime fingerprint at start (5-7 s at load 16 on 2 cores); the agent's first query starts tsx too. */
+export const START_TIMEOUT_MS = 120_000
 const POLL_MS = 1_000
 const STRATEGY = fileURLToPath(new URL('../../strategies/sma-cross.ts', import.meta.url))
 const RSS_EVERY_MS = 5_000
@@ -82,12 +84,12 @@ export async function runScale (o: ScaleOptions): Promise<ScaleReport> {
   const csv = join(dir, 'candles.csv')
   await writeFile(csv, candlesCsv(syntheticCandles({ bars: o.job.bars })))
   try {
-    const lan = await createLan(o.peers, { cpus: 1, cacheMb: o.cacheMb, queryVia: 'api', log: o.log, ...(o.keep === true ? { keep: true } : {}) })
+    const lan = await createLan(o.peers, { cpus: 1, cacheMb: o.cacheMb, queryVia: 'api', startTimeoutMs: START_TIMEOUT_MS, log: o.log, ...(o.keep === true ? { keep: true } : {}) })
     let report: ScaleReport & { submitted: SubmitResult }
     try {
       report = await phases(lan, o, csv)
     } catch (err) {
-      if (!(err instanceof MemoryLow)) process.stderr.write(`${await lan.tails(15)}\n`)
+      if (!(err instanceof MemoryLow)) process.stderr.write(`${await lan.tails(5)}\n`)
       throw err
     } finally {
       await lan.destroy()

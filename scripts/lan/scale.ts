@@ -5,7 +5,7 @@
  *
  *   node --import tsx scripts/lan/scale.ts --peers 30 [--freeze 5 --kill 3] [--seed 1] [--json]
  *     [--idle-seconds 60] [--freeze-seconds 30] [--cache-mb 64] [--islands 4 --epochs 5
- *     --population 24 --generations 6 --bars 20000] [--start-concurrency 5] [--keep]
+ *     --population 24 --generations 6 --bars 20000] [--start-concurrency 4] [--keep]
  *
  * Exit codes: 0 the run held (every live peer done, every unit counted once, no conflict, one
  * leaderboard equal to the 1-peer reference), 1 it did not (the figures are printed all the same),
@@ -44,7 +44,7 @@ const NUMERIC: Record<string, [string, number, number]> = {
   population: ['24', 2, 1024],
   generations: ['6', 1, 1000],
   bars: ['20000', 1000, 2_000_000],
-  'start-concurrency': ['5', 1, 60],
+  'start-concurrency': ['4', 1, 60],
 }
 
 async function main (): Promise<void> {
