@@ -9,7 +9,7 @@ const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`
 const med = (x: Spread, f: (n: number) => string): string => `${f(x.median)} (max ${f(x.max)})`
 
 function rateLine (name: string, r: Rates): string {
-  return `  ${name.padEnd(12)} gossip ${med(r.gossip, kb)}, pull ${med(r.pull, kb)}, on the wire ${med(r.wire, kb)} per peer per minute  [${r.minutes} min, load ${r.load}]`
+  return `  ${name.padEnd(12)} gossip ${med(r.gossip, kb)}, pull ${med(r.pull, kb)}, on the wire ${med(r.wire, kb)} per peer per minute; CPU ${med(r.cpuPercent, n => `${n} %`)} of a core  [${r.minutes} min, load ${r.load}]`
 }
 
 function sizeLine (name: string, z: Sizes): string {

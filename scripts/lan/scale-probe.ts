@@ -28,19 +28,31 @@ export async function wireBytes (net: LanNet): Promise<WireBytes> {
 
 const PAGE_BYTES = 4096
 
-/** Resident memory of every process group among `groups` (a peer and its evaluators), in bytes. */
-export async function groupRss (groups: readonly number[]): Promise<Map<number, number>> {
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100
+
+export interface GroupUsage { rss: number, cpuMs: number }
+
+/**
+ * Resident memory (bytes) and CPU time so far (ms, of the processes alive now and the children they reaped) of every process
+ * group among `groups`: a peer and its evaluators.
+ */
+export async function groupUsage (groups: readonly number[]): Promise<Map<number, GroupUsage>> {
   const wanted = new Set(groups)
-  const out = new Map<number, number>()
+  const out = new Map<number, GroupUsage>()
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue
     try {
       const stat = await readFile(`/proc/${name}/stat`, 'utf8')
-      // Fields after the command (which may hold spaces): state, ppid, pgrp.
-      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])
+      // Fields after the command (which may hold spaces): state, ppid, pgrp, … utime, stime, and
+      // the same of reaped children (11-14): an evaluator replaced mid-run still counts.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const pgrp = Number(fields[2])
       if (!wanted.has(pgrp)) continue
       const resident = Number((await readFile(`/proc/${name}/statm`, 'utf8')).split(' ')[1]) * PAGE_BYTES
-      out.set(pgrp, (out.get(pgrp) ?? 0) + resident)
+      const cpuMs = (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000 / TICKS_PER_SECOND
+      const sum = out.get(pgrp) ?? { rss: 0, cpuMs: 0 }
+      out.set(pgrp, { rss: sum.rss + resident, cpuMs: sum.cpuMs + cpuMs })
     } catch {
       // The process ended between readdir and read.
     }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createLan, type Lan, type LanHost } from './lan.js'
-import { availableMemory, countLines, groupRss, load1, REDIAL_LINE, spread, WAKE_LINE, wireBytes } from './scale-probe.js'
+import { availableMemory, countLines, groupUsage, load1, REDIAL_LINE, spread, WAKE_LINE, wireBytes } from './scale-probe.js'
 import { injectFaults, pickVictims, type Faults } from './scale-faults.js'
 import { boardsOf, rates, sizes, withReference, type Boards, type Sample, type Rates, type Sizes } from './scale-sample.js'
 import { syntheticCandles } from '../../src/engine/data/synthetic.js'
@@ -42,6 +42,8 @@ export const JOB_TIMEOUT_MS = 20 * 60_000
 /** A peer computes its engine's runtime fingerprint at start (5-7 s at load 16 on 2 cores); the agent's first query starts tsx too. */
 export const START_TIMEOUT_MS = 120_000
 const POLL_MS = 1_000
+/** Tries of a status read whose answer a figure needs. */
+const STATUS_TRIES = 3
 const STRATEGY = fileURLToPath(new URL('../../strategies/sma-cross.ts', import.meta.url))
 const RSS_EVERY_MS = 5_000
 /** Faults strike once this fraction (1/FAULT_AT) of the units is committed: mid-job, with work left to take over. */
@@ -157,12 +159,12 @@ async function launch (lan: Lan, o: ScaleOptions): Promise<ScaleReport['startup'
   }))
   const allAnsweringMs = Date.now() - t0
   o.log(`all ${lan.hosts.length} peers answer after ${allAnsweringMs} ms (load ${load1()})`)
-  const ids = new Set((await Promise.all(lan.hosts.map(async h => await h.status()))).map(s => s.self.id))
+  const ids = new Set((await Promise.all(lan.hosts.map(async h => await statusOf(h, STATUS_TRIES)))).map(s => s?.self.id))
   let connected: number[] = []
   const deadline = Date.now() + MESH_TIMEOUT_MS
   while (Date.now() < deadline) {
-    const views = await Promise.all(lan.hosts.map(async h => await h.status()))
-    connected = views.map(v => v.peers.filter(p => !p.self && p.connected && ids.has(p.id)).length)
+    const views = await Promise.all(lan.hosts.map(async h => await statusOf(h)))
+    connected = views.map(v => v?.peers.filter(p => !p.self && p.connected && ids.has(p.id)).length ?? 0)
     if (connected.every(c => c === lan.hosts.length - 1)) {
       const fullMeshMs = Date.now() - t0
       o.log(`full mesh after ${fullMeshMs} ms`)
@@ -176,8 +178,13 @@ async function launch (lan: Lan, o: ScaleOptions): Promise<ScaleReport['startup'
 
 async function sample (lan: Lan, hosts: readonly LanHost[]): Promise<Sample> {
   const statuses = new Map<number, PeerStatus>()
-  await Promise.all(hosts.map(async h => { statuses.set(h.index, await h.status()) }))
-  return { at: Date.now(), load: load1(), statuses, wire: await wireBytes(lan.net) }
+  await Promise.all(hosts.map(async h => {
+    const st = await statusOf(h, STATUS_TRIES)
+    if (st !== undefined) statuses.set(h.index, st)
+  }))
+  const usage = await groupUsage(hosts.flatMap(h => h.pid === undefined ? [] : [h.pid]))
+  const cpuMs = new Map(hosts.flatMap(h => { const u = h.pid === undefined ? undefined : usage.get(h.pid); return u === undefined ? [] : [[h.index, u.cpuMs] as const] }))
+  return { at: Date.now(), load: load1(), statuses, wire: await wireBytes(lan.net), cpuMs }
 }
 
 interface JobWatch { atSubmit: Sample, doneAt: number | undefined, killed: Set<number>, faults: Faults | null, rss: Map<number, number> }
@@ -196,7 +203,7 @@ async function watchJob (lan: Lan, o: ScaleOptions, submitted: SubmitResult, uni
   const deadline = t0 + JOB_TIMEOUT_MS
   while (Date.now() < deadline) {
     const answering = lan.hosts.filter(h => !killed.has(h.index) && !h.frozen)
-    const views = await Promise.all(answering.map(async h => await h.status().catch(() => undefined)))
+    const views = await Promise.all(answering.map(async h => await statusOf(h)))
     const job = (v: PeerStatus | undefined): { committed: number, done: boolean } | undefined => v?.jobs.find(j => j.id === submitted.jobId)
     const committed = job(views[0])?.committed ?? 0
     if (victims !== undefined && faults === null && committed >= Math.ceil(units / FAULT_AT)) {
@@ -204,7 +211,7 @@ async function watchJob (lan: Lan, o: ScaleOptions, submitted: SubmitResult, uni
     }
     if (Date.now() - lastRss >= RSS_EVERY_MS) {
       lastRss = Date.now()
-      for (const [pgid, bytes] of await groupRss(lan.hosts.flatMap(h => h.pid === undefined ? [] : [h.pid]))) {
+      for (const [pgid, { rss: bytes }] of await groupUsage(lan.hosts.flatMap(h => h.pid === undefined ? [] : [h.pid]))) {
         const host = lan.hosts.find(h => h.pid === pgid)
         if (host !== undefined) rss.set(host.index, Math.max(rss.get(host.index) ?? 0, bytes))
       }
@@ -224,7 +231,7 @@ async function watchJob (lan: Lan, o: ScaleOptions, submitted: SubmitResult, uni
 
 /** On each live host: is the job done, is every unit counted (committed = total), any conflict. */
 async function finishedView (hosts: readonly LanHost[], jobId: string): Promise<{ doneOn: number, everyUnitOnce: number, conflicts: number }> {
-  const views = await Promise.all(hosts.map(async h => await h.status()))
+  const views = (await Promise.all(hosts.map(async h => await statusOf(h, STATUS_TRIES)))).flatMap(v => v === undefined ? [] : [v])
   const jobs = views.map(v => v.jobs.find(j => j.id === jobId))
   return {
     doneOn: jobs.filter(j => j?.done === true).length,
@@ -239,6 +246,17 @@ async function logCounts (hosts: readonly LanHost[], frozen: readonly number[]):
   const logs = await Promise.all(awake.map(async h => await h.readLog().catch(() => '')))
   const wake = logs.map(l => countLines(l, WAKE_LINE))
   return { wakeLines: wake.reduce((a, b) => a + b, 0), hostsWithWake: wake.filter(n => n > 0).length, redialLines: logs.reduce((n, l) => n + countLines(l, REDIAL_LINE), 0) }
+}
+
+/**
+ * A peer starved of CPU (30 of them on 2 shared cores) can miss the agent's 15 s timeout now and
+ * then: a missed answer is a gap in the samples, not the end of the run.
+ */
+async function statusOf (h: LanHost, tries = 1): Promise<PeerStatus | undefined> {
+  for (let i = 0; i < tries; i++) {
+    try { return await h.status() } catch {}
+  }
+  return undefined
 }
 
 function sleep (ms: number): Promise<void> {

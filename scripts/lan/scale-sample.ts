@@ -18,6 +18,8 @@ export interface Sample {
   readonly load: number
   readonly statuses: ReadonlyMap<number, PeerStatus>
   readonly wire: WireBytes
+  /** CPU time of each peer's process group so far, by host index. */
+  readonly cpuMs: ReadonlyMap<number, number>
 }
 
 type Spread = ReturnType<typeof spread>
@@ -33,6 +35,8 @@ export interface Rates {
   readonly pull: Spread
   /** Every byte on the host's cable, both ways. */
   readonly wire: Spread
+  /** CPU of each peer (with its evaluators) in per cent of one core. */
+  readonly cpuPercent: Spread
 }
 
 export function rates (from: Sample, to: Sample): Rates {
@@ -40,6 +44,7 @@ export function rates (from: Sample, to: Sample): Rates {
   const gossip: number[] = []
   const pull: number[] = []
   const wire: number[] = []
+  const cpu: number[] = []
   for (const [i, end] of to.statuses) {
     const a = from.statuses.get(i)?.ledger?.traffic
     const b = end.ledger?.traffic
@@ -50,9 +55,12 @@ export function rates (from: Sample, to: Sample): Rates {
     const wa = from.wire.get(i)
     const wb = to.wire.get(i)
     if (wa !== undefined && wb !== undefined) wire.push((wb.rx + wb.tx - wa.rx - wa.tx) / minutes)
+    const ca = from.cpuMs.get(i)
+    const cb = to.cpuMs.get(i)
+    if (ca !== undefined && cb !== undefined) cpu.push(100 * (cb - ca) / (to.at - from.at))
   }
   const round = (s: Spread): Spread => ({ median: Math.round(s.median), max: Math.round(s.max), min: Math.round(s.min) })
-  return { minutes: Math.round(minutes * 100) / 100, load: to.load, gossip: round(spread(gossip)), pull: round(spread(pull)), wire: round(spread(wire)) }
+  return { minutes: Math.round(minutes * 100) / 100, load: to.load, gossip: round(spread(gossip)), pull: round(spread(pull)), wire: round(spread(wire)), cpuPercent: round(spread(cpu)) }
 }
 
 export interface Sizes { readonly entries: Spread, readonly bytes: Spread, readonly load: number }
