@@ -1,6 +1,6 @@
 /** The scale run's report as a person reads it (scripts/lan/scale.ts prints it; --json gives the object). */
 import type { ScaleReport } from './scale-run.js'
-import type { Rates, Sizes } from './scale-sample.js'
+import type { Boards, Rates, Sizes } from './scale-sample.js'
 
 type Spread = { median: number, max: number, min: number }
 
@@ -14,6 +14,10 @@ function rateLine (name: string, r: Rates): string {
 
 function sizeLine (name: string, z: Sizes): string {
   return `  ${name.padEnd(12)} ${med(z.entries, String)} entries, ${med(z.bytes, kb)} per peer  [load ${z.load}]`
+}
+
+function boardLine (when: string, b: Boards, live: number): string {
+  return `${when}: ${b.identical}/${live} identical, ${b.distinct} distinct; ${b.matchReference ?? '?'}/${live} equal to the 1-peer reference in rank, params and fitness`
 }
 
 export function formatReport (r: ScaleReport): string {
@@ -31,7 +35,8 @@ export function formatReport (r: ScaleReport): string {
     sizeLine('+ idle', r.ledger.afterIdle),
     `job: submit to done on every live peer ${s(r.run.submitToDoneMs)}; done on ${r.run.doneOn}/${r.run.live} live peers; every unit counted once on ${r.run.everyUnitOnce}/${r.run.live}; conflicts ${r.run.conflicts}  [load ${r.run.load}]`,
     `ledger entries by type (h0): ${Object.entries(r.run.entries).map(([t, n]) => `${t} ${n}`).join(', ')}; claims per unit ${r.run.claimsPerUnit}`,
-    `leaderboards: ${r.boards.identical}/${r.run.live} identical, ${r.boards.distinct} distinct; equal to the 1-peer reference: ${r.boards.equalsReference === null ? 'not checked' : r.boards.equalsReference ? 'yes' : 'NO'}`,
+    boardLine('leaderboards at done', r.boards, r.run.live),
+    boardLine('after the idle window', r.boardsAfterIdle, r.run.live),
     `logs of peers never frozen: "woke up after" ${r.logs.wakeLines} lines on ${r.logs.hostsWithWake} peers (stalls taken for sleep); dialer wake-ups ${r.logs.redialLines}`,
     `peer RSS (peer and evaluator, largest seen): ${med(r.rssMb, n => `${n} MB`)}; machine's available memory fell to ${r.minAvailableMb} MB`,
   ]

@@ -69,6 +69,8 @@ export interface ScaleReport {
   }
   readonly faults: Faults | null
   readonly boards: Boards
+  /** The same read again after the idle window: late commits and checks have landed by then. */
+  readonly boardsAfterIdle: Boards
   readonly logs: { readonly wakeLines: number, readonly hostsWithWake: number, readonly redialLines: number }
   readonly rssMb: ReturnType<typeof spread>
   readonly minAvailableMb: number
@@ -78,7 +80,7 @@ class MemoryLow extends Error {}
 
 /** What a run must show whatever its figures: done everywhere alive, nothing lost, nothing counted twice, one leaderboard, the 1-peer one. */
 export function held (r: ScaleReport): boolean {
-  return r.run.doneOn === r.run.live && r.run.everyUnitOnce === r.run.live && r.run.conflicts === 0 && r.boards.distinct === 1 && r.boards.equalsReference === true
+  return r.run.doneOn === r.run.live && r.run.everyUnitOnce === r.run.live && r.run.conflicts === 0 && r.boardsAfterIdle.distinct === 1 && r.boardsAfterIdle.equalsReference === true
 }
 
 export async function runScale (o: ScaleOptions): Promise<ScaleReport> {
@@ -98,7 +100,7 @@ export async function runScale (o: ScaleOptions): Promise<ScaleReport> {
     }
     // After the LAN is gone, so the reference does not compete with the peers for the 2 cores.
     const { submitted, ...rest } = report
-    return { ...rest, boards: await withReference(rest.boards, submitted, STRATEGY, csv) }
+    return { ...rest, boards: await withReference(rest.boards, submitted, STRATEGY, csv), boardsAfterIdle: await withReference(rest.boardsAfterIdle, submitted, STRATEGY, csv) }
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
@@ -122,6 +124,7 @@ async function phases (lan: Lan, o: ScaleOptions, csv: string): Promise<ScaleRep
   const done = await finishedView(live, submitted.jobId)
   await sleep(o.idleMs)
   const idle2 = await sample(lan, live)
+  const boardsAfterIdle = await boardsOf(live, submitted)
   const logs = await logCounts(lan.hosts, watch.faults?.freeze ?? [])
   const entries = Object.fromEntries(Object.entries(busy1.statuses.get(0)?.ledger?.byType ?? {}).map(([t, s]) => [t, s.entries]))
   return {
@@ -144,6 +147,7 @@ async function phases (lan: Lan, o: ScaleOptions, csv: string): Promise<ScaleRep
     },
     faults: watch.faults,
     boards,
+    boardsAfterIdle,
     logs,
     rssMb: spread([...watch.rss.values()].map(b => Math.round(b / 2 ** 20))),
     minAvailableMb: Math.round(memory.min / 2 ** 20),

@@ -76,7 +76,11 @@ export interface Boards {
   readonly distinct: number
   /** Whether that leaderboard equals the job run in one process (rank, params, fitness); set once the reference ran. */
   readonly equalsReference: boolean | null
+  /** Live peers whose leaderboard equals the reference in rank, params and fitness (who is credited aside); set once the reference ran. */
+  readonly matchReference: number | null
   readonly top: readonly LeaderboardRow[]
+  /** Each live peer's (rank, params, fitness) rows, for the comparison with the reference. */
+  readonly ranked: ReadonlyArray<ReturnType<typeof comparable>>
 }
 
 /** Reads every live peer's leaderboard (letting them settle who is credited, as the LAN tests do). */
@@ -88,7 +92,9 @@ export async function boardsOf (hosts: readonly LanHost[], submitted: SubmitResu
     identical: views.filter(v => isDeepStrictEqual(v.leaderboard, views[0].leaderboard)).length,
     distinct: distinct.length,
     equalsReference: null,
+    matchReference: null,
     top: views[0].leaderboard,
+    ranked: views.map(v => comparable(v.leaderboard)),
   }
 }
 
@@ -96,5 +102,9 @@ export async function boardsOf (hosts: readonly LanHost[], submitted: SubmitResu
 export async function withReference (boards: Boards, submitted: SubmitResult, strategyPath: string, csvPath: string): Promise<Boards> {
   const candles = importCandles(await readFile(csvPath), 'candles.csv').candles
   const want = await referenceLeaderboard(submitted.spec, strategyPath, candles, 10)
-  return { ...boards, equalsReference: boards.distinct === 1 && isDeepStrictEqual(comparable(boards.top), comparable(want)) }
+  return {
+    ...boards,
+    equalsReference: boards.distinct === 1 && isDeepStrictEqual(comparable(boards.top), comparable(want)),
+    matchReference: boards.ranked.filter(r => isDeepStrictEqual(r, comparable(want))).length,
+  }
 }
