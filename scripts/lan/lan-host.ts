@@ -77,6 +77,7 @@ export class HostImpl implements LanHost {
       name: this.name,
       secret: opts.secret ?? o.secret ?? DEFAULT_LAN_SECRET,
       cpus: o.cpus ?? 1,
+      ...(o.cacheMb === undefined ? {} : { cacheMb: o.cacheMb }),
       ...(o.leaseTtlMs === undefined ? {} : { leaseTtlMs: o.leaseTtlMs }),
       ...(opts.clockOffsetMs === undefined ? {} : { clockOffsetMs: opts.clockOffsetMs }),
       ...(opts.engineBundleFile === undefined ? {} : { engineBundleFile: opts.engineBundleFile }),
@@ -97,7 +98,8 @@ export class HostImpl implements LanHost {
       })
     })
     this.lan.log(`${this.name}: started peer ${child.pid} in ${this.net.ns} (${this.net.ip})`)
-    const deadline = Date.now() + PEER_START_TIMEOUT_MS
+    const startTimeoutMs = o.startTimeoutMs ?? PEER_START_TIMEOUT_MS
+    const deadline = Date.now() + startTimeoutMs
     for (;;) {
       if (this.child !== child) throw new Error(`${this.name}: the peer exited while starting; see ${this.logPath}`)
       try {
@@ -106,7 +108,7 @@ export class HostImpl implements LanHost {
       } catch (err) {
         if (Date.now() > deadline) {
           await this.kill()
-          throw new Error(`${this.name}: the peer did not answer within ${PEER_START_TIMEOUT_MS} ms (${(err as Error).message}); see ${this.logPath}`, { cause: err })
+          throw new Error(`${this.name}: the peer did not answer within ${startTimeoutMs} ms (${(err as Error).message}); see ${this.logPath}`, { cause: err })
         }
       }
       await new Promise(resolve => setTimeout(resolve, 200))
@@ -193,6 +195,6 @@ export class HostImpl implements LanHost {
   }
 
   private async query (op: string, extra: Record<string, unknown> = {}, timeoutMs?: number): Promise<unknown> {
-    return await this.agent.query(op, { dataDir: this.dataDir, via: queryVia(this.lan.launch), ...extra }, timeoutMs)
+    return await this.agent.query(op, { dataDir: this.dataDir, via: this.lan.options.queryVia ?? queryVia(this.lan.launch), ...extra }, timeoutMs)
   }
 }

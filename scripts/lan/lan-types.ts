@@ -9,8 +9,14 @@ export interface LanOptions {
   readonly secret?: string
   /** Evaluators per peer (1: the box has 2 shared cores). */
   readonly cpus?: number
+  /** Indicator cache of each evaluator in MiB (`peer start --cache-mb`); default: the peer's own sizing. */
+  readonly cacheMb?: number
+  /** How the agent asks a peer; default: the CLI's commands when the peer is the CLI. 'api' spares a process per query (the scale run's 30 peers). */
+  readonly queryVia?: 'api' | 'cli'
   readonly leaseTtlMs?: number
   readonly launch?: PeerLaunch
+  /** How long a starting peer has to answer (default PEER_START_TIMEOUT_MS); 30 peers starting on a shared box need more. */
+  readonly startTimeoutMs?: number
   /** Keep the run directory (data dirs and logs) after destroy. */
   readonly keep?: boolean
   /** DEBUG for every peer (e.g. 'stratmesh:*,libp2p:mdns*'); its lines go to the peer's log. */

@@ -27,6 +27,7 @@ export interface PeerStartSpec {
   readonly name: string
   readonly secret: string
   readonly cpus: number
+  readonly cacheMb?: number
   readonly leaseTtlMs?: number
   readonly clockOffsetMs?: number
   /** Test only: the engine bundle file the peer runs as its own instead of the one it was built with. */
@@ -59,9 +60,12 @@ export function peerArgv (launch: PeerLaunch, spec: PeerStartSpec): string[] {
   if (problem !== undefined) throw new Error(`cannot start a peer with launch '${launch}': ${problem}`)
   if (launch === 'cli') {
     // No --listen and no --bootstrap: the defaults (every interface, mDNS on) are what a user gets.
-    return [process.execPath, PEER_BIN, 'start', '--data-dir', spec.dataDir, '--name', spec.name, '--cpus', String(spec.cpus)]
+    const argv = [process.execPath, PEER_BIN, 'start', '--data-dir', spec.dataDir, '--name', spec.name, '--cpus', String(spec.cpus)]
+    if (spec.cacheMb !== undefined) argv.push('--cache-mb', String(spec.cacheMb))
+    return argv
   }
   const argv = [process.execPath, ...TS_NODE_ARGS, 'scripts/lan/peer-runner.ts', '--data-dir', spec.dataDir, '--name', spec.name, '--cpus', String(spec.cpus)]
+  if (spec.cacheMb !== undefined) argv.push('--cache-mb', String(spec.cacheMb))
   if (spec.leaseTtlMs !== undefined) argv.push('--lease-ttl-ms', String(spec.leaseTtlMs))
   // One argument with '=': a negative offset given separately would read as an option (-25000).
   if (spec.clockOffsetMs !== undefined && spec.clockOffsetMs !== 0) argv.push(`--clock-offset-ms=${spec.clockOffsetMs}`)

@@ -10,7 +10,7 @@ import { unitIslands } from '../protocol/unit-layout.js'
 import { buildStatus } from './peer-status.js'
 import { rowsWithStatistics, statisticsView } from './results-statistics.js'
 import type { PeerServices } from './peer-services.js'
-import type { PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
+import type { LedgerSizeView, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
 import { messageRejections } from './replication/index.js'
 import { prepareJob, type WalkForwardView } from './work/index.js'
 
@@ -41,7 +41,7 @@ function connections (services: Pick<PeerServices, 'node'>, self: SelfInfo): Map
 export function peerStatus (services: PeerServices, self: SelfInfo): PeerStatus {
   const { logStore, node, pool, scheduler, replicator, verifier } = services
   const replication = replicator.stats()
-  return buildStatus({
+  const status = buildStatus({
     state: logStore.state(),
     now: self.now,
     self: {
@@ -65,6 +65,14 @@ export function peerStatus (services: PeerServices, self: SelfInfo): PeerStatus 
     trust: verifier.trust,
     verification: verifier.stats(),
   })
+  return { ...status, ledger: ledgerSize(logStore.storedSize(), replication.bytes) }
+}
+
+function ledgerSize (byType: LedgerSizeView['byType'], traffic: LedgerSizeView['traffic']): LedgerSizeView {
+  let entries = 0
+  let bytes = 0
+  for (const size of Object.values(byType)) { entries += size.entries; bytes += size.bytes }
+  return { entries, bytes, byType, traffic }
 }
 
 /** The leaderboard of `jobId` (a full id or a prefix of 8+ characters), or of the latest job. */

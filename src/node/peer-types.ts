@@ -126,6 +126,18 @@ export interface PeerStatus {
   readonly frozen: ReadonlyArray<{ readonly author: string, readonly seq: number }>
   /** This peer's memory and its evaluators' (set by a running peer; absent in status built without one). */
   readonly memory?: PeerMemoryView
+  /** How big this peer's ledger is and what replicating it cost since start (absent where no replicator runs). */
+  readonly ledger?: LedgerSizeView
+}
+
+/** Ledger growth and replication traffic of one peer, read by the scale run (scripts/lan/scale.ts). */
+export interface LedgerSizeView {
+  readonly entries: number
+  /** Bytes of the stored entries (their JSON as stored, before LevelDB's compression). */
+  readonly bytes: number
+  readonly byType: Readonly<Record<string, { readonly entries: number, readonly bytes: number }>>
+  /** Payload bytes since this peer started: gossip published and received, sync responses pulled and served. */
+  readonly traffic: { readonly gossipOut: number, readonly gossipIn: number, readonly pullIn: number, readonly pullServed: number }
 }
 
 export interface ResultsView {

@@ -75,7 +75,11 @@ export interface LogStore {
   on (event: 'equivocation', cb: (ev: EvidenceEvent) => void): () => void
   /** Rejections per sending peer (the author when the sender is unknown, or for ENTRY_EQUIVOCATION) and code. */
   rejectedCounts (): Record<string, Record<string, number>>
+  /** Stored entries and their bytes by entry type (evidence and the pending pool apart), for measuring ledger growth. */
+  storedSize (): Record<string, StoredSize>
 }
+
+export interface StoredSize { entries: number, bytes: number }
 
 interface Head { seq: number, hash: string, hlc: Hlc }
 type Op = { type: 'put', key: string, value: string, sublevel: Level<string, string> | ReturnType<Level<string, string>['sublevel']> }
@@ -118,6 +122,7 @@ class LevelLogStore implements LogStore {
   private readonly listeners = { entry: new Set<(ev: EntryEvent) => void>(), equivocation: new Set<(ev: EvidenceEvent) => void>() }
   private readonly rejections = new Map<string, Map<string, number>>()
   private started = false
+  private sizes = new Map<string, StoredSize>()
 
   constructor (options: LogStoreOptions) {
     if (options.db === undefined && options.dataDir === undefined) throw new StratmeshError('LOG_STORE_OPTIONS', 'a log store needs a dataDir or a db')
@@ -154,7 +159,12 @@ class LevelLogStore implements LogStore {
   /** Rebuilds heads and the fold from the stored entries and evidence; the pending pool is kept. */
   private async rebuild (): Promise<void> {
     const stored: Entry[] = []
-    for await (const value of this.subs.logs.values()) stored.push(decodeStored(value))
+    this.sizes = new Map()
+    for await (const value of this.subs.logs.values()) {
+      const entry = decodeStored(value)
+      stored.push(entry)
+      this.tally(entry, value)
+    }
     const evidence: Entry[] = []
     for await (const value of this.subs.evidence.values()) evidence.push(...(JSON.parse(value) as Entry[]))
     const admission = admissionOf(stored, evidence, this.admission.pool)
@@ -189,6 +199,7 @@ class LevelLogStore implements LogStore {
     return this.serial(async () => {
       const entry = await signEntry(this.privateKey, nextOwnEntry(this.admission, this.author, type, body, this.clock()))
       await this.write(this.opsFor(entry), this.sync)
+      this.tally(entry)
       recordOwnEntry(this.admission, entry)
       this.emit('entry', { entry, local: true })
       return entry as EntryOf<T>
@@ -224,10 +235,22 @@ class LevelLogStore implements LogStore {
         await this.rebuild()
         throw new StratmeshError('LOG_STORE_WRITE', `could not store ingested entries: ${(err as Error).message}`, { cause: err })
       }
+      for (const entry of accepted) this.tally(entry)
       for (const entry of accepted) this.emit('entry', { entry, local: false, from })
       for (const ev of evidence) this.emit('equivocation', { author: ev.author, seq: ev.seq, entries: ev.entries })
       return { accepted, rejected: rejected.map(({ code, message, author, seq }) => ({ code, message, author, seq })), duplicates, pending }
     })
+  }
+
+  private tally (e: Entry, stored = encodeStored(e)): void {
+    const size = this.sizes.get(e.type) ?? { entries: 0, bytes: 0 }
+    size.entries++
+    size.bytes += Buffer.byteLength(stored, 'utf8')
+    this.sizes.set(e.type, size)
+  }
+
+  storedSize (): Record<string, StoredSize> {
+    return Object.fromEntries([...this.sizes].map(([type, size]) => [type, { ...size }]))
   }
 
   /** Counts a rejection against the peer that sent it (against the author for an equivocation). */

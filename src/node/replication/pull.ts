@@ -62,6 +62,7 @@ export async function serveSync<E> (ctx: PullContext<E>, onError: (err: Stratmes
       res = { t: 'entries', entries: page(ctx.log.evidenceFor(req.authors)) }
     }
     if (res.t === 'entries') ctx.stats.entriesServed += res.entries.length
+    ctx.stats.bytes.pullServed += wireSize(res)
     await channel.sendJson(res)
   })
 }
@@ -74,6 +75,7 @@ async function ask<E> (ctx: PullContext<E>, peer: PeerId, req: SyncRequest): Pro
   }, async (channel: FrameChannel) => {
     const res = await channel.readJson(validateSyncResponse)
     if (res === null) throw bad('sync stream ended without a response')
+    ctx.stats.bytes.pullIn += wireSize(res)
     if (res.t === 'error') throw remoteError(res, peer)
     return res
   })

@@ -260,7 +260,9 @@ class PushPullReplicator<E> implements Replicator {
     if (batch.length === 0) return
     const msg: GossipMessage = { t: 'entries', entries: batch }
     try {
-      await this.node.services.pubsub.publish(LEDGER_TOPIC, encodeJsonFrame(msg))
+      const data = encodeJsonFrame(msg)
+      await this.node.services.pubsub.publish(LEDGER_TOPIC, data)
+      this.counters.bytes.gossipOut += data.byteLength
       this.counters.gossipMessagesOut++
       this.counters.entriesOut += batch.length
     } catch (err) {
@@ -281,6 +283,7 @@ class PushPullReplicator<E> implements Replicator {
   private readonly validate = async (from: PeerId, msg: Message): Promise<TopicValidatorResult> => {
     const peer = from.toString()
     this.counters.gossipMessagesIn++
+    this.counters.bytes.gossipIn += msg.data.byteLength
     if (msg.data.byteLength > MAX_GOSSIP_MESSAGE_BYTES) {
       countIn(this.counters.rejections, peer, 'SYNC_TOO_LARGE')
       return TopicValidatorResult.Reject

@@ -23,6 +23,23 @@ export interface ReplicatorStats {
   syncErrors: Record<string, Record<string, number>>
   /** When a pull round with each peer last completed, in ms of the injected clock. */
   lastSync: Record<string, number>
+  /** Bytes of ledger traffic (gossip payloads, sync responses as JSON), for the scale run's per-minute figures. */
+  bytes: TrafficBytes
+}
+
+/**
+ * Payload bytes, not wire bytes: gossipsub's control messages, duplicates it drops before our
+ * validator, framing and encryption are not in them (the scale run reads the interfaces for those).
+ */
+export interface TrafficBytes {
+  /** Gossip messages we published, once each (gossipsub sends each to several mesh peers). */
+  gossipOut: number
+  /** Gossip messages that reached our validator. */
+  gossipIn: number
+  /** Sync responses we received during our pull rounds (heads, pages, evidence). */
+  pullIn: number
+  /** Sync responses we sent to peers pulling from us. */
+  pullServed: number
 }
 
 export function emptyStats (): ReplicatorStats {
@@ -37,7 +54,8 @@ export function emptyStats (): ReplicatorStats {
     syncsCompleted: 0,
     rejections: {},
     syncErrors: {},
-    lastSync: {}
+    lastSync: {},
+    bytes: { gossipOut: 0, gossipIn: 0, pullIn: 0, pullServed: 0 }
   }
 }
 
