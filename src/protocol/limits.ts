@@ -101,3 +101,13 @@ export const MAX_PENDING_ENTRIES = 4096
 export const MAX_PENDING_BYTES = 64 * 1024 * 1024
 /** Share of the pending pool one author may take, so one chatty peer cannot starve the others. */
 export const MAX_PENDING_PER_AUTHOR = 1024
+
+// Job control (`peer submit --priority`, `peer priority`)
+/**
+ * Job priorities run from MIN_JOB_PRIORITY to MAX_JOB_PRIORITY; a job without one has
+ * DEFAULT_JOB_PRIORITY. A small range is enough to say "before" and "after" and keeps the numbers
+ * people type readable; only the order matters to the scheduler.
+ */
+export const MIN_JOB_PRIORITY = -100
+export const MAX_JOB_PRIORITY = 100
+export const DEFAULT_JOB_PRIORITY = 0
