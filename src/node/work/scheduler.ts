@@ -12,7 +12,7 @@
  */
 import { canonicalHash, sha256Hex } from '../../protocol/canonical.js'
 import { errorCodeInfo } from '../../protocol/error-codes.js'
-import { claimableUnits, countedCommit, jobs, leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
+import { claimableUnits, countedCommit, leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
 import type { UnitInput } from '../../engine/ga.js'
 import { unitInputs } from '../../protocol/unit-layout.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
@@ -22,6 +22,7 @@ import type { LogStore } from '../replication/index.js'
 import type { JobLibrary } from './job-library.js'
 import type { CommitVerifier } from './commit-verifier.js'
 import type { PeerEvents } from '../peer-events.js'
+import { isCancelled, jobsToClaim } from './job-order.js'
 
 /**
  * Lease length. Seconds, not minutes: a peer that froze (a laptop lid closed) loses its units this
@@ -112,6 +113,8 @@ class LeaseScheduler implements Scheduler {
   /** Claims are held until this time (after a wake-up, until re-synced). */
   private heldUntil = 0
   private unsubscribe: Array<() => void> = []
+  /** The latest hold's sync (bounded): a result whose lease lapsed waits for it before it is committed. */
+  private resync: Promise<void> = Promise.resolve()
 
   constructor (private readonly components: SchedulerComponents, private readonly init: SchedulerInit) {
     this.ttl = init.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS
@@ -156,6 +159,7 @@ class LeaseScheduler implements Scheduler {
   }
 
   holdUntil (sync: Promise<void>, what = 're-sync'): void {
+    this.resync = Promise.race([sync.catch(() => {}), new Promise<void>(resolve => setTimeout(resolve, WAKE_CLAIM_HOLD_MS).unref())])
     const until = this.components.clock() + WAKE_CLAIM_HOLD_MS
     this.heldUntil = Math.max(this.heldUntil, until)
     const release = (): void => { if (this.heldUntil === until) this.heldUntil = 0; this.kick() }
@@ -180,8 +184,7 @@ class LeaseScheduler implements Scheduler {
 
   private nextUnit (now: number): UnitRef | null {
     this.blockedJobs.clear()
-    for (const job of jobs(this.state(), this.trust)) {
-      if (job.done) continue
+    for (const job of jobsToClaim(this.state(), this.trust, now, this.self)) {
       const readiness = this.components.library.readiness(job.id, job.spec)
       if (!readiness.ready) { this.blockedJobs.set(job.id, readiness.reason); continue }
       const free = claimableUnits(this.state(), job.id, now, this.trust).filter(u => !this.runningUnits.has(unitKey(job.id, u.island, u.epoch)))
@@ -268,6 +271,7 @@ class LeaseScheduler implements Scheduler {
 
   private async finish (record: RunningUnit, cp: Checkpoint): Promise<void> {
     if (this.stopping) return
+    if (await this.cancelledBeforeCommit(record)) return
     const { logStore, verifier, clock } = this.components
     const hash = canonicalHash(cp)
     await verifier?.vouch(hash)
@@ -295,6 +299,7 @@ class LeaseScheduler implements Scheduler {
     this.lastTick = now
     if (gap > SLEEP_GAP_MS) this.wokeUp(now, gap)
     this.cancelLost(now)
+    this.stopCancelled()
     for (const r of this.runningUnits.values()) {
       if (r.abandoned || now < r.leaseUntil - this.ttl * (1 - RENEW_FRACTION)) continue
       r.leaseUntil = now + this.ttl
@@ -336,6 +341,35 @@ class LeaseScheduler implements Scheduler {
       r.abandoned = true
       controller.abort()
     }
+  }
+
+  /**
+   * Ends every run of a cancelled job, including runs a sleep abandoned (they are out of
+   * runningUnits but still in an evaluator): UNIT_CANCELLED releases the lease (unitFailed).
+   */
+  private stopCancelled (): void {
+    for (const [r, controller] of this.cancels) {
+      if (controller.signal.aborted || !isCancelled(this.state(), r.jobId)) continue
+      this.log(`stopping island ${r.island} epoch ${r.epoch} of job ${r.jobId.slice(0, 12)}: the job was cancelled`)
+      r.abandoned = true
+      controller.abort()
+    }
+  }
+
+  /**
+   * A cancelled job's results are never committed. A result whose lease lapsed arrives after a
+   * sleep or a stall, when this peer's ledger may not hold the cancel yet: it waits for the next
+   * tick (which notices a sleep and starts the re-sync) and the re-sync before deciding.
+   */
+  private async cancelledBeforeCommit (record: RunningUnit): Promise<boolean> {
+    if (record.abandoned || this.components.clock() >= record.leaseUntil) {
+      await new Promise(resolve => setTimeout(resolve, TICK_MS + 100))
+      await this.resync
+    }
+    if (this.stopping || !isCancelled(this.state(), record.jobId)) return false
+    this.log(`dropping result of island ${record.island} epoch ${record.epoch} of job ${record.jobId.slice(0, 12)}: the job was cancelled`)
+    if (!record.abandoned) await this.components.logStore.append('release', { jobId: record.jobId, island: record.island, epoch: record.epoch })
+    return true
   }
 }
 
