@@ -4,6 +4,7 @@ export { HISTORY_SAMPLE_MS, createJobHistory, type HistoryPoint, type JobHistory
 export { prepareJob } from './job-inputs.js'
 export { localEngine, type LocalEngine } from './local-engine.js'
 export { createJobStops, type JobStops } from './job-stops.js'
+export { createForgottenJobs, type ForgottenJobs } from './forgotten-jobs.js'
 export { createJobLibrary, type JobLibrary, type JobReadiness } from './job-library.js'
 export { createWalkForwardResults, type WalkForwardResults, type WalkForwardView } from './walk-forward-results.js'
 export { DEFAULT_LEASE_TTL_MS, WAKE_CLAIM_HOLD_MS, createScheduler, type RunningUnit, type Scheduler } from './scheduler.js'
