@@ -129,6 +129,8 @@ class LeaseScheduler implements Scheduler {
     const { events } = this.components
     const kick = (): void => { this.kick() }
     this.unsubscribe = [events.on('entry', kick), events.on('peer:connect', kick), events.on('job:readiness', kick), events.on('commit:verdict', kick)]
+    // A cancel stops the job's runs at once rather than at the next tick.
+    this.unsubscribe.push(events.on('entry', ev => { if (ev.entry.type === 'cancel') this.stopCancelled() }))
     this.timer = setInterval(() => { this.tick().catch(err => { this.log(`tick: ${(err as Error).message}`) }) }, TICK_MS)
     this.kick()
   }

@@ -41,7 +41,10 @@ async function setup (capacity: number): Promise<{ store: LogStore, scheduler: S
   await store.start()
   const { runs, pool } = heldPool()
   const library = { readiness: () => ({ ready: true as const, job: { key: 'k' } as unknown as PoolJob }), markBroken: async () => {} }
-  const scheduler = createScheduler({ logStore: store, pool, library, events: createPeerEvents(), clock: Date.now }, { capacity, leaseTtlMs: 3000 })
+  const events = createPeerEvents()
+  // As the peer wires them (peer-services.ts): the scheduler hears of every entry.
+  store.on('entry', ev => { events.emit('entry', ev) })
+  const scheduler = createScheduler({ logStore: store, pool, library, events, clock: Date.now }, { capacity, leaseTtlMs: 3000 })
   return { store, scheduler, runs, stop: async () => { await scheduler.stop(); for (const r of runs) r.finish(); await store.stop() } }
 }
 
