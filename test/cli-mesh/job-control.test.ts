@@ -12,13 +12,14 @@ import { join } from 'node:path'
 import { tempDir } from '../helpers/temp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { ForgetResult, JobControlResult, JobListView, ResultsView, SubmitRequest, SubmitResult } from '../../src/node/peer-types.js'
+import { connectToPeer } from '../../src/node/api/index.js'
 import { jsonOf, STRATEGY, submitArgs, withCliMesh, writeCandlesCsv, type CliMesh, type CliPeer } from '../helpers/cli-peer.js'
 
 /** Seconds: short, so the goal (a lease TTL plus 5 s) is tight. */
 const LEASE_TTL_S = 3
 const STOP_GOAL_MS = LEASE_TTL_S * 1000 + 5000
 /** Units of several seconds each on a shared core, many of them: the job is far from done when cancelled. */
-const LONG_JOB = { islands: 2, epochs: 20, population: 48, generations: 150, seed: 3, minTrades: 1 }
+const LONG_JOB = { islands: 4, epochs: 10, population: 48, generations: 150, seed: 3, minTrades: 1 }
 /** One small unit: done in a second or two. */
 const SMALL_JOB = { islands: 1, epochs: 1, population: 8, generations: 2, seed: 5, minTrades: 1 }
 
@@ -62,16 +63,18 @@ test('cancel stops the units on both peers within TTL + 5 s; results are partial
     assert.match(refused.stderr, /JOB_STILL_RUNNING/)
     await waitFor(async () => (await p0.status()).self.leases > 0 && (await p1.status()).self.leases > 0, { timeoutMs: 60_000, intervalMs: 100, message: 'both peers to run units of the long job' })
 
-    // Any member cancels, by a prefix of the id.
+    // Any member cancels, by a prefix of the id; through the local API as `peer cancel` does, so
+    // that no CLI start-up lies between the check that both peers are running and the cancel.
     const cancelStarted = Date.now()
-    const cancel = jsonOf<JobControlResult>(await p1.cli(['cancel', long.jobId.slice(0, 10), '--json']), 'p1 cancel')
-    // The entry is signed while the command runs; the goal counts from there (not from the CLI's start-up).
+    const cancel = await (await connectToPeer(p1.dataDir)).cancel(long.jobId.slice(0, 10))
     const cancelledAt = Date.now()
     assert.deepEqual([cancel.jobId, cancel.state, cancel.changed], [long.jobId, 'cancelled', true])
     await waitFor(async () => (await p0.status()).self.leases === 0 && (await p1.status()).self.leases === 0, { timeoutMs: 2 * STOP_GOAL_MS, intervalMs: 100, message: 'both peers to stop the cancelled job\'s units' })
     const stoppedAfter = Date.now() - cancelledAt
     assert.ok(stoppedAfter <= STOP_GOAL_MS, `stopped after ${stoppedAfter} ms`)
-    for (const p of [p0, p1]) assert.ok(p.linesSince(cancelStarted).some(l => /of job \w+: the job was cancelled/.test(l.text)), `${p.name} logs that it stopped a unit of the cancelled job`)
+    // A peer may have committed its unit just before the cancel and waited for the ring's other
+    // inputs; at least one was computing and says it stopped (or dropped its result).
+    assert.ok([p0, p1].some(p => p.linesSince(cancelStarted).some(l => /of job \w+: the job was cancelled/.test(l.text))), 'a peer logs that it stopped a unit of the cancelled job')
 
     // Nothing of it is committed any more, anywhere.
     await new Promise(resolve => setTimeout(resolve, 500))
