@@ -72,6 +72,7 @@ test('cancel stops the units on both peers within TTL + 5 s; results are partial
     await waitFor(async () => (await p0.status()).self.leases === 0 && (await p1.status()).self.leases === 0, { timeoutMs: 2 * STOP_GOAL_MS, intervalMs: 100, message: 'both peers to stop the cancelled job\'s units' })
     const stoppedAfter = Date.now() - cancelledAt
     assert.ok(stoppedAfter <= STOP_GOAL_MS, `stopped after ${stoppedAfter} ms`)
+    t.diagnostic(`both peers stopped the cancelled job's units ${stoppedAfter} ms after the cancel (goal ${STOP_GOAL_MS} ms)`)
     // A peer may have committed its unit just before the cancel and waited for the ring's other
     // inputs; at least one was computing and says it stopped (or dropped its result).
     assert.ok([p0, p1].some(p => p.linesSince(cancelStarted).some(l => /of job \w+: the job was cancelled/.test(l.text))), 'a peer logs that it stopped a unit of the cancelled job')
@@ -155,6 +156,7 @@ test('a cancel while a peer sleeps: on waking it stops the job\'s units within T
     await waitFor(() => sleeper.linesSince(wokeAt).some(l => /of job \w+: the job was cancelled/.test(l.text)), { timeoutMs: 2 * STOP_GOAL_MS, intervalMs: 100, message: 'the sleeper to stop the cancelled job\'s unit' })
     const stoppedAfter = Date.now() - wokeAt
     assert.ok(stoppedAfter <= STOP_GOAL_MS, `stopped ${stoppedAfter} ms after waking`)
+    t.diagnostic(`the sleeper stopped the cancelled job's unit ${stoppedAfter} ms after waking (goal ${STOP_GOAL_MS} ms)`)
     await waitFor(async () => (await sleeper.status()).self.leases === 0, { timeoutMs: 2000, intervalMs: 100, message: 'the sleeper to hold no lease' })
     await new Promise(resolve => setTimeout(resolve, LEASE_TTL_S * 1000 + 1000))
     const lines = sleeper.linesSince(wokeAt).map(l => l.text)
