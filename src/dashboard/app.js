@@ -132,7 +132,7 @@ async function refreshBoard (jobId) {
   if (jobId !== state.jobId) return
   state.board = b
   const s = b.job.spec
-  $('board-note').textContent = b.stopped !== undefined ? `stopped: ${b.stopped} · no row of a stopped job is ranked` : `${b.rows.length} rows · objective ${s.objective} · last ${Math.round(s.oosFraction * 100)}% of ${s.dataset.bars} bars out of sample${b.done ? '' : ' · job still running'}`
+  $('board-note').textContent = b.stopped !== undefined ? `stopped: ${b.stopped} · no row of a stopped job is ranked` : `${b.partial === true ? `cancelled: partial results, ${b.job.committed} of ${b.job.total} units counted · ` : ''}${b.rows.length} rows · objective ${s.objective} · last ${Math.round(s.oosFraction * 100)}% of ${s.dataset.bars} bars out of sample${b.done || b.partial === true ? '' : ' · job still running'}`
   const st = b.statistics
   $('board-stats').textContent = st.ready
     ? `${st.trials} trials. DSR: the probability that a row's Sharpe beats the best that many lucky trials would show (trust above 0.95). ` +

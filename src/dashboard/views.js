@@ -129,7 +129,7 @@ export function renderWarnings (container, status, names) {
 export function renderJobs (container, jobs, selectedId, onSelect) {
   if (jobs.length === 0) return
   const items = [...jobs].reverse().map(j => {
-    const state = j.stopped !== undefined ? `stopped: ${j.stopped}` : j.done ? 'complete' : !j.runnable ? `cannot run here: ${j.reason}` : `${j.leased} running`
+    const state = j.stopped !== undefined ? `stopped: ${j.stopped}` : j.done ? 'complete' : j.cancelled === true ? 'cancelled (partial results)' : !j.runnable ? `cannot run here: ${j.reason}` : `${j.leased} running`
     return el('button', { type: 'button', class: 'job', 'aria-pressed': String(j.id === selectedId), dataset: { job: j.id }, onclick: () => onSelect(j.id) },
       el('span', { class: 'name', title: j.id }, el('strong', { text: j.strategy }), ' on ', j.dataset, el('span', { class: 'muted', text: ` · ${j.id.slice(0, 8)}` })),
       el('span', { class: 'muted', text: `${j.committed}/${j.total} units` }),

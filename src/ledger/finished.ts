@@ -4,17 +4,19 @@
  * before it has checked (or fetched) anything of it, or it would fetch and check every job ever run.
  */
 import { unitIslands } from '../protocol/unit-layout.js'
-import { TRUST_ALL, type CommitTrust } from './queries.js'
+import { jobCancelled, TRUST_ALL, type CommitTrust } from './queries.js'
 import { unitKey, type LedgerState } from './state.js'
 
 /**
  * Every unit of the job has a commit that this peer has not rejected. Commits still waiting for
  * their check count: a unit somebody committed is not claimable, so such a job needs no work here.
  * A rejected commit makes its unit claimable again, so the job is running again until recomputed.
+ * A cancelled job is over too: nobody computes its remaining units.
  */
 export function isFinished (state: LedgerState, jobId: string, trust: CommitTrust = TRUST_ALL): boolean {
   const job = state.jobs.get(jobId)
   if (job === undefined) return false
+  if (jobCancelled(state, jobId)) return true
   const islands = unitIslands(job.spec)
   for (let e = 0; e < job.spec.ga.epochs; e++) {
     for (let i = 0; i < islands; i++) {

@@ -12,14 +12,15 @@
  * that author from that seq on; the evidence kept is the two entries with the smallest hashes at
  * the smallest such seq, so it is a function of the entry set, not of arrival order.
  */
-import { compareHlc } from '../protocol/hlc.js'
+import { compareHlc, type Hlc } from '../protocol/hlc.js'
+import { DEFAULT_JOB_PRIORITY } from '../protocol/limits.js'
 import { entryHash, type Entry } from '../protocol/entry.js'
 import { StratmeshError } from '../protocol/errors.js'
-import { unitKey, type AuthorChain, type Evidence, type LedgerState, type UnitRecord } from './state.js'
+import { unitKey, type AuthorChain, type CancelRecord, type Evidence, type LedgerState, type PrioritySetting, type UnitRecord } from './state.js'
 
 // The state's shapes are in state.ts so the queries can read them without the fold; they are
 // re-exported here because the fold is what produces them.
-export type { AuthorChain, BlobClaim, CommitRecord, Evidence, JobRecord, JobSubmission, LeaseRecord, LedgerState, UnitRecord } from './state.js'
+export type { AuthorChain, BlobClaim, CancelRecord, CommitRecord, Evidence, JobRecord, JobSubmission, LeaseRecord, LedgerState, PrioritySetting, UnitRecord } from './state.js'
 
 /**
  * What applyEntry did: `applied` (counted), `duplicate` (already counted), `gap` (an earlier
@@ -30,7 +31,7 @@ export type { AuthorChain, BlobClaim, CommitRecord, Evidence, JobRecord, JobSubm
 export type ApplyResult = 'applied' | 'duplicate' | 'gap' | 'broken' | 'equivocation' | 'frozen'
 
 export function emptyLedger (): LedgerState {
-  return { chains: new Map(), evidence: new Map(), jobs: new Map(), units: new Map(), checkpoints: new Map(), blobs: new Map(), peers: new Map() }
+  return { chains: new Map(), evidence: new Map(), jobs: new Map(), units: new Map(), checkpoints: new Map(), blobs: new Map(), peers: new Map(), cancels: new Map(), priorities: new Map() }
 }
 
 function chainOf (state: LedgerState, author: string): AuthorChain {
@@ -65,8 +66,15 @@ function project (state: LedgerState, e: Entry): void {
         state.jobs.set(e.body.id, job)
       }
       job.submissions.push({ author: e.author, hlc: e.hlc, seq: e.seq })
+      setPriority(state, e.body.id, { author: e.author, hlc: e.hlc, priority: e.body.priority ?? DEFAULT_JOB_PRIORITY })
       return
     }
+    case 'cancel':
+      cancelJob(state, e.body.jobId, { author: e.author, hlc: e.hlc, seq: e.seq })
+      return
+    case 'priority':
+      setPriority(state, e.body.jobId, { author: e.author, hlc: e.hlc, priority: e.body.priority })
+      return
     case 'claim': {
       const b = e.body
       unitOf(state, b.jobId, b.island, b.epoch).leases.set(e.author, { author: e.author, claimHlc: e.hlc, seq: e.seq, until: e.hlc[0] + b.ttlMs })
@@ -106,9 +114,32 @@ function project (state: LedgerState, e: Entry): void {
   }
 }
 
+/** Keeps the greater (hlc, author): a maximum, so the order entries arrive in does not matter. */
+function setPriority (state: LedgerState, jobId: string, setting: PrioritySetting): void {
+  const held = state.priorities.get(jobId)
+  if (held === undefined || laterSetting(setting.hlc, setting.author, held.hlc, held.author)) state.priorities.set(jobId, setting)
+}
+
+function laterSetting (hlc: Hlc, author: string, heldHlc: Hlc, heldAuthor: string): boolean {
+  const c = compareHlc(hlc, heldHlc)
+  return c > 0 || (c === 0 && author > heldAuthor)
+}
+
+/** A set of cancels (one per author, its earliest): cancelled is whether the set is non-empty. */
+function cancelJob (state: LedgerState, jobId: string, record: CancelRecord): void {
+  let byAuthor = state.cancels.get(jobId)
+  if (byAuthor === undefined) {
+    byAuthor = new Map()
+    state.cancels.set(jobId, byAuthor)
+  }
+  const held = byAuthor.get(record.author)
+  if (held === undefined || record.seq < held.seq) byAuthor.set(record.author, record)
+}
+
 /** Recomputes every view from the counted chains (after a freeze un-counts entries). */
 function reproject (state: LedgerState): void {
   state.jobs.clear(); state.units.clear(); state.checkpoints.clear(); state.blobs.clear(); state.peers.clear()
+  state.cancels.clear(); state.priorities.clear()
   for (const chain of state.chains.values()) for (const e of chain.entries) project(state, e)
 }
 

@@ -12,6 +12,7 @@
  * argument every commit is trusted (the ledger's own view; the state hash never depends on trust).
  */
 import { canonicalHash } from '../protocol/canonical.js'
+import { DEFAULT_JOB_PRIORITY } from '../protocol/limits.js'
 import { compareHlc, type Hlc } from '../protocol/hlc.js'
 import { entryHash, type Entry } from '../protocol/entry.js'
 import type { BlobKind, HelloBody } from '../protocol/entry-bodies.js'
@@ -120,6 +121,9 @@ export interface JobView {
   /** committed / total, in [0, 1]. */
   readonly progress: number
   readonly done: boolean
+  /** Some member cancelled it: no unit of it is claimed or committed any more. */
+  readonly cancelled: boolean
+  readonly priority: number
 }
 
 /** Every known job, in submission order (hlc, then id). */
@@ -132,9 +136,28 @@ export function jobs (state: LedgerState, trust: CommitTrust = TRUST_ALL): JobVi
     let committed = 0
     for (let e = 0; e < epochs; e++) for (let i = 0; i < islands; i++) if (isCommitted(state, job.id, i, e, trust)) committed++
     const total = islands * epochs
-    out.push({ id: job.id, spec: job.spec, submitter: first.author, submittedAt: first.hlc, committed, total, progress: committed / total, done: committed === total })
+    out.push({ id: job.id, spec: job.spec, submitter: first.author, submittedAt: first.hlc, committed, total, progress: committed / total, done: committed === total, cancelled: jobCancelled(state, job.id), priority: jobPriority(state, job.id) })
   }
   return out.sort((a, b) => compareHlc(a.submittedAt, b.submittedAt) || compareStrings(a.id, b.id))
+}
+
+/** Whether any counted cancel names the job. */
+export function jobCancelled (state: LedgerState, jobId: string): boolean {
+  return (state.cancels.get(jobId)?.size ?? 0) > 0
+}
+
+/** The job's priority: from its job or priority entry with the greatest (hlc, author). */
+export function jobPriority (state: LedgerState, jobId: string): number {
+  return state.priorities.get(jobId)?.priority ?? DEFAULT_JOB_PRIORITY
+}
+
+/** The units of a job that some peer holds a lease on at `nowMs` and nobody has committed. */
+export function leasedUnitCount (state: LedgerState, jobId: string, nowMs: number): number {
+  let n = 0
+  for (const unit of state.units.values()) {
+    if (unit.jobId === jobId && unit.commits.length === 0 && leaseHolder(unit, nowMs) !== null) n++
+  }
+  return n
 }
 
 export interface Conflict {
@@ -269,10 +292,29 @@ export function stateHash (state: LedgerState): string {
     }),
     checkpoints: sortedKeys(state.checkpoints),
     blobs: sortedKeys(state.blobs).map(h => [h, blobHolders(state, h).map(x => [x.author, x.size, x.kind])]),
-    peers: peers(state).map(p => [p.author, p.seq, p.fingerprint, p.isolateInterface, p.cores, p.name])
+    peers: peers(state).map(p => [p.author, p.seq, p.fingerprint, p.isolateInterface, p.cores, p.name]),
+    ...jobControlHashPart(state)
   })
 }
 
+/**
+ * Cancels and priorities. Absent while no job is cancelled and every priority is the default, so a
+ * ledger without job control hashes as it did before job control existed.
+ */
+function jobControlHashPart (state: LedgerState): { cancels?: unknown, priorities?: unknown } {
+  const sortedKeys = <V>(m: Map<string, V>): string[] => [...m.keys()].sort()
+  const cancels = sortedKeys(state.cancels).map(id => {
+    const byAuthor = state.cancels.get(id) as Map<string, { seq: number }>
+    return [id, sortedKeys(byAuthor).map(a => [a, byAuthor.get(a)?.seq])]
+  })
+  const explicit = [...state.priorities.values()].some(p => p.priority !== DEFAULT_JOB_PRIORITY)
+  if (cancels.length === 0 && !explicit) return {}
+  const priorities = sortedKeys(state.priorities).map(id => {
+    const p = state.priorities.get(id) as { author: string, hlc: Hlc, priority: number }
+    return [id, p.author, [...p.hlc], p.priority]
+  })
+  return { cancels, priorities }
+}
 function compareJson (a: unknown, b: unknown): number {
   return compareStrings(JSON.stringify(a), JSON.stringify(b))
 }

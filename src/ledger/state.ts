@@ -46,6 +46,10 @@ export interface UnitRecord {
 
 export interface JobSubmission { readonly author: string, readonly hlc: Hlc, readonly seq: number }
 export interface JobRecord { readonly id: string, readonly spec: JobSpec, readonly submissions: JobSubmission[] }
+/** A signed cancel of a job: any one counted cancel stops the job for everyone. */
+export interface CancelRecord { readonly author: string, readonly hlc: Hlc, readonly seq: number }
+/** The priority that holds for a job: from its job or priority entry with the greatest (hlc, author). */
+export interface PrioritySetting { readonly author: string, readonly hlc: Hlc, readonly priority: number }
 export interface BlobClaim { readonly size: number, readonly kind: BlobKind }
 export interface Evidence { readonly author: string, readonly seq: number, readonly entries: readonly [Entry, Entry] }
 
@@ -60,4 +64,8 @@ export interface LedgerState {
   readonly blobs: Map<string, Map<string, BlobClaim>>
   /** The latest hello of each author. */
   readonly peers: Map<string, HelloBody & { readonly seq: number }>
+  /** job id -> author -> that author's earliest counted cancel of it (a job not known yet may be named). */
+  readonly cancels: Map<string, Map<string, CancelRecord>>
+  /** job id -> the priority setting with the greatest (hlc, author) among its job and priority entries. */
+  readonly priorities: Map<string, PrioritySetting>
 }

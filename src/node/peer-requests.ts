@@ -4,10 +4,12 @@
  */
 import { StratmeshError } from '../protocol/errors.js'
 import { jobId as jobIdOf } from '../engine/job-setup.js'
-import { countedCommit, jobs, jobTrials, leaderboard, unitKey, type CommitTrust, type JobView } from '../ledger/queries.js'
+import { countedCommit, jobPriority, jobs, jobTrials, leaderboard, unitKey, type CommitTrust, type JobView } from '../ledger/queries.js'
 import type { LedgerState } from '../ledger/fold.js'
 import { unitIslands } from '../protocol/unit-layout.js'
+import { DEFAULT_JOB_PRIORITY } from '../protocol/limits.js'
 import { buildStatus } from './peer-status.js'
+import { jobStateOf } from './peer-jobs.js'
 import { rowsWithStatistics, statisticsView } from './results-statistics.js'
 import type { PeerServices } from './peer-services.js'
 import type { LedgerSizeView, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
@@ -76,17 +78,21 @@ function ledgerSize (byType: LedgerSizeView['byType'], traffic: LedgerSizeView['
 }
 
 /** The leaderboard of `jobId` (a full id or a prefix of 8+ characters), or of the latest job. */
-export async function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier' | 'library' | 'interest' | 'walkForward' | 'statistics'>, jobId: string | undefined, top: number): Promise<ResultsView> {
-  const { logStore, verifier, library, interest, statistics } = services
+export async function jobResults (services: Pick<PeerServices, 'logStore' | 'verifier' | 'library' | 'interest' | 'walkForward' | 'statistics' | 'forgotten'>, jobId: string | undefined, top: number): Promise<ResultsView> {
+  const { logStore, verifier, library, interest, statistics, forgotten } = services
   const all = jobs(logStore.state(), verifier.trust)
   const job = jobId === undefined ? all.at(-1) : all.find(j => j.id === jobId || (jobId.length >= 8 && j.id.startsWith(jobId)))
   if (job === undefined) {
     throw new StratmeshError('JOB_NOT_FOUND', jobId === undefined ? 'no job has been submitted to this mesh yet' : `no job ${jobId} is known to this peer`, { details: { job: jobId } })
   }
+  if (forgotten.has(job.id)) {
+    throw new StratmeshError('JOB_FORGOTTEN', `job ${job.id.slice(0, 12)} was forgotten on this peer (peer forget): its results are not kept here; another peer may still have them`, { details: { job: job.id } })
+  }
   // Asking is what makes a finished job's inputs fetched and its commits checked here.
   interest.ask(job.id)
   const checking = unitsBeingChecked(logStore.state(), job, verifier.trust)
   const stopped = library.brokenReason(job.id)
+  const state = jobStateOf(logStore.state(), job, stopped)
   const status = statistics.of(job.id)
   return {
     job: { id: job.id, spec: job.spec, submitter: job.submitter, committed: job.committed, total: job.total },
@@ -96,6 +102,8 @@ export async function jobResults (services: Pick<PeerServices, 'logStore' | 'ver
     ...(stopped === undefined ? {} : { stopped }),
     ...(stopped === undefined ? await walkForwardPart(services, job) : {}),
     ...(checking === 0 ? {} : { checking }),
+    state,
+    partial: state === 'cancelled',
   }
 }
 
@@ -132,8 +140,11 @@ export async function submitJob (services: PeerServices, req: SubmitRequest, log
         { hash: prepared.engine.hash, size: prepared.engine.size, kind: 'engine' },
       ],
     })
-    await logStore.append('job', { spec: prepared.spec, id })
+    await logStore.append('job', { spec: prepared.spec, id, ...(req.priority === undefined || req.priority === DEFAULT_JOB_PRIORITY ? {} : { priority: req.priority }) })
     log(`submitted job ${id.slice(0, 12)}: ${prepared.strategy.name} on ${prepared.dataset.name}`)
+  } else if (req.priority !== undefined && jobPriority(logStore.state(), id) !== req.priority) {
+    // Submitting a known job again with --priority changes its priority, as `peer priority` does.
+    await logStore.append('priority', { jobId: id, priority: req.priority })
   }
   scheduler.kick()
   return {

@@ -11,7 +11,7 @@ import { createDashboardData, type DashboardData } from './dashboard/index.js'
 import { createEvaluatorPool, type EvaluatorPool } from './evaluators/index.js'
 import { createPeerNode, type PeerNode } from './mesh/index.js'
 import { createLogStore, type LogStore, logStoreLog, createReplicator, type Replicator } from './replication/index.js'
-import { createCommitVerifier, type CommitVerifier, createJobStops, createJobLibrary, type JobLibrary, createJobInterest, type JobInterest, createScheduler, type Scheduler, localEngine, type LocalEngine, createWalkForwardResults, type WalkForwardResults, createStatisticsKeeper, type StatisticsKeeper } from './work/index.js'
+import { createCommitVerifier, type CommitVerifier, createJobStops, createForgottenJobs, type ForgottenJobs, createJobLibrary, type JobLibrary, createJobInterest, type JobInterest, createScheduler, type Scheduler, localEngine, type LocalEngine, createWalkForwardResults, type WalkForwardResults, createStatisticsKeeper, type StatisticsKeeper } from './work/index.js'
 import { ISOLATE_INTERFACE_VERSION } from '../engine/isolate/interface.js'
 import type { ServiceStack } from './lifecycle.js'
 import type { PeerEvents } from './peer-events.js'
@@ -59,17 +59,19 @@ export interface PeerServices {
   /** The overfitting statistics of complete jobs, computed here once each. */
   readonly statistics: StatisticsKeeper
   readonly dashboard: DashboardData
+  /** Jobs forgotten on this peer (`peer forget`). */
+  readonly forgotten: ForgottenJobs
 }
 
 type Transport = Pick<PeerServices, 'logStore' | 'blobStore' | 'node' | 'replicator' | 'blobSync'>
-type Work = Pick<PeerServices, 'pool' | 'engine' | 'library' | 'interest' | 'verifier' | 'scheduler' | 'walkForward' | 'statistics'>
+type Work = Pick<PeerServices, 'pool' | 'engine' | 'library' | 'interest' | 'verifier' | 'scheduler' | 'walkForward' | 'statistics' | 'forgotten'>
 
 /** Builds and starts every service; on a failure, the caller stops `stack` (what had started). */
 export async function startPeerServices (config: PeerServiceConfig, events: PeerEvents, stack: ServiceStack): Promise<PeerServices> {
   const transport = await startTransport(config, events, stack)
   const work = await startWork(config, events, stack, transport)
   const { logStore, node, replicator } = transport
-  const { scheduler, verifier, pool, library, interest, engine, walkForward, statistics } = work
+  const { scheduler, verifier, pool, library, interest, engine, walkForward, statistics, forgotten } = work
   const rejoin = await stack.start('rejoin', createRejoin({ node, replicator, scheduler, events }))
   await stack.start('hello', createHello({ node, logStore, events, log: config.log }, { ...config, fingerprint: engine.fingerprint, isolateInterface: ISOLATE_INTERFACE_VERSION }))
   // Restarting with unfinished jobs: the others may have finished units since this ledger
@@ -79,7 +81,7 @@ export async function startPeerServices (config: PeerServiceConfig, events: Peer
   const dashboard = createDashboardData({
     state: () => logStore.state(),
     running: () => scheduler.running(),
-    results: async (jobId, top) => await jobResults({ logStore, verifier, library, interest, walkForward, statistics }, jobId, top),
+    results: async (jobId, top) => await jobResults({ logStore, verifier, library, interest, walkForward, statistics, forgotten }, jobId, top),
     readiness: (jobId, spec) => library.readiness(jobId, spec),
     detail: async (job, params, island) => await pool.detail(job, params, island),
     clock: config.clock,
@@ -131,7 +133,8 @@ async function startWork (config: PeerServiceConfig, events: PeerEvents, stack: 
   const state = (): ReturnType<LogStore['state']> => logStore.state()
   const fingerprint = async (script: string): Promise<string> => await pool.fingerprint(script)
   const stops = await stack.start('job stops', createJobStops({ dataDir: config.dataDir }))
-  const library = createJobLibrary({ blobStore, blobSync, state, connected: () => node.getPeers(), events, clock, log, fingerprint, stops }, { self: config.self })
+  const forgotten = await stack.start('forgotten jobs', createForgottenJobs({ dataDir: config.dataDir }))
+  const library = createJobLibrary({ blobStore, blobSync, state, connected: () => node.getPeers(), events, clock, log, fingerprint, stops, forgotten }, { self: config.self })
   const interest = createJobInterest({ events }, { self: config.self })
   const verifier = await stack.start('checks', createCommitVerifier({ state, library, pool, events, log, interest }, { self: config.self, dataDir: config.dataDir }))
   // Peers a free unit is ranked among: connected, and members (a hello in the ledger).
@@ -142,5 +145,5 @@ async function startWork (config: PeerServiceConfig, events: PeerEvents, stack: 
   })
   const walkForward = createWalkForwardResults({ state, trust: verifier.trust, pool, library })
   const statistics = await stack.start('statistics', createStatisticsKeeper({ state, trust: verifier.trust, library, pool, events, log }, { dataDir: config.dataDir }))
-  return { pool, engine, library, interest, verifier, scheduler, walkForward, statistics }
+  return { pool, engine, library, interest, verifier, scheduler, walkForward, statistics, forgotten }
 }

@@ -192,6 +192,7 @@ function jobViews (inp: StatusInputs, trust: CommitTrust): JobStatusView[] {
       ...(reason === undefined ? {} : { reason }),
       bestFitness: best?.fitness ?? null,
       ...(stopped === undefined ? {} : { stopped }),
+      ...(j.cancelled ? { cancelled: true } : {}),
       ...(j.spec.walkForward === undefined ? {} : { windows: perWindow }),
     }
   })

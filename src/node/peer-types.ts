@@ -56,6 +56,8 @@ export interface JobStatusView {
   readonly stopped?: string
   /** A walk-forward job's units committed per window, in window order (absent for a plain job). */
   readonly windows?: ReadonlyArray<{ readonly committed: number, readonly total: number }>
+  /** Some member cancelled it (`peer cancel`): its results are partial. */
+  readonly cancelled?: boolean
 }
 
 /** One evaluator process's memory in `peer status` (its latest report, sent every 2 s). */
@@ -157,6 +159,10 @@ export interface ResultsView {
    * inputs to check): a finished job this peer took no part in is checked only once asked for.
    */
   readonly checking?: number
+  /** Where the job stands (`peer jobs`); `cancelled` results are partial. */
+  readonly state?: JobState
+  /** True for a cancelled job: the leaderboard holds only the units counted before the cancel. */
+  readonly partial?: boolean
 }
 
 /** A leaderboard row with what tells a trader whether to act on it (docs/DESIGN.md, "Overfitting statistics"). */
@@ -200,6 +206,8 @@ export interface SubmitRequest {
   readonly slippage?: number
   readonly oos?: number
   readonly seed?: number
+  /** The job's priority (`--priority`), on its job entry, not in its spec: absent means 0. */
+  readonly priority?: number
   /** A walk-forward job (src/engine/walk-forward.ts): its mode, windows, and lengths as fractions or durations. */
   readonly walkForward?: 'rolling' | 'anchored'
   readonly windows?: number
@@ -284,4 +292,62 @@ export interface BacktestResult {
 /** What the local API asks a peer for `peer backtest`. */
 export interface BacktestControl {
   backtest (req: BacktestRequest): Promise<BacktestResult>
+}
+
+// Job control: `peer jobs`, `peer cancel`, `peer priority`, `peer forget`.
+
+/**
+ * Where a job stands: `queued` (no unit claimed or committed yet), `running`, `done` (every unit
+ * counted), `cancelled` (by any member; partial results) or `stopped` (on this peer, by an error
+ * every unit would hit).
+ */
+export type JobState = 'queued' | 'running' | 'done' | 'cancelled' | 'stopped'
+
+export interface JobListRow {
+  readonly id: string
+  readonly state: JobState
+  readonly committed: number
+  readonly total: number
+  readonly priority: number
+  readonly submitter: string
+  /** The submitter's name from its hello ('' before its hello arrived). */
+  readonly submitterName: string
+  /** Wall time of the submission (its hlc), ms since the epoch. */
+  readonly submittedAt: number
+  readonly ageMs: number
+  readonly strategy: string
+  /** Forgotten on this peer (`peer forget`): its blobs and cached results are gone here. */
+  readonly forgotten: boolean
+  readonly stopped?: string
+}
+
+export interface JobListView { readonly jobs: readonly JobListRow[] }
+
+/** What `peer cancel` and `peer priority` did. */
+export interface JobControlResult {
+  readonly jobId: string
+  readonly state: JobState
+  readonly priority: number
+  /** False when the ledger already said so (a second cancel, the same priority): nothing was signed. */
+  readonly changed: boolean
+}
+
+/** What `peer forget` did on this peer. */
+export interface ForgetResult {
+  readonly jobId: string
+  readonly state: JobState
+  /** False when the job was already forgotten here. */
+  readonly changed: boolean
+  readonly deletedBlobs: number
+  readonly freedBytes: number
+  /** Blobs of the job kept because another job (not forgotten) needs them. */
+  readonly keptBlobs: number
+}
+
+/** What the local API asks a peer for job control. Jobs are named by id or a unique prefix. */
+export interface JobControl {
+  jobs (): Promise<JobListView>
+  cancel (job: string): Promise<JobControlResult>
+  priority (job: string, priority: number): Promise<JobControlResult>
+  forget (job: string): Promise<ForgetResult>
 }

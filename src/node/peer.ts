@@ -20,6 +20,8 @@ import { memoryStatus } from './peer-memory.js'
 import { jobResults, peerStatus, submitJob } from './peer-requests.js'
 import { startPeerServices, type PeerServices } from './peer-services.js'
 import type { BacktestControl, BacktestRequest, BacktestResult, PeerControl, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from './peer-types.js'
+import type { ForgetResult, JobControl, JobControlResult, JobListView } from './peer-types.js'
+import { cancelJob, forgetJob, listJobs, setJobPriority } from './peer-jobs.js'
 import { runBacktest } from './work/index.js'
 
 /** Peer names are shown in tables; longer ones are cut (the ledger refuses more than 64). */
@@ -51,7 +53,7 @@ export interface PeerOptions {
   readonly engineBundleFileForTest?: string
 }
 
-export interface Peer extends PeerControl, DashboardControl, BacktestControl {
+export interface Peer extends PeerControl, DashboardControl, BacktestControl, JobControl {
   readonly id: string
   readonly secretInfo: MeshSecret
   start (): Promise<void>
@@ -171,6 +173,22 @@ class MeshPeer implements Peer {
       readiness: (jobId, spec) => services.library.readiness(jobId, spec),
       clock: this.opts.clock,
     })
+  }
+
+  async jobs (): Promise<JobListView> {
+    return listJobs(this.running(), this.opts.clock())
+  }
+
+  async cancel (job: string): Promise<JobControlResult> {
+    return await cancelJob(this.running(), job)
+  }
+
+  async priority (job: string, priority: number): Promise<JobControlResult> {
+    return await setJobPriority(this.running(), job, priority)
+  }
+
+  async forget (job: string): Promise<ForgetResult> {
+    return await forgetJob(this.running(), job, this.opts.clock())
   }
 
   async board (jobId: string | undefined, top: number): Promise<BoardView> {

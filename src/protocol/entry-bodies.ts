@@ -10,12 +10,12 @@ import { StratmeshError, isStratmeshError } from './errors.js'
 import {
   MAX_ANNOUNCED_BLOB_BYTES, MAX_BLOBS_PER_ANNOUNCE, MAX_CHECKPOINT_GENOMES, MAX_CORES, MAX_ISOLATE_INTERFACE_VERSION,
   MAX_GENOME_ERROR_CHARS, MAX_GENOME_PARAMS, MAX_LEASE_TTL_MS, MAX_PARAM_STRING_CHARS, MAX_PEER_NAME_CHARS, MAX_HELLO_ADDRS, MAX_HELLO_ADDR_CHARS,
-  MAX_RENEW_UNITS, MAX_UNIT_EVALUATIONS, MIN_LEASE_TTL_MS
+  MAX_RENEW_UNITS, MAX_UNIT_EVALUATIONS, MIN_LEASE_TTL_MS, MAX_JOB_PRIORITY, MIN_JOB_PRIORITY
 } from './limits.js'
 import { validateJobSpec, JOB_LIMITS, MAX_BASKET_SYMBOLS, MAX_WALK_FORWARD_WINDOWS } from './job-spec-check.js'
 import type { Checkpoint, JobSpec } from './job-spec.js'
 
-export const ENTRY_TYPES = ['hello', 'job', 'claim', 'renew', 'release', 'commit', 'blob-have'] as const
+export const ENTRY_TYPES = ['hello', 'job', 'claim', 'renew', 'release', 'commit', 'blob-have', 'cancel', 'priority'] as const
 export type EntryType = typeof ENTRY_TYPES[number]
 
 export interface HelloBody {
@@ -31,7 +31,11 @@ export interface HelloBody {
   /** Multiaddrs the author listens on, so members that met only a bootstrap peer find each other. */
   readonly addrs?: readonly string[]
 }
-export interface JobBody { readonly spec: JobSpec, readonly id: string }
+/**
+ * `priority` is the submitter's priority for the job (absent: DEFAULT_JOB_PRIORITY). It is on the
+ * body, not in the spec, so a job's id (the hash of its spec) does not depend on it.
+ */
+export interface JobBody { readonly spec: JobSpec, readonly id: string, readonly priority?: number }
 export interface UnitRef { readonly jobId: string, readonly island: number, readonly epoch: number }
 export interface ClaimBody extends UnitRef { readonly ttlMs: number }
 /**
@@ -47,6 +51,11 @@ export const BLOB_KINDS: readonly BlobKind[] = ['strategy', 'dataset', 'engine']
 export interface BlobAnnouncement { readonly hash: string, readonly size: number, readonly kind: BlobKind }
 export interface BlobHaveBody { readonly blobs: readonly BlobAnnouncement[] }
 
+/** Any member stops a job for the whole mesh: its units are no longer claimed, run or committed. */
+export interface CancelBody { readonly jobId: string }
+/** Any member sets a job's priority; the latest (hlc, author) of the job's priority and job entries holds. */
+export interface PriorityBody { readonly jobId: string, readonly priority: number }
+
 export interface EntryBodies {
   hello: HelloBody
   job: JobBody
@@ -55,6 +64,8 @@ export interface EntryBodies {
   release: ReleaseBody
   commit: CommitBody
   'blob-have': BlobHaveBody
+  cancel: CancelBody
+  priority: PriorityBody
 }
 
 const HASH_RE = /^[0-9a-f]{64}$/
@@ -234,9 +245,10 @@ const VALIDATORS: Record<EntryType, Validator> = {
     }
   },
   job (v, f) {
-    const b = object(v, f, ['spec', 'id'])
+    const b = object(v, f, ['spec', 'id'], ['priority'])
     const spec = jobSpec(b.spec, `${f}.spec`)
     hash(b.id, `${f}.id`)
+    if (b.priority !== undefined) int(b.priority, `${f}.priority`, MIN_JOB_PRIORITY, MAX_JOB_PRIORITY)
     if (b.id !== canonicalHash(spec)) throw schemaError(`${f}.id`, 'must equal the hash of the job spec')
   },
   claim (v, f) {
@@ -277,6 +289,14 @@ const VALIDATORS: Record<EntryType, Validator> = {
       int(blob.size, `${f}.blobs[${i}].size`, 0, MAX_ANNOUNCED_BLOB_BYTES)
       if (!(BLOB_KINDS as readonly unknown[]).includes(blob.kind)) throw schemaError(`${f}.blobs[${i}].kind`, `must be one of ${BLOB_KINDS.map(k => `'${k}'`).join(', ')}`)
     })
+  },
+  cancel (v, f) {
+    hash(object(v, f, ['jobId']).jobId, `${f}.jobId`)
+  },
+  priority (v, f) {
+    const b = object(v, f, ['jobId', 'priority'])
+    hash(b.jobId, `${f}.jobId`)
+    int(b.priority, `${f}.priority`, MIN_JOB_PRIORITY, MAX_JOB_PRIORITY)
   }
 }
 

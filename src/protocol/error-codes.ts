@@ -78,6 +78,12 @@ const SPECS = {
   SECRET_ON_COMMAND_LINE: { area: 'cli', input, meaning: '`--secret` was given: a command line is readable by every local user; use STRATMESH_SECRET, `--secret-file` or the prompt' },
   SECRET_PROMPT_CANCELLED: { area: 'cli', exit: EXIT_INTERRUPTED, meaning: 'Ctrl-C at the mesh secret prompt; nothing was written' },
 
+  // Job control: `peer cancel`, `peer priority`, `peer forget`
+  JOB_AMBIGUOUS: { area: 'cli', input, meaning: 'a job prefix names more than one job: give more of its id' },
+  JOB_ALREADY_DONE: { area: 'cli', http: 409, meaning: '`peer cancel` of a job whose every unit is counted: there is nothing left to stop' },
+  JOB_STILL_RUNNING: { area: 'cli', http: 409, meaning: '`peer forget` of a job that is queued or running: cancel it first, or wait until it is done' },
+  JOB_FORGOTTEN: { area: 'cli', http: 410, exit: EXIT_JOB_NOT_FOUND, meaning: 'the job was forgotten on this peer (`peer forget`): its results are not kept here' },
+
   // `peer backtest`
   BACKTEST_BAD_PARAMS: { area: 'cli', input, meaning: '`peer backtest` parameters that are not the strategy\'s: an unknown or missing parameter, a value outside its range or grid' },
   BACKTEST_CONSTRAINT_BROKEN: { area: 'cli', input, meaning: '`peer backtest` parameters that break one of the strategy\'s constraints' },

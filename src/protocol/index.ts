@@ -6,7 +6,7 @@ export * from './hlc.js'
 export {
   ENTRY_TYPES, BLOB_KINDS, isEntryType, validateBody,
   type EntryType, type EntryBodies, type HelloBody, type JobBody, type UnitRef, type ClaimBody, type RenewBody, type ReleaseBody,
-  type CommitBody, type BlobKind, type BlobAnnouncement, type BlobHaveBody
+  type CommitBody, type BlobKind, type BlobAnnouncement, type BlobHaveBody, type CancelBody, type PriorityBody
 } from './entry-bodies.js'
 export {
   entryHash, authorKey, validateEntry, signEntry, verifyEntry, checkSignature, checkEntry, encodeEntry, decodeEntry,

@@ -136,3 +136,13 @@ export const LEDGER_BYTES_PER_JOB_BUDGET = 8 * 1024
  * times the leases held, which is what a peer with several evaluators paid before.
  */
 export const LEDGER_RENEW_BYTES_PER_PEER_HOUR_BUDGET = 256 * 1024
+
+// Job control (`peer submit --priority`, `peer priority`)
+/**
+ * Job priorities run from MIN_JOB_PRIORITY to MAX_JOB_PRIORITY; a job without one has
+ * DEFAULT_JOB_PRIORITY. A small range is enough to say "before" and "after" and keeps the numbers
+ * people type readable; only the order matters to the scheduler.
+ */
+export const MIN_JOB_PRIORITY = -100
+export const MAX_JOB_PRIORITY = 100
+export const DEFAULT_JOB_PRIORITY = 0

@@ -30,7 +30,18 @@ function renewBody (rng: Prng, unit: { jobId: string, island: number, epoch: num
   return { units: [unit, other], ttlMs }
 }
 
-function randomBody (rng: Prng, author: number): [EntryType, EntryBodies[EntryType]] {
+/** Job control: cancels, priorities and re-submissions with a priority, some naming a job nobody submitted. */
+function jobControlBody (rng: Prng): [EntryType, EntryBodies[EntryType]] {
+  const target = rng.int(4) === 0 ? 'ef'.repeat(32) : jobId
+  switch (rng.int(3)) {
+    case 0: return ['cancel', { jobId: target }]
+    case 1: return ['priority', { jobId: target, priority: rng.int(5) - 2 }]
+    default: return ['job', { spec, id: jobId, priority: rng.int(3) }]
+  }
+}
+
+function randomBody (rng: Prng, author: number, jobControl: boolean): [EntryType, EntryBodies[EntryType]] {
+  if (jobControl && rng.int(4) === 0) return jobControlBody(rng)
   const unit = { jobId, island: rng.int(3), epoch: rng.int(2) }
   switch (rng.int(6)) {
     case 0: return ['claim', { ...unit, ttlMs: 1000 + rng.int(5) * 1000 }]
@@ -44,16 +55,16 @@ function randomBody (rng: Prng, author: number): [EntryType, EntryBodies[EntryTy
 
 /**
  * `key`'s chain grown from `start` to `n` entries with random bodies (author 0's first entry
- * submits the job). Hlc steps are small and often zero, so ties between authors happen.
+ * submits the job; with `jobControl`, a quarter of the rest cancel or reprioritise). Hlc steps are small and often zero, so ties between authors happen.
  */
-export async function chain (key: PrivateKey, rng: Prng, n: number, author: number, start: Entry[] = []): Promise<Entry[]> {
+export async function chain (key: PrivateKey, rng: Prng, n: number, author: number, start: Entry[] = [], options: { jobControl?: boolean } = {}): Promise<Entry[]> {
   const id = peerIdFromPrivateKey(key).toString()
   const out = [...start]
   let hlc: Hlc = out.at(-1)?.hlc ?? [1000, 0]
   while (out.length < n) {
     const step = rng.int(3) * 500
     hlc = step === 0 ? [hlc[0], hlc[1] + 1] : [hlc[0] + step, 0]
-    const [type, body] = out.length === 0 && author === 0 ? ['job', { spec, id: jobId }] as const : randomBody(rng, author)
+    const [type, body] = out.length === 0 && author === 0 ? ['job', { spec, id: jobId }] as const : randomBody(rng, author, options.jobControl === true)
     const prev = out.at(-1)
     out.push(await signEntry(key, { v: 1, author: id, seq: out.length + 1, prev: prev === undefined ? null : entryHash(prev), hlc, type, body } as UnsignedEntry))
   }

@@ -30,7 +30,9 @@ const BODIES = {
   renew: { jobId, island: 1, epoch: 0, ttlMs: 10_000 },
   release: { jobId, island: 1, epoch: 0 },
   commit: { jobId, island: 1, epoch: 0, checkpointHash: canonicalHash(checkpoint()), checkpoint: checkpoint() },
-  'blob-have': { blobs: [{ hash: H, size: 123, kind: 'strategy' }] }
+  'blob-have': { blobs: [{ hash: H, size: 123, kind: 'strategy' }] },
+  cancel: { jobId },
+  priority: { jobId, priority: -7 }
 } as const
 
 function unsigned (type: keyof typeof BODIES, body: unknown = BODIES[type], over: Partial<UnsignedEntry> = {}): UnsignedEntry {
@@ -164,7 +166,14 @@ test('each body schema names the bad field', async () => {
     ['blob-have', { blobs: [] }, 'body.blobs'],
     ['blob-have', { blobs: [{ hash: H, size: 1, kind: 'model' }] }, 'body.blobs[0].kind'],
     ['blob-have', { blobs: [{ hash: H, size: -1, kind: 'dataset' }] }, 'body.blobs[0].size'],
-    ['blob-have', { blobs: [{ hash: H.toUpperCase(), size: 1, kind: 'dataset' }] }, 'body.blobs[0].hash']
+    ['blob-have', { blobs: [{ hash: H.toUpperCase(), size: 1, kind: 'dataset' }] }, 'body.blobs[0].hash'],
+    ['job', { ...BODIES.job, priority: 101 }, 'body.priority'],
+    ['job', { ...BODIES.job, priority: 1.5 }, 'body.priority'],
+    ['cancel', { jobId: 'x' }, 'body.jobId'],
+    ['cancel', { jobId, reason: 'typo' }, 'body.reason'],
+    ['priority', { jobId }, 'body.priority'],
+    ['priority', { jobId, priority: -101 }, 'body.priority'],
+    ['priority', { jobId: H.slice(1), priority: 1 }, 'body.jobId']
   ]
   const good = await signEntry(key, unsigned('hello'))
   for (const [type, body, field] of cases) {

@@ -9,6 +9,7 @@ import { StratmeshError } from '../../protocol/errors.js'
 import { fromErrorBody } from './errors.js'
 import { API_HOST, API_INFO_FILE, API_TOKEN_FILE, type ApiInfo } from './server.js'
 import type { BacktestControl, BacktestRequest, BacktestResult, PeerControl, PeerStatus, ResultsView, SubmitRequest, SubmitResult } from '../peer-types.js'
+import type { ForgetResult, JobControl, JobControlResult, JobListView } from '../peer-types.js'
 
 /** Status, results and stop answer from memory; a peer this slow is stuck. */
 export const API_REQUEST_TIMEOUT_MS = 30_000
@@ -17,7 +18,7 @@ export const API_SUBMIT_TIMEOUT_MS = 10 * 60_000
 /** A backtest imports candles as a submit does, then runs one evaluation (bounded by the evaluator's own time limit, ten minutes by default). */
 export const API_BACKTEST_TIMEOUT_MS = 2 * API_SUBMIT_TIMEOUT_MS
 
-export interface PeerClient extends PeerControl, BacktestControl {
+export interface PeerClient extends PeerControl, BacktestControl, JobControl {
   readonly info: ApiInfo
   readonly dataDir: string
   /** The dashboard's address with a fresh one-time sign-in code (for `peer open`). */
@@ -107,6 +108,22 @@ class HttpPeerClient implements PeerClient {
 
   async dashboardLink (): Promise<{ url: string }> {
     return await this.request<{ url: string }>('POST', '/v1/dashboard/link')
+  }
+
+  async jobs (): Promise<JobListView> {
+    return await this.request<JobListView>('GET', '/v1/job-list')
+  }
+
+  async cancel (job: string): Promise<JobControlResult> {
+    return await this.request<JobControlResult>('POST', '/v1/cancel', { job })
+  }
+
+  async priority (job: string, priority: number): Promise<JobControlResult> {
+    return await this.request<JobControlResult>('POST', '/v1/priority', { job, priority })
+  }
+
+  async forget (job: string): Promise<ForgetResult> {
+    return await this.request<ForgetResult>('POST', '/v1/forget', { job })
   }
 
   /** Asks the peer to stop; resolves once it accepted (the process exits a little later). */

@@ -8,7 +8,7 @@ import { StratmeshError } from '../../protocol/errors.js'
 import { OBJECTIVES } from '../../protocol/types.js'
 import { MAX_BASKET_SYMBOLS, MAX_COST } from '../../protocol/job-spec-check.js'
 import { BASKET_AGGREGATES } from '../../protocol/job-spec.js'
-import { MAX_GENOME_PARAMS } from '../../protocol/limits.js'
+import { MAX_GENOME_PARAMS, MAX_JOB_PRIORITY, MIN_JOB_PRIORITY } from '../../protocol/limits.js'
 import type { BacktestRequest, SubmitRequest } from '../peer-types.js'
 
 /** Rows `peer results` shows unless told otherwise. */
@@ -30,7 +30,7 @@ const NUMBER_FIELDS = ['fee', 'slippage', 'oos'] as const
 const LENGTH_FIELDS = ['train', 'test'] as const
 /** Longer than any fraction or duration a person types. */
 const MAX_LENGTH_CHARS = 32
-const KNOWN_FIELDS = new Set<string>(['strategyPath', 'data', 'objective', 'walkForward', 'timeframe', 'basket', 'aggregate', ...INTEGER_FIELDS, ...NUMBER_FIELDS, ...LENGTH_FIELDS])
+const KNOWN_FIELDS = new Set<string>(['strategyPath', 'data', 'objective', 'walkForward', 'timeframe', 'basket', 'aggregate', 'priority', ...INTEGER_FIELDS, ...NUMBER_FIELDS, ...LENGTH_FIELDS])
 
 function bad (field: string, problem: string): StratmeshError {
   return new StratmeshError('API_BAD_REQUEST', `field "${field}" ${problem}`, { details: { field } })
@@ -94,7 +94,37 @@ export function parseSubmitRequest (body: unknown): SubmitRequest {
     req.objective = b.objective
   }
   basketFields(b, req)
+  if (b.priority !== undefined) req.priority = jobPriorityField(b.priority)
   return req as unknown as SubmitRequest
+}
+
+/** A job priority, as `--priority` and `peer priority` take it. */
+function jobPriorityField (v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < MIN_JOB_PRIORITY || v > MAX_JOB_PRIORITY) throw bad('priority', `must be an integer in [${MIN_JOB_PRIORITY}, ${MAX_JOB_PRIORITY}]`)
+  return v
+}
+
+/** A job named by its id or a prefix of it (`peer cancel|priority|forget`). */
+function jobRef (v: unknown): string {
+  if (typeof v !== 'string' || !JOB_ID.test(v)) throw bad('job', 'must be a job id or a prefix of one (hex)')
+  return v
+}
+
+/** The body of POST /v1/cancel and /v1/forget: `{job}`. */
+export function parseJobRefRequest (body: unknown): { job: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('(body)', 'must be a JSON object')
+  const b = body as Record<string, unknown>
+  for (const k of Object.keys(b)) if (k !== 'job') throw bad(k, 'is not a field of this request')
+  return { job: jobRef(b.job) }
+}
+
+/** The body of POST /v1/priority: `{job, priority}`. */
+export function parsePriorityRequest (body: unknown): { job: string, priority: number } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('(body)', 'must be a JSON object')
+  const b = body as Record<string, unknown>
+  for (const k of Object.keys(b)) if (k !== 'job' && k !== 'priority') throw bad(k, 'is not a field of this request')
+  if (b.priority === undefined) throw bad('priority', 'is missing')
+  return { job: jobRef(b.job), priority: jobPriorityField(b.priority) }
 }
 
 export function parseResultsQuery (query: URLSearchParams): { jobId: string | undefined, top: number } {

@@ -16,7 +16,8 @@ import { httpStatusFor, toErrorBody } from './errors.js'
 import { createEventHub, type EventHub } from './events.js'
 import { parseBacktestRequest, parseDetailQuery, parseJobQuery, parseResultsQuery, parseSessionRequest, parseSubmitRequest } from './requests.js'
 import { isAssetPath, serveAsset, createDashboardAuth, LOGIN_CODE_TTL_MS, originAllowed, type DashboardAuth, type DashboardControl } from '../dashboard/index.js'
-import type { BacktestControl, PeerControl } from '../peer-types.js'
+import type { BacktestControl, JobControl, PeerControl } from '../peer-types.js'
+import { jobControlRoutes } from './job-routes.js'
 
 export const API_INFO_FILE = 'api.json'
 export const API_TOKEN_FILE = 'api.token'
@@ -44,6 +45,8 @@ export interface ApiServerOptions {
   readonly dashboard?: DashboardControl
   /** Enables POST /v1/backtest (`peer backtest`); without it the route is 404. */
   readonly backtest?: BacktestControl
+  /** Enables the job-control routes (job-routes.ts); without it they are 404. */
+  readonly jobControl?: JobControl
   readonly dataDir: string
   /** 0 picks any free port (the usual case: the port is recorded in api.json). */
   readonly port?: number
@@ -332,6 +335,7 @@ class LocalApiServer implements ApiServer {
         })
         sendJson(res, 202, { stopping: true })
       } }],
+      ...(this.opts.jobControl === undefined ? [] : jobControlRoutes(this.opts.jobControl, readJson, sendJson)),
     ])
   }
 

@@ -35,6 +35,8 @@ export interface BlobStore {
   discardPart (hash: string): Promise<void>
   /** The final path of a blob (it exists only if `has`). */
   path (hash: string): string
+  /** Deletes the blob (and any partial download of it); nothing happens when it is absent. */
+  remove (hash: string): Promise<void>
 }
 
 export interface PartWriter {
@@ -76,6 +78,12 @@ class FileBlobStore implements BlobStore {
       throw err
     }
     return hash
+  }
+
+  async remove (hash: string): Promise<void> {
+    const final = this.path(hash)
+    await rm(final, { force: true })
+    await rm(`${final}.part`, { force: true })
   }
 
   async get (hash: string): Promise<Uint8Array> {

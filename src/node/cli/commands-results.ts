@@ -45,6 +45,7 @@ export function resultsText (r: ResultsView): string {
   const head = `job ${r.job.id} (${progressText(r)}): ${s.strategy.name} on ${s.dataset.name} ` +
     `(${s.dataset.bars} bars, last ${pct(s.oosFraction)} out of sample), objective ${s.objective}, fee ${num(s.costs.fee, 4)}, slippage ${num(s.costs.slippage, 4)}, seed ${s.seed}`
   if (r.stopped !== undefined) return `${head}\n\nstopped: ${r.stopped}\nNo row of a stopped job is ranked.\n`
+  if (r.partial === true) return `${head}\ncancelled: partial results, ${r.job.committed} of ${r.job.total} units counted\n\n${leaderboardTable(r.leaderboard)}\n`
   if (r.walkForward !== undefined) return walkForwardResultsText(r, r.walkForward)
   if (s.basket !== undefined) return basketResultsText(r, s.basket)
   return `${head}\n${statisticsLine(r)}\n\n${leaderboardTable(r.leaderboard)}\n`
@@ -91,7 +92,7 @@ export async function waitForJob (peer: PeerControl, jobId: string | undefined, 
   const progress = createProgressLine()
   try {
     let r = await peer.results(jobId, top)
-    while (!r.done && r.stopped === undefined) {
+    while (!r.done && r.stopped === undefined && r.partial !== true) {
       const best = r.leaderboard[0]?.fitness
       progress.update(`job ${shortId(r.job.id)}: units ${r.job.committed}/${r.job.total}${r.checking === undefined ? '' : ` (${r.checking} being checked here)`}${best === undefined ? '' : ` · best ${best.toFixed(3)}`}`)
       await sleep(intervalMs)
@@ -106,8 +107,8 @@ export async function waitForJob (peer: PeerControl, jobId: string | undefined, 
 /** Polls a complete job until its statistics are computed, for at most RESULTS_STATISTICS_WAIT_MS. */
 export async function waitForStatistics (peer: PeerControl, done: ResultsView, top: number, intervalMs = RESULTS_POLL_INTERVAL_MS, show: (text: string) => void = () => {}): Promise<ResultsView> {
   let r = done
-  // A stopped job, a walk-forward job and a basket job get none (src/node/work/statistics-keeper.ts).
-  if (r.stopped !== undefined || r.job.spec.walkForward !== undefined || r.job.spec.basket !== undefined) return r
+  // A stopped or cancelled job, a walk-forward job and a basket job get none (src/node/work/statistics-keeper.ts).
+  if (r.stopped !== undefined || r.partial === true || r.job.spec.walkForward !== undefined || r.job.spec.basket !== undefined) return r
   for (let waited = 0; !r.statistics.ready && waited < RESULTS_STATISTICS_WAIT_MS && r.statistics.reason?.startsWith(STATISTICS_FAILED) !== true; waited += intervalMs) {
     show(`job ${shortId(r.job.id)}: complete; overfitting statistics ${r.statistics.reason ?? ''}`)
     await sleep(intervalMs)

@@ -190,7 +190,7 @@ async function startApi (peer: Peer, dataDir: string, port: number, log: (line: 
     submit: async req => await peer.submit(req),
     stop: async () => { await stop.shutdown('peer stop') },
   }
-  const api = createApiServer({ control, dashboard: peer, backtest: peer, dataDir, port, log })
+  const api = createApiServer({ control, dashboard: peer, backtest: peer, jobControl: peer, dataDir, port, log })
   stop.api = api
   try {
     await api.start()

@@ -63,7 +63,7 @@ export async function submitRequestFor (strategy: string, opts: SubmitOptions): 
     if (opts.walkForward !== undefined) throw new StratmeshError('BASKET_INVALID', '--walk-forward does not apply to a job over several symbols yet: its windows are bar indices of one series', { details: { option: '--walk-forward' } })
     req.basket = files
   }
-  for (const k of ['islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'seed', 'walkForward', 'windows', 'train', 'test', 'timeframe', 'aggregate'] as const) {
+  for (const k of ['islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'seed', 'walkForward', 'windows', 'train', 'test', 'timeframe', 'aggregate', 'priority'] as const) {
     if (opts[k] !== undefined) req[k] = opts[k]
   }
   return req as unknown as SubmitRequest

@@ -113,6 +113,7 @@ export function peersTable (rows: readonly PeerView[]): string {
 function jobState (j: JobStatusView): string {
   if (j.stopped !== undefined) return `stopped (${j.stopped})`
   if (j.done) return 'done'
+  if (j.cancelled === true) return 'cancelled (partial results)'
   if (!j.runnable) return `blocked (${j.reason ?? 'unknown reason'})`
   return j.reason === undefined ? (j.leased > 0 ? 'running' : 'waiting') : j.reason
 }

@@ -14,6 +14,7 @@ import { backtestCommand } from './commands-backtest.js'
 import { openCommand } from './commands-open.js'
 import { stopCommand } from './commands-stop.js'
 import { dataFetchCommand } from './commands-data-fetch.js'
+import { cancelCommand, forgetCommand, jobsCommand, priorityCommand } from './commands-jobs.js'
 import { EXIT_USAGE, programError } from './errors.js'
 import { COMMAND_GROUPS, COMMANDS, OPTIONS, WITHDRAWN_OPTIONS, type CommandSpec, type OptionSpec } from './options.js'
 
@@ -31,6 +32,10 @@ const ACTIONS: Record<CommandSpec['name'], Action> = {
   open: async (_args, opts) => { await openCommand(opts) },
   stop: async (_args, opts) => { await stopCommand(opts) },
   'data fetch': async ([exchange, symbol, timeframe], opts) => { await dataFetchCommand(exchange as string, symbol as string, timeframe as string, opts) },
+  jobs: async (_args, opts) => { await jobsCommand(opts) },
+  cancel: async ([job], opts) => { await cancelCommand(job as string, opts) },
+  priority: async ([job, priority], opts) => { await priorityCommand(job as string, priority as string, opts) },
+  forget: async ([job], opts) => { await forgetCommand(job as string, opts) },
 }
 
 function helpText (o: OptionSpec): string {

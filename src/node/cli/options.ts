@@ -7,7 +7,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { StratmeshError } from '../../protocol/errors.js'
-import { MAX_CORES, MAX_LEASE_TTL_MS, MAX_PEER_NAME_CHARS, MIN_LEASE_TTL_MS } from '../../protocol/limits.js'
+import { MAX_CORES, MAX_LEASE_TTL_MS, MAX_PEER_NAME_CHARS, MIN_LEASE_TTL_MS, DEFAULT_JOB_PRIORITY, MAX_JOB_PRIORITY, MIN_JOB_PRIORITY } from '../../protocol/limits.js'
 import { DEFAULT_BASKET_AGGREGATE, DEFAULT_GA, DEFAULT_MIN_TRADES, DEFAULT_OOS_FRACTION } from '../../engine/job-setup.js'
 import { JOB_LIMITS, MAX_COST, MAX_OOS_FRACTION, MAX_WALK_FORWARD_WINDOWS } from '../../protocol/job-spec-check.js'
 import { DEFAULT_TRAIN_TEST_RATIO, DEFAULT_WALK_FORWARD_WINDOWS, parseWindowLength, WALK_FORWARD_MODES } from '../../engine/walk-forward.js'
@@ -172,6 +172,7 @@ export const OPTIONS = {
   test: { flags: '--test <length>', description: 'walk-forward test range: a fraction of the data (0.1) or a duration (30d, 4w, 36h)', parse: windowLength('--test'), defaultText: `the data / (windows + ${DEFAULT_TRAIN_TEST_RATIO})` },
   timeframe: { flags: '--timeframe <tf>', description: 'resample the data to this timeframe (15m, 1h, 4h, 1d, 1w: a whole multiple of its bar step) before the job is built; buckets are UTC-aligned, a partial first or last bucket is dropped', parse: timeframeOption('--timeframe') },
   seed: { flags: '--seed <n>', description: 'GA seed (same seed, same leaderboard)', parse: intIn('--seed', 0, Number.MAX_SAFE_INTEGER), defaultText: '1' },
+  priority: { flags: '--priority <n>', description: `the job's priority, ${MIN_JOB_PRIORITY} to ${MAX_JOB_PRIORITY}: peers take units of higher priority first, and share the mesh between jobs of equal priority; not part of the job's spec, so its id does not change (\`peer priority\` changes it later)`, parse: intIn('--priority', MIN_JOB_PRIORITY, MAX_JOB_PRIORITY), defaultText: String(DEFAULT_JOB_PRIORITY) },
   json: { flags: '--json', description: 'print JSON instead of a table' },
   csv: { flags: '--csv', description: 'print the leaderboard as CSV' },
   top: { flags: '--top <n>', description: 'leaderboard rows to show', parse: intIn('--top', 1, MAX_TOP), defaultText: String(DEFAULT_TOP) },
@@ -208,9 +209,12 @@ export interface ArgumentSpec {
   readonly required: boolean
 }
 
+/** `peer jobs|cancel|priority|forget` (commands-jobs.ts). */
+type JobControlCommand = 'jobs' | 'cancel' | 'priority' | 'forget'
+
 export interface CommandSpec {
   /** A name of two words is a subcommand: `data fetch` is `fetch` under `peer data` (COMMAND_GROUPS). */
-  readonly name: 'start' | 'submit' | 'status' | 'results' | 'backtest' | 'open' | 'stop' | 'data fetch'
+  readonly name: 'start' | 'submit' | 'status' | 'results' | 'backtest' | 'open' | 'stop' | 'data fetch' | JobControlCommand
   readonly summary: string
   readonly args: readonly ArgumentSpec[]
   readonly options: readonly OptionKey[]
@@ -227,7 +231,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'submit',
     summary: 'check a strategy and its data, then publish an optimisation job; prints the job id',
     args: [{ name: 'strategy', description: 'the strategy file (.ts or .js)', required: true }],
-    options: ['dataDir', 'data', 'aggregate', 'timeframe', 'islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'walkForward', 'windows', 'train', 'test', 'seed', 'json'],
+    options: ['dataDir', 'data', 'aggregate', 'timeframe', 'islands', 'population', 'epochs', 'generations', 'objective', 'minTrades', 'fee', 'slippage', 'oos', 'walkForward', 'windows', 'train', 'test', 'seed', 'priority', 'json'],
   },
   {
     name: 'status',
@@ -258,6 +262,31 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'stop the local peer gracefully: release leases, flush, end every evaluator',
     args: [],
     options: ['dataDir'],
+  },
+  // Job control
+  {
+    name: 'jobs',
+    summary: 'every job the mesh knows: id, state (queued, running, done, cancelled, stopped), units counted of total, priority, submitter and age',
+    args: [],
+    options: ['dataDir', 'json'],
+  },
+  {
+    name: 'cancel',
+    summary: 'cancel a job for the whole mesh (a signed entry any member may write): every peer stops its units within a lease TTL plus 5 s; the units counted so far stay readable, marked partial',
+    args: [{ name: 'job', description: 'job id or a unique prefix of it', required: true }],
+    options: ['dataDir', 'json'],
+  },
+  {
+    name: 'priority',
+    summary: 'set a job\'s priority for the whole mesh (a signed entry; the latest one holds): higher priority is claimed first, equal priorities share the mesh',
+    args: [{ name: 'job', description: 'job id or a unique prefix of it', required: true }, { name: 'priority', description: `an integer from ${MIN_JOB_PRIORITY} to ${MAX_JOB_PRIORITY} (default of a job: ${DEFAULT_JOB_PRIORITY})`, required: true }],
+    options: ['dataDir', 'json'],
+  },
+  {
+    name: 'forget',
+    summary: 'on this peer only, drop a done, cancelled or stopped job: its blobs no other job needs, its cached statistics and results; they are not fetched or checked again, across restarts (its ledger entries stay)',
+    args: [{ name: 'job', description: 'job id or a unique prefix of it', required: true }],
+    options: ['dataDir', 'json'],
   },
   {
     name: 'data fetch',

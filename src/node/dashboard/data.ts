@@ -80,7 +80,7 @@ export function createDashboardData (opts: DashboardDataOptions): DashboardData 
 
     async board (jobId, top): Promise<BoardView> {
       const r = await opts.results(jobId, top)
-      const view: BoardView = { job: r.job, done: r.done, rows: boardRows(r.leaderboard, r.statistics.pbo), statistics: r.statistics, ...(r.stopped === undefined ? {} : { stopped: r.stopped }) }
+      const view: BoardView = { job: r.job, done: r.done, rows: boardRows(r.leaderboard, r.statistics.pbo), statistics: r.statistics, ...(r.stopped === undefined ? {} : { stopped: r.stopped }), ...(r.partial === true ? { partial: true } : {}) }
       if (r.walkForward === undefined) return view
       // The result was computed from the loaded job, so its candles are here for the curve's times.
       const ready = opts.readiness(r.job.id, r.job.spec)

@@ -27,6 +27,8 @@ export interface BoardView {
   readonly rows: readonly BoardRow[]
   /** The error that stopped the job on this peer (ResultsView.stopped); rows are then empty. */
   readonly stopped?: string
+  /** The job was cancelled (ResultsView.partial): the rows are those of the units counted before. */
+  readonly partial?: boolean
   readonly statistics: ResultsStatistics
   /** A walk-forward job's windows, their winners and the stitched out-of-sample equity (the rows above mix windows). */
   readonly walkForward?: WalkForwardBoard

@@ -4,6 +4,7 @@ export { HISTORY_SAMPLE_MS, createJobHistory, type HistoryPoint, type JobHistory
 export { prepareJob } from './job-inputs.js'
 export { localEngine, type LocalEngine } from './local-engine.js'
 export { createJobStops, type JobStops } from './job-stops.js'
+export { createForgottenJobs, type ForgottenJobs } from './forgotten-jobs.js'
 export { createJobLibrary, type JobLibrary, type JobReadiness } from './job-library.js'
 export { createJobInterest, type JobInterest } from './job-interest.js'
 export { createWalkForwardResults, type WalkForwardResults, type WalkForwardView } from './walk-forward-results.js'

@@ -18,6 +18,10 @@ import type { PoolJob } from '../evaluators/index.js'
 import type { BlobKind } from '../../protocol/entry-bodies.js'
 import type { PeerEvents } from '../peer-events.js'
 import type { JobStops } from './job-stops.js'
+import type { ForgottenJobs } from './forgotten-jobs.js'
+
+/** Why a forgotten job does not run here: also what the verifier logs for its commits. */
+export const FORGOTTEN_REASON = 'forgotten on this peer (peer forget): its blobs are not fetched and its commits not checked here'
 
 /**
  * Wait this long before asking the mesh again for a blob that failed to arrive. A blob that failed
@@ -49,6 +53,8 @@ export interface JobLibrary {
   markBroken (jobId: string, reason: string): Promise<void>
   /** Why the job was marked broken or stopped here (`CODE: message`), or undefined; starts nothing. */
   brokenReason (jobId: string): string | undefined
+  /** Drops what is kept in memory of a job forgotten here and of its deleted blobs (`peer forget`). */
+  forget (jobId: string, deletedBlobs: readonly string[]): Promise<void>
 }
 
 /**
@@ -67,7 +73,9 @@ export interface JobLibraryComponents {
   /** The runtime fingerprint of an engine bundle on this machine (the evaluator pool's, kept by hash). */
   readonly fingerprint: (engine: string) => Promise<string>
   /** Where stops outlive a restart; without it they last until this process ends. */
-  readonly stops?: Pick<JobStops, 'reason' | 'record'>
+  readonly stops?: Pick<JobStops, 'reason' | 'record' | 'drop'>
+  /** Jobs forgotten here: never loaded again, their blobs never fetched again. */
+  readonly forgotten?: Pick<ForgottenJobs, 'has'>
 }
 
 export interface JobLibraryInit {
@@ -95,6 +103,7 @@ class BlobJobLibrary implements JobLibrary {
   constructor (private readonly components: JobLibraryComponents, private readonly init: JobLibraryInit) {}
 
   readiness (jobId: string, spec: JobSpec): JobReadiness {
+    if (this.components.forgotten?.has(jobId) === true) return { ready: false, reason: FORGOTTEN_REASON, permanent: true }
     const bad = this.brokenReason(jobId)
     if (bad !== undefined) return { ready: false, reason: bad, permanent: true }
     const job = this.jobs.get(jobId)
@@ -113,6 +122,17 @@ class BlobJobLibrary implements JobLibrary {
 
   brokenReason (jobId: string): string | undefined {
     return this.broken.get(jobId) ?? this.components.stops?.reason(jobId)
+  }
+
+  async forget (jobId: string, deletedBlobs: readonly string[]): Promise<void> {
+    await this.components.stops?.drop(jobId)
+    this.jobs.delete(jobId)
+    this.broken.delete(jobId)
+    for (const hash of deletedBlobs) {
+      this.blobs.delete(hash)
+      this.sources.delete(hash)
+      this.datasets.delete(hash)
+    }
   }
 
   private slot (hash: string): BlobSlot {

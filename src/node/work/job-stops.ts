@@ -17,6 +17,8 @@ export interface JobStops {
   reason (jobId: string): string | undefined
   /** Keeps the stop on disk; resolves once it is there. The first reason given for a job stays. */
   record (jobId: string, reason: string): Promise<void>
+  /** Drops the job's stop (`peer forget`); resolves once it is off the disk. */
+  drop (jobId: string): Promise<void>
 }
 
 export interface JobStopsInit {
@@ -52,6 +54,11 @@ class LevelJobStops implements JobStops {
     const kept = reason.slice(0, MAX_STOP_REASON_CHARS)
     this.reasons.set(jobId, kept)
     await this.db?.put(jobId, kept)
+  }
+
+  async drop (jobId: string): Promise<void> {
+    if (!this.reasons.delete(jobId)) return
+    await this.db?.del(jobId)
   }
 }
 

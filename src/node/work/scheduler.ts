@@ -12,7 +12,7 @@
  */
 import { canonicalHash } from '../../protocol/canonical.js'
 import { errorCodeInfo } from '../../protocol/error-codes.js'
-import { countedCommit, jobs, leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
+import { countedCommit, leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
 import { inputCommit, inputsStanding, startableUnits } from '../../ledger/speculation.js'
 import type { UnitInput } from '../../engine/ga.js'
 import { unitInputs } from '../../protocol/unit-layout.js'
@@ -28,6 +28,7 @@ import { ClaimOrder } from './claim-order.js'
 import { pauseKind } from './pause-kind.js'
 import { MAX_RENEW_UNITS } from '../../protocol/limits.js'
 import { inputsSettled } from './speculation-gate.js'
+import { isCancelled, jobsToClaim } from './job-order.js'
 
 /**
  * Lease length. Seconds, not minutes: a peer that froze (a laptop lid closed) loses its units this
@@ -130,6 +131,8 @@ class LeaseScheduler implements Scheduler {
   /** Claims are held until this time (after a wake-up, until re-synced). */
   private heldUntil = 0
   private unsubscribe: Array<() => void> = []
+  /** The latest hold's sync (bounded): a result whose lease lapsed waits for it before it is committed. */
+  private resync: Promise<void> = Promise.resolve()
 
   constructor (private readonly components: SchedulerComponents, private readonly init: SchedulerInit) {
     this.ttl = init.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS
@@ -149,6 +152,8 @@ class LeaseScheduler implements Scheduler {
     const kick = (): void => { this.kick() }
     this.unsubscribe = [events.on('entry', kick), events.on('peer:connect', kick), events.on('job:readiness', kick), events.on('commit:verdict', kick)]
     this.unsubscribe.push(events.on('entry', ({ entry, local }) => { if (!local) this.claimOrder.observe(this.components.clock() - entry.hlc[0]) }))
+    // A cancel stops the job's runs at once rather than at the next tick.
+    this.unsubscribe.push(events.on('entry', ev => { if (ev.entry.type === 'cancel') this.stopCancelled() }))
     this.timer = setInterval(() => { this.tick().catch(err => { this.log(`tick: ${(err as Error).message}`) }) }, TICK_MS)
     this.kick()
   }
@@ -181,6 +186,7 @@ class LeaseScheduler implements Scheduler {
   }
 
   holdUntil (sync: Promise<void>, what = 're-sync'): void {
+    this.resync = Promise.race([sync.catch(() => {}), new Promise<void>(resolve => setTimeout(resolve, WAKE_CLAIM_HOLD_MS).unref())])
     const until = this.components.clock() + WAKE_CLAIM_HOLD_MS
     this.heldUntil = Math.max(this.heldUntil, until)
     const release = (): void => { if (this.heldUntil === until) this.heldUntil = 0; this.kick() }
@@ -211,8 +217,8 @@ class LeaseScheduler implements Scheduler {
 
   private nextUnit (now: number): UnitRef | null {
     this.blockedJobs.clear()
-    for (const job of jobs(this.state(), this.trust)) {
-      if (job.done || this.components.interest?.dormant(this.state(), job.id, this.trust) === true) continue
+    for (const job of jobsToClaim(this.state(), this.trust, now, this.self)) {
+      if (this.components.interest?.dormant(this.state(), job.id, this.trust) === true) continue
       const readiness = this.components.library.readiness(job.id, job.spec)
       if (!readiness.ready) { this.blockedJobs.set(job.id, readiness.reason); continue }
       const free = startableUnits(this.state(), job.id, now, this.trust).filter(u => !this.runningUnits.has(unitKey(job.id, u.island, u.epoch)))
@@ -322,6 +328,7 @@ class LeaseScheduler implements Scheduler {
 
   private async finish (record: RunningUnit, cp: Checkpoint): Promise<void> {
     if (this.stopping) return
+    if (await this.cancelledBeforeCommit(record)) return
     const { logStore, verifier, clock } = this.components
     const hash = canonicalHash(cp)
     await verifier?.vouch(hash)
@@ -354,6 +361,7 @@ class LeaseScheduler implements Scheduler {
     if (kind === 'suspend') this.wokeUp(now, gap)
     else if (kind === 'stall') this.stalled(now, Math.max(gap, monotonicGap))
     this.cancelLost(now)
+    this.stopCancelled()
     await this.renewLeases(now)
     this.kick()
   }
@@ -428,6 +436,35 @@ class LeaseScheduler implements Scheduler {
       r.abandoned = true
       controller.abort()
     }
+  }
+
+  /**
+   * Ends every run of a cancelled job, including runs a sleep abandoned (they are out of
+   * runningUnits but still in an evaluator): UNIT_CANCELLED releases the lease (unitFailed).
+   */
+  private stopCancelled (): void {
+    for (const [r, controller] of this.cancels) {
+      if (controller.signal.aborted || !isCancelled(this.state(), r.jobId)) continue
+      this.log(`stopping island ${r.island} epoch ${r.epoch} of job ${r.jobId.slice(0, 12)}: the job was cancelled`)
+      r.abandoned = true
+      controller.abort()
+    }
+  }
+
+  /**
+   * A cancelled job's results are never committed. A result whose lease lapsed arrives after a
+   * sleep or a stall, when this peer's ledger may not hold the cancel yet: it waits for the next
+   * tick (which notices a sleep and starts the re-sync) and the re-sync before deciding.
+   */
+  private async cancelledBeforeCommit (record: RunningUnit): Promise<boolean> {
+    if (record.abandoned || this.components.clock() >= record.leaseUntil) {
+      await new Promise(resolve => setTimeout(resolve, TICK_MS + 100))
+      await this.resync
+    }
+    if (this.stopping || !isCancelled(this.state(), record.jobId)) return false
+    this.log(`dropping result of island ${record.island} epoch ${record.epoch} of job ${record.jobId.slice(0, 12)}: the job was cancelled`)
+    if (!record.abandoned) await this.components.logStore.append('release', { jobId: record.jobId, island: record.island, epoch: record.epoch })
+    return true
   }
 }
 

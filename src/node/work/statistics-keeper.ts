@@ -25,6 +25,8 @@ export interface StatisticsKeeper {
   stop (): Promise<void>
   /** The job's statistics, or why there are none; starts computing them for a complete job. */
   of (jobId: string): StatisticsStatus
+  /** Drops the job's kept statistics (`peer forget`). */
+  forget (jobId: string): Promise<void>
 }
 
 export interface StatisticsKeeperComponents {
@@ -90,6 +92,12 @@ class LevelStatisticsKeeper implements StatisticsKeeper {
     const closing = this.db
     this.db = null
     await closing?.close()
+  }
+
+  async forget (jobId: string): Promise<void> {
+    this.kept.delete(jobId)
+    this.failed.delete(jobId)
+    await this.db?.del(jobId)
   }
 
   of (jobId: string): StatisticsStatus {

@@ -27,6 +27,8 @@ export interface WalkForwardView {
 
 export interface WalkForwardResults {
   view (job: JobView): Promise<WalkForwardView | undefined>
+  /** Drops the job's stitched result (`peer forget`). */
+  forget (jobId: string): void
 }
 
 interface Components {
@@ -39,6 +41,7 @@ interface Components {
 export function createWalkForwardResults (components: Components): WalkForwardResults {
   const results = new Map<string, Promise<WalkForwardResult>>()
   return {
+    forget (jobId) { results.delete(jobId) },
     async view (job) {
       const wf = job.spec.walkForward
       if (wf === undefined) return undefined
