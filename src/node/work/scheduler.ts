@@ -10,10 +10,8 @@
  * arrive, are dropped unless nobody else holds the unit (then the unit is claimed again and the
  * result committed: it is the same result any peer would compute).
  */
-import { canonicalHash } from '../../protocol/canonical.js'
-import { errorCodeInfo } from '../../protocol/error-codes.js'
-import { countedCommit, leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
-import { inputCommit, inputsStanding, startableUnits } from '../../ledger/speculation.js'
+import { leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
+import { inputCommit, startableUnits } from '../../ledger/speculation.js'
 import type { UnitInput } from '../../engine/ga.js'
 import { unitInputs } from '../../protocol/unit-layout.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
@@ -27,8 +25,8 @@ import type { PeerEvents } from '../peer-events.js'
 import { ClaimOrder } from './claim-order.js'
 import { pauseKind } from './pause-kind.js'
 import { MAX_RENEW_UNITS } from '../../protocol/limits.js'
-import { inputsSettled } from './speculation-gate.js'
 import { isCancelled, jobsToClaim } from './job-order.js'
+import { UnitOutcome } from './unit-outcome.js'
 
 /**
  * Lease length. Seconds, not minutes: a peer that froze (a laptop lid closed) loses its units this
@@ -122,6 +120,7 @@ class LeaseScheduler implements Scheduler {
   private lastMonotonic = 0
   private readonly monotonic: () => number
   private readonly claimOrder: ClaimOrder
+  private readonly outcome: UnitOutcome
   /** Kicks the claim loop when the next unit's claim turn (claim-order.ts) comes. */
   private turnTimer: ReturnType<typeof setTimeout> | undefined
   private turnAt = Infinity
@@ -142,6 +141,15 @@ class LeaseScheduler implements Scheduler {
     this.monotonic = components.monotonic ?? (() => performance.now())
     const live = components.livePeers ?? (() => [])
     this.claimOrder = new ClaimOrder(this.self, live)
+    const { logStore, library, verifier, events, clock } = components
+    this.outcome = new UnitOutcome({
+      logStore, library, verifier, events, clock, log: this.log, trust: this.trust, self: this.self, ttlMs: this.ttl, tickMs: TICK_MS,
+      state: () => this.state(),
+      stopping: () => this.stopping,
+      current: r => this.runningUnits.get(unitKey(r.jobId, r.island, r.epoch)) === r,
+      resync: async () => { await this.resync },
+      kick: () => { this.kick() },
+    })
   }
 
   start (): void {
@@ -274,8 +282,8 @@ class LeaseScheduler implements Scheduler {
     const controller = new AbortController()
     this.cancels.set(record, controller)
     pool.runUnit(readiness.job, input, { onProgress: (done, total) => { record.done = done; record.total = total }, signal: controller.signal })
-      .then(async cp => { if (await this.inputsCount(record, used)) await this.finish(record, cp) })
-      .catch(async err => { await this.unitFailed(u, record, err) })
+      .then(async cp => { await this.outcome.completed(record, cp, used) })
+      .catch(async err => { await this.outcome.failed(record, err) })
       .catch(err => { this.log(`release failed: ${(err as Error).message}`) })
       .finally(() => {
         this.cancels.delete(record)
@@ -283,71 +291,6 @@ class LeaseScheduler implements Scheduler {
         this.claimOrder.evaluatorFreed(this.components.clock())
         this.kick()
       })
-  }
-
-  /** A unit's run ended in an error: give the claim back, and stop running a job that cannot run here. */
-  private async unitFailed (u: UnitRef, record: RunningUnit, err: unknown): Promise<void> {
-    const { logStore, library } = this.components
-    const e = err as Error & { code?: string }
-    if (e.code === 'UNIT_CANCELLED') {
-      // Someone else holds or finished the unit: give our claim back so status is right.
-      if (!this.stopping) await logStore.append('release', { jobId: u.jobId, island: u.island, epoch: u.epoch })
-      return
-    }
-    this.log(`unit island ${u.island} epoch ${u.epoch} failed: ${e.code ?? 'ERROR'}: ${e.message}`)
-    if (errorCodeInfo(e.code)?.breaksJob === true) {
-      await library.markBroken(u.jobId, `${e.code}: ${e.message}`)
-    }
-    if (!this.stopping && !record.abandoned) {
-      await logStore.append('release', { jobId: u.jobId, island: u.island, epoch: u.epoch })
-    }
-  }
-
-  /**
-   * Waits until the inputs the unit was computed from count here (speculation); false when the
-   * result is not to be committed: another checkpoint counts for an input (the unit is computed
-   * again from it, so the claim is given back), or the unit was given up meanwhile.
-   */
-  private async inputsCount (record: RunningUnit, used: ReadonlyMap<string, string>): Promise<boolean> {
-    if (inputsStanding(this.state(), used, this.trust) === 'trusted') return true
-    // The evaluator is free: it takes the next unit while this result waits.
-    record.awaitingInputs = true
-    this.kick()
-    const gone = (): boolean => this.stopping || this.runningUnits.get(unitKey(record.jobId, record.island, record.epoch)) !== record
-    const computed = this.components.clock()
-    const standing = await inputsSettled({ state: () => this.state(), trust: this.trust, events: this.components.events }, used, gone)
-    record.awaitingInputs = false
-    this.log(`island ${record.island} epoch ${record.epoch} of job ${record.jobId.slice(0, 12)} waited ${this.components.clock() - computed} ms for its inputs' checks: ${standing}`)
-    if (standing === 'trusted') return true
-    if (standing === 'changed') {
-      this.log(`dropping result of island ${record.island} epoch ${record.epoch} of job ${record.jobId.slice(0, 12)}: an input it started from did not pass its check`)
-      if (!this.stopping && !record.abandoned) await this.components.logStore.append('release', { jobId: record.jobId, island: record.island, epoch: record.epoch })
-    }
-    return false
-  }
-
-  private async finish (record: RunningUnit, cp: Checkpoint): Promise<void> {
-    if (this.stopping) return
-    if (await this.cancelledBeforeCommit(record)) return
-    const { logStore, verifier, clock } = this.components
-    const hash = canonicalHash(cp)
-    await verifier?.vouch(hash)
-    const now = clock()
-    const unit = this.state().units.get(unitKey(record.jobId, record.island, record.epoch))
-    if (unit?.commits.some(c => c.checkpointHash === hash) === true) return // someone else committed the same result
-    const counted = countedCommit(unit, this.trust)
-    if (record.abandoned || now >= record.leaseUntil) {
-      const holder = leaseHolder(unit, now)
-      if (counted === null && holder !== null && holder.author !== this.self) {
-        this.log(`dropping result of island ${record.island} epoch ${record.epoch}: our lease lapsed and ${holder.author.slice(-8)} holds it`)
-        return
-      }
-      if (counted === null) await logStore.append('claim', { jobId: record.jobId, island: record.island, epoch: record.epoch, ttlMs: this.ttl })
-    }
-    // A different counted checkpoint means someone disagrees with us: commit anyway so the
-    // conflict is on the ledger for everyone to see.
-    await logStore.append('commit', { jobId: record.jobId, island: record.island, epoch: record.epoch, checkpointHash: hash, checkpoint: cp })
-    this.components.events.emit('unit:committed', { unit: record, checkpoint: cp })
   }
 
   private async tick (): Promise<void> {
@@ -438,10 +381,7 @@ class LeaseScheduler implements Scheduler {
     }
   }
 
-  /**
-   * Ends every run of a cancelled job, including runs a sleep abandoned (they are out of
-   * runningUnits but still in an evaluator): UNIT_CANCELLED releases the lease (unitFailed).
-   */
+  /** Ends every run of a cancelled job, those a sleep abandoned too; UNIT_CANCELLED releases the lease. */
   private stopCancelled (): void {
     for (const [r, controller] of this.cancels) {
       if (controller.signal.aborted || !isCancelled(this.state(), r.jobId)) continue
@@ -451,21 +391,6 @@ class LeaseScheduler implements Scheduler {
     }
   }
 
-  /**
-   * A cancelled job's results are never committed. A result whose lease lapsed arrives after a
-   * sleep or a stall, when this peer's ledger may not hold the cancel yet: it waits for the next
-   * tick (which notices a sleep and starts the re-sync) and the re-sync before deciding.
-   */
-  private async cancelledBeforeCommit (record: RunningUnit): Promise<boolean> {
-    if (record.abandoned || this.components.clock() >= record.leaseUntil) {
-      await new Promise(resolve => setTimeout(resolve, TICK_MS + 100))
-      await this.resync
-    }
-    if (this.stopping || !isCancelled(this.state(), record.jobId)) return false
-    this.log(`dropping result of island ${record.island} epoch ${record.epoch} of job ${record.jobId.slice(0, 12)}: the job was cancelled`)
-    if (!record.abandoned) await this.components.logStore.append('release', { jobId: record.jobId, island: record.island, epoch: record.epoch })
-    return true
-  }
 }
 
 export function createScheduler (components: SchedulerComponents, init: SchedulerInit): Scheduler {
