@@ -8,6 +8,7 @@
 // skewed, links delayed) and make their own network namespaces, so they run as a second lane
 // beside the other files: one file at a time in each lane. Their output is held and printed when
 // they end, so the two lanes' reports do not interleave. STRATMESH_TEST_LANES=1 runs one lane.
+// A few other files that mostly wait (below) run in that lane too.
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { spawn } from 'node:child_process'
@@ -33,8 +34,12 @@ if (files.length === 0) {
 }
 
 const lanPrefix = `test${sep}lan${sep}`
-const lan = files.filter(f => f.startsWith(lanPrefix))
-const rest = files.filter(f => !f.startsWith(lanPrefix))
+// Files outside test/lan that also mostly wait (peers frozen for three lease TTLs, a sleeper woken
+// to find its job cancelled) join that lane.
+const waiting = [`test${sep}cli-mesh${sep}faults.test.ts`, `test${sep}cli-mesh${sep}job-control.test.ts`]
+const inWaitingLane = f => f.startsWith(lanPrefix) || waiting.includes(f)
+const lan = files.filter(inWaitingLane)
+const rest = files.filter(f => !inWaitingLane(f))
 const lanes = process.env.STRATMESH_TEST_LANES === '1' || lan.length === 0 || rest.length === 0 ? [{ files, live: true }] : [{ files: rest, live: true }, { files: lan, live: false }]
 
 const children = []
@@ -62,7 +67,7 @@ function total (text, what) {
 }
 
 const results = await Promise.all(lanes.map(runLane))
-for (const r of results) if (!r.live) process.stdout.write(`\n--- ${lan.length} LAN scenario files (run beside the others) ---\n${r.text}`)
+for (const r of results) if (!r.live) process.stdout.write(`\n--- ${lan.length} files that mostly wait: the LAN scenarios and peers asleep (run beside the others) ---\n${r.text}`)
 if (results.length > 1) {
   const passed = results.reduce((n, r) => n + total(r.text, 'pass'), 0)
   const failed = results.reduce((n, r) => n + total(r.text, 'fail'), 0)
