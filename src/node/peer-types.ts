@@ -7,6 +7,7 @@ import type { Costs, Metrics, Objective, ParamValues } from '../protocol/types.j
 import type { Conflict } from '../ledger/queries.js'
 import type { ResampleReport } from '../engine/data/resample.js'
 import type { Rejection, WalkForwardView } from './work/index.js'
+import type { EvaluatorMemory } from './evaluators/index.js'
 
 export type PeerState = 'working' | 'idle' | 'asleep' | 'offline' | 'incompatible'
 
@@ -60,18 +61,8 @@ export interface JobStatusView {
   readonly cancelled?: boolean
 }
 
-/** One evaluator process's memory in `peer status` (its latest report, sent every 2 s). */
-export interface EvaluatorMemoryView {
-  readonly pid: number
-  /** A pooled evaluator (runs units) or the checker (checks other members' commits). */
-  readonly role: 'evaluator' | 'checker'
-  /** Resident set of its process, in bytes; null until its first report. */
-  readonly rssBytes: number | null
-  /** Its isolate's heap in use and the ArrayBuffers it holds (candles, indicator cache), in bytes. */
-  readonly isolateHeapBytes: number | null
-  readonly isolateExternalBytes: number | null
-  readonly reportAgeMs: number | null
-}
+/** One evaluator process's memory in `peer status`: its latest report, sent every 2 s. */
+export type EvaluatorMemoryView = EvaluatorMemory
 
 /**
  * This peer's memory against its plan (src/node/evaluators/memory-plan.ts): the peer process, each
