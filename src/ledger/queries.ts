@@ -17,7 +17,7 @@ import { compareHlc, type Hlc } from '../protocol/hlc.js'
 import { entryHash, type Entry } from '../protocol/entry.js'
 import type { BlobKind, HelloBody } from '../protocol/entry-bodies.js'
 import type { JobSpec, LeaderboardRow } from '../protocol/job-spec.js'
-import { unitInputs, unitIslands, windowCount, windowIslands } from '../protocol/unit-layout.js'
+import { unitIslands, windowCount, windowIslands } from '../protocol/unit-layout.js'
 import { mergeLeaderboard } from './leaderboard.js'
 import { unitKey, type CommitRecord, type LeaseRecord, type LedgerState, type UnitRecord } from './state.js'
 
@@ -84,31 +84,6 @@ function isCommitted (state: LedgerState, jobId: string, island: number, epoch: 
   return countedCommit(state.units.get(unitKey(jobId, island, epoch)), trust) !== null
 }
 
-/**
- * Units of a job that may be claimed at `nowMs`: neither committed, nor being checked, nor leased,
- * with their inputs committed (epoch 0 always; epoch e needs (i, e-1) and the previous island of its ring at e-1:
- * the ring). A unit whose only commits were rejected is claimable: it must be computed honestly.
- * Ordered by (epoch, island); an unknown job has none.
- */
-export function claimableUnits (state: LedgerState, jobId: string, nowMs: number, trust: CommitTrust = TRUST_ALL): { island: number, epoch: number }[] {
-  const job = state.jobs.get(jobId)
-  if (job === undefined) return []
-  const { islands: ring, epochs } = job.spec.ga
-  const islands = unitIslands(job.spec)
-  const out: { island: number, epoch: number }[] = []
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let island = 0; island < islands; island++) {
-      const need = unitInputs(ring, island, epoch)
-      if (need.previous !== null && !isCommitted(state, jobId, ...need.previous, trust)) continue
-      if (need.migrants !== null && !isCommitted(state, jobId, ...need.migrants, trust)) continue
-      const unit = state.units.get(unitKey(jobId, island, epoch))
-      // Every commit (if any) rejected: neither counted nor being checked.
-      const open = unit === undefined || unit.commits.every(c => trust(c, unit) === 'rejected')
-      if (open && leaseHolder(unit, nowMs) === null) out.push({ island, epoch })
-    }
-  }
-  return out
-}
 
 export interface JobView {
   readonly id: string
@@ -153,9 +128,17 @@ export function jobPriority (state: LedgerState, jobId: string): number {
 
 /** The units of a job that some peer holds a lease on at `nowMs` and nobody has committed. */
 export function leasedUnitCount (state: LedgerState, jobId: string, nowMs: number): number {
+  const job = state.jobs.get(jobId)
+  if (job === undefined) return 0
+  // The job's own units by key, not a scan of every unit of every job the ledger ever held: the
+  // scheduler asks this for each open job whenever it looks for work.
+  const islands = unitIslands(job.spec)
   let n = 0
-  for (const unit of state.units.values()) {
-    if (unit.jobId === jobId && unit.commits.length === 0 && leaseHolder(unit, nowMs) !== null) n++
+  for (let e = 0; e < job.spec.ga.epochs; e++) {
+    for (let i = 0; i < islands; i++) {
+      const unit = state.units.get(unitKey(jobId, i, e))
+      if (unit !== undefined && unit.commits.length === 0 && leaseHolder(unit, nowMs) !== null) n++
+    }
   }
   return n
 }
@@ -274,7 +257,6 @@ export function isFrozen (state: LedgerState, author: string, seq = Number.MAX_S
  * hashes), evidence and every view, each sorted. Two peers with the same state have the same hash.
  */
 export function stateHash (state: LedgerState): string {
-  const sortedKeys = <V>(m: Map<string, V>): string[] => [...m.keys()].sort()
   return canonicalHash({
     chains: sortedKeys(state.chains).map(a => {
       const c = state.chains.get(a)
@@ -302,7 +284,6 @@ export function stateHash (state: LedgerState): string {
  * ledger without job control hashes as it did before job control existed.
  */
 function jobControlHashPart (state: LedgerState): { cancels?: unknown, priorities?: unknown } {
-  const sortedKeys = <V>(m: Map<string, V>): string[] => [...m.keys()].sort()
   const cancels = sortedKeys(state.cancels).map(id => {
     const byAuthor = state.cancels.get(id) as Map<string, { seq: number }>
     return [id, sortedKeys(byAuthor).map(a => [a, byAuthor.get(a)?.seq])]
@@ -315,6 +296,10 @@ function jobControlHashPart (state: LedgerState): { cancels?: unknown, prioritie
   })
   return { cancels, priorities }
 }
+function sortedKeys<V> (m: Map<string, V>): string[] {
+  return [...m.keys()].sort()
+}
+
 function compareJson (a: unknown, b: unknown): number {
   return compareStrings(JSON.stringify(a), JSON.stringify(b))
 }

@@ -11,7 +11,7 @@
  * Pure, like the other queries: trust is the asking peer's argument.
  */
 import { unitInputs, unitIslands } from '../protocol/unit-layout.js'
-import { byHlcThenAuthor, leaseHolder, type CommitTrust } from './queries.js'
+import { byHlcThenAuthor, leaseHolder, TRUST_ALL, type CommitTrust } from './queries.js'
 import { unitKey, type CommitRecord, type LedgerState, type UnitRecord } from './state.js'
 
 /**
@@ -36,7 +36,7 @@ export function inputCommit (unit: UnitRecord | undefined, trust: CommitTrust): 
 export interface StartableUnit { readonly island: number, readonly epoch: number, readonly speculative: boolean }
 
 /**
- * claimableUnits (queries.ts) plus the units whose inputs are committed but not all trusted yet:
+ * claimableUnits plus the units whose inputs are committed but not all trusted yet:
  * neither committed, nor being checked, nor leased, each input with an inputCommit. Ordered by
  * (epoch, island); an unknown job has none.
  */
@@ -58,6 +58,17 @@ export function startableUnits (state: LedgerState, jobId: string, nowMs: number
     }
   }
   return out
+}
+
+/**
+ * Units of a job that may be claimed at `nowMs`: neither committed, nor being checked, nor leased,
+ * with their inputs committed (epoch 0 always; epoch e needs (i, e-1) and the previous island of its ring at e-1:
+ * the ring). A unit whose only commits were rejected is claimable: it must be computed honestly.
+ * Ordered by (epoch, island); an unknown job has none. They are the startable units none of whose
+ * inputs is still being checked: one loop decides both.
+ */
+export function claimableUnits (state: LedgerState, jobId: string, nowMs: number, trust: CommitTrust = TRUST_ALL): { island: number, epoch: number }[] {
+  return startableUnits(state, jobId, nowMs, trust).filter(u => !u.speculative).map(({ island, epoch }) => ({ island, epoch }))
 }
 
 /** Where a speculative unit stands: every input it started from counts, one is still being checked, or another checkpoint counts (or none can). */

@@ -10,7 +10,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { entryHash, type Entry } from '../../src/protocol/entry.js'
 import { createPrng, type Prng } from '../../src/engine/prng.js'
 import { applyEntry, applyEvidence, emptyLedger, foldEntries, type LedgerState } from '../../src/ledger/fold.js'
-import { byHlcThenAuthor, claimableUnits, conflicts, equivocationEvidence, jobCancelled, jobPriority, jobs, leaderboard, stateHash, unitStatus } from '../../src/ledger/queries.js'
+import { byHlcThenAuthor, conflicts, equivocationEvidence, jobCancelled, jobPriority, jobs, leaderboard, stateHash, unitStatus } from '../../src/ledger/queries.js'
+import { claimableUnits } from '../../src/ledger/speculation.js'
 import { chain, jobId, shuffled } from '../helpers/ledger-entries.js'
 
 const TRIALS = 40

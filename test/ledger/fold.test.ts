@@ -11,9 +11,10 @@ import { createJobSpec } from '../../src/engine/job-setup.js'
 import type { BestGenome, Checkpoint } from '../../src/protocol/job-spec.js'
 import { applyEntry, applyEvidence, emptyLedger, foldEntries } from '../../src/ledger/fold.js'
 import {
-  blobHolders, claimableUnits, conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, rejectedCommits, stateHash, unitKey, unitStatus,
+  blobHolders, conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, rejectedCommits, stateHash, unitKey, unitStatus,
   type CommitTrust, type CommitVerdict
 } from '../../src/ledger/queries.js'
+import { claimableUnits } from '../../src/ledger/speculation.js'
 import { ENGINE_FIXTURE } from '../helpers/job-spec-fixture.js'
 
 /** One author writing its chain with explicit hlc wall times. */

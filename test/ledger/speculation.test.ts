@@ -1,6 +1,6 @@
 /**
  * Speculative units over random entry sets and random verdicts: the units that start without
- * speculation are exactly claimableUnits, a speculative one has every input committed and one still
+ * speculation are exactly a speculative one has every input committed and one still
  * being checked, and the standing of the inputs it would start from follows the verdicts.
  */
 import { test } from 'node:test'
@@ -8,8 +8,8 @@ import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { createPrng } from '../../src/engine/prng.js'
 import { foldEntries } from '../../src/ledger/fold.js'
-import { claimableUnits, countedCommit, TRUST_ALL, unitKey, type CommitTrust, type CommitVerdict } from '../../src/ledger/queries.js'
-import { inputCommit, inputsStanding, startableUnits } from '../../src/ledger/speculation.js'
+import { countedCommit, TRUST_ALL, unitKey, type CommitTrust, type CommitVerdict } from '../../src/ledger/queries.js'
+import { claimableUnits, inputCommit, inputsStanding, startableUnits } from '../../src/ledger/speculation.js'
 import { unitInputs } from '../../src/protocol/unit-layout.js'
 import type { Entry } from '../../src/protocol/entry.js'
 import { chain, jobId } from '../helpers/ledger-entries.js'

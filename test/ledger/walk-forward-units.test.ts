@@ -7,7 +7,8 @@ import { canonicalHash } from '../../src/protocol/canonical.js'
 import { createJobSpec } from '../../src/engine/job-setup.js'
 import type { Checkpoint } from '../../src/protocol/job-spec.js'
 import { applyEntry, emptyLedger } from '../../src/ledger/fold.js'
-import { claimableUnits, jobs, leaderboard, windowLeaderboard } from '../../src/ledger/queries.js'
+import { jobs, leaderboard, windowLeaderboard } from '../../src/ledger/queries.js'
+import { claimableUnits } from '../../src/ledger/speculation.js'
 import { ENGINE_FIXTURE } from '../helpers/job-spec-fixture.js'
 
 const spec = createJobSpec({

@@ -10,7 +10,7 @@
  * arrive, are dropped unless nobody else holds the unit (then the unit is claimed again and the
  * result committed: it is the same result any peer would compute).
  */
-import { leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
+import { jobCancelled, leaseHolder, TRUST_ALL, unitKey, type CommitTrust } from '../../ledger/queries.js'
 import { inputCommit, startableUnits } from '../../ledger/speculation.js'
 import type { UnitInput } from '../../engine/ga.js'
 import { unitInputs } from '../../protocol/unit-layout.js'
@@ -25,7 +25,7 @@ import type { PeerEvents } from '../peer-events.js'
 import { ClaimOrder } from './claim-order.js'
 import { pauseKind } from './pause-kind.js'
 import { MAX_RENEW_UNITS } from '../../protocol/limits.js'
-import { isCancelled, jobsToClaim } from './job-order.js'
+import { jobsToClaim } from './job-order.js'
 import { UnitOutcome } from './unit-outcome.js'
 
 /**
@@ -384,7 +384,7 @@ class LeaseScheduler implements Scheduler {
   /** Ends every run of a cancelled job, those a sleep abandoned too; UNIT_CANCELLED releases the lease. */
   private stopCancelled (): void {
     for (const [r, controller] of this.cancels) {
-      if (controller.signal.aborted || !isCancelled(this.state(), r.jobId)) continue
+      if (controller.signal.aborted || !jobCancelled(this.state(), r.jobId)) continue
       this.log(`stopping island ${r.island} epoch ${r.epoch} of job ${r.jobId.slice(0, 12)}: the job was cancelled`)
       r.abandoned = true
       controller.abort()

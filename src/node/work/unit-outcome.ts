@@ -7,7 +7,7 @@
  */
 import { canonicalHash } from '../../protocol/canonical.js'
 import { errorCodeInfo } from '../../protocol/error-codes.js'
-import { countedCommit, leaseHolder, unitKey, type CommitTrust } from '../../ledger/queries.js'
+import { countedCommit, jobCancelled, leaseHolder, unitKey, type CommitTrust } from '../../ledger/queries.js'
 import { inputsStanding } from '../../ledger/speculation.js'
 import type { Checkpoint } from '../../protocol/job-spec.js'
 import type { LedgerState } from '../../ledger/fold.js'
@@ -17,7 +17,6 @@ import type { CommitVerifier } from './commit-verifier.js'
 import type { PeerEvents } from '../peer-events.js'
 import type { RunningUnit } from './scheduler.js'
 import { inputsSettled } from './speculation-gate.js'
-import { isCancelled } from './job-order.js'
 
 /** The scheduler's side of a unit's outcome. */
 export interface OutcomeContext {
@@ -125,7 +124,7 @@ export class UnitOutcome {
       await new Promise(resolve => setTimeout(resolve, this.ctx.tickMs + 100))
       await this.ctx.resync()
     }
-    if (this.ctx.stopping() || !isCancelled(this.ctx.state(), record.jobId)) return false
+    if (this.ctx.stopping() || !jobCancelled(this.ctx.state(), record.jobId)) return false
     this.ctx.log(`dropping result of island ${record.island} epoch ${record.epoch} of job ${record.jobId.slice(0, 12)}: the job was cancelled`)
     if (!record.abandoned) await this.ctx.logStore.append('release', { jobId: record.jobId, island: record.island, epoch: record.epoch })
     return true
