@@ -17,13 +17,14 @@ import type { LedgerState } from '../../ledger/state.js'
  */
 export const CLAIM_STEP_MS = 200
 /**
- * The step's bound, however slow claims arrive. 30 peers on 2 loaded cores gossip in 1-4 s; a
- * step below that lets the next rank claim before it hears of the claim above it (6.45 claims per
- * unit with a 1 s bound). Since busy peers are no candidates, the first-ranked one is almost always
- * free and claims at once, so a long step is rarely waited out: it costs only when the peers ranked
- * above are frozen or gone.
+ * The step's bound, however slow claims arrive. 30 peers on 2 loaded cores gossip in 1-4 s, and
+ * two peers first see a unit free up to that much apart; a step below the sum lets the next rank
+ * claim before it hears of the claim above it (6.45 claims per unit with a 1 s bound, 2.25 in the
+ * simulation; 5 s still gave 1.3 there, 8 s 1.13-1.15). Since busy peers are no candidates, the
+ * first-ranked one is almost always free and claims at once, so a long step is rarely waited out:
+ * it costs only when the peers ranked above are frozen or gone.
  */
-export const MAX_CLAIM_STEP_MS = 5_000
+export const MAX_CLAIM_STEP_MS = 8_000
 /**
  * Ranks beyond this many share the last turn. A unit reaches them only when this many peers
  * ranked above did not claim it (frozen, gone, or just come busy), and waiting longer would leave
