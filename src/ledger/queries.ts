@@ -143,6 +143,29 @@ export function leasedUnitCount (state: LedgerState, jobId: string, nowMs: numbe
   return n
 }
 
+/** Each author's active leases at `nowMs`, across every job (a commit or release ends one). */
+export function activeLeaseCounts (state: Pick<LedgerState, 'units'>, nowMs: number): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const unit of state.units.values()) {
+    for (const lease of unit.leases.values()) if (lease.until > nowMs) counts.set(lease.author, (counts.get(lease.author) ?? 0) + 1)
+  }
+  return counts
+}
+
+/**
+ * The authors whose evaluators are all taken at `nowMs`: as many active leases as the cores of
+ * their latest hello, or at least one lease without a hello (one core, the least a peer runs). A
+ * held result (speculation) keeps its lease while its evaluator runs another unit, so a peer may
+ * look busy a little longer than it is, never the other way round.
+ */
+export function busyPeers (state: Pick<LedgerState, 'units' | 'peers'>, nowMs: number): Set<string> {
+  const busy = new Set<string>()
+  for (const [author, leases] of activeLeaseCounts(state, nowMs)) {
+    if (leases >= (state.peers.get(author)?.cores ?? 1)) busy.add(author)
+  }
+  return busy
+}
+
 export interface Conflict {
   readonly jobId: string
   readonly island: number

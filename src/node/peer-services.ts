@@ -11,7 +11,7 @@ import { createDashboardData, type DashboardData } from './dashboard/index.js'
 import { createEvaluatorPool, type EvaluatorPool } from './evaluators/index.js'
 import { createPeerNode, type PeerNode } from './mesh/index.js'
 import { createLogStore, type LogStore, logStoreLog, createReplicator, type Replicator } from './replication/index.js'
-import { createCommitVerifier, type CommitVerifier, createJobStops, createForgottenJobs, type ForgottenJobs, createJobLibrary, type JobLibrary, createJobInterest, type JobInterest, createScheduler, type Scheduler, localEngine, type LocalEngine, createWalkForwardResults, type WalkForwardResults, createStatisticsKeeper, type StatisticsKeeper } from './work/index.js'
+import { createCommitVerifier, type CommitVerifier, createJobStops, createForgottenJobs, type ForgottenJobs, createJobLibrary, type JobLibrary, createJobInterest, type JobInterest, createScheduler, type Scheduler, localEngine, type LocalEngine, createWalkForwardResults, type WalkForwardResults, createStatisticsKeeper, type StatisticsKeeper, claimCandidates } from './work/index.js'
 import { ISOLATE_INTERFACE_VERSION } from '../engine/isolate/interface.js'
 import type { ServiceStack } from './lifecycle.js'
 import type { PeerEvents } from './peer-events.js'
@@ -137,8 +137,8 @@ async function startWork (config: PeerServiceConfig, events: PeerEvents, stack: 
   const library = createJobLibrary({ blobStore, blobSync, state, connected: () => node.getPeers(), events, clock, log, fingerprint, stops, forgotten }, { self: config.self })
   const interest = createJobInterest({ events }, { self: config.self })
   const verifier = await stack.start('checks', createCommitVerifier({ state, library, pool, events, log, interest }, { self: config.self, dataDir: config.dataDir }))
-  // Peers a free unit is ranked among: connected, and members (a hello in the ledger).
-  const livePeers = (): string[] => node.getPeers().map(p => p.toString()).filter(id => logStore.state().peers.has(id))
+  // Peers a free unit is ranked among: connected members with an evaluator free.
+  const livePeers = (now: number): string[] => claimCandidates(node.getPeers().map(p => p.toString()), logStore.state(), now)
   const scheduler = createScheduler({ logStore, pool, library, verifier, interest, events, clock, livePeers, log }, {
     capacity: config.cores,
     ...(config.leaseTtlMs === undefined ? {} : { leaseTtlMs: config.leaseTtlMs }),

@@ -31,7 +31,7 @@ export interface SchedulerRigOptions {
   readonly unitMs?: number | null
   readonly clock?: () => number
   readonly monotonic?: () => number
-  readonly livePeers?: () => Iterable<string>
+  readonly livePeers?: (now: number) => Iterable<string>
 }
 
 export function schedulerRig (logStore: LogStore, options: SchedulerRigOptions = {}): SchedulerRig {

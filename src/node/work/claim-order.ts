@@ -1,12 +1,14 @@
 /**
- * Which peer claims a free unit first. Every peer ranks the live peers (itself and the connected
- * members that said hello) by sha256(peer id + unit key), rendezvous hashing: all peers compute
- * the same ranking from the same membership, without talking. The top-ranked peer claims at once;
- * the peer of rank r claims only if the unit is still free CLAIM_STEP_MS x r after it saw it free.
- * Without it, every idle peer claims every free unit it sees at the same moment: 30 peers made
- * 144 claims for 10 units. A busy or missing top-ranked peer delays a unit by a step or two.
+ * Which peer claims a free unit first. Every peer ranks the candidates (itself and the connected
+ * members that said hello and have an evaluator free, per the ledger) by sha256(peer id + unit
+ * key), rendezvous hashing: all peers compute the same ranking from the same ledger, without
+ * talking. The top-ranked peer claims at once; the peer of rank r claims only if the unit is still
+ * free r steps after it saw it free. Without it, every idle peer claims every free unit it sees at
+ * the same moment: 30 peers made 144 claims for 10 units.
  */
 import { sha256Hex } from '../../protocol/canonical.js'
+import { busyPeers } from '../../ledger/queries.js'
+import type { LedgerState } from '../../ledger/state.js'
 
 /**
  * The least wait between ranks: a little above a gossip round trip on a LAN (a claim published
@@ -14,13 +16,27 @@ import { sha256Hex } from '../../protocol/canonical.js'
  * grows with the claim latency this peer observes (see ClaimOrder.observe).
  */
 export const CLAIM_STEP_MS = 200
-/** The step's bound, however slow claims arrive: a unit waits at most this long per rank. */
-export const MAX_CLAIM_STEP_MS = 1_000
+/**
+ * The step's bound, however slow claims arrive. 30 peers on 2 loaded cores gossip in 1-4 s, and
+ * two peers first see a unit free up to that much apart; a step below the sum lets the next rank
+ * claim before it hears of the claim above it (6.45 claims per unit with a 1 s bound, 2.25 in the
+ * simulation; 5 s still gave 1.3 there, 8 s 1.13-1.15). Since busy peers are no candidates, the
+ * first-ranked one is almost always free and claims at once, so a long step is rarely waited out:
+ * it costs only when the peers ranked above are frozen or gone.
+ */
+export const MAX_CLAIM_STEP_MS = 8_000
 /**
  * Ranks beyond this many share the last turn. A unit reaches them only when this many peers
- * ranked above are all busy, and waiting longer would leave evaluators idle.
+ * ranked above did not claim it (frozen, gone, or just come busy), and waiting longer would leave
+ * evaluators idle.
  */
 export const MAX_CLAIM_RANKS = 10
+/**
+ * The longest a unit waits for its turn, however slow the step: with long steps, fewer ranks get
+ * turns of their own (claimRankCap), so a unit whose first-ranked peers froze is still taken
+ * within about this long.
+ */
+export const MAX_CLAIM_WAIT_MS = 20_000
 /**
  * An entry that took longer than this to arrive came by a pull after a partition or a restart,
  * not by gossip: it says nothing about the gossip latency.
@@ -44,9 +60,29 @@ export function claimRank (self: string, others: Iterable<string>, key: string):
   return rank
 }
 
-export function claimDelay (rank: number, stepMs = CLAIM_STEP_MS): number {
-  return Math.min(rank, MAX_CLAIM_RANKS) * stepMs
+/** Ranks that get a turn of their own at this step: MAX_CLAIM_RANKS, fewer once steps are long. */
+export function claimRankCap (stepMs: number): number {
+  return Math.max(1, Math.min(MAX_CLAIM_RANKS, Math.floor(MAX_CLAIM_WAIT_MS / stepMs)))
 }
+
+export function claimDelay (rank: number, stepMs = CLAIM_STEP_MS): number {
+  return Math.min(rank, claimRankCap(stepMs)) * stepMs
+}
+
+/**
+ * The peers a free unit is ranked among, besides this one: the connected members (a hello in the
+ * ledger) whose evaluators are not all leased at `now`. A busy peer ranked first would make the
+ * unit wait a step for nothing, and with steps of seconds the ranks below would then race. Every
+ * peer reads this from the same ledger, so rankings agree up to gossip lag. This peer is never
+ * busy when it asks: it asks because an evaluator came free.
+ */
+export function claimCandidates (connected: Iterable<string>, state: Pick<LedgerState, 'units' | 'peers'>, now: number): string[] {
+  const busy = busyPeers(state, now)
+  return [...connected].filter(id => state.peers.has(id) && !busy.has(id))
+}
+
+/** A free unit as this peer saw it: first seen free, its rank then, and when its turn counts from. */
+interface UnitTurn { readonly since: number, readonly rank: number, readonly turnFrom: number, readonly afterFree: boolean }
 
 /** The unit to claim now, or how long until one of them is this peer's turn. */
 export type ClaimChoice<U> = { readonly unit: U } | { readonly waitMs: number }
@@ -57,27 +93,31 @@ export type ClaimChoice<U> = { readonly unit: U } | { readonly waitMs: number }
  * peer ranks best for, then its own pseudo-random order.
  */
 export class ClaimOrder {
-  /** Job id -> unit key -> when this peer first saw the unit free (since it last saw it taken). */
-  private readonly freeSince = new Map<string, Map<string, number>>()
+  /** Job id -> unit key -> since when this peer has seen the unit free, and its rank and turn. */
+  private readonly freeSince = new Map<string, Map<string, UnitTurn>>()
   /**
    * When this peer last had an evaluator come free. A turn is counted from the later of this and
    * the unit's first sighting: peers finishing units in lockstep (a GA epoch) would otherwise all
    * find the same long-free unit at once, every one of them past its turn.
    */
   private idleAt = -Infinity
+  /** Jobs looked at since this peer last came free. */
+  private readonly lookedSinceFree = new Set<string>()
   /** Smoothed claim latency and its mean deviation (as TCP estimates a round trip, RFC 6298). */
   private latency: { mean: number, deviation: number } | null = null
 
-  constructor (private readonly self: string, private readonly live: () => Iterable<string>) {}
+  constructor (private readonly self: string, private readonly live: (now: number) => Iterable<string>) {}
 
   choose<U extends FreeUnit> (jobId: string, free: readonly U[], keyOf: (u: U) => string, now: number): ClaimChoice<U> | null {
     if (free.length === 0) { this.freeSince.delete(jobId); return null }
     const previous = this.freeSince.get(jobId)
+    const firstLook = !this.lookedSinceFree.has(jobId)
+    this.lookedSinceFree.add(jobId)
     // Only units free now are kept: one taken since and free again (a lease lapsed) waits anew.
-    const seen = new Map<string, number>()
+    const seen = new Map<string, UnitTurn>()
     this.freeSince.set(jobId, seen)
     const lowest = Math.min(...free.map(u => u.epoch))
-    const others = [...this.live()]
+    const others = [...this.live(now)]
     const step = this.stepMs()
     let best: { unit: U, rank: number, order: string } | null = null
     let waitMs = Infinity
@@ -85,13 +125,22 @@ export class ClaimOrder {
       // A later epoch's unit waits behind the lowest; its turn is counted from when it is next.
       if (unit.epoch !== lowest) continue
       const key = keyOf(unit)
-      const since = previous?.get(key) ?? now
-      seen.set(key, since)
       const rank = claimRank(this.self, others, key)
+      const before = previous?.get(key)
+      // A better rank than before (a peer above came busy or left): the peer now above this one
+      // heard the same news at about the same time, and may have claimed on it; its claim takes a
+      // step to arrive, so the turn counts anew.
+      const turnFrom = before === undefined || rank < before.rank ? now : before.turnFrom
+      const since = before?.since ?? now
+      // First seen free after this peer came free, not at its first look then (where a unit its
+      // own commit unlocked shows): the others rank this peer only once its commit reaches them,
+      // so for a step the peer they rank first may claim it at once.
+      const afterFree = before?.afterFree ?? (!firstLook && since > this.idleAt)
+      seen.set(key, { since, rank, turnFrom, afterFree })
       // Free for a while before this peer came free: a peer ranked below may be claiming it
       // right now, so every rank waits a step more to hear of it.
       const late = this.idleAt - since > step
-      const due = Math.max(since, this.idleAt) + claimDelay(rank, step) + (late ? step : 0)
+      const due = Math.max(turnFrom, this.idleAt + (afterFree ? step : 0)) + claimDelay(rank, step) + (late ? step : 0)
       if (due > now) { waitMs = Math.min(waitMs, due - now); continue }
       const order = sha256Hex(`${this.self}/${key}`)
       if (best === null || rank < best.rank || (rank === best.rank && order < best.order)) best = { unit, rank, order }
@@ -122,5 +171,6 @@ export class ClaimOrder {
   /** An evaluator of this peer came free at `now`. */
   evaluatorFreed (now: number): void {
     this.idleAt = now
+    this.lookedSinceFree.clear()
   }
 }

@@ -11,3 +11,4 @@ export { createWalkForwardResults, type WalkForwardResults, type WalkForwardView
 export { DEFAULT_LEASE_TTL_MS, WAKE_CLAIM_HOLD_MS, createScheduler, type RunningUnit, type Scheduler } from './scheduler.js'
 export { BACKTEST_READY_WAIT_MS, runBacktest, type BacktestDeps } from './backtest-run.js'
 export { STATISTICS_FAILED, createStatisticsKeeper, statisticsInput, type StatisticsKeeper, type StatisticsStatus } from './statistics-keeper.js'
+export { claimCandidates } from './claim-order.js'

@@ -93,8 +93,8 @@ export interface SchedulerComponents {
   readonly clock: () => number
   /** A clock that stops while the machine sleeps (default performance.now): tells a sleep from a stall. */
   readonly monotonic?: () => number
-  /** The other peers a free unit is ranked among (claim-order.ts): connected members that said hello. */
-  readonly livePeers?: () => Iterable<string>
+  /** The other peers a free unit is ranked among at `now` (claim-order.ts claimCandidates). */
+  readonly livePeers?: (now: number) => Iterable<string>
   readonly log?: (line: string) => void
 }
 

@@ -4,7 +4,9 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { CLAIM_STEP_MS, ClaimOrder, MAX_CLAIM_RANKS, MAX_CLAIM_STEP_MS, claimDelay, claimRank } from '../../../src/node/work/claim-order.js'
+import { CLAIM_STEP_MS, ClaimOrder, MAX_CLAIM_RANKS, MAX_CLAIM_STEP_MS, MAX_CLAIM_WAIT_MS, claimCandidates, claimDelay, claimRank, claimRankCap } from '../../../src/node/work/claim-order.js'
+import type { LeaseRecord, UnitRecord } from '../../../src/ledger/state.js'
+import type { HelloBody } from '../../../src/protocol/entry-bodies.js'
 import { createMesh, ledgerPeer, type LedgerPeer } from '../../helpers/mesh.js'
 import { jobSpecFixture } from '../../helpers/job-spec-fixture.js'
 import { schedulerRig, submitJob, type SchedulerRig } from '../../helpers/scheduler-rig.js'
@@ -60,8 +62,25 @@ test('the step between turns follows the gossip latency this peer observes, with
   order.observe(60_000)
   order.observe(-5)
   assert.ok(order.stepMs() <= MAX_CLAIM_STEP_MS, 'pulled entries and clocks ahead are not samples')
-  for (let i = 0; i < 20; i++) order.observe(4_000)
-  assert.equal(order.stepMs(), MAX_CLAIM_STEP_MS)
+  for (let i = 0; i < 40; i++) order.observe(1_000 + (i % 4) * 1_000)
+  assert.ok(order.stepMs() > 4_000 && order.stepMs() <= MAX_CLAIM_STEP_MS, `gossip of 1-4 s: a step past it (${order.stepMs()} ms)`)
+  // Long steps get fewer ranks of their own, so a unit still waits a bounded time.
+  assert.equal(claimRankCap(CLAIM_STEP_MS), MAX_CLAIM_RANKS, 'a fast LAN keeps every rank')
+  assert.ok(claimDelay(1000, MAX_CLAIM_STEP_MS) <= MAX_CLAIM_WAIT_MS && claimRankCap(MAX_CLAIM_STEP_MS) >= 2)
+})
+
+test('busy members are no candidates: their active leases fill the cores of their hello', () => {
+  const hello = (cores: number): HelloBody & { seq: number } => ({ fingerprint: 'f', isolateInterface: 1, cores, name: 'n', seq: 1 })
+  const lease = (author: string, until: number): LeaseRecord => ({ author, claimHlc: [0, 0], seq: 1, until })
+  const unit = (island: number, ...leases: LeaseRecord[]): [string, UnitRecord] => [`j:${island}:0`, { jobId: 'j', island, epoch: 0, leases: new Map(leases.map(l => [l.author, l])), commits: [] }]
+  const state = {
+    peers: new Map([['a', hello(1)], ['b', hello(2)], ['c', hello(1)]]),
+    units: new Map([unit(0, lease('a', 5_000), lease('b', 5_000)), unit(1, lease('c', 500)), unit(2, lease('x', 5_000))]),
+  }
+  assert.deepEqual(claimCandidates(['a', 'b', 'c', 'd'], state, 1_000), ['b', 'c'], 'a is busy; b has a core free; c\'s lease lapsed; d never said hello')
+  assert.deepEqual(claimCandidates(['a', 'b', 'c'], state, 6_000), ['a', 'b', 'c'], 'every lease lapsed')
+  state.units.set(...unit(3, lease('b', 5_000)))
+  assert.deepEqual(claimCandidates(['a', 'b', 'c'], state, 1_000), ['c'], 'two leases fill b\'s two cores')
 })
 
 /** Claims of `jobId` in every peer's own chain. */
@@ -81,11 +100,14 @@ const EPOCHS = 2
 test(`${PEER_COUNT} real peers on loopback claim each unit of a ${ISLANDS} x ${EPOCHS} job at most 1.2 times on average`, { timeout: 120_000 }, async t => {
   const mesh = await createMesh(PEER_COUNT, { ledger: {} })
   const peers = mesh.peers.map(ledgerPeer)
-  const rigs: SchedulerRig[] = peers.map(p => schedulerRig(p.logStore, { unitMs: 300, livePeers: () => p.node.getPeers().map(String) }))
+  const rigs: SchedulerRig[] = peers.map(p => schedulerRig(p.logStore, { unitMs: 300, livePeers: now => claimCandidates(p.node.getPeers().map(String), p.logStore.state(), now) }))
   for (const rig of rigs) mesh.onStop(async () => { await rig.scheduler.stop() })
   // As in a mesh that has been up a while: gossipsub has built its mesh (a heartbeat or two).
   const meshPeers = (p: LedgerPeer): string[] => (p.node.services.pubsub as unknown as { getMeshPeers: (topic: string) => string[] }).getMeshPeers(LEDGER_TOPIC)
   await waitFor(() => peers.every(p => meshPeers(p).length >= 4), { timeoutMs: 20_000, message: 'the gossip mesh to form' })
+  // Members say hello (one core each), as a peer does on start: only members are candidates.
+  for (const p of peers) await p.logStore.append('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: 1, name: 'p' })
+  await waitFor(() => peers.every(p => p.logStore.state().peers.size === PEER_COUNT), { timeoutMs: 20_000, message: 'every hello everywhere' })
   for (const rig of rigs) rig.scheduler.start()
   const started = Date.now()
   const jobId = await submitJob(peers[0].logStore, jobSpecFixture({ islands: ISLANDS, epochs: EPOCHS }))
