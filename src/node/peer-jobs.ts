@@ -4,7 +4,7 @@
  * fold's order-free rules); forget is this peer's business only and touches no entry.
  */
 import { StratmeshError } from '../protocol/errors.js'
-import type { JobSpec } from '../protocol/job-spec.js'
+import { jobDatasets, type JobSpec } from '../protocol/job-spec.js'
 import { jobs, peers, type JobView } from '../ledger/queries.js'
 import type { LedgerState } from '../ledger/fold.js'
 import type { PeerServices } from './peer-services.js'
@@ -82,7 +82,7 @@ export async function setJobPriority (services: JobServices, ref: string, priori
 
 /** Every blob a job's units read: its strategy, engine bundle and dataset(s). */
 function blobsOf (spec: JobSpec): string[] {
-  return [spec.strategy.hash, spec.engine.hash, ...(spec.basket?.datasets ?? [spec.dataset]).map(d => d.hash)]
+  return [spec.strategy.hash, spec.engine.hash, ...jobDatasets(spec).map(d => d.hash)]
 }
 
 /**
