@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks'
 import { connectToPeer } from '../src/node/api/index.js'
 import { syntheticCandles } from '../src/engine/data/synthetic.js'
 import type { Candles } from '../src/protocol/types.js'
+import { until, type PollOptions } from './poll-until.js'
 
 const HERE = fileURLToPath(new URL('..', import.meta.url))
 const HISTORY = resolve(process.argv[2] ?? join(tmpdir(), 'stratmesh-join-history'))
@@ -47,16 +48,8 @@ function csvOf (c: Candles): string {
   return lines.join('\n') + '\n'
 }
 
-async function until<T> (what: string, fn: () => Promise<T | undefined>, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + WAIT_MS
-  for (;;) {
-    const v = await fn().catch(() => undefined)
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    if (process.env.JOIN_BENCH_TRACE === '1') console.error(`waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, everyMs))
-  }
-}
+/** How this bench polls its peers: long runs, so a long deadline; JOIN_BENCH_TRACE=1 shows what it waits for. */
+const POLL: PollOptions = { timeoutMs: WAIT_MS, everyMs: 200, trace: process.env.JOIN_BENCH_TRACE === '1' }
 
 function startPeer (name: string, dataDir: string, bootstrap: string[] = []): RunningPeer {
   const args = [join(PEER_REPO, 'bin', 'peer.js'), 'start', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--data-dir', dataDir,
@@ -68,7 +61,7 @@ function startPeer (name: string, dataDir: string, bootstrap: string[] = []): Ru
   const take = (s: string): void => { for (const text of s.split('\n')) if (text !== '') lines.push({ at: performance.now(), text }) }
   child.stdout?.setEncoding('utf8').on('data', take)
   child.stderr?.setEncoding('utf8').on('data', take)
-  const api = async (): Promise<PeerClient> => await until(`${name}'s API`, async () => await connectToPeer(dataDir))
+  const api = async (): Promise<PeerClient> => await until(`${name}'s API`, async () => await connectToPeer(dataDir), POLL)
   return { child, dataDir, lines, api }
 }
 
@@ -83,7 +76,7 @@ async function stopPeer (p: RunningPeer): Promise<void> {
 
 async function listenAddress (p: RunningPeer): Promise<string> {
   const api = await p.api()
-  return await until('a listen address', async () => (await api.status()).self.listen.find(a => a.includes('127.0.0.1')))
+  return await until('a listen address', async () => (await api.status()).self.listen.find(a => a.includes('127.0.0.1')), POLL)
 }
 
 /** Bytes under a folder (recursively). */
@@ -129,7 +122,7 @@ async function makeHistory (): Promise<void> {
   await until('every old job done', async () => {
     const s = await api.status()
     return s.jobs.length === JOBS && s.jobs.every(j => j.done) ? true : undefined
-  }, 1000)
+  }, { ...POLL, everyMs: 1000 })
   await stopPeer(a)
   const seconds = (performance.now() - started) / 1000
   const ledgerBytes = await bytesUnder(join(HISTORY, 'peer', 'ledger'))
@@ -147,7 +140,7 @@ async function syncedAt (api: PeerClient, t0: number): Promise<number> {
     const old = s.jobs.length >= JOBS
     const seen = s.jobs.reduce((n, j) => n + j.committed, 0) + s.checks.pending + ((s.checks as { dormant?: number }).dormant ?? 0)
     return old && seen >= units ? (performance.now() - t0) / 1000 : undefined
-  }, 100)
+  }, { ...POLL, everyMs: 100 })
 }
 
 async function oneRun (hashes: ReadonlySet<string>): Promise<RunFigures> {
@@ -169,7 +162,7 @@ async function oneRun (hashes: ReadonlySet<string>): Promise<RunFigures> {
     const claimAt = (epochs: RegExp): number | undefined => joiner.lines.find(l => l.at >= tSubmit && l.text.includes(`of job ${submitted.jobId.slice(0, 12)}`) && epochs.test(l.text))?.at
     // An epoch-1 or later unit needs inputs the other peer committed, checked here first; -1 when the other peer did every such unit.
     const done = async (): Promise<boolean> => (await (await a.api()).results(submitted.jobId, 1)).done
-    const at = await until('the joiner claimed a unit of a later epoch, or the job ended', async () => claimAt(/claimed unit .* epoch [1-9]/) ?? (await done() ? -1 : undefined), 100)
+    const at = await until('the joiner claimed a unit of a later epoch, or the job ended', async () => claimAt(/claimed unit .* epoch [1-9]/) ?? (await done() ? -1 : undefined), { ...POLL, everyMs: 100 })
     const first = claimAt(/claimed unit .* epoch 0 /) ?? -1
     const s = await bApi.status()
     const got = await blobsAmong(joiner.dataDir, hashes)

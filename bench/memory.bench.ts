@@ -16,6 +16,7 @@ import { connectToPeer, type PeerClient } from '../src/node/api/client.js'
 import type { PeerMemoryView } from '../src/node/peer-types.js'
 import { syntheticCandles } from '../src/engine/data/synthetic.js'
 import { candlesCsv } from '../test/helpers/candles-csv.js'
+import { until } from './poll-until.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SAMPLES = 5
@@ -31,16 +32,6 @@ const median = (xs: readonly number[]): number => {
 }
 const mib = (bytes: number): string => (bytes / MIB).toFixed(0)
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
-
-async function until<T> (what: string, f: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await f().catch(() => undefined)
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(250)
-  }
-}
 
 interface Sample { readonly peer: number, readonly evaluators: number[], readonly heaps: number[], readonly total: number }
 

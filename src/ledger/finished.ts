@@ -3,6 +3,7 @@
  * checked: a peer that joins a mesh with a long history must tell an old job from a running one
  * before it has checked (or fetched) anything of it, or it would fetch and check every job ever run.
  */
+import { jobDatasets } from '../protocol/job-spec.js'
 import { unitIslands } from '../protocol/unit-layout.js'
 import { jobCancelled, TRUST_ALL, type CommitTrust } from './queries.js'
 import { unitKey, type LedgerState } from './state.js'
@@ -28,14 +29,15 @@ export function isFinished (state: LedgerState, jobId: string, trust: CommitTrus
 }
 
 /**
- * `author` submitted the job, committed one of its units, or announced its dataset (it fetched the
- * job's inputs, to run units or check them, while the job ran).
+ * `author` submitted the job, committed one of its units, or announced one of its datasets (it
+ * fetched the job's inputs, to run units or check them, while the job ran; a basket job's peer may
+ * hold the other symbols before the first).
  */
 export function tookPart (state: LedgerState, jobId: string, author: string): boolean {
   const job = state.jobs.get(jobId)
   if (job === undefined) return false
   if (job.submissions.some(s => s.author === author)) return true
-  if (state.blobs.get(job.spec.dataset.hash)?.has(author) === true) return true
+  if (jobDatasets(job.spec).some(d => state.blobs.get(d.hash)?.has(author) === true)) return true
   const islands = unitIslands(job.spec)
   for (let e = 0; e < job.spec.ga.epochs; e++) {
     for (let i = 0; i < islands; i++) {

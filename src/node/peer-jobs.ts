@@ -4,13 +4,13 @@
  * fold's order-free rules); forget is this peer's business only and touches no entry.
  */
 import { StratmeshError } from '../protocol/errors.js'
-import type { JobSpec } from '../protocol/job-spec.js'
+import { jobDatasets, type JobSpec } from '../protocol/job-spec.js'
 import { jobs, peers, type JobView } from '../ledger/queries.js'
 import type { LedgerState } from '../ledger/fold.js'
 import type { PeerServices } from './peer-services.js'
 import type { ForgetResult, JobControlResult, JobListRow, JobListView, JobState } from './peer-types.js'
 
-type JobServices = Pick<PeerServices, 'logStore' | 'verifier' | 'library' | 'scheduler' | 'blobStore' | 'statistics' | 'walkForward' | 'forgotten' | 'engine'>
+type JobServices = Pick<PeerServices, 'logStore' | 'verifier' | 'library' | 'scheduler' | 'blobStore' | 'statistics' | 'walkForward' | 'forgotten' | 'interest' | 'engine'>
 
 /** Whether any unit of the job was ever claimed or committed (time-free: a lapsed lease counts). */
 function started (state: LedgerState, jobId: string): boolean {
@@ -82,7 +82,7 @@ export async function setJobPriority (services: JobServices, ref: string, priori
 
 /** Every blob a job's units read: its strategy, engine bundle and dataset(s). */
 function blobsOf (spec: JobSpec): string[] {
-  return [spec.strategy.hash, spec.engine.hash, ...(spec.basket?.datasets ?? [spec.dataset]).map(d => d.hash)]
+  return [spec.strategy.hash, spec.engine.hash, ...jobDatasets(spec).map(d => d.hash)]
 }
 
 /**
@@ -91,7 +91,7 @@ function blobsOf (spec: JobSpec): string[] {
  * forgotten first, so nothing fetches its blobs again in between, and across restarts.
  */
 export async function forgetJob (services: JobServices, ref: string, now: number): Promise<ForgetResult> {
-  const { logStore, verifier, library, blobStore, statistics, walkForward, forgotten, engine } = services
+  const { logStore, verifier, library, blobStore, statistics, walkForward, forgotten, interest, engine } = services
   const all = jobs(logStore.state(), verifier.trust)
   const job = resolveJob(all, ref)
   const state = jobStateOf(logStore.state(), job, library.brokenReason(job.id))
@@ -100,6 +100,7 @@ export async function forgetJob (services: JobServices, ref: string, now: number
   }
   if (forgotten.has(job.id)) return { jobId: job.id, state, changed: false, deletedBlobs: 0, freedBytes: 0, keptBlobs: 0 }
   await forgotten.record(job.id, now)
+  await interest.drop(job.id)
   const needed = new Set<string>([engine.hash])
   for (const other of all) if (other.id !== job.id && !forgotten.has(other.id)) for (const h of blobsOf(other.spec)) needed.add(h)
   const mine = [...new Set(blobsOf(job.spec))]

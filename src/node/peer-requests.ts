@@ -89,7 +89,7 @@ export async function jobResults (services: Pick<PeerServices, 'logStore' | 'ver
     throw new StratmeshError('JOB_FORGOTTEN', `job ${job.id.slice(0, 12)} was forgotten on this peer (peer forget): its results are not kept here; another peer may still have them`, { details: { job: job.id } })
   }
   // Asking is what makes a finished job's inputs fetched and its commits checked here.
-  interest.ask(job.id)
+  await interest.ask(job.id)
   const checking = unitsBeingChecked(logStore.state(), job, verifier.trust)
   const stopped = library.brokenReason(job.id)
   const state = jobStateOf(logStore.state(), job, stopped)

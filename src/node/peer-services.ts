@@ -135,7 +135,7 @@ async function startWork (config: PeerServiceConfig, events: PeerEvents, stack: 
   const stops = await stack.start('job stops', createJobStops({ dataDir: config.dataDir }))
   const forgotten = await stack.start('forgotten jobs', createForgottenJobs({ dataDir: config.dataDir }))
   const library = createJobLibrary({ blobStore, blobSync, state, connected: () => node.getPeers(), events, clock, log, fingerprint, stops, forgotten }, { self: config.self })
-  const interest = createJobInterest({ events }, { self: config.self })
+  const interest = await stack.start('job interest', createJobInterest({ events }, { self: config.self, dataDir: config.dataDir }))
   const verifier = await stack.start('checks', createCommitVerifier({ state, library, pool, events, log, interest }, { self: config.self, dataDir: config.dataDir }))
   // Peers a free unit is ranked among: connected members with an evaluator free.
   const livePeers = (now: number): string[] => claimCandidates(node.getPeers().map(p => p.toString()), logStore.state(), now)

@@ -7,6 +7,7 @@ import { ISOLATE_INTERFACE_VERSION } from '../engine/isolate/interface.js'
 import { conflicts, countedCommit, equivocationEvidence, jobs, leaderboard, leaseHolder, peers, TRUST_ALL, type CommitTrust } from '../ledger/queries.js'
 import type { LedgerState } from '../ledger/fold.js'
 import { unitIslands, windowCount, windowOf } from '../protocol/unit-layout.js'
+import { jobDatasets } from '../protocol/job-spec.js'
 import type { VerifierStats } from './work/index.js'
 import type { CountsByPeer, JobStatusView, PeerState, PeerStatus, PeerView } from './peer-types.js'
 
@@ -180,7 +181,7 @@ function jobViews (inp: StatusInputs, trust: CommitTrust): JobStatusView[] {
       id: j.id,
       strategy: j.spec.strategy.name,
       // A basket job's symbols, in one cell of the jobs table.
-      dataset: j.spec.basket === undefined ? j.spec.dataset.name : j.spec.basket.datasets.map(d => d.name).join(' + '),
+      dataset: jobDatasets(j.spec).map(d => d.name).join(' + '),
       objective: j.spec.objective,
       submitter: j.submitter,
       committed: j.committed,

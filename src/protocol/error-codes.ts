@@ -168,6 +168,7 @@ const SPECS = {
   SECRET_FILE_EXPOSED: { area: 'mesh', input, meaning: 'the file given by `--secret-file` is readable or writable by others than its owner (`chmod 600` it)' },
   SWARM_KEY_MISMATCH: { area: 'mesh', meaning: 'a peer with another secret' },
   SWARM_KEY_TIMEOUT: { area: 'mesh', meaning: 'a peer did not confirm the private-network handshake in time' },
+  SWARM_KEY_UNCONFIRMED: { area: 'mesh', meaning: 'a peer closed the connection before confirming the private-network handshake (one under load or restarting, not proof of another secret)' },
   NODE_BAD_ADDRESS: { area: 'mesh', input, meaning: 'a peer address is not a multiaddr' },
   NODE_START_FAILED: { area: 'mesh', meaning: 'the libp2p node failed to start' },
   PEER_SILENT_AFTER_WAKE: { area: 'mesh', meaning: 'a connection gave no answer to a ping after this machine woke up' },

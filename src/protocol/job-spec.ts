@@ -88,6 +88,11 @@ export interface JobSpec {
   readonly basket?: Basket
 }
 
+/** Every dataset a job reads: a basket's symbols in order, or a plain job's one dataset. */
+export function jobDatasets (spec: JobSpec): readonly BasketDataset[] {
+  return spec.basket?.datasets ?? [spec.dataset]
+}
+
 /** One genome in a checkpoint. */
 export interface Genome {
   readonly params: ParamValues

@@ -57,3 +57,18 @@ test('a job is finished once every unit has a commit not rejected here, checked 
   state = foldEntries([...submitter.entries, ...worker.entries, ...joiner.entries])
   assert.equal(tookPart(state, jobId, joiner.id), true, 'a peer that fetched the job\'s dataset was there while it ran')
 })
+
+test('a peer that fetched any symbol of a basket job took part, not only one that fetched the first', async () => {
+  const symbols = [spec.dataset, { hash: 'ef'.repeat(32), name: 'e', bars: 600 }]
+  const basketSpec = createJobSpec({ engine: ENGINE_FIXTURE, strategy: spec.strategy, dataset: spec.dataset, ga: { islands: 2, epochs: 2 }, basket: { datasets: symbols, aggregate: 'median' } })
+  const basketId = canonicalHash(basketSpec)
+  const submitter = new Writer(await generateKeyPair('Ed25519'))
+  const second = new Writer(await generateKeyPair('Ed25519'))
+  const stranger = new Writer(await generateKeyPair('Ed25519'))
+  await submitter.write('job', { spec: basketSpec, id: basketId })
+  await second.write('blob-have', { blobs: [{ hash: symbols[1].hash, size: 10, kind: 'dataset' }] })
+  await stranger.write('blob-have', { blobs: [{ hash: 'aa'.repeat(32), size: 10, kind: 'dataset' }] })
+  const state = foldEntries([...submitter.entries, ...second.entries, ...stranger.entries])
+  assert.equal(tookPart(state, basketId, second.id), true, 'the second symbol is one of the job\'s inputs')
+  assert.equal(tookPart(state, basketId, stranger.id), false, 'a dataset of no symbol of the job is not')
+})

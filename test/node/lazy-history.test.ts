@@ -74,3 +74,33 @@ test('a peer joining a mesh with finished jobs fetches and checks none of them u
   assert.ok(!now.has(other.dataset.hash), 'the other job\'s dataset was not')
   t.diagnostic(`b spent ${after.checks.evaluations} evaluations checking ${units / 2} units of the job it was asked for`)
 })
+
+test('a finished job asked for stays awake across a restart: its commits are checked without a second request', async () => {
+  const dirA = await tempDir('stratmesh-lazy-a-')
+  const dirB = await tempDir('stratmesh-lazy-b-')
+  const a = await startPeer('a', dirA.path)
+  const csv = join(dirA.path, 'candles.csv')
+  await writeFile(csv, candlesCsv(syntheticCandles({ bars: 1500, seed: 3 })))
+  const job = await a.submit({ strategyPath: STRATEGY, data: csv, islands: 2, population: 6, generations: 1, epochs: 2, seed: 3, minTrades: 1 })
+  await waitFor(async () => (await a.results(job.jobId, 10)).done, { message: 'the job done on a', timeoutMs: 90_000, intervalMs: 200 })
+  const units = 2 * 2
+  const b = await startPeer('b', dirB.path, [a.listenAddresses()[0]])
+  await waitFor(async () => (await b.status()).checks.dormant === units, { message: 'b has every commit of the finished job, left unchecked', timeoutMs: 30_000, intervalMs: 200 })
+
+  // With a gone, b cannot fetch the job's inputs: asking wakes the job but nothing gets checked before b stops.
+  await a.stop()
+  await b.results(job.jobId, 10)
+  assert.equal((await b.status()).checks.dormant, 0, 'asking woke the job')
+  await b.stop()
+
+  const a2 = await startPeer('a', dirA.path)
+  const b2 = await startPeer('b', dirB.path, [a2.listenAddresses()[0]])
+  const restarted = await b2.status()
+  assert.equal(restarted.checks.dormant, 0, 'the job is still awake after the restart')
+  assert.equal(restarted.checks.evaluations, 0)
+  await waitFor(async () => {
+    const c = (await b2.status()).checks
+    return c.evaluations > 0 && c.pending === 0 && c.dormant === 0
+  }, { message: 'b checked the asked job\'s commits after the restart, unasked', timeoutMs: 90_000, intervalMs: 250 })
+  assert.ok((await blobsOn(dirB.path)).has(job.dataset.hash), 'and fetched its dataset to do so')
+})

@@ -129,6 +129,10 @@ const KEY_CONFIRMATION = new TextEncoder().encode('stratmesh/psk-ok')
  * here sends a fixed token through the encrypted stream and checks the one it receives, so a
  * wrong mesh secret fails within one round trip, always, with SWARM_KEY_MISMATCH. The token
  * reveals nothing: it only consumes the first bytes of a keystream unique to the connection.
+ * Only a whole token that differs is a mismatch: each end sends its token before reading the
+ * other's, so a peer of another mesh always delivers one. A connection that closes or times out
+ * first is a member that is slow (a starved event loop drops the handshake on its own timeout) or
+ * going away, and the dialer must retry it with the ordinary backoff, not set it aside for minutes.
  */
 function confirmedPreSharedKey (psk: Uint8Array): () => ConnectionProtector {
   const inner = preSharedKey({ psk, timeout: PNET_HANDSHAKE_TIMEOUT_MS })
@@ -156,6 +160,7 @@ function confirmedPreSharedKey (psk: Uint8Array): () => ConnectionProtector {
 async function readExactly (stream: MessageStream, n: number, signal: AbortSignal): Promise<Uint8Array> {
   return await new Promise((resolve, reject) => {
     const buf = new Uint8ArrayList()
+    const timedOut = (): StratmeshError => new StratmeshError('SWARM_KEY_TIMEOUT', `no private-network confirmation within ${PNET_HANDSHAKE_TIMEOUT_MS} ms`)
     const cleanup = (): void => {
       stream.removeEventListener('message', onMessage)
       stream.removeEventListener('close', onClose)
@@ -170,11 +175,13 @@ async function readExactly (stream: MessageStream, n: number, signal: AbortSigna
     }
     const onClose = (evt: StreamCloseEvent): void => {
       cleanup()
-      reject(new StratmeshError('SWARM_KEY_MISMATCH', 'connection closed during the private-network handshake', { cause: evt.error }))
+      // Our own timeout closes the connection too, and that close may be seen before the abort.
+      if (signal.aborted) { reject(timedOut()); return }
+      reject(new StratmeshError('SWARM_KEY_UNCONFIRMED', `connection closed during the private-network handshake, after ${buf.byteLength} of ${n} confirmation bytes`, { cause: evt.error }))
     }
     const onAbort = (): void => {
       cleanup()
-      const err = new StratmeshError('SWARM_KEY_TIMEOUT', `no private-network confirmation within ${PNET_HANDSHAKE_TIMEOUT_MS} ms`)
+      const err = timedOut()
       stream.abort(err)
       reject(err)
     }

@@ -8,7 +8,7 @@
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { StratmeshError, isStratmeshError } from '../../protocol/errors.js'
-import type { JobSpec } from '../../protocol/job-spec.js'
+import { jobDatasets, type JobSpec } from '../../protocol/job-spec.js'
 import { decodeDataset } from '../../engine/data/dataset-codec.js'
 import { blobHolders } from '../../ledger/queries.js'
 import type { LedgerState } from '../../ledger/fold.js'
@@ -160,7 +160,7 @@ class BlobJobLibrary implements JobLibrary {
 
   /** Every dataset blob of the job (each symbol of a basket); a reason while one is missing. */
   private ensureDatasets (spec: JobSpec): string | null {
-    for (const d of spec.basket?.datasets ?? [spec.dataset]) {
+    for (const d of jobDatasets(spec)) {
       const waiting = this.ensureBlob(d.hash, 'dataset')
       if (waiting !== null) return spec.basket === undefined ? waiting : `symbol ${d.name}: ${waiting}`
     }

@@ -4,7 +4,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { randomBytes } from 'node:crypto'
 import { createPeerNode, withoutLoopback, DIAL_TIMEOUT_MS, type PeerNode } from '../../../src/node/mesh/libp2p-node.js'
 import { backoff, isForeignMesh, DIAL_DEFER_MS, FIRST_DIAL_JITTER_MS, MAX_CONCURRENT_DIALS, MeshDialer, type MeshDialerComponents, type DialerTargetView, REDIAL_FOREIGN_MS, REDIAL_MAX_MS, REDIAL_MIN_MS } from '../../../src/node/mesh/dialer.js'
 import { swarmKeyFromSecret } from '../../../src/protocol/swarm-key.js'
@@ -114,6 +115,53 @@ test('a peer of another mesh is noticed once and then dialled only rarely', asyn
   assert.match(notices[0], /different mesh secret/)
   assert.equal(connected(a, outsider), false)
 })
+
+/** pnet's nonce: the first bytes each end sends (@libp2p/pnet, NONCE_LENGTH). */
+const PNET_NONCE_BYTES = 24
+/** The key confirmation token each end sends after the nonces (libp2p-node.ts). */
+const CONFIRMATION_BYTES = 16
+
+/**
+ * A member stalled mid-handshake, on a raw socket: it sends its pnet nonce, then either never
+ * confirms ('stalls': a stopped process) or drops the connection once our confirmation arrived
+ * ('closes': a starved event loop whose own handshake timeout fired first).
+ */
+async function stalledResponder (t: { after: (fn: () => void) => void }, mode: 'stalls' | 'closes'): Promise<Multiaddr> {
+  const sockets: Socket[] = []
+  const server = createServer(sock => {
+    sockets.push(sock)
+    // The dialer resets the connection when it gives up.
+    sock.on('error', () => {})
+    sock.write(randomBytes(PNET_NONCE_BYTES))
+    let got = 0
+    sock.on('data', (d: Buffer) => {
+      got += d.length
+      if (mode === 'closes' && got >= PNET_NONCE_BYTES + CONFIRMATION_BYTES) sock.end()
+    })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => { for (const s of sockets) s.destroy(); server.close() })
+  return multiaddr(`/ip4/127.0.0.1/tcp/${(server.address() as AddressInfo).port}`)
+}
+
+for (const mode of ['closes', 'stalls'] as const) {
+  test(`a member that ${mode === 'closes' ? 'drops the connection' : 'stalls'} mid-handshake is an ordinary failed dial, not another mesh`, async t => {
+    const addr = await stalledResponder(t, mode)
+    const notices: string[] = []
+    const a = await node({ notice: m => notices.push(m) })
+    const err = await a.dial(addr).then(() => undefined, (e: unknown) => e)
+    assert.ok(err !== undefined, 'the dial must fail')
+    assert.equal(isForeignMesh(err), false, `taken for another mesh: ${String(err)}`)
+    const id = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    await a.peerStore.merge(id, { multiaddrs: [addr] })
+    const view = (): DialerTargetView | undefined => a.services.meshDialer.view().find(v => v.peer === id.toString())
+    await waitFor(() => (view()?.failures ?? 0) >= 1, { timeoutMs: DIAL_DEFER_MS + FIRST_DIAL_JITTER_MS + DIAL_TIMEOUT_MS + 5_000, message: 'the first dial to fail' })
+    const v = view()
+    assert.ok(v !== undefined && !v.foreign && v.nextInMs <= REDIAL_MIN_MS * 1.2, `next dial in ${v?.nextInMs} ms, foreign ${String(v?.foreign)}`)
+    await waitFor(() => (view()?.failures ?? 0) >= 2, { timeoutMs: DIAL_TIMEOUT_MS + 2 * REDIAL_MIN_MS + 5_000, message: 'a second attempt with the ordinary backoff' })
+    assert.deepEqual(notices, [], 'no "different mesh secret" notice')
+  })
+}
 
 test('backoff doubles to its cap with jitter; foreign peers wait longest', () => {
   for (let i = 0; i < 50; i++) {
