@@ -89,8 +89,8 @@ export class ClaimOrder {
       seen.set(key, since)
       const rank = claimRank(this.self, others, key)
       // Free for a while before this peer came free: a peer ranked below may be claiming it
-      // right now, so every rank waits a step more to hear of it.
-      const late = this.idleAt - since > step
+      // right now, so every rank waits a step more to hear of it (when there is such a peer).
+      const late = others.some(p => p !== this.self) && this.idleAt - since > step
       const due = Math.max(since, this.idleAt) + claimDelay(rank, step) + (late ? step : 0)
       if (due > now) { waitMs = Math.min(waitMs, due - now); continue }
       const order = sha256Hex(`${this.self}/${key}`)

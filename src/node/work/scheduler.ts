@@ -27,6 +27,7 @@ import { pauseKind } from './pause-kind.js'
 import { MAX_RENEW_UNITS } from '../../protocol/limits.js'
 import { jobsToClaim } from './job-order.js'
 import { UnitOutcome } from './unit-outcome.js'
+import { busyPeers } from './busy-peers.js'
 
 /**
  * Lease length. Seconds, not minutes: a peer that froze (a laptop lid closed) loses its units this
@@ -120,6 +121,7 @@ class LeaseScheduler implements Scheduler {
   private lastMonotonic = 0
   private readonly monotonic: () => number
   private readonly claimOrder: ClaimOrder
+  /** Peers with every evaluator holding a unit (busy-peers.ts) when work was last looked for: they take no claim turn. */ private busy: ReadonlySet<string> = new Set()
   private readonly outcome: UnitOutcome
   /** Kicks the claim loop when the next unit's claim turn (claim-order.ts) comes. */
   private turnTimer: ReturnType<typeof setTimeout> | undefined
@@ -139,8 +141,7 @@ class LeaseScheduler implements Scheduler {
     this.self = components.logStore.author
     this.log = components.log ?? (() => {})
     this.monotonic = components.monotonic ?? (() => performance.now())
-    const live = components.livePeers ?? (() => [])
-    this.claimOrder = new ClaimOrder(this.self, live)
+    this.claimOrder = new ClaimOrder(this.self, () => [...components.livePeers?.() ?? []].filter(p => !this.busy.has(p)))
     const { logStore, library, verifier, events, clock } = components
     this.outcome = new UnitOutcome({
       logStore, library, verifier, events, clock, log: this.log, trust: this.trust, self: this.self, ttlMs: this.ttl, tickMs: TICK_MS,
@@ -225,7 +226,9 @@ class LeaseScheduler implements Scheduler {
 
   private nextUnit (now: number): UnitRef | null {
     this.blockedJobs.clear()
-    for (const job of jobsToClaim(this.state(), this.trust, now, this.self)) {
+    const open = jobsToClaim(this.state(), this.trust, now, this.self)
+    this.busy = busyPeers(this.state(), open.map(j => j.id), now)
+    for (const job of open) {
       if (this.components.interest?.dormant(this.state(), job.id, this.trust) === true) continue
       const readiness = this.components.library.readiness(job.id, job.spec)
       if (!readiness.ready) { this.blockedJobs.set(job.id, readiness.reason); continue }
@@ -390,7 +393,6 @@ class LeaseScheduler implements Scheduler {
       controller.abort()
     }
   }
-
 }
 
 export function createScheduler (components: SchedulerComponents, init: SchedulerInit): Scheduler {
