@@ -160,7 +160,7 @@ async function main (): Promise<void> {
         const t = await timeJob(lan, csvPath, seed++)
         ;(hosts === 1 ? one : two).push(t.seconds)
         if (hosts === 2) { shares.push(t.byH1); gaps.push(t.timing.inputToClaim.median) }
-        console.log(`run ${r + 1}, ${hosts} host(s): ${t.seconds.toFixed(1)} s = ${(units / t.seconds).toFixed(2)} units/s${hosts === 2 ? `, h1 committed ${t.byH1} of ${units}; ${t.claims} claims; ${describeTiming(t.timing)}` : ''}`)
+        console.log(`run ${r + 1}, ${hosts} host(s): ${t.seconds.toFixed(1)} s = ${(units / t.seconds).toFixed(2)} units/s${hosts === 2 ? `, h1 committed ${t.byH1} of ${units}; ${t.claims} claims; ${describeTiming(t.timing)}` : `; units claimed -> committed: median ${t.timing.units.median} ms, first ${t.timing.units.first} ms`}`)
       }
     }
   } finally {
