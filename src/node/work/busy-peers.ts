@@ -14,8 +14,13 @@ import { leaseHolder, unitKey } from '../../ledger/queries.js'
 import type { LedgerState } from '../../ledger/fold.js'
 import { unitIslands } from '../../protocol/unit-layout.js'
 
-/** The peers holding, at `nowMs`, as many of the jobs' uncommitted units as their evaluators. */
-export function busyPeers (state: LedgerState, jobIds: Iterable<string>, nowMs: number): Set<string> {
+/**
+ * The peers holding, at `nowMs`, as many of the jobs' uncommitted units as their evaluators. With
+ * `busyFor` (a unit's run, as this peer last measured it, and a claim step), a lease counts only
+ * while its unit is not due to end within the step: a peer about to finish may be claiming the
+ * unit right now, and peers that finish an epoch in lockstep would otherwise all skip each other.
+ */
+export function busyPeers (state: LedgerState, jobIds: Iterable<string>, nowMs: number, busyFor?: { readonly unitMs: number, readonly stepMs: number }): Set<string> {
   const held = new Map<string, number>()
   for (const jobId of jobIds) {
     const job = state.jobs.get(jobId)
@@ -26,7 +31,8 @@ export function busyPeers (state: LedgerState, jobIds: Iterable<string>, nowMs: 
         const unit = state.units.get(unitKey(jobId, i, e))
         if (unit === undefined || unit.commits.length > 0) continue
         const holder = leaseHolder(unit, nowMs)
-        if (holder !== null) held.set(holder.author, (held.get(holder.author) ?? 0) + 1)
+        if (holder === null || (busyFor !== undefined && holder.claimHlc[0] + busyFor.unitMs <= nowMs + busyFor.stepMs)) continue
+        held.set(holder.author, (held.get(holder.author) ?? 0) + 1)
       }
     }
   }
@@ -36,4 +42,24 @@ export function busyPeers (state: LedgerState, jobIds: Iterable<string>, nowMs: 
     if (n >= (state.peers.get(author)?.cores ?? 1)) busy.add(author)
   }
   return busy
+}
+
+/** The scheduler's view of which peers take no claim turn, refreshed whenever it looks for work. */
+export class BusyPeers {
+  private busy: ReadonlySet<string> = new Set()
+  /** How long this peer's last unit ran, ms: how long another peer's fresh lease keeps it busy. */
+  private unitMs: number | null = null
+
+  has (peer: string): boolean {
+    return this.busy.has(peer)
+  }
+
+  update (state: LedgerState, jobIds: Iterable<string>, nowMs: number, stepMs: number): void {
+    this.busy = busyPeers(state, jobIds, nowMs, this.unitMs === null ? undefined : { unitMs: this.unitMs, stepMs })
+  }
+
+  /** One of this peer's units ran for `ms`. */
+  unitRan (ms: number): void {
+    this.unitMs = ms
+  }
 }

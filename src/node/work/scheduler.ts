@@ -27,7 +27,7 @@ import { pauseKind } from './pause-kind.js'
 import { MAX_RENEW_UNITS } from '../../protocol/limits.js'
 import { jobsToClaim } from './job-order.js'
 import { UnitOutcome } from './unit-outcome.js'
-import { busyPeers } from './busy-peers.js'
+import { BusyPeers } from './busy-peers.js'
 
 /**
  * Lease length. Seconds, not minutes: a peer that froze (a laptop lid closed) loses its units this
@@ -121,7 +121,7 @@ class LeaseScheduler implements Scheduler {
   private lastMonotonic = 0
   private readonly monotonic: () => number
   private readonly claimOrder: ClaimOrder
-  /** Peers with every evaluator holding a unit (busy-peers.ts) when work was last looked for: they take no claim turn. */ private busy: ReadonlySet<string> = new Set()
+  /** Peers with every evaluator holding a unit (busy-peers.ts): they take no claim turn. */ private readonly busy = new BusyPeers()
   private readonly outcome: UnitOutcome
   /** Kicks the claim loop when the next unit's claim turn (claim-order.ts) comes. */
   private turnTimer: ReturnType<typeof setTimeout> | undefined
@@ -227,7 +227,7 @@ class LeaseScheduler implements Scheduler {
   private nextUnit (now: number): UnitRef | null {
     this.blockedJobs.clear()
     const open = jobsToClaim(this.state(), this.trust, now, this.self)
-    this.busy = busyPeers(this.state(), open.map(j => j.id), now)
+    this.busy.update(this.state(), open.map(j => j.id), now, this.claimOrder.stepMs())
     for (const job of open) {
       if (this.components.interest?.dormant(this.state(), job.id, this.trust) === true) continue
       const readiness = this.components.library.readiness(job.id, job.spec)
@@ -285,7 +285,7 @@ class LeaseScheduler implements Scheduler {
     const controller = new AbortController()
     this.cancels.set(record, controller)
     pool.runUnit(readiness.job, input, { onProgress: (done, total) => { record.done = done; record.total = total }, signal: controller.signal })
-      .then(async cp => { await this.outcome.completed(record, cp, used) })
+      .then(async cp => { this.busy.unitRan(this.components.clock() - now); await this.outcome.completed(record, cp, used) })
       .catch(async err => { await this.outcome.failed(record, err) })
       .catch(err => { this.log(`release failed: ${(err as Error).message}`) })
       .finally(() => {

@@ -68,6 +68,8 @@ test('busyPeers: a peer holding as many open units as its hello has cores is bus
     assert.deepEqual([...busyPeers(self.state(), [setup.jobId], now)], [other.author], `${ISLANDS - 1} leases, ${ISLANDS - 1} cores`)
     assert.deepEqual([...busyPeers(self.state(), [], now)], [], 'only the given jobs count')
     assert.deepEqual([...busyPeers(self.state(), [setup.jobId], now + 61_000)], [], 'lapsed leases hold nothing')
+    assert.deepEqual([...busyPeers(self.state(), [setup.jobId], now, { unitMs: 30_000, stepMs: 200 })], [other.author], 'units claimed just now run for a while yet')
+    assert.deepEqual([...busyPeers(self.state(), [setup.jobId], now, { unitMs: 100, stepMs: 200 })], [], 'units due to end within a step: it may be claiming the next one now')
     await other.append('hello', { fingerprint: 'f'.repeat(64), isolateInterface: 1, cores: ISLANDS, name: 'other' })
     await self.ingest(await other.range(other.author, 1, 100))
     assert.deepEqual([...busyPeers(self.state(), [setup.jobId], now)], [], 'an evaluator to spare')
