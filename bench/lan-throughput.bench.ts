@@ -34,17 +34,26 @@ import { candlesCsv } from '../test/helpers/candles-csv.js'
 import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
 import { describeTiming, jobTiming, type JobTiming } from './mesh-log-timing.js'
 
-/** Timed jobs per configuration; the median is reported. */
-const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const LARGE = process.env.BENCH_SIZE === 'large'
+/**
+ * Timed jobs per configuration; the median is reported. Large: 3, so the run fits in about ten
+ * minutes (a 1-host job of 16 units of ~5 s takes a minute and a half; 5 per side and a full-size
+ * warm-up took over an hour on a loaded box).
+ */
+const RUNS = Number(process.env.BENCH_RUNS ?? (LARGE ? 3 : 5))
 const BARS = LARGE ? 1_000_000 : 100_000
 /**
  * 16 units of about half a second each here (large: several seconds): 4 islands keep two hosts
  * busy through every epoch.
  */
 const GA = LARGE ? { islands: 4, epochs: 4, population: 64, generations: 10 } : { islands: 4, epochs: 4, population: 48, generations: 60 }
-/** Units one plain process computes in the control. */
-const CONTROL_UNITS = 8
+/** Units one plain process computes in the control (large: fewer, each is seconds). */
+const CONTROL_UNITS = LARGE ? 4 : 8
+/**
+ * The untimed first job only has both hosts fetch and decode the dataset and start their
+ * evaluators: 2 units are enough, whatever the timed jobs' size.
+ */
+const WARM_UP_GA = { ...GA, islands: 2, epochs: 1 }
 /** A job must finish within this: 16 units of seconds each on one host. */
 const JOB_TIMEOUT_MS = LARGE ? 1_200_000 : 300_000
 const STRATEGY = fileURLToPath(new URL('../strategies/sma-cross.ts', import.meta.url))
@@ -83,15 +92,15 @@ async function logged (h: LanHost, jobId: string, what: 'claimed unit' | 'commit
 interface Timed { seconds: number, byH1: number, claims: number, timing: JobTiming }
 
 /** Submits a job with `seed` on h0 and times it from the submit's answer to done on h0. */
-async function timeJob (lan: Lan, csvPath: string, seed: number): Promise<Timed> {
+async function timeJob (lan: Lan, csvPath: string, seed: number, ga = GA): Promise<Timed> {
   const [h0, h1] = lan.hosts
-  const sub = await h0.submit({ strategyPath: STRATEGY, data: csvPath, ...GA, seed, minTrades: 1 })
+  const sub = await h0.submit({ strategyPath: STRATEGY, data: csvPath, ...ga, seed, minTrades: 1 })
   const t0 = performance.now()
   await until(`job ${sub.jobId.slice(0, 12)} done`, JOB_TIMEOUT_MS, async () => (await h0.results(sub.jobId, 1)).done)
   const seconds = (performance.now() - t0) / 1000
   // A unit claimed twice (a claim that lost, or a lease that lapsed) is work done twice.
   const claims = await logged(h0, sub.jobId, 'claimed unit') + await logged(h1, sub.jobId, 'claimed unit')
-  const timing = jobTiming([await h0.readLog(), await h1.readLog()], sub.jobId, GA.islands)
+  const timing = jobTiming([await h0.readLog(), await h1.readLog()], sub.jobId, ga.islands)
   return { seconds, byH1: await logged(h1, sub.jobId, 'committed island'), claims, timing }
 }
 
@@ -142,7 +151,7 @@ async function main (): Promise<void> {
     // Untimed: both hosts fetch and decode the dataset, start their evaluators and warm up.
     await h1.start()
     await connected(h0, h1)
-    await timeJob(lan, csvPath, 1)
+    await timeJob(lan, csvPath, 1, WARM_UP_GA)
     let seed = 100
     for (let r = 0; r < RUNS; r++) {
       for (const hosts of r % 2 === 0 ? [2, 1] : [1, 2]) {
@@ -151,7 +160,7 @@ async function main (): Promise<void> {
         const t = await timeJob(lan, csvPath, seed++)
         ;(hosts === 1 ? one : two).push(t.seconds)
         if (hosts === 2) { shares.push(t.byH1); gaps.push(t.timing.inputToClaim.median) }
-        console.log(`run ${r + 1}, ${hosts} host(s): ${t.seconds.toFixed(1)} s = ${(units / t.seconds).toFixed(2)} units/s${hosts === 2 ? `, h1 committed ${t.byH1} of ${units}; ${t.claims} claims; ${describeTiming(t.timing)}` : ''}`)
+        console.log(`run ${r + 1}, ${hosts} host(s): ${t.seconds.toFixed(1)} s = ${(units / t.seconds).toFixed(2)} units/s${hosts === 2 ? `, h1 committed ${t.byH1} of ${units}; ${t.claims} claims; ${describeTiming(t.timing)}` : `; units claimed -> committed: median ${t.timing.units.median} ms, first ${t.timing.units.first} ms`}`)
       }
     }
   } finally {

@@ -13,6 +13,11 @@ export interface JobTiming {
   readonly check: { readonly queued: number, readonly took: number, readonly n: number } | null
   /** Units claimed while an input was still being checked, and their results' median wait for the verdicts, ms. */
   readonly speculative: { readonly n: number, readonly waited: number | null }
+  /**
+   * Claim -> commit on the host that committed, ms: the median unit, and the median of each host's
+   * first unit of the job (its evaluator starts the job: a new process, the job loaded, a cold cache).
+   */
+  readonly units: { readonly median: number, readonly first: number, readonly n: number }
 }
 
 function median (xs: readonly number[]): number {
@@ -31,7 +36,11 @@ export function jobTiming (logs: readonly string[], jobId: string, islands: numb
   const took: number[] = []
   const waited: number[] = []
   let speculative = 0
+  const durations: number[] = []
+  const firsts: number[] = []
   for (const log of logs) {
+    const mine = new Map<string, number>()
+    let first = true
     for (const line of log.split('\n')) {
       const m = STAMPED.exec(line)
       if (m === null || !m[2].includes(short)) continue
@@ -41,9 +50,12 @@ export function jobTiming (logs: readonly string[], jobId: string, islands: numb
       const key = unit === null ? '' : `${unit[1]}/${unit[2]}`
       if (text.startsWith('claimed unit')) {
         if (!claimed.has(key) || (claimed.get(key) as number) > at) claimed.set(key, at)
+        if (!mine.has(key)) mine.set(key, at)
         if (text.includes('still being checked')) speculative++
       } else if (text.startsWith('committed island')) {
         if (!committed.has(key) || (committed.get(key) as number) > at) committed.set(key, at)
+        const since = mine.get(key)
+        if (since !== undefined) { durations.push(at - since); if (first) firsts.push(at - since); first = false }
       }
       const check = /^checked island .* in (\d+) ms, (\d+) ms after it arrived/.exec(text)
       if (check !== null) { took.push(Number(check[1])); queued.push(Number(check[2])) }
@@ -63,6 +75,7 @@ export function jobTiming (logs: readonly string[], jobId: string, islands: numb
     inputToClaim: { median: median(gaps), max: gaps.length === 0 ? NaN : Math.max(...gaps), n: gaps.length },
     check: took.length === 0 ? null : { queued: median(queued), took: median(took), n: took.length },
     speculative: { n: speculative, waited: waited.length === 0 ? null : median(waited) },
+    units: { median: median(durations), first: median(firsts), n: durations.length },
   }
 }
 
@@ -70,6 +83,7 @@ export function jobTiming (logs: readonly string[], jobId: string, islands: numb
 export function describeTiming (t: JobTiming): string {
   const parts = [`input committed -> claimed: median ${t.inputToClaim.median} ms, max ${t.inputToClaim.max} ms (${t.inputToClaim.n} units)`]
   if (t.check !== null) parts.push(`checks: ${t.check.queued} ms from arrival to start, ${t.check.took} ms to verdict (medians of ${t.check.n})`)
+  parts.push(`units claimed -> committed: median ${t.units.median} ms, each host's first ${t.units.first} ms`)
   if (t.speculative.n > 0) parts.push(`${t.speculative.n} claims speculative, results waited ${t.speculative.waited ?? '-'} ms for verdicts (median)`)
   return parts.join('; ')
 }

@@ -205,22 +205,28 @@ class Pool implements EvaluatorPool {
     })
   }
 
-  /** The job loaded in a fresh evaluator, for one request that must not wait behind running units. */
-  private async inFreshEvaluator<T> (job: PoolJob, ask: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
+  /**
+   * The job loaded in a fresh evaluator, for one request that must not wait behind running units;
+   * `background`: one nobody waits for, at the lowest CPU priority (transient-evaluators.ts).
+   */
+  private async inFreshEvaluator<T> (job: PoolJob, ask: (ev: EvaluatorProcess) => Promise<T>, background = false): Promise<T> {
     const code = this.jobs.compile(job)
     return await this.transient.run(async ev => {
       await this.jobs.load(ev, job, code)
       return await ask(ev)
-    })
+    }, background)
   }
 
-  /** In an evaluator of its own, like detail(): once per finished job, never in a unit's way. */
+  /**
+   * In an evaluator of its own, like detail(): once per finished job, never in a unit's way, and
+   * in the background: every peer computes them when a job ends, as the next job's units start.
+   */
   async statistics (job: PoolJob, input: StatisticsInput): Promise<JobStatistics> {
     return await this.inFreshEvaluator(job, async ev => {
       const m = await ev.request({ type: 'statistics', jobKey: job.key, input })
       if (m.type === 'statistics-computed') return m.statistics
       throw answerError(m, 'statistics-computed')
-    })
+    }, true)
   }
 
   async evaluate (job: PoolJob, params: readonly ParamValues[], island = 0): Promise<EvalResult[]> {

@@ -3,7 +3,16 @@
  * and the checker. They never wait behind running units and never leave a strategy behind in a
  * pooled evaluator.
  */
+import { setPriority } from 'node:os'
 import type { EvaluatorProcess } from './evaluator-process.js'
+
+/**
+ * The niceness of an evaluator doing background work (a finished job's statistics): the lowest
+ * priority. The pool has as many evaluators as cores; at the same priority, statistics computed
+ * when a job ends (on every peer, for seconds) took a core's share from the next job's units, on
+ * every host at once. Nice, they take what the units leave.
+ */
+export const BACKGROUND_NICENESS = 19
 
 export class TransientEvaluators {
   private readonly live = new Set<EvaluatorProcess>()
@@ -31,10 +40,15 @@ export class TransientEvaluators {
     return [...this.live]
   }
 
-  /** Runs `fn` with an evaluator of its own, killed afterwards whatever happens. */
-  async run<T> (fn: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` with an evaluator of its own, killed afterwards whatever happens; `background`: at
+   * the lowest CPU priority, from its start (threads it creates inherit it).
+   */
+  async run<T> (fn: (ev: EvaluatorProcess) => Promise<T>, background = false): Promise<T> {
     const ev = this.start()
     try {
+      if (background) lowerPriority(ev.pid)
+
       await ev.ready
       return await fn(ev)
     } catch (err) {
@@ -44,5 +58,13 @@ export class TransientEvaluators {
       await ev.kill()
       this.forget(ev)
     }
+  }
+}
+
+function lowerPriority (pid: number): void {
+  try {
+    setPriority(pid, BACKGROUND_NICENESS)
+  } catch {
+    // Where the OS refuses, it runs at the normal priority: in the units' way, never wrong.
   }
 }

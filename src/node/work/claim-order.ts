@@ -118,6 +118,7 @@ export class ClaimOrder {
     this.freeSince.set(jobId, seen)
     const lowest = Math.min(...free.map(u => u.epoch))
     const others = [...this.live(now)]
+    const rivals = others.some(p => p !== this.self)
     const step = this.stepMs()
     let best: { unit: U, rank: number, order: string } | null = null
     let waitMs = Infinity
@@ -138,9 +139,10 @@ export class ClaimOrder {
       const afterFree = before?.afterFree ?? (!firstLook && since > this.idleAt)
       seen.set(key, { since, rank, turnFrom, afterFree })
       // Free for a while before this peer came free: a peer ranked below may be claiming it
-      // right now, so every rank waits a step more to hear of it.
-      const late = this.idleAt - since > step
-      const due = Math.max(turnFrom, this.idleAt + (afterFree ? step : 0)) + claimDelay(rank, step) + (late ? step : 0)
+      // right now, so every rank waits a step more to hear of it. Both extra steps wait for a
+      // rival's claim: with no other candidate (one peer, or every other one busy) there is none.
+      const late = rivals && this.idleAt - since > step
+      const due = Math.max(turnFrom, this.idleAt + (rivals && afterFree ? step : 0)) + claimDelay(rank, step) + (late ? step : 0)
       if (due > now) { waitMs = Math.min(waitMs, due - now); continue }
       const order = sha256Hex(`${this.self}/${key}`)
       if (best === null || rank < best.rank || (rank === best.rank && order < best.order)) best = { unit, rank, order }
