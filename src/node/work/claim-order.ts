@@ -7,7 +7,8 @@
  * the same moment: 30 peers made 144 claims for 10 units.
  */
 import { sha256Hex } from '../../protocol/canonical.js'
-import { busyPeers } from '../../ledger/queries.js'
+import { busyPeers, unitKey, type CommitTrust } from '../../ledger/queries.js'
+import { inputCommit } from '../../ledger/speculation.js'
 import type { LedgerState } from '../../ledger/state.js'
 
 /**
@@ -45,14 +46,20 @@ export const MAX_CLAIM_LATENCY_SAMPLE_MS = 5_000
 
 export interface FreeUnit { readonly island: number, readonly epoch: number }
 
-/** This peer's rank (0 = first) for `key` among `self` and `others` (duplicates and self ignored). */
-export function claimRank (self: string, others: Iterable<string>, key: string): number {
+/**
+ * This peer's rank (0 = first) for `key` among `self` and `others` (duplicates and self ignored).
+ * `first`, when it is one of them, ranks above every other: the peer that computed the unit's
+ * island at the epoch before (claimFirst).
+ */
+export function claimRank (self: string, others: Iterable<string>, key: string, first?: string): number {
+  if (first === self) return 0
   const mine = sha256Hex(`${self}/${key}`)
   let rank = 0
   const seen = new Set<string>([self])
   for (const peer of others) {
     if (seen.has(peer)) continue
     seen.add(peer)
+    if (peer === first) { rank++; continue }
     const theirs = sha256Hex(`${peer}/${key}`)
     // Ties cannot happen between distinct ids short of a sha256 collision; ids break them anyway.
     if (theirs < mine || (theirs === mine && peer < self)) rank++
@@ -79,6 +86,19 @@ export function claimDelay (rank: number, stepMs = CLAIM_STEP_MS): number {
 export function claimCandidates (connected: Iterable<string>, state: Pick<LedgerState, 'units' | 'peers'>, now: number): string[] {
   const busy = busyPeers(state, now)
   return [...connected].filter(id => state.peers.has(id) && !busy.has(id))
+}
+
+/**
+ * The peer ranked first for a unit of epoch e > 0: the author of the commit of the same island at
+ * epoch e-1 (the one this peer counts or will count). That peer came free when it committed, holds
+ * the population, and trusts its own checkpoint, so it may claim the moment the unit is free,
+ * while every other peer first has to hear of the commit: a rank that costs no step and leaves
+ * nothing to race for. Every peer reads it from the same ledger; a busy or absent author is no
+ * candidate, and the ranking falls back to the hash.
+ */
+export function claimFirst (state: Pick<LedgerState, 'units'>, jobId: string, unit: FreeUnit, trust: CommitTrust): string | undefined {
+  if (unit.epoch === 0) return undefined
+  return inputCommit(state.units.get(unitKey(jobId, unit.island, unit.epoch - 1)), trust)?.commit.author
 }
 
 /** A free unit as this peer saw it: first seen free, its rank then, and when its turn counts from. */
@@ -108,7 +128,7 @@ export class ClaimOrder {
 
   constructor (private readonly self: string, private readonly live: (now: number) => Iterable<string>) {}
 
-  choose<U extends FreeUnit> (jobId: string, free: readonly U[], keyOf: (u: U) => string, now: number): ClaimChoice<U> | null {
+  choose<U extends FreeUnit> (jobId: string, free: readonly U[], keyOf: (u: U) => string, now: number, firstOf: (u: U) => string | undefined = () => undefined): ClaimChoice<U> | null {
     if (free.length === 0) { this.freeSince.delete(jobId); return null }
     const previous = this.freeSince.get(jobId)
     const firstLook = !this.lookedSinceFree.has(jobId)
@@ -126,7 +146,8 @@ export class ClaimOrder {
       // A later epoch's unit waits behind the lowest; its turn is counted from when it is next.
       if (unit.epoch !== lowest) continue
       const key = keyOf(unit)
-      const rank = claimRank(this.self, others, key)
+      const first = firstOf(unit)
+      const rank = claimRank(this.self, others, key, first)
       const before = previous?.get(key)
       // A better rank than before (a peer above came busy or left): the peer now above this one
       // heard the same news at about the same time, and may have claimed on it; its claim takes a
@@ -142,7 +163,8 @@ export class ClaimOrder {
       // right now, so every rank waits a step more to hear of it. Both extra steps wait for a
       // rival's claim: with no other candidate (one peer, or every other one busy) there is none.
       const late = rivals && this.idleAt - since > step
-      const due = Math.max(turnFrom, this.idleAt + (rivals && afterFree ? step : 0)) + claimDelay(rank, step) + (late ? step : 0)
+      // The peer every other ranks first by the island it computed waits for nobody's news.
+      const due = Math.max(turnFrom, this.idleAt + (rivals && afterFree && first !== this.self ? step : 0)) + claimDelay(rank, step) + (late ? step : 0)
       if (due > now) { waitMs = Math.min(waitMs, due - now); continue }
       const order = sha256Hex(`${this.self}/${key}`)
       if (best === null || rank < best.rank || (rank === best.rank && order < best.order)) best = { unit, rank, order }

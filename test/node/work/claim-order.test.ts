@@ -52,6 +52,32 @@ test('a unit waits for its turn, counted from when this peer first saw it free, 
   assert.deepEqual(order.choose('j', [unit, { island: 0, epoch: 1 }], keyOf, 6000 + 2 * CLAIM_STEP_MS), { unit })
 })
 
+test('the peer that computed an island at the epoch before ranks first for its next unit, on every peer alike, and claims it without a wait', () => {
+  for (let u = 0; u < 50; u++) {
+    const key = `job:${u % 10}:${1 + Math.floor(u / 10)}`
+    const first = PEERS[(u * 7) % PEERS.length] as string
+    const ranks = PEERS.map(self => claimRank(self, PEERS, key, first))
+    assert.deepEqual([...ranks].sort((a, b) => a - b), PEERS.map((_, i) => i), `ranks of ${key} are still 0..n-1`)
+    assert.equal(ranks[PEERS.indexOf(first)], 0, `${first} is first for ${key}`)
+  }
+  // A preferred peer that is no candidate (busy, gone) changes nothing.
+  const others = PEERS.slice(1, 10)
+  assert.equal(claimRank('peer-0', others, 'job:1:1', 'peer-20'), claimRank('peer-0', others, 'job:1:1'))
+  // peer-0 ranks third by the hash for some unit of epoch 1; as its island's last author it claims at once.
+  let island = 0
+  while (claimRank('peer-0', others, `j:${island}:1`) !== 2) island++
+  const unit = { island, epoch: 1 }
+  const keyOf = (u: { island: number, epoch: number }): string => `j:${u.island}:${u.epoch}`
+  const hashed = new ClaimOrder('peer-0', () => others)
+  assert.deepEqual(hashed.choose('j', [unit], keyOf, 1000), { waitMs: 2 * CLAIM_STEP_MS })
+  const preferred = new ClaimOrder('peer-0', () => others)
+  assert.deepEqual(preferred.choose('j', [unit], keyOf, 1000, () => 'peer-0'), { unit })
+  // And another peer's last author makes peer-0 wait one rank more than the hash alone.
+  const behind = new ClaimOrder('peer-0', () => others)
+  const author = others.find(p => claimRank(p, ['peer-0', ...others], keyOf(unit)) > 2) as string
+  assert.deepEqual(behind.choose('j', [unit], keyOf, 1000, () => author), { waitMs: 3 * CLAIM_STEP_MS })
+})
+
 test('the step between turns follows the gossip latency this peer observes, within its bounds', () => {
   const order = new ClaimOrder('peer-0', () => [])
   assert.equal(order.stepMs(), CLAIM_STEP_MS, 'nothing observed yet')
