@@ -46,7 +46,16 @@ const BARS = LARGE ? 1_000_000 : 100_000
  * 16 units of about half a second each here (large: several seconds): 4 islands keep two hosts
  * busy through every epoch.
  */
-const GA = LARGE ? { islands: 4, epochs: 4, population: 64, generations: 10 } : { islands: 4, epochs: 4, population: 48, generations: 60 }
+const GA = { ...(LARGE ? { islands: 4, epochs: 4, population: 64, generations: 10 } : { islands: 4, epochs: 4, population: 48, generations: 60 }), ...epochsOverride() }
+/**
+ * BENCH_EPOCHS makes the timed jobs longer: every job pays its start (fresh evaluators and
+ * checkers, the look-ahead sample, the first unit's cold caches) once, and 16 units are too few
+ * to tell that from the steady rate between epochs.
+ */
+function epochsOverride (): { epochs?: number } {
+  const epochs = Number(process.env.BENCH_EPOCHS)
+  return Number.isInteger(epochs) && epochs > 0 ? { epochs } : {}
+}
 /** Units one plain process computes in the control (large: fewer, each is seconds). */
 const CONTROL_UNITS = LARGE ? 4 : 8
 /**

@@ -17,7 +17,8 @@ function sizeLine (name: string, z: Sizes): string {
 }
 
 function boardLine (when: string, b: Boards, live: number): string {
-  return `${when}: ${b.identical}/${live} identical, ${b.distinct} distinct; ${b.matchReference ?? '?'}/${live} equal to the 1-peer reference in rank, params and fitness`
+  const differences = b.differences.map(d => `\n    differs on ${d}`).join('')
+  return `${when}: ${b.identical}/${live} identical, ${b.distinct} distinct; ${b.matchReference ?? '?'}/${live} equal to the 1-peer reference in rank, params and fitness${differences}`
 }
 
 export function formatReport (r: ScaleReport): string {

@@ -81,6 +81,21 @@ export interface Boards {
   readonly top: readonly LeaderboardRow[]
   /** Each live peer's (rank, params, fitness) rows, for the comparison with the reference. */
   readonly ranked: ReadonlyArray<ReturnType<typeof comparable>>
+  /** For each live peer whose leaderboard differs from the first one's: where it first differs. */
+  readonly differences: readonly string[]
+}
+
+/** The first path at which `a` and `b` differ, with both values ("2.dsr: 0.1 vs undefined"). */
+function firstDifference (a: unknown, b: unknown, path = ''): string | null {
+  if (isDeepStrictEqual(a, b)) return null
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+    for (const k of keys) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path === '' ? k : `${path}.${k}`)
+      if (d !== null) return d
+    }
+  }
+  return `${path === '' ? '(board)' : path}: ${JSON.stringify(a) ?? 'undefined'} vs ${JSON.stringify(b) ?? 'undefined'}`
 }
 
 /** Reads every live peer's leaderboard (letting them settle who is credited, as the LAN tests do). */
@@ -95,6 +110,10 @@ export async function boardsOf (hosts: readonly LanHost[], submitted: SubmitResu
     matchReference: null,
     top: views[0].leaderboard,
     ranked: views.map(v => comparable(v.leaderboard)),
+    differences: views.flatMap((v, i) => {
+      const d = firstDifference(views[0].leaderboard, v.leaderboard)
+      return d === null ? [] : [`${hosts[i]?.name ?? i}: ${d}`]
+    }),
   }
 }
 

@@ -7,9 +7,8 @@
  * the same moment: 30 peers made 144 claims for 10 units.
  */
 import { sha256Hex } from '../../protocol/canonical.js'
-import { busyPeers, unitKey, type CommitTrust } from '../../ledger/queries.js'
-import { inputCommit } from '../../ledger/speculation.js'
-import type { LedgerState } from '../../ledger/state.js'
+import { busyPeers, byHlcThenAuthor, unitKey } from '../../ledger/queries.js'
+import type { CommitRecord, LedgerState } from '../../ledger/state.js'
 
 /**
  * The least wait between ranks: a little above a gossip round trip on a LAN (a claim published
@@ -89,16 +88,21 @@ export function claimCandidates (connected: Iterable<string>, state: Pick<Ledger
 }
 
 /**
- * The peer ranked first for a unit of epoch e > 0: the author of the commit of the same island at
- * epoch e-1 (the one this peer counts or will count). That peer came free when it committed, holds
- * the population, and trusts its own checkpoint, so it may claim the moment the unit is free,
- * while every other peer first has to hear of the commit: a rank that costs no step and leaves
- * nothing to race for. Every peer reads it from the same ledger; a busy or absent author is no
+ * The peer ranked first for a unit of epoch e > 0: the author of the earliest commit, by (hlc,
+ * author), of the same island at epoch e-1. That peer came free when it committed, holds the
+ * population, and trusts its own checkpoint, so it may claim the moment the unit is free, while
+ * every other peer first has to hear of the commit: a rank that costs no step and leaves nothing
+ * to race for. The earliest commit, not the one this peer counts: which commits a peer has checked
+ * differs between peers for a while, and their rankings must not. A busy or absent author is no
  * candidate, and the ranking falls back to the hash.
  */
-export function claimFirst (state: Pick<LedgerState, 'units'>, jobId: string, unit: FreeUnit, trust: CommitTrust): string | undefined {
+export function claimFirst (state: Pick<LedgerState, 'units'>, jobId: string, unit: FreeUnit): string | undefined {
   if (unit.epoch === 0) return undefined
-  return inputCommit(state.units.get(unitKey(jobId, unit.island, unit.epoch - 1)), trust)?.commit.author
+  let first: CommitRecord | undefined
+  for (const c of state.units.get(unitKey(jobId, unit.island, unit.epoch - 1))?.commits ?? []) {
+    if (first === undefined || byHlcThenAuthor(c, first) < 0) first = c
+  }
+  return first?.author
 }
 
 /** A free unit as this peer saw it: first seen free, its rank then, and when its turn counts from. */

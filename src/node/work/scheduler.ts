@@ -230,7 +230,7 @@ class LeaseScheduler implements Scheduler {
       const readiness = this.components.library.readiness(job.id, job.spec)
       if (!readiness.ready) { this.blockedJobs.set(job.id, readiness.reason); continue }
       const free = startableUnits(this.state(), job.id, now, this.trust).filter(u => !this.runningUnits.has(unitKey(job.id, u.island, u.epoch)))
-      const choice = this.claimOrder.choose(job.id, free, u => unitKey(job.id, u.island, u.epoch), now, u => claimFirst(this.state(), job.id, u, this.trust))
+      const choice = this.claimOrder.choose(job.id, free, u => unitKey(job.id, u.island, u.epoch), now, u => claimFirst(this.state(), job.id, u))
       if (choice === null) continue
       if ('waitMs' in choice) { this.kickIn(choice.waitMs); continue }
       return { jobId: job.id, ...choice.unit }

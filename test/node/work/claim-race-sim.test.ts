@@ -8,7 +8,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ClaimOrder, claimCandidates, claimFirst } from '../../../src/node/work/claim-order.js'
-import { TRUST_ALL, leaseHolder } from '../../../src/ledger/queries.js'
+import { leaseHolder } from '../../../src/ledger/queries.js'
 import type { LedgerState, UnitRecord } from '../../../src/ledger/state.js'
 import { createPrng } from '../../../src/engine/prng.js'
 
@@ -100,7 +100,7 @@ function simulate (o: SimOptions): Sim {
         if (e === 0 || (views[p].units.get(`j:${i}:${e - 1}`)?.commits.length ?? 0) > 0) free.push({ island: i, epoch: e })
       }
     }
-    const choice = orders[p].choose('j', free, u => `j:${u.island}:${u.epoch}`, now, u => o.mode === 'race' ? undefined : claimFirst(views[p], 'j', u, TRUST_ALL))
+    const choice = orders[p].choose('j', free, u => `j:${u.island}:${u.epoch}`, now, u => o.mode === 'race' ? undefined : claimFirst(views[p], 'j', u))
     if (choice === null) return
     if ('waitMs' in choice) { at(now + choice.waitMs, () => { decide(p, now + choice.waitMs) }); return }
     const { island, epoch } = choice.unit
