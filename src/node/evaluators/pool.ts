@@ -207,7 +207,7 @@ class Pool implements EvaluatorPool {
 
   /**
    * The job loaded in a fresh evaluator, for one request that must not wait behind running units;
-   * `background`: one nobody waits for, at the lowest CPU priority (transient-evaluators.ts).
+   * `background`: one nobody waits for, at a lower CPU priority (transient-evaluators.ts).
    */
   private async inFreshEvaluator<T> (job: PoolJob, ask: (ev: EvaluatorProcess) => Promise<T>, background = false): Promise<T> {
     const code = this.jobs.compile(job)

@@ -7,12 +7,14 @@ import { setPriority } from 'node:os'
 import type { EvaluatorProcess } from './evaluator-process.js'
 
 /**
- * The niceness of an evaluator doing background work (a finished job's statistics): the lowest
+ * The niceness of an evaluator doing background work (a finished job's statistics): a lower
  * priority. The pool has as many evaluators as cores; at the same priority, statistics computed
  * when a job ends (on every peer, for seconds) took a core's share from the next job's units, on
- * every host at once. Nice, they take what the units leave.
+ * every host at once. At 5 they get about a third of a unit's share while the cores are full. Not
+ * the lowest (19): on a saturated machine that starved them for minutes (30 peers on 2 cores), so
+ * a peer's leaderboard lacked its DSR long after the others had theirs.
  */
-export const BACKGROUND_NICENESS = 19
+export const BACKGROUND_NICENESS = 5
 
 export class TransientEvaluators {
   private readonly live = new Set<EvaluatorProcess>()
@@ -42,7 +44,7 @@ export class TransientEvaluators {
 
   /**
    * Runs `fn` with an evaluator of its own, killed afterwards whatever happens; `background`: at
-   * the lowest CPU priority, from its start (threads it creates inherit it).
+   * a lower CPU priority, from its start (threads it creates inherit it).
    */
   async run<T> (fn: (ev: EvaluatorProcess) => Promise<T>, background = false): Promise<T> {
     const ev = this.start()

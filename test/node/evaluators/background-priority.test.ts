@@ -1,5 +1,5 @@
 /**
- * A finished job's statistics run in an evaluator at the lowest CPU priority, so on a peer whose
+ * A finished job's statistics run in an evaluator at a lower CPU priority, so on a peer whose
  * evaluators fill its cores they take what the next job's units leave; the pooled evaluators that
  * run units keep the normal priority.
  */
@@ -27,7 +27,7 @@ function priorityOf (pid: number): number | null {
   try { return getPriority(pid) } catch { return null }
 }
 
-test('statistics run in an evaluator at the lowest priority; the pooled evaluator keeps the normal one', { skip: process.platform === 'win32' }, async () => {
+test('statistics run in an evaluator at a lower priority; the pooled evaluator keeps the normal one', { skip: process.platform === 'win32' }, async () => {
   const source = readFixture('good-sma.ts')
   const spec = specFor(source, 'good-sma.ts', BARS, { islands: 2, population: 12, generations: 2, epochs: 2 })
   const def = instantiateStrategy(compileStrategy(source, 'good-sma.ts'), 'good-sma.ts')
