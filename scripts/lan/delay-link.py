@@ -125,7 +125,6 @@ def main():
                 if not os.read(stdin, 4096):
                     stop.append('stdin closed')
                 continue
-            arrived = time.monotonic()
             while True:
                 try:
                     frame = os.read(fd, READ_BYTES)
@@ -137,6 +136,10 @@ def main():
                     raise
                 if not frame:
                     break
+                # Stamped as each frame is read, not once per wake-up: frames that come in while
+                # this loop runs (or while the relay is descheduled in it, on a loaded machine)
+                # would otherwise leave early, by as long as the loop took.
+                arrived = time.monotonic()
                 if loss > 0 and random.random() < loss:
                     counts['lost'] += 1
                 elif len(queues[fd]) >= MAX_QUEUED_FRAMES:
