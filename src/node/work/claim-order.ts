@@ -7,8 +7,8 @@
  * the same moment: 30 peers made 144 claims for 10 units.
  */
 import { sha256Hex } from '../../protocol/canonical.js'
-import { busyPeers, byHlcThenAuthor, unitKey } from '../../ledger/queries.js'
-import type { CommitRecord, LedgerState } from '../../ledger/state.js'
+import { busyPeers, countedCommit, TRUST_ALL, unitKey } from '../../ledger/queries.js'
+import type { LedgerState } from '../../ledger/state.js'
 
 /**
  * The least wait between ranks: a little above a gossip round trip on a LAN (a claim published
@@ -98,11 +98,8 @@ export function claimCandidates (connected: Iterable<string>, state: Pick<Ledger
  */
 export function claimFirst (state: Pick<LedgerState, 'units'>, jobId: string, unit: FreeUnit): string | undefined {
   if (unit.epoch === 0) return undefined
-  let first: CommitRecord | undefined
-  for (const c of state.units.get(unitKey(jobId, unit.island, unit.epoch - 1))?.commits ?? []) {
-    if (first === undefined || byHlcThenAuthor(c, first) < 0) first = c
-  }
-  return first?.author
+  // The commit that counts when every commit is trusted: the earliest by (hlc, author).
+  return countedCommit(state.units.get(unitKey(jobId, unit.island, unit.epoch - 1)), TRUST_ALL)?.author
 }
 
 /** A free unit as this peer saw it: first seen free, its rank then, and when its turn counts from. */
