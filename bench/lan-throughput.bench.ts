@@ -33,6 +33,7 @@ import { sha256Hex } from '../src/protocol/canonical.js'
 import { candlesCsv } from '../test/helpers/candles-csv.js'
 import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
 import { describeTiming, jobTiming, type JobTiming } from './mesh-log-timing.js'
+import { until } from './poll-until.js'
 
 const LARGE = process.env.BENCH_SIZE === 'large'
 /**
@@ -77,19 +78,11 @@ function median (xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)]
 }
 
-async function until (what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-}
-
 async function connected (a: LanHost, b: LanHost): Promise<void> {
   const idB = (await b.status()).self.id
   const idA = (await a.status()).self.id
-  await until(`${a.name} and ${b.name} connected`, 60_000, async () =>
-    (await a.status()).peers.some(p => p.id === idB && p.connected) && (await b.status()).peers.some(p => p.id === idA && p.connected))
+  await until(`${a.name} and ${b.name} connected`, async () =>
+    ((await a.status()).peers.some(p => p.id === idB && p.connected) && (await b.status()).peers.some(p => p.id === idA && p.connected)) || undefined, { timeoutMs: 60_000, everyMs: 100 })
 }
 
 /** Lines of a peer's log that record a claim or a commit of `jobId`. */
@@ -105,7 +98,7 @@ async function timeJob (lan: Lan, csvPath: string, seed: number, ga = GA): Promi
   const [h0, h1] = lan.hosts
   const sub = await h0.submit({ strategyPath: STRATEGY, data: csvPath, ...ga, seed, minTrades: 1 })
   const t0 = performance.now()
-  await until(`job ${sub.jobId.slice(0, 12)} done`, JOB_TIMEOUT_MS, async () => (await h0.results(sub.jobId, 1)).done)
+  await until(`job ${sub.jobId.slice(0, 12)} done`, async () => (await h0.results(sub.jobId, 1)).done || undefined, { timeoutMs: JOB_TIMEOUT_MS, everyMs: 100 })
   const seconds = (performance.now() - t0) / 1000
   // A unit claimed twice (a claim that lost, or a lease that lapsed) is work done twice.
   const claims = await logged(h0, sub.jobId, 'claimed unit') + await logged(h1, sub.jobId, 'claimed unit')

@@ -16,6 +16,7 @@ import { createPeer, type Peer } from '../src/node/peer.js'
 import { syntheticCandles } from '../src/engine/data/synthetic.js'
 import { candlesCsv } from '../test/helpers/candles-csv.js'
 import { describeTiming, jobTiming } from './mesh-log-timing.js'
+import { until } from './poll-until.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const GA = { islands: 4, epochs: 4, population: 48, generations: 60 }
@@ -33,24 +34,16 @@ async function startPeer (dir: string, name: string, sink: Stamped, bootstrap: s
   return peer
 }
 
-async function until (what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
-
 async function timeJob (submitter: Peer, logs: Stamped[], csv: string, seed: number): Promise<string> {
   for (const l of logs) l.lines.length = 0
   const sub = await submitter.submit({ strategyPath: STRATEGY, data: csv, ...GA, seed, minTrades: 1 })
   const t0 = performance.now()
-  await until('the job', 600_000, async () => (await submitter.results(sub.jobId, 1)).done)
+  await until('the job', async () => (await submitter.results(sub.jobId, 1)).done || undefined, { timeoutMs: 600_000, everyMs: 20 })
   const seconds = (performance.now() - t0) / 1000
   const short = sub.jobId.slice(0, 12)
   const byOther = logs.length > 1 ? logs[1].lines.filter(l => l.includes('committed island') && l.includes(short)).length : 0
   const timing = jobTiming(logs.map(l => l.lines.join('\n')), sub.jobId, GA.islands)
-  return `${logs.length} peer(s): ${seconds.toFixed(2)} s = ${(16 / seconds).toFixed(2)} units/s; second peer committed ${byOther}; ${describeTiming(timing)}`
+  return `${logs.length} peer(s): ${seconds.toFixed(2)} s = ${(GA.islands * GA.epochs / seconds).toFixed(2)} units/s; second peer committed ${byOther}; ${describeTiming(timing)}`
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'stratmesh-bench-timeline-'))
@@ -63,7 +56,7 @@ try {
   const pa = await startPeer(dir, 'a', a)
   await timeJob(pa, [a], csv, 1) // warm-up: dataset, evaluator
   const pb = await startPeer(dir, 'b', b, [pa.listenAddresses()[0]])
-  await until('the peers to connect', 30_000, async () => (await pa.status()).peers.some(p => p.id === pb.id && p.connected))
+  await until('the peers to connect', async () => (await pa.status()).peers.some(p => p.id === pb.id && p.connected) || undefined, { timeoutMs: 30_000, everyMs: 20 })
   await timeJob(pa, [a, b], csv, 2) // warm-up of b
   for (let r = 0; r < RUNS; r++) {
     console.log(await timeJob(pa, [a, b], csv, 100 + r))
