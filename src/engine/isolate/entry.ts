@@ -196,6 +196,19 @@ const operations = {
     job = { def, ctx, spec, setups, prefixes: createPrefixContexts(candles, prefixCacheBytes(maxCacheBytes)), members }
     return null
   }),
+  /**
+   * Another job of the loaded strategy on the loaded candles (the host sends it only when the job's
+   * engine, strategy and candles are the ones loaded): its spec replaces the last one, and the
+   * strategy, its indicator cache and the look-ahead prefixes stay, as they stay between units of one
+   * job. A basket job's members are made from its spec, so one is always loaded afresh.
+   */
+  useSpec: (specJson: string): number => respond(() => {
+    const j = loaded()
+    const spec = parse(specJson) as JobSpec
+    if (j.members !== null || spec.basket !== undefined) throw new StratmeshError('EVAL_CHILD_USED', 'a basket job is loaded in a fresh evaluator')
+    job = { ...j, spec, setups: new Map([[0, evalSetupFor(spec, j.ctx)]]) }
+    return null
+  }),
   runUnit: (inputJson: string, skipJson: string): number => respond(() => {
     const j = loaded()
     const report = progress

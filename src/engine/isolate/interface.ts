@@ -13,5 +13,11 @@
  * and the statistics operation (a finished job's DSR, PBO and plateau scores).
  */
 export const ISOLATE_INTERFACE_VERSION = 3
+/**
+ * Operations a host uses only when the bundle has them, so bundles and hosts on either side of
+ * their addition still work together (no version bump): useSpec, another job of the loaded
+ * strategy and candles (a host without it loads every job in a fresh evaluator).
+ */
+export const OPTIONAL_OPERATIONS = ['useSpec'] as const
 /** The global the bundle leaves its operations on, for the host to take and delete. */
 export const ENGINE_GLOBAL = 'stratmeshEngine'

@@ -1,8 +1,8 @@
 /**
  * The checker: the evaluator that evaluates genomes of other members' checkpoints, outside the
  * pool's size so a check never waits behind units (next-epoch units wait for their inputs'
- * checks). Requests run one at a time; it holds one job's strategy in its lifetime and is ended
- * when idle.
+ * checks). Requests run one at a time; it holds one strategy and its candles in its lifetime (for
+ * one job, or jobs that share them) and is ended when idle.
  */
 import { StratmeshError, isStratmeshError } from '../../protocol/errors.js'
 import type { EvalResult, ParamValues } from '../../protocol/types.js'
@@ -24,6 +24,8 @@ export interface CheckerHost {
   assertRunning (): void
   readonly transient: TransientEvaluators
   load (ev: EvaluatorProcess, job: PoolJob, code: string): Promise<void>
+  /** Whether `ev` can take `job` (fresh, holding it, or holding its strategy and candles). */
+  fits (ev: EvaluatorProcess, job: PoolJob): boolean
   countEvaluation (): void
   countRestart (err: unknown): void
 }
@@ -84,7 +86,7 @@ export class Checker {
 
   private async requestNow<T> (job: PoolJob, code: string, ask: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const ev = await this.checkerFor(job.key)
+      const ev = await this.checkerFor(job)
       clearTimeout(this.idle)
       try {
         await this.host.load(ev, job, code)
@@ -103,15 +105,18 @@ export class Checker {
     }
   }
 
-  /** The checker for a job: the current one if it is alive and holds this job (or none yet), else a new one. */
-  private async checkerFor (jobKey: string): Promise<EvaluatorProcess> {
+  /**
+   * The checker for a job: the current one if it is alive and fits the job (holds it, or its
+   * strategy and candles, or none yet), else a new one.
+   */
+  private async checkerFor (job: PoolJob): Promise<EvaluatorProcess> {
     this.host.assertRunning()
     const current = this.current
-    if (current !== null && current.state !== 'dead' && current.state !== 'stopping' && (!current.used || current.job === jobKey)) {
+    if (current !== null && current.state !== 'dead' && current.state !== 'stopping' && this.host.fits(current, job)) {
       await current.ready
       return current
     }
-    // One strategy per process lifetime: a checker that ran another job is replaced.
+    // One strategy per process lifetime: a checker that ran another strategy is replaced.
     await this.retire()
     const ev = this.host.transient.start()
     this.current = ev

@@ -1,8 +1,8 @@
 /**
  * The evaluator child: the process that holds the isolate where strategy code runs. Started by the
  * evaluator pool with child_process.fork, a scrubbed environment and Node's permission model; it
- * creates one isolated-vm isolate (isolate-host.ts) for one job's strategy and candles in its
- * lifetime, then runs whole GA work units on request, reporting each evaluation before it starts
+ * creates one isolated-vm isolate (isolate-host.ts) for one strategy and its candles in its
+ * lifetime (one job's, or several jobs' that share them), then runs whole GA work units on request, reporting each evaluation before it starts
  * so the parent's watchdog knows which genome hung. It also recomputes one genome in detail for the
  * dashboard, evaluates lists of genomes for the check of other members' checkpoints, and inspects
  * a strategy at submit. No strategy code runs in this Node realm: only in the isolate.
@@ -50,7 +50,8 @@ let host: IsolateHost | null = null
 let jobKey: string | null = null
 
 /**
- * One isolate, one strategy per process lifetime: the pool replaces the process for another. The
+ * One isolate, one strategy per process lifetime: the pool replaces the process for another
+ * strategy, engine or candles, and sends use-job for another job of the same ones. The
  * engine is the job's bundle when one came with the request, else the one this peer was built with.
  */
 function newHost (extraBytes: number, engine = engineScript): IsolateHost {
@@ -115,10 +116,16 @@ function handle (m: ParentMessage): ChildMessage {
       return { type: 'fingerprinted', id: m.id, fingerprint: newHost(0, m.engine).fingerprint() }
     case 'load-job': {
       const bars = m.basket === undefined ? m.candles.length : m.basket.reduce((n, c) => n + c.length, 0)
-      newHost(jobIsolateBytes(bars, m.maxCacheBytes), m.engine).loadJob(m.code, m.fileName, m.basket ?? [m.candles], m.spec, m.maxCacheBytes)
+      const h = newHost(jobIsolateBytes(bars, m.maxCacheBytes), m.engine)
+      h.loadJob(m.code, m.fileName, m.basket ?? [m.candles], m.spec, m.maxCacheBytes)
+      jobKey = m.jobKey
+      return { type: 'loaded', id: m.id, reusable: m.basket === undefined && h.canUseSpec }
+    }
+    case 'use-job':
+      // The parent sends it only for the strategy, engine and candles loaded here (job-loader.ts).
+      loadedHost(jobKey ?? '').useSpec(m.spec)
       jobKey = m.jobKey
       return { type: 'loaded', id: m.id }
-    }
     case 'run-unit':
       // The parent checks the checkpoint's shape (messages.ts) as it checks everything a child sends.
       return { type: 'result', id: m.id, checkpoint: loadedHost(m.jobKey).runUnit(m.input, m.skip) as never }

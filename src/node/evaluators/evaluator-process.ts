@@ -38,10 +38,15 @@ interface Pending {
 
 export class EvaluatorProcess {
   readonly pid: number
-  /** The job loaded in the child; a child runs one strategy in its lifetime. */
+  /** The job loaded in the child last; a child runs one strategy in its lifetime. */
   job: string | null = null
   /** Whether any strategy code has been loaded (and could have changed the child's realm). */
   used = false
+  /**
+   * The strategy, engine and candles the child holds (job-loader.ts), when it can take another job
+   * of them; null while it holds none or cannot.
+   */
+  realm: string | null = null
   state: EvaluatorState = 'starting'
   /** The child's latest memory report (it sends one every MEMORY_REPORT_MS), and when it came (performance.now()). */
   memory: { readonly report: MemoryMessage, readonly at: number } | null = null

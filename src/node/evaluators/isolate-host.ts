@@ -15,7 +15,7 @@ import { wrapStrategyModule } from '../../engine/strategy-loader.js'
 import { StratmeshError } from '../../protocol/errors.js'
 import { isErrorCode } from '../../protocol/error-codes.js'
 import { SEAL_REALM_SCRIPT } from './isolate-realm.js'
-import { ENGINE_GLOBAL, ISOLATE_INTERFACE_VERSION } from '../../engine/isolate/interface.js'
+import { ENGINE_GLOBAL, ISOLATE_INTERFACE_VERSION, OPTIONAL_OPERATIONS } from '../../engine/isolate/interface.js'
 
 type Ivm = typeof IsolatedVm
 
@@ -60,6 +60,8 @@ export interface IsolateHostOptions {
 
 const OPERATIONS = ['fingerprint', 'inspect', 'loadJob', 'runUnit', 'evaluate', 'detail', 'backtest', 'takeSeries', 'lookAhead', 'preflight', 'walkForward', 'statistics', 'take'] as const
 type Operation = typeof OPERATIONS[number]
+type OptionalOperation = typeof OPTIONAL_OPERATIONS[number]
+type OperationRef = IsolatedVm.Reference<(...args: unknown[]) => unknown>
 
 export class IsolateHost {
   /** Set when the host ended the isolate (or V8 did, at its memory limit). */
@@ -67,7 +69,7 @@ export class IsolateHost {
   private readonly ivm: Ivm
   private readonly isolate: IsolatedVm.Isolate
   private readonly context: IsolatedVm.Context
-  private readonly ops: Record<Operation, IsolatedVm.Reference<(...args: unknown[]) => unknown>>
+  private readonly ops: Record<Operation, OperationRef> & Partial<Record<OptionalOperation, OperationRef>>
 
   constructor (opts: IsolateHostOptions) {
     this.ivm = opts.ivm
@@ -88,7 +90,8 @@ export class IsolateHost {
     if (version !== ISOLATE_INTERFACE_VERSION) {
       throw new StratmeshError('ENGINE_INTERFACE_UNSUPPORTED', `the engine bundle speaks isolate interface ${String(version).slice(0, 20)}; this peer's evaluators speak ${ISOLATE_INTERFACE_VERSION}`)
     }
-    this.ops = Object.fromEntries(OPERATIONS.map(name => [name, engine.getSync(name, { reference: true })])) as IsolateHost['ops']
+    const optional = OPTIONAL_OPERATIONS.map(name => [name, engine.getSync(name, { reference: true }) as OperationRef] as const).filter(([, op]) => op.typeof === 'function')
+    this.ops = Object.fromEntries([...OPERATIONS.map(name => [name, engine.getSync(name, { reference: true })]), ...optional]) as IsolateHost['ops']
     const progress = (index: unknown, key: unknown, repeat: unknown): void => {
       if (!Number.isSafeInteger(index) || (index as number) < 0 || typeof key !== 'string' || key.length > MAX_PROGRESS_KEY_CHARS) this.end('bad-progress')
       else if (!opts.onProgress(index as number, key, repeat === true)) this.end('bad-progress')
@@ -129,6 +132,16 @@ export class IsolateHost {
   loadJob (code: string, fileName: string, symbols: readonly Candles[], spec: JobSpec, maxCacheBytes: number): void {
     const columns = (c: Candles): unknown[] => [c.time, c.open, c.high, c.low, c.close, c.volume].map(x => new this.ivm.ExternalCopy(x).copyInto({ release: true }))
     this.call('loadJob', [this.strategy(code, fileName), fileName, ...columns(symbols[0]), JSON.stringify(spec), maxCacheBytes, ...symbols.slice(1).flatMap(columns)])
+  }
+
+  /** Whether the bundle can take another job of the loaded strategy and candles (useSpec). */
+  get canUseSpec (): boolean {
+    return this.ops.useSpec !== undefined
+  }
+
+  /** Another job of the loaded strategy on the loaded candles: its spec replaces the loaded one's. */
+  useSpec (spec: JobSpec): void {
+    this.call('useSpec', [JSON.stringify(spec)])
   }
 
   runUnit (input: UnitInput, skip: ReadonlyArray<readonly [string, string]>): unknown {
@@ -184,8 +197,10 @@ export class IsolateHost {
   }
 
   /** Runs one operation; its answer's size is checked before it is copied out, then unwrapped. */
-  private call (op: Exclude<Operation, 'take' | 'takeSeries'>, args: unknown[]): unknown {
-    const length: unknown = this.ops[op].applySync(undefined, args as never[])
+  private call (op: Exclude<Operation, 'take' | 'takeSeries'> | OptionalOperation, args: unknown[]): unknown {
+    const fn = this.ops[op]
+    if (fn === undefined) throw new StratmeshError('ENGINE_INTERFACE_UNSUPPORTED', `the engine bundle has no ${op} operation`)
+    const length: unknown = fn.applySync(undefined, args as never[])
     if (typeof length !== 'number' || !(length <= MAX_ISOLATE_ANSWER_CHARS)) {
       throw new StratmeshError('EVAL_BAD_MESSAGE', `the isolate's answer to ${op} is ${String(length)} characters, more than ${MAX_ISOLATE_ANSWER_CHARS}`)
     }

@@ -46,6 +46,12 @@ export const MEMORY_REPORT_MS = 2000
  * isolate is given that much more memory, plus the candles'.
  */
 export interface LoadJobMessage { readonly type: 'load-job', readonly id: number, readonly jobKey: string, readonly engine: string, readonly code: string, readonly fileName: string, readonly candles: Candles, readonly spec: JobSpec, readonly maxCacheBytes: number, readonly basket?: readonly Candles[] }
+/**
+ * Another job of the strategy and candles the child holds (same engine bundle): its spec replaces
+ * the loaded job's, and the strategy, indicator cache and look-ahead prefixes stay. Sent only to a
+ * child whose `loaded` answer said it could (`reusable`).
+ */
+export interface UseJobMessage { readonly type: 'use-job', readonly id: number, readonly jobKey: string, readonly spec: JobSpec }
 export interface RunUnitMessage { readonly type: 'run-unit', readonly id: number, readonly jobKey: string, readonly input: UnitInput, readonly skip: ReadonlyArray<readonly [string, string]> }
 export interface InspectMessage { readonly type: 'inspect', readonly id: number, readonly code: string, readonly fileName: string }
 /**
@@ -71,10 +77,11 @@ export interface BacktestMessage { readonly type: 'backtest', readonly id: numbe
 export interface BacktestRange { readonly from: number, readonly to: number, readonly costs: Costs }
 /** Compute a finished job's overfitting statistics (stats/job-statistics.ts), one progress message per genome it runs. */
 export interface StatisticsMessage { readonly type: 'statistics', readonly id: number, readonly jobKey: string, readonly input: StatisticsInput }
-export type ParentMessage = FingerprintMessage | LoadJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage | BacktestMessage | LookAheadMessage | PreflightMessage | WalkForwardMessage | StatisticsMessage
+export type ParentMessage = FingerprintMessage | LoadJobMessage | UseJobMessage | RunUnitMessage | InspectMessage | DetailMessage | EvaluateMessage | BacktestMessage | LookAheadMessage | PreflightMessage | WalkForwardMessage | StatisticsMessage
 
 export interface ReadyMessage { readonly type: 'ready' }
-export interface LoadedMessage { readonly type: 'loaded', readonly id: number }
+/** `reusable`: the child can take another job of the same strategy and candles (use-job). */
+export interface LoadedMessage { readonly type: 'loaded', readonly id: number, readonly reusable?: boolean }
 /**
  * An evaluation is starting (it re-arms the parent's watchdog and names the genome it blames for a
  * hang). `repeat`: the same genome again within the unit, for its out-of-sample metrics; not a new
@@ -135,6 +142,9 @@ export function parseParentMessage (m: unknown): ParentMessage {
       if (!isRecord(m.spec)) throw bad('load-job lacks a spec')
       if (!Number.isSafeInteger(m.maxCacheBytes) || (m.maxCacheBytes as number) < 0) throw bad('load-job maxCacheBytes must be an integer >= 0')
       return m as unknown as LoadJobMessage
+    case 'use-job':
+      if (typeof m.jobKey !== 'string' || !isRecord(m.spec)) throw bad('use-job lacks jobKey or spec')
+      return m as unknown as UseJobMessage
     case 'run-unit':
       if (typeof m.jobKey !== 'string' || !isRecord(m.input) || !Array.isArray(m.skip)) throw bad('run-unit lacks jobKey, input or skip')
       if (!m.skip.every(s => Array.isArray(s) && s.length === 2 && typeof s[0] === 'string' && typeof s[1] === 'string')) throw bad('run-unit skip must be [paramsKey, error] pairs')
@@ -187,7 +197,8 @@ export function parseChildMessage (m: unknown): ChildMessage {
   const id = m.id
   switch (m.type) {
     case 'loaded':
-      return { type: 'loaded', id }
+      if (m.reusable !== undefined && typeof m.reusable !== 'boolean') throw bad('loaded reusable is not a boolean')
+      return { type: 'loaded', id, ...(m.reusable === true ? { reusable: true } : {}) }
     case 'checked':
       return { type: 'checked', id }
     case 'fingerprinted':

@@ -1,7 +1,7 @@
 /**
  * The pool of evaluator processes: the peer's only way to run strategy code. A whole GA work unit
  * runs inside one child; the pool queues units, hands each to an idle child (preferring one that
- * already holds the job's strategy and candles), watches it, and when a child hangs or dies, kills
+ * already holds the job, then one that holds its strategy and candles for another job), watches it, and when a child hangs or dies, kills
  * and replaces it and runs the unit again with the guilty genome skipped and recorded as an error.
  * Units are deterministic, so a re-run reproduces everything before the skipped genome.
  */
@@ -38,7 +38,7 @@ export { DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_UNIT_RES
 
 export type { BacktestRange, EvaluatorMemory, EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, RangeBacktest, StrategyInfo } from './pool-types.js'
 
-interface Waiter { readonly jobKey: string | null, readonly resolve: (ev: EvaluatorProcess) => void, readonly reject: (err: Error) => void }
+interface Waiter { readonly jobKey: string | null, readonly realm: string | null, readonly resolve: (ev: EvaluatorProcess) => void, readonly reject: (err: Error) => void }
 
 class Pool implements EvaluatorPool {
   private readonly size: number
@@ -87,6 +87,7 @@ class Pool implements EvaluatorPool {
       assertRunning: () => { this.runningLaunch() },
       transient: this.transient,
       load: async (ev, job, code) => { await this.jobs.load(ev, job, code) },
+      fits: (ev, job) => this.jobs.fits(ev, job),
       countEvaluation: () => { this.countEvaluation() },
       countRestart: err => { this.countRestart(err) },
     }, { idleMs: CHECKER_IDLE_MS, maxRestarts: MAX_UNIT_RESTARTS })
@@ -263,10 +264,10 @@ class Pool implements EvaluatorPool {
     let restarts = 0
     for (;;) {
       if (aborted()) throw cancelled()
-      const ev = await this.acquire(job.key)
+      const ev = await this.acquire(job)
       if (aborted()) { this.release(ev); throw cancelled() }
-      if (ev.used && ev.job !== job.key) {
-        // It ran another strategy: replace it rather than let this job run in that realm.
+      if (!this.jobs.fits(ev, job)) {
+        // It ran another strategy or candles: replace it rather than let this job run in that realm.
         await this.recycle(ev)
         continue
       }
@@ -355,11 +356,11 @@ class Pool implements EvaluatorPool {
     return ev
   }
 
-  private acquire (jobKey: string | null): Promise<EvaluatorProcess> {
+  private acquire (job: PoolJob | null): Promise<EvaluatorProcess> {
     if (this.broken !== null) return Promise.reject(this.broken)
     if (!this.running) return Promise.reject(new StratmeshError(this.launch === null ? 'POOL_NOT_STARTED' : 'POOL_STOPPED', 'the evaluator pool is not running'))
     return new Promise((resolve, reject) => {
-      this.waiters.push({ jobKey, resolve, reject })
+      this.waiters.push({ jobKey: job?.key ?? null, realm: job === null ? null : this.jobs.realm(job), resolve, reject })
       this.dispatch()
     })
   }
@@ -376,8 +377,8 @@ class Pool implements EvaluatorPool {
       const idle = [...this.evaluators].filter(ev => ev.state === 'idle' && !this.leased.has(ev))
       if (idle.length === 0) return
       const w = this.waiters.shift() as Waiter
-      // Best an evaluator holding the job, then a fresh one; one that ran another job gets replaced.
-      const ev = idle.find(e => w.jobKey !== null && e.job === w.jobKey) ?? idle.find(e => !e.used) ?? idle[0]
+      // Best one holding the job, then its strategy and candles, then a fresh one (others are replaced).
+      const ev = idle.find(e => w.jobKey !== null && e.job === w.jobKey) ?? idle.find(e => w.realm !== null && e.realm === w.realm) ?? idle.find(e => !e.used) ?? idle[0]
       this.leased.add(ev)
       w.resolve(ev)
     }

@@ -54,6 +54,16 @@ test('parent messages are checked in the child, candles included', () => {
   assert.ok(refused(() => parseParentMessage({ type: 'fingerprint', id: 3 })))
 })
 
+test('use-job names the job and carries its spec; loaded says whether the child can take another job of its realm', () => {
+  assert.equal(parseParentMessage({ type: 'use-job', id: 4, jobKey: 'k2', spec: {} }).type, 'use-job')
+  assert.ok(refused(() => parseParentMessage({ type: 'use-job', id: 4, spec: {} })), 'a jobKey is required')
+  assert.ok(refused(() => parseParentMessage({ type: 'use-job', id: 4, jobKey: 'k2', spec: [] })), 'a spec is an object')
+  assert.deepEqual(parseChildMessage({ type: 'loaded', id: 4, reusable: true }), { type: 'loaded', id: 4, reusable: true })
+  assert.deepEqual(parseChildMessage({ type: 'loaded', id: 4, reusable: false }), { type: 'loaded', id: 4 })
+  assert.deepEqual(parseChildMessage({ type: 'loaded', id: 4 }), { type: 'loaded', id: 4 })
+  assert.throws(() => parseChildMessage({ type: 'loaded', id: 4, reusable: 'yes' }))
+})
+
 test('a fingerprint answer is a sha256 hex string', () => {
   assert.deepEqual(parseChildMessage({ type: 'fingerprinted', id: 3, fingerprint: 'a'.repeat(64) }), { type: 'fingerprinted', id: 3, fingerprint: 'a'.repeat(64) })
   assert.throws(() => parseChildMessage({ type: 'fingerprinted', id: 3, fingerprint: 'A'.repeat(64) }))

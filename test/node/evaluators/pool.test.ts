@@ -187,6 +187,37 @@ describe('evaluator pool', () => {
     await p.stop()
   })
 
+  test('another job of the same strategy and candles runs in the same evaluator and checker, with the bytes a fresh one gives; other candles get a fresh one', async () => {
+    const p = createEvaluatorPool({ size: 1, memoryMb: 128 })
+    started.push(p)
+    await p.start()
+    const a = jobOf('good-sma.ts')
+    await p.runUnit(a, unit(a.spec, 0, 0))
+    const [first] = p.pids()
+    // Another seed and other costs: the ranges and costs the isolate scores with must be the new job's.
+    const spec = { ...specFor(a.source, 'good-sma.ts', BARS, {}, 11), costs: { fee: 0.004, slippage: 0.002 } }
+    const b: PoolJob = { ...a, key: `good-sma.ts:${canonicalHash(spec)}`, spec }
+    const b1 = await p.runUnit(b, unit(b.spec, 1, 0))
+    assert.deepEqual(p.pids(), [first], 'the evaluator that ran job a ran job b')
+    assert.equal(canonicalHash(b1), canonicalHash(inProcess(b, unit(b.spec, 1, 0))), 'job b as a fresh process computes it')
+    assert.notEqual(canonicalHash(b1), canonicalHash(inProcess(a, unit(a.spec, 1, 0))))
+    const params = [{ fast: 3, slow: 20 }, { fast: 9, slow: 44 }]
+    await p.evaluate(a, params)
+    const checker = p.memory().find(m => m.role === 'checker')?.pid
+    const checked = await p.evaluate(b, params)
+    assert.equal(p.memory().find(m => m.role === 'checker')?.pid, checker, 'the checker of job a checked job b')
+    const def = instantiateStrategy(compileStrategy(b.source, b.fileName), b.fileName)
+    assert.deepEqual(checked, params.map(q => evaluateGenome(def, createStrategyContext(candles), q, evalSetupFor(b.spec, candles))))
+    // The same bars in another object are not known to be the same: a fresh evaluator, and its own bytes.
+    const otherCandles = randomCandles(BARS, 7)
+    const c: PoolJob = { ...b, key: 'other-candles', candles: otherCandles }
+    const c1 = await p.runUnit(c, unit(c.spec, 1, 0))
+    assert.notDeepEqual(p.pids(), [first], 'other candles: a fresh evaluator')
+    assert.equal(canonicalHash(c1), canonicalHash(inProcess(c, unit(c.spec, 1, 0), otherCandles)))
+    assert.deepEqual(p.stats().restarts, { timeout: 0, crash: 0, outOfMemory: 0 })
+    await p.stop()
+  })
+
   test('an evaluation that never ends is killed, recorded as EVAL_TIMEOUT, and the pool lives on', async () => {
     const small = createEvaluatorPool({ size: 1, evalTimeoutMs: 1500, memoryMb: 128 })
     started.push(small)
