@@ -31,7 +31,7 @@ export type { AuthorChain, BlobClaim, CancelRecord, CommitRecord, Evidence, JobR
 export type ApplyResult = 'applied' | 'duplicate' | 'gap' | 'broken' | 'equivocation' | 'frozen'
 
 export function emptyLedger (): LedgerState {
-  return { chains: new Map(), evidence: new Map(), jobs: new Map(), units: new Map(), checkpoints: new Map(), blobs: new Map(), peers: new Map(), cancels: new Map(), priorities: new Map() }
+  return { chains: new Map(), evidence: new Map(), jobs: new Map(), units: new Map(), leased: new Map(), checkpoints: new Map(), blobs: new Map(), peers: new Map(), cancels: new Map(), priorities: new Map() }
 }
 
 function chainOf (state: LedgerState, author: string): AuthorChain {
@@ -77,7 +77,9 @@ function project (state: LedgerState, e: Entry): void {
       return
     case 'claim': {
       const b = e.body
-      unitOf(state, b.jobId, b.island, b.epoch).leases.set(e.author, { author: e.author, claimHlc: e.hlc, seq: e.seq, until: e.hlc[0] + b.ttlMs })
+      const unit = unitOf(state, b.jobId, b.island, b.epoch)
+      unit.leases.set(e.author, { author: e.author, claimHlc: e.hlc, seq: e.seq, until: e.hlc[0] + b.ttlMs })
+      state.leased.set(unitKey(b.jobId, b.island, b.epoch), unit)
       return
     }
     case 'renew': {
@@ -91,14 +93,14 @@ function project (state: LedgerState, e: Entry): void {
     }
     case 'release': {
       const b = e.body
-      state.units.get(unitKey(b.jobId, b.island, b.epoch))?.leases.delete(e.author)
+      endLease(state, unitKey(b.jobId, b.island, b.epoch), e.author)
       return
     }
     case 'commit': {
       const b = e.body
       const unit = unitOf(state, b.jobId, b.island, b.epoch)
       unit.commits.push({ author: e.author, hlc: e.hlc, seq: e.seq, checkpointHash: b.checkpointHash })
-      unit.leases.delete(e.author)
+      endLease(state, unitKey(b.jobId, b.island, b.epoch), e.author)
       if (!state.checkpoints.has(b.checkpointHash)) state.checkpoints.set(b.checkpointHash, b.checkpoint)
       return
     }
@@ -112,6 +114,14 @@ function project (state: LedgerState, e: Entry): void {
         holders.set(e.author, { size: blob.size, kind: blob.kind })
       }
   }
+}
+
+/** The author's lease on the unit ends (a release or commit); the unit leaves `leased` with its last lease. */
+function endLease (state: LedgerState, key: string, author: string): void {
+  const unit = state.units.get(key)
+  if (unit === undefined) return
+  unit.leases.delete(author)
+  if (unit.leases.size === 0) state.leased.delete(key)
 }
 
 /** Keeps the greater (hlc, author): a maximum, so the order entries arrive in does not matter. */
@@ -138,7 +148,7 @@ function cancelJob (state: LedgerState, jobId: string, record: CancelRecord): vo
 
 /** Recomputes every view from the counted chains (after a freeze un-counts entries). */
 function reproject (state: LedgerState): void {
-  state.jobs.clear(); state.units.clear(); state.checkpoints.clear(); state.blobs.clear(); state.peers.clear()
+  state.jobs.clear(); state.units.clear(); state.leased.clear(); state.checkpoints.clear(); state.blobs.clear(); state.peers.clear()
   state.cancels.clear(); state.priorities.clear()
   for (const chain of state.chains.values()) for (const e of chain.entries) project(state, e)
 }

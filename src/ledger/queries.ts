@@ -143,10 +143,14 @@ export function leasedUnitCount (state: LedgerState, jobId: string, nowMs: numbe
   return n
 }
 
-/** Each author's active leases at `nowMs`, across every job (a commit or release ends one). */
-export function activeLeaseCounts (state: Pick<LedgerState, 'units'>, nowMs: number): Map<string, number> {
+/**
+ * Each author's active leases at `nowMs`, across every job (a commit or release ends one). Read
+ * from the units that hold a lease (`leased`), not every unit: units without one add nothing, and
+ * a ledger of hundreds of finished jobs holds few of them.
+ */
+export function activeLeaseCounts (state: Pick<LedgerState, 'leased'>, nowMs: number): Map<string, number> {
   const counts = new Map<string, number>()
-  for (const unit of state.units.values()) {
+  for (const unit of state.leased.values()) {
     for (const lease of unit.leases.values()) if (lease.until > nowMs) counts.set(lease.author, (counts.get(lease.author) ?? 0) + 1)
   }
   return counts
@@ -158,7 +162,7 @@ export function activeLeaseCounts (state: Pick<LedgerState, 'units'>, nowMs: num
  * held result (speculation) keeps its lease while its evaluator runs another unit, so a peer may
  * look busy a little longer than it is, never the other way round.
  */
-export function busyPeers (state: Pick<LedgerState, 'units' | 'peers'>, nowMs: number): Set<string> {
+export function busyPeers (state: Pick<LedgerState, 'leased' | 'peers'>, nowMs: number): Set<string> {
   const busy = new Set<string>()
   for (const [author, leases] of activeLeaseCounts(state, nowMs)) {
     if (leases >= (state.peers.get(author)?.cores ?? 1)) busy.add(author)

@@ -58,6 +58,12 @@ export interface LedgerState {
   readonly evidence: Map<string, Evidence>
   readonly jobs: Map<string, JobRecord>
   readonly units: Map<string, UnitRecord>
+  /**
+   * The units (by key) holding at least one lease, active or lapsed (the fold has no clock): a
+   * unit leaves when its last lease is released or committed. The scheduler counts active leases
+   * from these whenever it looks for work, instead of every unit of every job the ledger holds.
+   */
+  readonly leased: Map<string, UnitRecord>
   /** Committed checkpoints by hash (identical commits share one). */
   readonly checkpoints: Map<string, Checkpoint>
   /** blob hash -> author -> what the author announced. */

@@ -5,6 +5,7 @@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { entryHash, signEntry, type Entry, type UnsignedEntry } from '../../src/protocol/entry.js'
+import { applyEntry, applyEvidence, emptyLedger, type LedgerState } from '../../src/ledger/fold.js'
 import type { EntryBodies, EntryType } from '../../src/protocol/entry-bodies.js'
 import type { Hlc } from '../../src/protocol/hlc.js'
 import { canonicalHash } from '../../src/protocol/canonical.js'
@@ -79,4 +80,29 @@ export function shuffled<T> (items: readonly T[], rng: Prng): T[] {
     ;[out[i], out[j]] = [out[j], out[i]]
   }
   return out
+}
+
+/** Applies entries one by one in the given order, retrying those that wait, as a store does. */
+export function incremental (entries: readonly Entry[]): LedgerState {
+  const state = emptyLedger()
+  let waiting = [...entries]
+  for (let progress = true; progress;) {
+    progress = false
+    const next: Entry[] = []
+    for (const e of waiting) {
+      const r = applyEntry(state, e)
+      if (r === 'gap' || r === 'broken') next.push(e)
+      else progress = true
+    }
+    // Two different entries waiting at one (author, seq) are evidence even though neither applies.
+    const bySlot = new Map<string, Entry>()
+    for (const e of next) {
+      const slot = `${e.author}/${e.seq}`
+      const seen = bySlot.get(slot)
+      if (seen !== undefined && entryHash(seen) !== entryHash(e) && applyEvidence(state, seen, e) === 'equivocation') progress = true
+      bySlot.set(slot, e)
+    }
+    waiting = next
+  }
+  return state
 }

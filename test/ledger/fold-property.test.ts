@@ -9,10 +9,10 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { entryHash, type Entry } from '../../src/protocol/entry.js'
 import { createPrng, type Prng } from '../../src/engine/prng.js'
-import { applyEntry, applyEvidence, emptyLedger, foldEntries, type LedgerState } from '../../src/ledger/fold.js'
+import { foldEntries, type LedgerState } from '../../src/ledger/fold.js'
 import { byHlcThenAuthor, conflicts, equivocationEvidence, jobCancelled, jobPriority, jobs, leaderboard, stateHash, unitStatus } from '../../src/ledger/queries.js'
 import { claimableUnits } from '../../src/ledger/speculation.js'
-import { chain, jobId, shuffled } from '../helpers/ledger-entries.js'
+import { chain, incremental, jobId, shuffled } from '../helpers/ledger-entries.js'
 
 const TRIALS = 40
 const ENTRIES_PER_AUTHOR = 14
@@ -29,31 +29,6 @@ async function entrySet (rng: Prng, options: { jobControl?: boolean } = {}): Pro
   const other = await chain(k2, createPrng(7), 2, 5, [], options)
   entries.push(...trunk, ...branch.slice(3), ...one, ...other)
   return { entries, forkers: [peerIdFromPrivateKey(k1).toString(), peerIdFromPrivateKey(k2).toString()] }
-}
-
-/** Applies entries one by one in the given order, retrying those that wait, as a store does. */
-function incremental (entries: readonly Entry[]): LedgerState {
-  const state = emptyLedger()
-  let waiting = [...entries]
-  for (let progress = true; progress;) {
-    progress = false
-    const next: Entry[] = []
-    for (const e of waiting) {
-      const r = applyEntry(state, e)
-      if (r === 'gap' || r === 'broken') next.push(e)
-      else progress = true
-    }
-    // Two different entries waiting at one (author, seq) are evidence even though neither applies.
-    const bySlot = new Map<string, Entry>()
-    for (const e of next) {
-      const slot = `${e.author}/${e.seq}`
-      const seen = bySlot.get(slot)
-      if (seen !== undefined && entryHash(seen) !== entryHash(e) && applyEvidence(state, seen, e) === 'equivocation') progress = true
-      bySlot.set(slot, e)
-    }
-    waiting = next
-  }
-  return state
 }
 
 function answers (state: LedgerState): unknown {

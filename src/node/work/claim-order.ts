@@ -82,7 +82,7 @@ export function claimDelay (rank: number, stepMs = CLAIM_STEP_MS): number {
  * peer reads this from the same ledger, so rankings agree up to gossip lag. This peer is never
  * busy when it asks: it asks because an evaluator came free.
  */
-export function claimCandidates (connected: Iterable<string>, state: Pick<LedgerState, 'units' | 'peers'>, now: number): string[] {
+export function claimCandidates (connected: Iterable<string>, state: Pick<LedgerState, 'leased' | 'peers'>, now: number): string[] {
   const busy = busyPeers(state, now)
   return [...connected].filter(id => state.peers.has(id) && !busy.has(id))
 }
@@ -108,6 +108,11 @@ interface UnitTurn { readonly since: number, readonly rank: number, readonly tur
 /** The unit to claim now, or how long until one of them is this peer's turn. */
 export type ClaimChoice<U> = { readonly unit: U } | { readonly waitMs: number }
 
+/** One look for work at one time, over every open job (ClaimOrder.look). */
+export interface ClaimLook {
+  choose: <U extends FreeUnit>(jobId: string, free: readonly U[], keyOf: (u: U) => string, firstOf?: (u: U) => string | undefined) => ClaimChoice<U> | null
+}
+
 /**
  * Remembers since when this peer has seen each unit free, and picks among a job's free units the
  * one whose turn has come: lowest epoch first (the next epoch waits on it), then the units this
@@ -129,7 +134,23 @@ export class ClaimOrder {
 
   constructor (private readonly self: string, private readonly live: (now: number) => Iterable<string>) {}
 
-  choose<U extends FreeUnit> (jobId: string, free: readonly U[], keyOf: (u: U) => string, now: number, firstOf: (u: U) => string | undefined = () => undefined): ClaimChoice<U> | null {
+  /**
+   * A look for work at `now` (the scheduler's, over every open job): the candidates are read once,
+   * at the first job with a free unit, and every job's ranking shares them. Reading them scans the
+   * ledger's leases (claimCandidates), which would otherwise be done once per open job.
+   */
+  look (now: number): ClaimLook {
+    let others: string[] | undefined
+    const candidates = (): string[] => (others ??= [...this.live(now)])
+    return { choose: (jobId, free, keyOf, firstOf) => this.chooseAmong(jobId, free, keyOf, now, firstOf, candidates) }
+  }
+
+  /** One job's choice, outside a look: the candidates are read for it alone. */
+  choose<U extends FreeUnit> (jobId: string, free: readonly U[], keyOf: (u: U) => string, now: number, firstOf?: (u: U) => string | undefined): ClaimChoice<U> | null {
+    return this.chooseAmong(jobId, free, keyOf, now, firstOf, () => [...this.live(now)])
+  }
+
+  private chooseAmong<U extends FreeUnit> (jobId: string, free: readonly U[], keyOf: (u: U) => string, now: number, firstOf: ((u: U) => string | undefined) | undefined, candidates: () => readonly string[]): ClaimChoice<U> | null {
     if (free.length === 0) { this.freeSince.delete(jobId); return null }
     const previous = this.freeSince.get(jobId)
     const firstLook = !this.lookedSinceFree.has(jobId)
@@ -138,7 +159,7 @@ export class ClaimOrder {
     const seen = new Map<string, UnitTurn>()
     this.freeSince.set(jobId, seen)
     const lowest = Math.min(...free.map(u => u.epoch))
-    const others = [...this.live(now)]
+    const others = candidates()
     const rivals = others.some(p => p !== this.self)
     const step = this.stepMs()
     let best: { unit: U, rank: number, order: string } | null = null
@@ -147,7 +168,7 @@ export class ClaimOrder {
       // A later epoch's unit waits behind the lowest; its turn is counted from when it is next.
       if (unit.epoch !== lowest) continue
       const key = keyOf(unit)
-      const first = firstOf(unit)
+      const first = firstOf?.(unit)
       const rank = claimRank(this.self, others, key, first)
       const before = previous?.get(key)
       // A better rank than before (a peer above came busy or left): the peer now above this one

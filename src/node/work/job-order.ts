@@ -1,7 +1,8 @@
 /**
- * Which job the scheduler takes its next unit from. Higher priority first; among jobs of equal priority, the one with the fewest units leased mesh-wide, so
- * equal jobs share the mesh instead of the first-submitted one starving the rest; ties broken by a
- * hash of this peer and the job, so peers spread over tied jobs rather than all taking the same one.
+ * Which job the scheduler takes its next unit from. Higher priority first; among jobs of equal
+ * priority, the one with the fewest units leased mesh-wide, so equal jobs share the mesh instead of
+ * the first-submitted one starving the rest; ties broken by a hash of this peer and the job, so
+ * peers spread over tied jobs rather than all taking the same one.
  */
 import { sha256Hex } from '../../protocol/canonical.js'
 import { jobs, leasedUnitCount, type CommitTrust, type JobView } from '../../ledger/queries.js'

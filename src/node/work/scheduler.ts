@@ -225,12 +225,13 @@ class LeaseScheduler implements Scheduler {
 
   private nextUnit (now: number): UnitRef | null {
     this.blockedJobs.clear()
+    const look = this.claimOrder.look(now)
     for (const job of jobsToClaim(this.state(), this.trust, now, this.self)) {
       if (this.components.interest?.dormant(this.state(), job.id, this.trust) === true) continue
       const readiness = this.components.library.readiness(job.id, job.spec)
       if (!readiness.ready) { this.blockedJobs.set(job.id, readiness.reason); continue }
       const free = startableUnits(this.state(), job.id, now, this.trust).filter(u => !this.runningUnits.has(unitKey(job.id, u.island, u.epoch)))
-      const choice = this.claimOrder.choose(job.id, free, u => unitKey(job.id, u.island, u.epoch), now, u => claimFirst(this.state(), job.id, u))
+      const choice = look.choose(job.id, free, u => unitKey(job.id, u.island, u.epoch), u => claimFirst(this.state(), job.id, u))
       if (choice === null) continue
       if ('waitMs' in choice) { this.kickIn(choice.waitMs); continue }
       return { jobId: job.id, ...choice.unit }

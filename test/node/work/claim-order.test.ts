@@ -78,6 +78,27 @@ test('the peer that computed an island at the epoch before ranks first for its n
   assert.deepEqual(behind.choose('j', [unit], keyOf, 1000, () => author), { waitMs: 3 * CLAIM_STEP_MS })
 })
 
+test('one look reads the candidates once for every open job, and not at all when no job has a free unit; a look decides as choose does', () => {
+  const others = PEERS.slice(1)
+  let reads = 0
+  const live = (): string[] => { reads++; return others }
+  const keyOf = (u: { island: number, epoch: number }): string => `${u.island}:${u.epoch}`
+  const jobs = ['j0', 'j1', 'j2', 'j3', 'j4']
+  const units = [{ island: 0, epoch: 0 }, { island: 1, epoch: 0 }]
+  const alone = new ClaimOrder('peer-0', live)
+  const expected = jobs.map(j => alone.choose(j, units, u => `${j}:${keyOf(u)}`, 1000))
+  assert.equal(reads, jobs.length, 'outside a look, every job reads them')
+  reads = 0
+  const order = new ClaimOrder('peer-0', live)
+  const look = order.look(1000)
+  assert.deepEqual(jobs.map(j => look.choose(j, units, u => `${j}:${keyOf(u)}`)), expected)
+  assert.equal(reads, 1, 'read once, shared by every job of the look')
+  assert.equal(order.look(2000).choose('j0', [], keyOf), null)
+  assert.equal(reads, 1, 'no free unit, nothing to rank')
+  order.look(3000).choose('j0', units, u => `j0:${keyOf(u)}`)
+  assert.equal(reads, 2, 'the next look reads them anew')
+})
+
 test('the step between turns follows the gossip latency this peer observes, within its bounds', () => {
   const order = new ClaimOrder('peer-0', () => [])
   assert.equal(order.stepMs(), CLAIM_STEP_MS, 'nothing observed yet')
@@ -101,11 +122,11 @@ test('busy members are no candidates: their active leases fill the cores of thei
   const unit = (island: number, ...leases: LeaseRecord[]): [string, UnitRecord] => [`j:${island}:0`, { jobId: 'j', island, epoch: 0, leases: new Map(leases.map(l => [l.author, l])), commits: [] }]
   const state = {
     peers: new Map([['a', hello(1)], ['b', hello(2)], ['c', hello(1)]]),
-    units: new Map([unit(0, lease('a', 5_000), lease('b', 5_000)), unit(1, lease('c', 500)), unit(2, lease('x', 5_000))]),
+    leased: new Map([unit(0, lease('a', 5_000), lease('b', 5_000)), unit(1, lease('c', 500)), unit(2, lease('x', 5_000))]),
   }
   assert.deepEqual(claimCandidates(['a', 'b', 'c', 'd'], state, 1_000), ['b', 'c'], 'a is busy; b has a core free; c\'s lease lapsed; d never said hello')
   assert.deepEqual(claimCandidates(['a', 'b', 'c'], state, 6_000), ['a', 'b', 'c'], 'every lease lapsed')
-  state.units.set(...unit(3, lease('b', 5_000)))
+  state.leased.set(...unit(3, lease('b', 5_000)))
   assert.deepEqual(claimCandidates(['a', 'b', 'c'], state, 1_000), ['c'], 'two leases fill b\'s two cores')
 })
 

@@ -31,7 +31,7 @@ interface SimOptions {
 
 interface Sim { claims: number, units: number, doneAt: number }
 
-type View = Pick<LedgerState, 'units' | 'peers'>
+type View = Pick<LedgerState, 'units' | 'leased' | 'peers'>
 /** Long enough that no lease lapses in a run: renews are not simulated. */
 const TTL_MS = 600_000
 
@@ -64,7 +64,8 @@ function simulate (o: SimOptions): Sim {
     queue.splice(i, 0, { at: t, run })
   }
   const hello = { fingerprint: 'f', isolateInterface: 1, cores: 1, name: 'p', seq: 1 }
-  const views: View[] = ids.map(() => ({ units: new Map(), peers: new Map(ids.map(id => [id, hello])) }))
+  // `leased` is every unit here: units without a lease add nothing to the counts.
+  const views: View[] = ids.map(() => { const units = new Map<string, UnitRecord>(); return { units, leased: units, peers: new Map(ids.map(id => [id, hello])) } })
   const members = (self: string): string[] => ids.filter(p => p !== self)
   const live = (p: number) => (now: number): string[] => o.mode === 'race' ? [] : o.mode === 'busy-ranked' ? members(ids[p]) : claimCandidates(members(ids[p]), views[p], now)
   const orders = ids.map((self, p) => new ClaimOrder(self, live(p)))
