@@ -1,8 +1,11 @@
 /**
  * Mesh throughput on the test LAN (network namespaces, real sockets, mDNS; needs root on Linux):
  * the same CPU-bound job on 1 host vs 2 hosts, one evaluator each, as units per second from
- * submit to done. Runs alternate (1 then 2 hosts, then 2 then 1…) so drift in the machine's load
- * hits both alike; the median of RUNS is reported, with the ratio (goal >= 1.8x on 2 idle cores).
+ * submit to done. Three hosts stay up throughout, as a mesh a user keeps does: h0 and h1 are one
+ * mesh, h2 with another secret is a mesh of its own (1 host). Jobs alternate between the two
+ * meshes (2 then 1 host, then 1 then 2…) so drift in the machine's load hits both alike; the
+ * median of RUNS is reported, with the ratio (goal >= 1.8x on 2 idle cores). (The first version
+ * stopped h1 for the 1-host jobs, so every 2-host job ran on a peer that had just started.)
  * Control, in the same run: the same units computed in one plain process vs two at once, with no
  * mesh, pool or network: how far this machine scales from one busy core to two at all.
  *
@@ -19,7 +22,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
-import { createLan, type Lan, type LanHost } from '../scripts/lan/lan.js'
+import { createLan, DEFAULT_LAN_SECRET, type LanHost } from '../scripts/lan/lan.js'
 import { lanUnavailableReason } from '../scripts/lan/netns.js'
 import { syntheticCandles } from '../src/engine/data/synthetic.js'
 import { importCandles } from '../src/engine/data/import-candles.js'
@@ -93,17 +96,19 @@ async function logged (h: LanHost, jobId: string, what: 'claimed unit' | 'commit
 
 interface Timed { seconds: number, byH1: number, claims: number, timing: JobTiming }
 
-/** Submits a job with `seed` on h0 and times it from the submit's answer to done on h0. */
-async function timeJob (lan: Lan, csvPath: string, seed: number, ga = GA): Promise<Timed> {
-  const [h0, h1] = lan.hosts
+/** Submits a job with `seed` on the mesh's first host and times it from the submit's answer to done there. */
+async function timeJob (mesh: readonly LanHost[], csvPath: string, seed: number, ga = GA): Promise<Timed> {
+  const h0 = mesh[0]
   const sub = await h0.submit({ strategyPath: STRATEGY, data: csvPath, ...ga, seed, minTrades: 1 })
   const t0 = performance.now()
   await until(`job ${sub.jobId.slice(0, 12)} done`, async () => (await h0.results(sub.jobId, 1)).done || undefined, { timeoutMs: JOB_TIMEOUT_MS, everyMs: 100 })
   const seconds = (performance.now() - t0) / 1000
+  const logs = await Promise.all(mesh.map(async h => await h.readLog()))
   // A unit claimed twice (a claim that lost, or a lease that lapsed) is work done twice.
-  const claims = await logged(h0, sub.jobId, 'claimed unit') + await logged(h1, sub.jobId, 'claimed unit')
-  const timing = jobTiming([await h0.readLog(), await h1.readLog()], sub.jobId, ga.islands)
-  return { seconds, byH1: await logged(h1, sub.jobId, 'committed island'), claims, timing }
+  let claims = 0
+  for (const h of mesh) claims += await logged(h, sub.jobId, 'claimed unit')
+  const timing = jobTiming(logs, sub.jobId, ga.islands)
+  return { seconds, byH1: mesh.length > 1 ? await logged(mesh[1], sub.jobId, 'committed island') : 0, claims, timing }
 }
 
 /** Child mode of the control: computes CONTROL_UNITS epoch-0 units in this process; prints seconds. */
@@ -142,24 +147,22 @@ async function main (): Promise<void> {
   await writeFile(csvPath, candlesCsv(syntheticCandles({ bars: BARS })))
   const units = GA.islands * GA.epochs
   console.log(`mesh throughput: sma-cross on ${BARS} bars, ${GA.islands} islands x ${GA.epochs} epochs = ${units} units of ${GA.population} genomes x ${GA.generations} generations; 1 evaluator per host; median of ${RUNS} jobs per configuration; node ${process.version}; load average ${loadAverage()}`)
-  const lan = await createLan(2, { launch: 'runner', keep: process.env.STRATMESH_LAN_KEEP === '1' })
-  const [h0, h1] = lan.hosts
+  const lan = await createLan(3, { launch: 'runner', keep: process.env.STRATMESH_LAN_KEEP === '1' })
+  const [h0, h1, single] = lan.hosts
   const one: number[] = []
   const two: number[] = []
   const shares: number[] = []
   const gaps: number[] = []
   try {
-    await h0.start()
-    // Untimed: both hosts fetch and decode the dataset, start their evaluators and warm up.
-    await h1.start()
+    await Promise.all([h0.start(), h1.start(), single.start({ secret: `${DEFAULT_LAN_SECRET}, a mesh of one` })])
     await connected(h0, h1)
-    await timeJob(lan, csvPath, 1, WARM_UP_GA)
+    // Untimed: every host fetches and decodes the dataset, starts its evaluators and warms up.
+    await timeJob([h0, h1], csvPath, 1, WARM_UP_GA)
+    await timeJob([single], csvPath, 1, WARM_UP_GA)
     let seed = 100
     for (let r = 0; r < RUNS; r++) {
       for (const hosts of r % 2 === 0 ? [2, 1] : [1, 2]) {
-        if (hosts === 2 && h1.pid === undefined) { await h1.start(); await connected(h0, h1) }
-        if (hosts === 1 && h1.pid !== undefined) await h1.stop()
-        const t = await timeJob(lan, csvPath, seed++)
+        const t = await timeJob(hosts === 2 ? [h0, h1] : [single], csvPath, seed++)
         ;(hosts === 1 ? one : two).push(t.seconds)
         if (hosts === 2) { shares.push(t.byH1); gaps.push(t.timing.inputToClaim.median) }
         console.log(`run ${r + 1}, ${hosts} host(s): ${t.seconds.toFixed(1)} s = ${(units / t.seconds).toFixed(2)} units/s${hosts === 2 ? `, h1 committed ${t.byH1} of ${units}; ${t.claims} claims; ${describeTiming(t.timing)}` : `; units claimed -> committed: median ${t.timing.units.median} ms, first ${t.timing.units.first} ms`}`)
