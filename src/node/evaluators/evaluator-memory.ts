@@ -2,8 +2,8 @@
 import type { EvaluatorProcess } from './evaluator-process.js'
 import type { EvaluatorMemory } from './pool-types.js'
 
-/** `evaluators` (the pooled ones) first, then the checker; dead processes are left out. `now`: performance.now(). */
-export function evaluatorMemory (evaluators: Iterable<EvaluatorProcess>, checker: EvaluatorProcess | null, now: number): EvaluatorMemory[] {
+/** `evaluators` (the pooled ones) first, then the kept ones that are alive; dead processes are left out. `now`: performance.now(). */
+export function evaluatorMemory (evaluators: Iterable<EvaluatorProcess>, kept: { readonly checker: EvaluatorProcess | null, readonly statistics: EvaluatorProcess | null }, now: number): EvaluatorMemory[] {
   const view = (ev: EvaluatorProcess, role: EvaluatorMemory['role']): EvaluatorMemory => {
     const r = ev.memory?.report
     return {
@@ -16,5 +16,6 @@ export function evaluatorMemory (evaluators: Iterable<EvaluatorProcess>, checker
     }
   }
   const pooled = [...evaluators].filter(ev => ev.state !== 'dead').map(ev => view(ev, 'evaluator'))
-  return checker === null ? pooled : [...pooled, view(checker, 'checker')]
+  const others = (['checker', 'statistics'] as const).flatMap(role => kept[role] === null ? [] : [view(kept[role], role)])
+  return [...pooled, ...others]
 }

@@ -6,8 +6,9 @@
  * Why sized together: each evaluator is a process with its own cache, so memory grows with the
  * evaluator count; sizing the cache from the memory alone (as before) let a many-core laptop plan
  * more than it has. Here the budget comes first, then the evaluators that fit it (never more than
- * the cores), then the cache from what is left. The checker (the evaluator that checks other
- * members' commits) holds a job and a cache like the others, so it counts as one more.
+ * the cores), then the cache from what is left. The kept evaluators (the checker, which checks
+ * other members' commits, and the statistics evaluator) hold a job and a cache like the others, so
+ * they count as two more.
  *
  * Pure: the caller passes the machine's memory and cores (cache-budget.ts machineMemoryBytes) and
  * the user's flags. Nothing here changes a result: peers of any size compute the same checkpoints.
@@ -34,6 +35,8 @@ export const PEER_PROCESS_MB = 384
  * ~250 MB besides the cache; ~100 MB on small data (docs/BENCHMARKS.md "Memory").
  */
 export const EVALUATOR_BASE_MB = 256
+/** Evaluators kept beside the pool, each planned like a pooled one: the checker and the statistics evaluator. */
+export const KEPT_EVALUATORS = 2
 const MIB = 1024 * 1024
 
 export interface MemoryPlanInput {
@@ -51,11 +54,11 @@ export interface MemoryPlan {
   readonly budgetBytes: number
   readonly totalBytes: number
   readonly evaluators: number
-  /** Each evaluator's indicator cache bound (and the checker's). */
+  /** Each evaluator's indicator cache bound (and the kept ones'). */
   readonly cacheBytes: number
   /** Each evaluator's memory cap (its isolate's base limit and its Node heap), in MiB. */
   readonly isolateMemoryMb: number
-  /** The peer, its evaluators and the checker with full caches: at most budgetBytes unless flags say otherwise. */
+  /** The peer, its evaluators and the kept ones with full caches: at most budgetBytes unless flags say otherwise. */
   readonly plannedBytes: number
   /** Why the plan exceeds the budget (explicit flags win over it), one line each; empty when it fits. */
   readonly warnings: readonly string[]
@@ -64,24 +67,23 @@ export interface MemoryPlan {
 /** The peer's memory plan for a machine of `totalBytes` and `cores` with the user's flags. */
 export function planMemory (inp: MemoryPlanInput): MemoryPlan {
   const budgetMb = Math.floor(inp.totalBytes * PEER_MEMORY_SHARE / MIB)
-  // What the evaluators and the checker may share.
+  // What the pooled and kept evaluators may share.
   const forEvaluatorsMb = Math.max(0, budgetMb - PEER_PROCESS_MB)
   const cores = Math.max(1, Math.floor(inp.cores))
-  const evaluators = inp.cpus ?? Math.max(1, Math.min(cores, Math.floor(forEvaluatorsMb / (EVALUATOR_BASE_MB + (inp.cacheMb ?? MIN_EVALUATOR_CACHE_MB))) - 1))
-  // The checker is one more evaluator with a cache.
-  const slotMb = Math.floor(forEvaluatorsMb / (evaluators + 1))
+  const evaluators = inp.cpus ?? Math.max(1, Math.min(cores, Math.floor(forEvaluatorsMb / (EVALUATOR_BASE_MB + (inp.cacheMb ?? MIN_EVALUATOR_CACHE_MB))) - KEPT_EVALUATORS))
+  const slotMb = Math.floor(forEvaluatorsMb / (evaluators + KEPT_EVALUATORS))
   const cacheMb = inp.cacheMb ?? Math.min(MAX_EVALUATOR_CACHE_MB, Math.max(MIN_EVALUATOR_CACHE_MB, slotMb - EVALUATOR_BASE_MB))
   // The isolate's base limit is the same on every machine, not sized here: it decides which
   // genomes fail with EVAL_OUT_OF_MEMORY, and a laptop's smaller cap would make its checkpoints
   // differ from a desktop's for a genome between the two. The plan counts it as a ceiling that
   // honest strategies stay far below (EVALUATOR_BASE_MB is what they use).
   const isolateMemoryMb = DEFAULT_MEMORY_MB
-  const plannedMb = PEER_PROCESS_MB + (evaluators + 1) * (EVALUATOR_BASE_MB + cacheMb)
+  const plannedMb = PEER_PROCESS_MB + (evaluators + KEPT_EVALUATORS) * (EVALUATOR_BASE_MB + cacheMb)
   const warnings: string[] = []
   if (plannedMb > budgetMb) {
     const chosen = [inp.cpus === undefined ? '' : `--cpus ${inp.cpus}`, inp.cacheMb === undefined ? '' : `--cache-mb ${inp.cacheMb}`].filter(s => s !== '').join(' and ')
     const why = chosen === '' ? 'even one evaluator with the smallest cache does not fit' : `${chosen} plan more`
-    warnings.push(`memory: ${evaluators} evaluator(s) and a checker with ${cacheMb} MiB of cache each plan ${plannedMb} MiB, over this peer's budget of ${budgetMb} MiB (${PEER_MEMORY_SHARE * 100} % of ${Math.round(inp.totalBytes / MIB)} MiB): ${why}`)
+    warnings.push(`memory: ${evaluators} evaluator(s), a checker and a statistics evaluator with ${cacheMb} MiB of cache each plan ${plannedMb} MiB, over this peer's budget of ${budgetMb} MiB (${PEER_MEMORY_SHARE * 100} % of ${Math.round(inp.totalBytes / MIB)} MiB): ${why}`)
   }
   return {
     budgetBytes: budgetMb * MIB,
@@ -97,7 +99,7 @@ export function planMemory (inp: MemoryPlanInput): MemoryPlan {
 /** One line for the peer's log at start: what it plans, against what budget. */
 export function memoryPlanText (plan: MemoryPlan): string {
   const mib = (bytes: number): number => Math.round(bytes / MIB)
-  return `memory: ${plan.evaluators} evaluator(s) and a checker, ${mib(plan.cacheBytes)} MiB of cache and a ${plan.isolateMemoryMb} MiB cap each; ${mib(plan.plannedBytes)} MiB planned, budget ${mib(plan.budgetBytes)} MiB (${PEER_MEMORY_SHARE * 100} % of ${mib(plan.totalBytes)} MiB)`
+  return `memory: ${plan.evaluators} evaluator(s), a checker and a statistics evaluator, ${mib(plan.cacheBytes)} MiB of cache and a ${plan.isolateMemoryMb} MiB cap each; ${mib(plan.plannedBytes)} MiB planned, budget ${mib(plan.budgetBytes)} MiB (${PEER_MEMORY_SHARE * 100} % of ${mib(plan.totalBytes)} MiB)`
 }
 
 /** The indicator cache bound, in bytes, for each of `evaluators` evaluators on a machine of `machineBytes` (the plan's). */

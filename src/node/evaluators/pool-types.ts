@@ -69,8 +69,8 @@ export interface PoolStats {
 /** One evaluator process's memory as it last reported it (its child reports every MEMORY_REPORT_MS). */
 export interface EvaluatorMemory {
   readonly pid: number
-  /** A pooled evaluator (runs units) or the checker (checks other members' commits). */
-  readonly role: 'evaluator' | 'checker'
+  /** A pooled evaluator (runs units), the checker (checks other members' commits) or the statistics evaluator (finished jobs' statistics). */
+  readonly role: 'evaluator' | 'checker' | 'statistics'
   /** Resident set of its process, in bytes (null until its first report, a moment after it starts). */
   readonly rssBytes: number | null
   /** Its isolate's heap in use and the ArrayBuffers it holds (candles, indicator cache), in bytes. */

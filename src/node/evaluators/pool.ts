@@ -1,10 +1,9 @@
 /**
  * The pool of evaluator processes: the peer's only way to run strategy code. A whole GA work unit
  * runs inside one child; the pool queues units, hands each to an idle child (preferring one that
- * already holds the job, then one that holds its strategy and candles for another job), watches it, and when a child hangs or dies, kills
- * and replaces it and runs the unit again with the guilty genome skipped and recorded as an error.
- * Units are deterministic, so a re-run reproduces everything before the skipped genome.
- */
+ * holds the job, then one that holds its strategy and candles), watches it, and when a child hangs
+ * or dies, kills and replaces it and runs the unit again with the guilty genome skipped and
+ * recorded as an error. Units are deterministic, so a re-run reproduces everything before it. */
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -26,16 +25,14 @@ import { EvaluatorProcess } from './evaluator-process.js'
 import { startReaper, type Reaper } from './reaper.js'
 import { MAX_DETAIL_POINTS, MAX_DETAIL_TRADES, MAX_EVALUATE_GENOMES } from './messages.js'
 import { compileStrategy } from './strategy-compiler.js'
-import { Checker, CHECKER_IDLE_MS } from './checker.js'
+import { KeptEvaluator, CHECKER_IDLE_MS } from './kept-evaluator.js'
 import { EvaluationRate } from './evaluation-rate.js'
 import { evaluatorMemory } from './evaluator-memory.js'
 import { answerError, restartReason, SKIP_ERROR } from './evaluator-failures.js'
 import { JobLoader } from './job-loader.js'
 import { TransientEvaluators } from './transient-evaluators.js'
 import { DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_UNIT_RESTARTS, MAX_START_FAILURES, RATE_WINDOW_MS } from './pool-limits.js'
-
 export { DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_UNIT_RESTARTS, MAX_START_FAILURES, RATE_WINDOW_MS } from './pool-limits.js'
-
 export type { BacktestRange, EvaluatorMemory, EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, RangeBacktest, StrategyInfo } from './pool-types.js'
 
 interface Waiter { readonly jobKey: string | null, readonly realm: string | null, readonly resolve: (ev: EvaluatorProcess) => void, readonly reject: (err: Error) => void }
@@ -54,8 +51,9 @@ class Pool implements EvaluatorPool {
   private readonly evaluators = new Set<EvaluatorProcess>()
   /** Short-lived evaluators for inspect() and detail(), and the checker, outside the pool's size. */
   private readonly transient: TransientEvaluators
-  /** The evaluator that runs evaluate() requests (one of the transient ones), ended when idle. */
-  private readonly checker: Checker
+  /** Kept evaluators (ended when idle): the checker runs evaluate(), the background one statistics(). */
+  private readonly checker: KeptEvaluator
+  private readonly background: KeptEvaluator
   private readonly jobs: JobLoader
   /** Evaluators handed to a caller, between acquire() and release(). */
   private readonly leased = new Set<EvaluatorProcess>()
@@ -83,14 +81,16 @@ class Pool implements EvaluatorPool {
     if (opts.cacheMb !== undefined && !(Number.isInteger(opts.cacheMb) && opts.cacheMb >= 0)) throw new StratmeshError('POOL_BAD_OPTIONS', `cacheMb must be an integer >= 0, got ${opts.cacheMb}`)
     this.jobs = new JobLoader(cacheBytes)
     this.transient = new TransientEvaluators(() => this.startChild(this.runningLaunch()), err => { this.countRestart(err) })
-    this.checker = new Checker({
+    const kept = {
       assertRunning: () => { this.runningLaunch() },
       transient: this.transient,
-      load: async (ev, job, code) => { await this.jobs.load(ev, job, code) },
-      fits: (ev, job) => this.jobs.fits(ev, job),
+      load: async (ev: EvaluatorProcess, job: PoolJob, code: string) => { await this.jobs.load(ev, job, code) },
+      fits: (ev: EvaluatorProcess, job: PoolJob) => this.jobs.fits(ev, job),
       countEvaluation: () => { this.countEvaluation() },
-      countRestart: err => { this.countRestart(err) },
-    }, { idleMs: CHECKER_IDLE_MS, maxRestarts: MAX_UNIT_RESTARTS })
+      countRestart: (err: unknown) => { this.countRestart(err) },
+    }
+    this.checker = new KeptEvaluator(kept, { idleMs: CHECKER_IDLE_MS, maxRestarts: MAX_UNIT_RESTARTS })
+    this.background = new KeptEvaluator(kept, { idleMs: CHECKER_IDLE_MS, maxRestarts: MAX_UNIT_RESTARTS, background: true })
   }
 
   async start (): Promise<void> {
@@ -112,6 +112,7 @@ class Pool implements EvaluatorPool {
   async stop (): Promise<void> {
     this.running = false
     this.checker.stop()
+    this.background.stop()
     this.leased.clear()
     for (const w of this.waiters.splice(0)) w.reject(new StratmeshError('POOL_STOPPED', 'the evaluator pool was stopped'))
     await Promise.all([...this.evaluators, ...this.transient.all()].map(ev => ev.kill()))
@@ -138,7 +139,7 @@ class Pool implements EvaluatorPool {
   }
 
   memory (): EvaluatorMemory[] {
-    return evaluatorMemory(this.evaluators, this.checker.process(), performance.now())
+    return evaluatorMemory(this.evaluators, { checker: this.checker.process(), statistics: this.background.process() }, performance.now())
   }
 
   engine (): OwnEngine {
@@ -206,28 +207,26 @@ class Pool implements EvaluatorPool {
     })
   }
 
-  /**
-   * The job loaded in a fresh evaluator, for one request that must not wait behind running units;
-   * `background`: one nobody waits for, at a lower CPU priority (transient-evaluators.ts).
-   */
-  private async inFreshEvaluator<T> (job: PoolJob, ask: (ev: EvaluatorProcess) => Promise<T>, background = false): Promise<T> {
+  /** The job loaded in a fresh evaluator, for one request that must not wait behind running units. */
+  private async inFreshEvaluator<T> (job: PoolJob, ask: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
     const code = this.jobs.compile(job)
     return await this.transient.run(async ev => {
       await this.jobs.load(ev, job, code)
       return await ask(ev)
-    }, background)
+    })
   }
 
   /**
-   * In an evaluator of its own, like detail(): once per finished job, never in a unit's way, and
-   * in the background: every peer computes them when a job ends, as the next job's units start.
+   * In an evaluator of its own, never in a unit's way, in the background (every peer computes them
+   * when a job ends, as the next job's units start), kept for the next job of the same strategy
+   * and candles: a fresh one paid its start and a cold cache for every job.
    */
   async statistics (job: PoolJob, input: StatisticsInput): Promise<JobStatistics> {
-    return await this.inFreshEvaluator(job, async ev => {
+    return await this.background.request(job, this.jobs.compile(job), async ev => {
       const m = await ev.request({ type: 'statistics', jobKey: job.key, input })
       if (m.type === 'statistics-computed') return m.statistics
       throw answerError(m, 'statistics-computed')
-    }, true)
+    })
   }
 
   async evaluate (job: PoolJob, params: readonly ParamValues[], island = 0): Promise<EvalResult[]> {

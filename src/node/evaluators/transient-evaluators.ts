@@ -1,7 +1,7 @@
 /**
- * Short-lived evaluators outside the pool's size: one per inspect() or detail(), killed after it,
- * and the checker. They never wait behind running units and never leave a strategy behind in a
- * pooled evaluator.
+ * Evaluators outside the pool's size: short-lived ones, one per inspect() or detail(), killed
+ * after it, and the kept ones (the checker and the statistics evaluator, kept-evaluator.ts). They
+ * never wait behind running units and never leave a strategy behind in a pooled evaluator.
  */
 import { setPriority } from 'node:os'
 import type { EvaluatorProcess } from './evaluator-process.js'
@@ -27,10 +27,14 @@ export class TransientEvaluators {
     this.onFailure = onFailure
   }
 
-  /** Starts one, kept in the set until forget(); the caller kills it. */
-  start (): EvaluatorProcess {
+  /**
+   * Starts one, kept in the set until forget(); the caller kills it. `background`: at a lower CPU
+   * priority, from its start (threads it creates inherit it).
+   */
+  start (background = false): EvaluatorProcess {
     const ev = this.startChild()
     this.live.add(ev)
+    if (background) lowerPriority(ev.pid)
     return ev
   }
 
@@ -47,10 +51,8 @@ export class TransientEvaluators {
    * a lower CPU priority, from its start (threads it creates inherit it).
    */
   async run<T> (fn: (ev: EvaluatorProcess) => Promise<T>, background = false): Promise<T> {
-    const ev = this.start()
+    const ev = this.start(background)
     try {
-      if (background) lowerPriority(ev.pid)
-
       await ev.ready
       return await fn(ev)
     } catch (err) {

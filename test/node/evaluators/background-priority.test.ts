@@ -58,3 +58,29 @@ test('statistics run in an evaluator at a lower priority; the pooled evaluator k
   assert.ok(seen.has(BACKGROUND_NICENESS), `the statistics evaluator ran at niceness ${BACKGROUND_NICENESS} (seen: ${[...seen].join(', ')})`)
   for (const pid of pooled) assert.equal(priorityOf(pid), 0, 'the pooled evaluator runs units at the normal priority')
 })
+
+test('the statistics evaluator is kept for the next job of the same strategy and candles, at its priority, and gives what a fresh one gives', { skip: process.platform === 'win32' }, async () => {
+  const source = readFixture('good-sma.ts')
+  const def = instantiateStrategy(compileStrategy(source, 'good-sma.ts'), 'good-sma.ts')
+  const inputs: StatisticsInput[] = []
+  for (const seed of [5, 6]) {
+    const spec = specFor(source, 'good-sma.ts', BARS, { islands: 2, population: 12, generations: 2, epochs: 2 }, seed)
+    const checkpoints = await referenceCheckpoints(spec, def, candles)
+    inputs.push({ spec, rows: leaderboardOf(checkpoints, STATISTICS_ROWS).map(r => r.params), trials: checkpoints.reduce((s, cp) => s + cp.evaluations, 0) })
+  }
+  const jobOf = (input: StatisticsInput): PoolJob => ({ key: `good-sma:${canonicalHash(input.spec)}`, engine: engineScript(), source, fileName: 'good-sma.ts', candles, spec: input.spec })
+  await pool.start()
+  await pool.statistics(jobOf(inputs[0]), inputs[0])
+  const kept = pool.memory().find(m => m.role === 'statistics')?.pid
+  assert.ok(kept !== undefined, 'the statistics evaluator is listed with its memory')
+  assert.equal(priorityOf(kept), BACKGROUND_NICENESS)
+  const second = await pool.statistics(jobOf(inputs[1]), inputs[1])
+  assert.equal(pool.memory().find(m => m.role === 'statistics')?.pid, kept, 'the same process computed the second job\'s statistics')
+  const fresh = createEvaluatorPool({ size: 1, evalTimeoutMs: 60_000, memoryMb: 256 })
+  await fresh.start()
+  try {
+    assert.equal(canonicalHash(second), canonicalHash(await fresh.statistics(jobOf(inputs[1]), inputs[1])))
+  } finally {
+    await fresh.stop()
+  }
+})

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { MAX_EVALUATOR_CACHE_MB, MIN_EVALUATOR_CACHE_MB } from '../../../src/node/evaluators/cache-budget.js'
-import { EVALUATOR_BASE_MB, PEER_MEMORY_SHARE, PEER_PROCESS_MB, memoryPlanText, planMemory, type MemoryPlan } from '../../../src/node/evaluators/memory-plan.js'
+import { EVALUATOR_BASE_MB, KEPT_EVALUATORS, PEER_MEMORY_SHARE, PEER_PROCESS_MB, memoryPlanText, planMemory, type MemoryPlan } from '../../../src/node/evaluators/memory-plan.js'
 import { DEFAULT_MEMORY_MB } from '../../../src/node/evaluators/pool-limits.js'
 
 const MIB = 1024 * 1024
@@ -11,7 +11,7 @@ const GIB = 1024 * MIB
 function assertWithinBudget (plan: MemoryPlan, totalBytes: number, cores: number): void {
   assert.equal(plan.budgetBytes, Math.floor(totalBytes * PEER_MEMORY_SHARE / MIB) * MIB)
   assert.ok(plan.plannedBytes <= plan.budgetBytes, `planned ${plan.plannedBytes / MIB} MiB within ${plan.budgetBytes / MIB}`)
-  assert.equal(plan.plannedBytes, (PEER_PROCESS_MB + (plan.evaluators + 1) * (EVALUATOR_BASE_MB + plan.cacheBytes / MIB)) * MIB)
+  assert.equal(plan.plannedBytes, (PEER_PROCESS_MB + (plan.evaluators + KEPT_EVALUATORS) * (EVALUATOR_BASE_MB + plan.cacheBytes / MIB)) * MIB)
   assert.ok(plan.evaluators >= 1 && plan.evaluators <= cores)
   assert.ok(plan.cacheBytes >= MIN_EVALUATOR_CACHE_MB * MIB && plan.cacheBytes <= MAX_EVALUATOR_CACHE_MB * MIB)
   assert.equal(plan.isolateMemoryMb, DEFAULT_MEMORY_MB, 'the isolate cap is the same on every machine')
@@ -23,7 +23,7 @@ test('a 16 GB laptop with 10 cores runs 10 evaluators with a smaller cache, unde
   assertWithinBudget(plan, 16 * GIB, 10)
   assert.equal(plan.evaluators, 10)
   assert.ok(plan.cacheBytes < MAX_EVALUATOR_CACHE_MB * MIB, 'the cache gives way to the evaluator count')
-  assert.equal(memoryPlanText(plan), `memory: 10 evaluator(s) and a checker, ${plan.cacheBytes / MIB} MiB of cache and a ${plan.isolateMemoryMb} MiB cap each; ${plan.plannedBytes / MIB} MiB planned, budget 8192 MiB (50 % of 16384 MiB)`)
+  assert.equal(memoryPlanText(plan), `memory: 10 evaluator(s), a checker and a statistics evaluator, ${plan.cacheBytes / MIB} MiB of cache and a ${plan.isolateMemoryMb} MiB cap each; ${plan.plannedBytes / MIB} MiB planned, budget 8192 MiB (50 % of 16384 MiB)`)
   // Nearly all of the budget goes to caches: less than one cache's worth is left unplanned.
   assert.ok(plan.budgetBytes - plan.plannedBytes < 11 * MIB + (EVALUATOR_BASE_MB + plan.cacheBytes / MIB) * MIB)
 })
@@ -55,7 +55,7 @@ test('a small machine with many cores runs fewer evaluators than cores rather th
   assertWithinBudget(plan, 4 * GIB, 16)
   assert.ok(plan.evaluators < 16, `${plan.evaluators} evaluators`)
   // One more would not fit even with the smallest cache.
-  assert.ok(PEER_PROCESS_MB + (plan.evaluators + 2) * (EVALUATOR_BASE_MB + MIN_EVALUATOR_CACHE_MB) > plan.budgetBytes / MIB)
+  assert.ok(PEER_PROCESS_MB + (plan.evaluators + 1 + KEPT_EVALUATORS) * (EVALUATOR_BASE_MB + MIN_EVALUATOR_CACHE_MB) > plan.budgetBytes / MIB)
 })
 
 test('explicit --cpus and --cache-mb win over the budget, with a warning', () => {

@@ -1,8 +1,10 @@
 /**
- * The checker: the evaluator that evaluates genomes of other members' checkpoints, outside the
- * pool's size so a check never waits behind units (next-epoch units wait for their inputs'
- * checks). Requests run one at a time; it holds one strategy and its candles in its lifetime (for
- * one job, or jobs that share them) and is ended when idle.
+ * An evaluator kept between requests, outside the pool's size, for work that must not wait behind
+ * units: the checker, which evaluates genomes of other members' checkpoints (next-epoch units wait
+ * for their inputs' checks), and the statistics evaluator, which computes a finished job's
+ * overfitting statistics in the background. Requests run one at a time; it holds one strategy and
+ * its candles in its lifetime (for one job, or jobs that share them: job-loader.ts) and is ended
+ * when idle.
  */
 import { StratmeshError, isStratmeshError } from '../../protocol/errors.js'
 import type { EvalResult, ParamValues } from '../../protocol/types.js'
@@ -18,8 +20,8 @@ import type { TransientEvaluators } from './transient-evaluators.js'
  */
 export const CHECKER_IDLE_MS = 60_000
 
-/** What the checker uses of its pool. */
-export interface CheckerHost {
+/** What a kept evaluator uses of its pool. */
+export interface KeptEvaluatorHost {
   /** Throws unless the pool is running. */
   assertRunning (): void
   readonly transient: TransientEvaluators
@@ -30,34 +32,36 @@ export interface CheckerHost {
   countRestart (err: unknown): void
 }
 
-export interface CheckerLimits {
-  /** An idle checker is ended after this. */
+export interface KeptEvaluatorLimits {
+  /** An idle one is ended after this. */
   readonly idleMs: number
-  /** Checkers found dead before a request began that are replaced before giving up. */
+  /** Processes found dead before a request began that are replaced before giving up. */
   readonly maxRestarts: number
+  /** Started at a lower CPU priority (transient-evaluators.ts BACKGROUND_NICENESS): work nobody waits for. */
+  readonly background?: boolean
 }
 
-export class Checker {
-  private readonly host: CheckerHost
-  private readonly limits: CheckerLimits
+export class KeptEvaluator {
+  private readonly host: KeptEvaluatorHost
+  private readonly limits: KeptEvaluatorLimits
   private current: EvaluatorProcess | null = null
   private idle: ReturnType<typeof setTimeout> | undefined
   private queue: Promise<unknown> = Promise.resolve()
 
-  constructor (host: CheckerHost, limits: CheckerLimits) {
+  constructor (host: KeptEvaluatorHost, limits: KeptEvaluatorLimits) {
     this.host = host
     this.limits = limits
   }
 
-  /** The checker's process while it is alive (for its memory in `peer status`). */
+  /** Its process while it is alive (for its memory in `peer status`). */
   process (): EvaluatorProcess | null {
     const ev = this.current
     return ev === null || ev.state === 'dead' ? null : ev
   }
 
-  /** Evaluates `params` after the requests before it; results in their order. */
+  /** The checker's request: evaluates `params` after the requests before it; results in their order. */
   async evaluate (job: PoolJob, code: string, params: readonly ParamValues[], island: number): Promise<EvalResult[]> {
-    return await this.enqueue(job, code, async ev => {
+    return await this.request(job, code, async ev => {
       const m = await ev.request({ type: 'evaluate', jobKey: job.key, params, island }, () => { this.host.countEvaluation() })
       if (m.type !== 'evaluated') throw answerError(m, 'evaluated')
       if (m.results.length !== params.length) throw new StratmeshError('EVAL_BAD_MESSAGE', `evaluator returned ${m.results.length} results for ${params.length} genomes`)
@@ -65,15 +69,16 @@ export class Checker {
     })
   }
 
-  /** Runs the look-ahead sample of unit (island, epoch) with this population; throws STRATEGY_LOOKAHEAD when it looks ahead. */
+  /** The checker's request: the look-ahead sample of unit (island, epoch) with this population; throws STRATEGY_LOOKAHEAD when it looks ahead. */
   async lookAhead (job: PoolJob, code: string, island: number, epoch: number, population: ReadonlyArray<{ readonly params: ParamValues, readonly fitness: number | null }>): Promise<void> {
-    await this.enqueue(job, code, async ev => {
+    await this.request(job, code, async ev => {
       const m = await ev.request({ type: 'look-ahead', jobKey: job.key, island, epoch, population })
       if (m.type !== 'checked') throw answerError(m, 'checked')
     })
   }
 
-  private async enqueue<T> (job: PoolJob, code: string, ask: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
+  /** Runs `ask` with the job loaded, after the requests before it. */
+  async request<T> (job: PoolJob, code: string, ask: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
     const run = this.queue.then(async () => await this.requestNow(job, code, ask))
     this.queue = run.catch(() => {})
     return await run
@@ -86,7 +91,7 @@ export class Checker {
 
   private async requestNow<T> (job: PoolJob, code: string, ask: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const ev = await this.checkerFor(job)
+      const ev = await this.processFor(job)
       clearTimeout(this.idle)
       try {
         await this.host.load(ev, job, code)
@@ -97,7 +102,7 @@ export class Checker {
         this.host.countRestart(err)
         throw err
       } finally {
-        // A job's candles and cache are not kept in an idle checker for long.
+        // A job's candles and cache are not kept in an idle process for long.
         clearTimeout(this.idle)
         this.idle = setTimeout(() => { void this.retire() }, this.limits.idleMs)
         this.idle.unref()
@@ -106,19 +111,19 @@ export class Checker {
   }
 
   /**
-   * The checker for a job: the current one if it is alive and fits the job (holds it, or its
+   * The process for a job: the current one if it is alive and fits the job (holds it, or its
    * strategy and candles, or none yet), else a new one.
    */
-  private async checkerFor (job: PoolJob): Promise<EvaluatorProcess> {
+  private async processFor (job: PoolJob): Promise<EvaluatorProcess> {
     this.host.assertRunning()
     const current = this.current
     if (current !== null && current.state !== 'dead' && current.state !== 'stopping' && this.host.fits(current, job)) {
       await current.ready
       return current
     }
-    // One strategy per process lifetime: a checker that ran another strategy is replaced.
+    // One strategy per process lifetime: one that ran another strategy is replaced.
     await this.retire()
-    const ev = this.host.transient.start()
+    const ev = this.host.transient.start(this.limits.background === true)
     this.current = ev
     void ev.exited.then(() => {
       this.host.transient.forget(ev)
