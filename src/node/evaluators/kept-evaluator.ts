@@ -14,9 +14,10 @@ import type { PoolJob } from './pool-types.js'
 import type { TransientEvaluators } from './transient-evaluators.js'
 
 /**
- * An idle checker (the evaluator that checks other members' checkpoints) is ended after this:
- * checks come in bursts as units are committed, and between jobs the checker would otherwise keep
- * a job's candles and indicator cache for nothing.
+ * An idle checker (the evaluator that checks other members' checkpoints) or statistics evaluator
+ * is ended after this: checks come in bursts as units are committed, statistics when jobs end, and
+ * a job that follows soon finds it warm; left longer, it would keep a job's candles and indicator
+ * cache for nothing.
  */
 export const CHECKER_IDLE_MS = 60_000
 
