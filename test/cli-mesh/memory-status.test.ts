@@ -46,7 +46,7 @@ test('peer status shows each evaluator\'s memory, the peer\'s own and the budget
     assert.ok(sum(m3) > sum(m1) * 2, `three evaluators take more than twice one: ${sum(m3) / MIB} vs ${sum(m1) / MIB} MiB`)
     assert.equal(m1.cacheBytesPerEvaluator, 32 * 1024 * MIB, 'the explicit --cache-mb wins')
     assert.ok(m1.plannedBytes > m1.budgetBytes)
-    assert.match(one.log(), /memory: 1 evaluator\(s\) and a checker with 32768 MiB of cache each plan \d+ MiB, over this peer's budget/)
+    assert.match(one.log(), /memory: 1 evaluator\(s\), a checker and a statistics evaluator with 32768 MiB of cache each plan \d+ MiB, over this peer's budget/)
     assert.ok(m3.plannedBytes <= m3.budgetBytes, 'the default plan fits its budget')
     assert.doesNotMatch(three.log(), /over this peer's budget/)
 
