@@ -2,10 +2,11 @@
  * The evaluator child: the process that holds the isolate where strategy code runs. Started by the
  * evaluator pool with child_process.fork, a scrubbed environment and Node's permission model; it
  * creates one isolated-vm isolate (isolate-host.ts) for one strategy and its candles in its
- * lifetime (one job's, or several jobs' that share them), then runs whole GA work units on request, reporting each evaluation before it starts
- * so the parent's watchdog knows which genome hung. It also recomputes one genome in detail for the
- * dashboard, evaluates lists of genomes for the check of other members' checkpoints, and inspects
- * a strategy at submit. No strategy code runs in this Node realm: only in the isolate.
+ * lifetime (one job's, or several jobs' that share them), then runs whole GA work units on
+ * request, reporting each evaluation before it starts so the parent's watchdog knows which genome
+ * hung. It also recomputes one genome in detail for the dashboard, evaluates lists of genomes for
+ * the check of other members' checkpoints, and inspects a strategy at submit. No strategy code
+ * runs in this Node realm: only in the isolate.
  *
  * argv: the path of the engine bundle this peer was built with (for inspect; a job and a fingerprint
  * request bring their own bundle's text), the isolate's base memory limit in MiB, and isolated-vm's native
