@@ -218,6 +218,23 @@ describe('evaluator pool', () => {
     await p.stop()
   })
 
+  test('a bundle without the useSpec operation (one built before it) gets a fresh evaluator for each job, as before', async () => {
+    const p = createEvaluatorPool({ size: 1, memoryMb: 128 })
+    started.push(p)
+    await p.start()
+    const older = engineScript().replace('useSpec: (specJson) =>', 'notUseSpec: (specJson) =>')
+    assert.notEqual(older, engineScript(), 'the operation was taken out of the bundle')
+    const a: PoolJob = { ...jobOf('good-sma.ts'), engine: older }
+    await p.runUnit(a, unit(a.spec, 0, 0))
+    const [first] = p.pids()
+    const spec = specFor(a.source, 'good-sma.ts', BARS, {}, 12)
+    const b: PoolJob = { ...a, key: `older:${canonicalHash(spec)}`, spec }
+    const b1 = await p.runUnit(b, unit(b.spec, 1, 0))
+    assert.notDeepEqual(p.pids(), [first], 'job b ran in a fresh evaluator')
+    assert.equal(canonicalHash(b1), canonicalHash(inProcess(b, unit(b.spec, 1, 0))))
+    await p.stop()
+  })
+
   test('an evaluation that never ends is killed, recorded as EVAL_TIMEOUT, and the pool lives on', async () => {
     const small = createEvaluatorPool({ size: 1, evalTimeoutMs: 1500, memoryMb: 128 })
     started.push(small)
