@@ -1,9 +1,10 @@
 /**
  * The pool of evaluator processes: the peer's only way to run strategy code. A whole GA work unit
  * runs inside one child; the pool queues units, hands each to an idle child (preferring one that
- * holds the job, then one that holds its strategy and candles), watches it, and when a child hangs
- * or dies, kills and replaces it and runs the unit again with the guilty genome skipped and
- * recorded as an error. Units are deterministic, so a re-run reproduces everything before it. */
+ * holds the job, then one holding its strategy and candles), watches it, and when a child hangs or
+ * dies, kills and replaces it and runs the unit again with the guilty genome skipped and recorded
+ * as an error. Units are deterministic, so a re-run reproduces everything before that genome.
+ */
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -35,7 +36,7 @@ import { DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_UNIT_RES
 export { DEFAULT_EVAL_TIMEOUT_MS, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_UNIT_RESTARTS, MAX_START_FAILURES, RATE_WINDOW_MS } from './pool-limits.js'
 export type { BacktestRange, EvaluatorMemory, EvaluatorPool, EvaluatorPoolOptions, OwnEngine, PoolJob, PoolStats, RangeBacktest, StrategyInfo } from './pool-types.js'
 
-interface Waiter { readonly jobKey: string | null, readonly realm: string | null, readonly resolve: (ev: EvaluatorProcess) => void, readonly reject: (err: Error) => void }
+interface Waiter { readonly jobKey: string, readonly realm: string | null, readonly resolve: (ev: EvaluatorProcess) => void, readonly reject: (err: Error) => void }
 
 class Pool implements EvaluatorPool {
   private readonly size: number
@@ -49,7 +50,7 @@ class Pool implements EvaluatorPool {
   private readonly fingerprints = new Map<string, Promise<string>>()
   private reaper: Reaper | null = null
   private readonly evaluators = new Set<EvaluatorProcess>()
-  /** Short-lived evaluators for inspect() and detail(), and the checker, outside the pool's size. */
+  /** Evaluators outside the pool's size: short-lived ones for inspect() and detail(), and the kept ones. */
   private readonly transient: TransientEvaluators
   /** Kept evaluators (ended when idle): the checker runs evaluate(), the background one statistics(). */
   private readonly checker: KeptEvaluator
@@ -355,11 +356,11 @@ class Pool implements EvaluatorPool {
     return ev
   }
 
-  private acquire (job: PoolJob | null): Promise<EvaluatorProcess> {
+  private acquire (job: PoolJob): Promise<EvaluatorProcess> {
     if (this.broken !== null) return Promise.reject(this.broken)
     if (!this.running) return Promise.reject(new StratmeshError(this.launch === null ? 'POOL_NOT_STARTED' : 'POOL_STOPPED', 'the evaluator pool is not running'))
     return new Promise((resolve, reject) => {
-      this.waiters.push({ jobKey: job?.key ?? null, realm: job === null ? null : this.jobs.realm(job), resolve, reject })
+      this.waiters.push({ jobKey: job.key, realm: this.jobs.realm(job), resolve, reject })
       this.dispatch()
     })
   }
@@ -377,7 +378,7 @@ class Pool implements EvaluatorPool {
       if (idle.length === 0) return
       const w = this.waiters.shift() as Waiter
       // Best one holding the job, then its strategy and candles, then a fresh one (others are replaced).
-      const ev = idle.find(e => w.jobKey !== null && e.job === w.jobKey) ?? idle.find(e => w.realm !== null && e.realm === w.realm) ?? idle.find(e => !e.used) ?? idle[0]
+      const ev = idle.find(e => e.job === w.jobKey) ?? idle.find(e => w.realm !== null && e.realm === w.realm) ?? idle.find(e => !e.used) ?? idle[0]
       this.leased.add(ev)
       w.resolve(ev)
     }

@@ -46,12 +46,9 @@ export class TransientEvaluators {
     return [...this.live]
   }
 
-  /**
-   * Runs `fn` with an evaluator of its own, killed afterwards whatever happens; `background`: at
-   * a lower CPU priority, from its start (threads it creates inherit it).
-   */
-  async run<T> (fn: (ev: EvaluatorProcess) => Promise<T>, background = false): Promise<T> {
-    const ev = this.start(background)
+  /** Runs `fn` with an evaluator of its own, killed afterwards whatever happens. */
+  async run<T> (fn: (ev: EvaluatorProcess) => Promise<T>): Promise<T> {
+    const ev = this.start()
     try {
       await ev.ready
       return await fn(ev)
