@@ -142,15 +142,11 @@ export class ClaimOrder {
   look (now: number): ClaimLook {
     let others: string[] | undefined
     const candidates = (): string[] => (others ??= [...this.live(now)])
-    return { choose: (jobId, free, keyOf, firstOf) => this.chooseAmong(jobId, free, keyOf, now, firstOf, candidates) }
+    return { choose: (jobId, free, keyOf, firstOf) => this.choose(jobId, free, keyOf, now, firstOf, candidates) }
   }
 
-  /** One job's choice, outside a look: the candidates are read for it alone. */
-  choose<U extends FreeUnit> (jobId: string, free: readonly U[], keyOf: (u: U) => string, now: number, firstOf?: (u: U) => string | undefined): ClaimChoice<U> | null {
-    return this.chooseAmong(jobId, free, keyOf, now, firstOf, () => [...this.live(now)])
-  }
-
-  private chooseAmong<U extends FreeUnit> (jobId: string, free: readonly U[], keyOf: (u: U) => string, now: number, firstOf: ((u: U) => string | undefined) | undefined, candidates: () => readonly string[]): ClaimChoice<U> | null {
+  /** One job's choice within a look (`candidates` reads the look's, once). */
+  private choose<U extends FreeUnit> (jobId: string, free: readonly U[], keyOf: (u: U) => string, now: number, firstOf: ((u: U) => string | undefined) | undefined, candidates: () => readonly string[]): ClaimChoice<U> | null {
     if (free.length === 0) { this.freeSince.delete(jobId); return null }
     const previous = this.freeSince.get(jobId)
     const firstLook = !this.lookedSinceFree.has(jobId)

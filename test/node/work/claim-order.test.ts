@@ -42,14 +42,14 @@ test('a unit waits for its turn, counted from when this peer first saw it free, 
   let island = 0
   while (claimRank('peer-0', others, `j:${island}:0`) !== 2) island++
   const unit = { island, epoch: 0 }
-  assert.deepEqual(order.choose('j', [unit], keyOf, 1000), { waitMs: 2 * CLAIM_STEP_MS })
-  assert.deepEqual(order.choose('j', [unit], keyOf, 1000 + CLAIM_STEP_MS), { waitMs: CLAIM_STEP_MS })
-  assert.deepEqual(order.choose('j', [unit], keyOf, 1000 + 2 * CLAIM_STEP_MS), { unit })
+  assert.deepEqual(order.look(1000).choose('j', [unit], keyOf), { waitMs: 2 * CLAIM_STEP_MS })
+  assert.deepEqual(order.look(1000 + CLAIM_STEP_MS).choose('j', [unit], keyOf), { waitMs: CLAIM_STEP_MS })
+  assert.deepEqual(order.look(1000 + 2 * CLAIM_STEP_MS).choose('j', [unit], keyOf), { unit })
   // Taken (not free), then free again: the wait starts over.
-  assert.equal(order.choose('j', [], keyOf, 5000), null)
-  assert.deepEqual(order.choose('j', [unit], keyOf, 6000), { waitMs: 2 * CLAIM_STEP_MS })
+  assert.equal(order.look(5000).choose('j', [], keyOf), null)
+  assert.deepEqual(order.look(6000).choose('j', [unit], keyOf), { waitMs: 2 * CLAIM_STEP_MS })
   // Only the lowest epoch is chosen from.
-  assert.deepEqual(order.choose('j', [unit, { island: 0, epoch: 1 }], keyOf, 6000 + 2 * CLAIM_STEP_MS), { unit })
+  assert.deepEqual(order.look(6000 + 2 * CLAIM_STEP_MS).choose('j', [unit, { island: 0, epoch: 1 }], keyOf), { unit })
 })
 
 test('the peer that computed an island at the epoch before ranks first for its next unit, on every peer alike, and claims it without a wait', () => {
@@ -69,16 +69,16 @@ test('the peer that computed an island at the epoch before ranks first for its n
   const unit = { island, epoch: 1 }
   const keyOf = (u: { island: number, epoch: number }): string => `j:${u.island}:${u.epoch}`
   const hashed = new ClaimOrder('peer-0', () => others)
-  assert.deepEqual(hashed.choose('j', [unit], keyOf, 1000), { waitMs: 2 * CLAIM_STEP_MS })
+  assert.deepEqual(hashed.look(1000).choose('j', [unit], keyOf), { waitMs: 2 * CLAIM_STEP_MS })
   const preferred = new ClaimOrder('peer-0', () => others)
-  assert.deepEqual(preferred.choose('j', [unit], keyOf, 1000, () => 'peer-0'), { unit })
+  assert.deepEqual(preferred.look(1000).choose('j', [unit], keyOf, () => 'peer-0'), { unit })
   // And another peer's last author makes peer-0 wait one rank more than the hash alone.
   const behind = new ClaimOrder('peer-0', () => others)
   const author = others.find(p => claimRank(p, ['peer-0', ...others], keyOf(unit)) > 2) as string
-  assert.deepEqual(behind.choose('j', [unit], keyOf, 1000, () => author), { waitMs: 3 * CLAIM_STEP_MS })
+  assert.deepEqual(behind.look(1000).choose('j', [unit], keyOf, () => author), { waitMs: 3 * CLAIM_STEP_MS })
 })
 
-test('one look reads the candidates once for every open job, and not at all when no job has a free unit; a look decides as choose does', () => {
+test('one look reads the candidates once for every open job, and not at all when no job has a free unit; a look decides for each job as a look of its own does', () => {
   const others = PEERS.slice(1)
   let reads = 0
   const live = (): string[] => { reads++; return others }
@@ -86,8 +86,8 @@ test('one look reads the candidates once for every open job, and not at all when
   const jobs = ['j0', 'j1', 'j2', 'j3', 'j4']
   const units = [{ island: 0, epoch: 0 }, { island: 1, epoch: 0 }]
   const alone = new ClaimOrder('peer-0', live)
-  const expected = jobs.map(j => alone.choose(j, units, u => `${j}:${keyOf(u)}`, 1000))
-  assert.equal(reads, jobs.length, 'outside a look, every job reads them')
+  const expected = jobs.map(j => alone.look(1000).choose(j, units, u => `${j}:${keyOf(u)}`))
+  assert.equal(reads, jobs.length, 'a look per job reads them per job')
   reads = 0
   const order = new ClaimOrder('peer-0', live)
   const look = order.look(1000)

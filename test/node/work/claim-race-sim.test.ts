@@ -101,7 +101,7 @@ function simulate (o: SimOptions): Sim {
         if (e === 0 || (views[p].units.get(`j:${i}:${e - 1}`)?.commits.length ?? 0) > 0) free.push({ island: i, epoch: e })
       }
     }
-    const choice = orders[p].choose('j', free, u => `j:${u.island}:${u.epoch}`, now, u => o.mode === 'race' ? undefined : claimFirst(views[p], 'j', u))
+    const choice = orders[p].look(now).choose('j', free, u => `j:${u.island}:${u.epoch}`, u => o.mode === 'race' ? undefined : claimFirst(views[p], 'j', u))
     if (choice === null) return
     if ('waitMs' in choice) { at(now + choice.waitMs, () => { decide(p, now + choice.waitMs) }); return }
     const { island, epoch } = choice.unit
