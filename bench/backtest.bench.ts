@@ -48,6 +48,7 @@ import { isolatedVmBinary } from '../src/node/evaluators/launch.js'
 import { DEFAULT_MEMORY_MB } from '../src/node/evaluators/pool.js'
 import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
 import { engineScript } from '../test/helpers/engine-script.js'
+import { median } from './median.js'
 
 const BARS = 1_000_000
 /** Timed runs per case; the median is reported. */
@@ -124,11 +125,6 @@ function fused (c: Candles, costs: Costs, split: number): number {
     target = j >= SLOW - 1 && fastSum * SLOW > slowSum * FAST ? 1 : 0
   }
   return e
-}
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y)
-  return s[Math.floor(s.length / 2)]
 }
 
 interface Timing { median: number, best: number, all: number[], threadMs: number[] }

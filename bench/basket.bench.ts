@@ -25,6 +25,7 @@ import { isolatedVmBinary } from '../src/node/evaluators/launch.js'
 import { DEFAULT_MEMORY_MB } from '../src/node/evaluators/pool.js'
 import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
 import { engineScript } from '../test/helpers/engine-script.js'
+import { median } from './median.js'
 
 const BARS = Number(process.env.BENCH_BARS ?? 200_000)
 /** Timed units per case (at least 5); the median is reported. */
@@ -64,11 +65,6 @@ function caseFor (n: number): Case {
     return cp.evaluations
   }
   return { n, unit, evaluations, ms: [] }
-}
-
-function median (xs: readonly number[]): number {
-  const s = [...xs].sort((x, y) => x - y)
-  return s[Math.floor(s.length / 2)]
 }
 
 const cases = SIZES.map(caseFor)

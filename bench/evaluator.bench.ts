@@ -27,6 +27,7 @@ import type { Candles } from '../src/protocol/types.js'
 import { sha256Hex } from '../src/protocol/canonical.js'
 import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
 import { engineScript } from '../test/helpers/engine-script.js'
+import { median } from './median.js'
 
 const BARS = 1_000_000
 /** Timed runs per configuration; the median is reported. */
@@ -62,11 +63,6 @@ const spec = createJobSpec({
 })
 const job: PoolJob = { key: 'bench', engine: engineScript(), source, fileName: 'sma-cross.ts', candles, spec }
 const unit = (island: number): UnitInput => ({ spec, island, epoch: 0, previous: null, migrants: null })
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]
-}
 
 function peakRssMb (pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))

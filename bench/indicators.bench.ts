@@ -1,12 +1,12 @@
 // Indicator kernels against technicalindicators and indicatorts on the same series in the same run,
 // plus the cost of a strategy-context cache hit. Prints a markdown table.
 // Usage: node --import tsx bench/indicators.bench.ts [--bars N] [--runs R]
-import { performance } from 'node:perf_hooks'
 import * as ti from 'technicalindicators'
 import * as its from 'indicatorts'
 import { atr, bollinger, donchian, ema, macd, rsi, sma, stdev, wma } from '../src/engine/indicators/index.js'
 import { createStrategyContext } from '../src/engine/strategy-context.js'
 import { createPrng } from '../src/engine/prng.js'
+import { medianTime } from './median.js'
 
 function flag (name: string, fallback: number): number {
   const i = process.argv.indexOf(name)
@@ -32,19 +32,6 @@ for (let i = 0; i < BARS; i++) {
 }
 // The libraries take number[]; converting is left out of their timings.
 const c = [...close]; const h = [...high]; const l = [...low]
-
-/** Median wall time in ms of `RUNS` calls, after one untimed warm-up call. */
-function median (fn: () => unknown): number {
-  fn()
-  const times: number[] = []
-  for (let k = 0; k < RUNS; k++) {
-    const t0 = performance.now()
-    fn()
-    times.push(performance.now() - t0)
-  }
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)]
-}
 
 interface Case {
   readonly name: string
@@ -78,7 +65,7 @@ const cases: Case[] = [
 const rate = (ms: number): string => `${(BARS / ms / 1000).toFixed(1)} M`
 const cell = (ours: number, fn: (() => unknown) | undefined): string => {
   if (fn === undefined) return '— | —'
-  const ms = median(fn)
+  const ms = medianTime(RUNS, fn, 1)
   return `${rate(ms)} | ${(ms / ours).toFixed(1)}x`
 }
 
@@ -86,18 +73,18 @@ console.log(`Indicators on ${BARS.toLocaleString('en')} bars, median of ${RUNS} 
 console.log('| indicator | ours bars/s | technicalindicators bars/s | ours × | indicatorts bars/s | ours × |')
 console.log('|---|---:|---:|---:|---:|---:|')
 for (const k of cases) {
-  const ours = median(k.ours)
+  const ours = medianTime(RUNS, k.ours, 1)
   console.log(`| ${k.name} | ${rate(ours)} | ${cell(ours, k.ti)} | ${cell(ours, k.its)} |`)
 }
 
 // Cache: a hit is a key build plus a Map lookup and a recency bump, whatever the bars.
 const ctx = createStrategyContext({ length: BARS, time: new Float64Array(BARS), open: close, high, low, close, volume: new Float64Array(BARS) })
-const missMs = median(() => { ctx.clearCache(); ctx.sma(ctx.close, 20) })
+const missMs = medianTime(RUNS, () => { ctx.clearCache(); ctx.sma(ctx.close, 20) }, 1)
 ctx.sma(ctx.close, 20)
-const hitMs = median(() => { for (let k = 0; k < HIT_LOOKUPS; k++) ctx.sma(ctx.close, 20) })
+const hitMs = medianTime(RUNS, () => { for (let k = 0; k < HIT_LOOKUPS; k++) ctx.sma(ctx.close, 20) }, 1)
 const inner = ctx.sma(ctx.close, 20)
 ctx.ema(inner, 10)
-const derivedMs = median(() => { for (let k = 0; k < HIT_LOOKUPS; k++) ctx.ema(inner, 10) })
+const derivedMs = medianTime(RUNS, () => { for (let k = 0; k < HIT_LOOKUPS; k++) ctx.ema(inner, 10) }, 1)
 console.log('\n| cache | time |')
 console.log('|---|---:|')
 console.log(`| miss: sma(close, 20) computed and stored, ${BARS.toLocaleString('en')} bars | ${missMs.toFixed(2)} ms |`)

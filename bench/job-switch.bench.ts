@@ -22,6 +22,7 @@ import { sha256Hex } from '../src/protocol/canonical.js'
 import type { Candles } from '../src/protocol/types.js'
 import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
 import { engineScript } from '../test/helpers/engine-script.js'
+import { median } from './median.js'
 
 const LARGE = process.env.BENCH_SIZE === 'large'
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
@@ -57,11 +58,6 @@ async function timeJob (pool: EvaluatorPool, job: PoolJob): Promise<JobTimes> {
   })
   const statistics = await timed(async () => await pool.statistics(job, { spec: job.spec, rows, trials: 2000 }))
   return { first, second, statistics }
-}
-
-function median (xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]
 }
 
 const same = createEvaluatorPool({ size: 1 })

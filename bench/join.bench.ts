@@ -22,6 +22,7 @@ import { connectToPeer } from '../src/node/api/index.js'
 import { syntheticCandles } from '../src/engine/data/synthetic.js'
 import type { Candles } from '../src/protocol/types.js'
 import { until, type PollOptions } from './poll-until.js'
+import { median } from './median.js'
 
 const HERE = fileURLToPath(new URL('..', import.meta.url))
 const HISTORY = resolve(process.argv[2] ?? join(tmpdir(), 'stratmesh-join-history'))
@@ -178,11 +179,6 @@ async function oneRun (hashes: ReadonlySet<string>): Promise<RunFigures> {
     await stopPeer(a)
     await rm(work, { recursive: true, force: true })
   }
-}
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y)
-  return s[Math.floor(s.length / 2)]
 }
 
 async function main (): Promise<void> {

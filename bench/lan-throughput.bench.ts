@@ -37,6 +37,7 @@ import { candlesCsv } from '../test/helpers/candles-csv.js'
 import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
 import { describeTiming, jobTiming, type JobTiming } from './mesh-log-timing.js'
 import { until } from './poll-until.js'
+import { median } from './median.js'
 
 const LARGE = process.env.BENCH_SIZE === 'large'
 /**
@@ -74,11 +75,6 @@ const STRATEGY = fileURLToPath(new URL('../strategies/sma-cross.ts', import.meta
 /** The box is shared: the load says how far to trust a run. */
 function loadAverage (): string {
   return loadavg().map(x => x.toFixed(1)).join(' ')
-}
-
-function median (xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]
 }
 
 async function connected (a: LanHost, b: LanHost): Promise<void> {

@@ -19,6 +19,7 @@ import { claimCandidates } from '../src/node/work/claim-order.js'
 import { jobsToClaim } from '../src/node/work/job-order.js'
 import { TRUST_ALL } from '../src/ledger/queries.js'
 import { ENGINE_FIXTURE } from '../test/helpers/job-spec-fixture.js'
+import { medianTime } from './median.js'
 
 const FINISHED = Number(process.argv[2] ?? 500)
 const OPEN = Number(process.argv[3] ?? 1)
@@ -80,14 +81,7 @@ function build (): { state: LedgerState, now: number } {
 }
 
 function median (label: string, f: () => unknown): number {
-  const times: number[] = []
-  for (let r = 0; r < REPEATS; r++) {
-    const t = performance.now()
-    f()
-    times.push(performance.now() - t)
-  }
-  times.sort((a, b) => a - b)
-  const ms = times[Math.floor(times.length / 2)]
+  const ms = medianTime(REPEATS, f)
   console.log(`${label.padEnd(58)} ${(ms * 1000).toFixed(1).padStart(9)} µs`)
   return ms
 }

@@ -20,6 +20,7 @@ import { createStrategyContext } from '../src/engine/strategy-context.js'
 import type { Costs } from '../src/protocol/types.js'
 import { compileStrategy } from '../src/node/evaluators/strategy-compiler.js'
 import { instantiateStrategy } from '../src/node/evaluators/strategy-module.js'
+import { median } from './median.js'
 
 const BARS = 1_000_000
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7))
@@ -35,11 +36,6 @@ const withStops = instantiateStrategy(compileStrategy(source, 'trend-stops.ts'),
 const withoutStops = { ...withStops, stops: undefined }
 const stops = genomeStops(withStops, PARAMS)
 if (stops === null) throw new Error('the strategy gives no stops')
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y)
-  return s[Math.floor(s.length / 2)]
-}
 
 function cases (bars: number): Array<() => number> {
   const candles = syntheticCandles({ bars, seed: 7 })
